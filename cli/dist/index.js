@@ -38682,7 +38682,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9553);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4062);
 // Entry point of the CLI bundle (cli/dist/index.js) and of `node src/cli/index.ts` in development.
 
 // A reader that stops early (`tollgate history | head`) closes the pipe: that ends the output, not in a crash.
@@ -38700,7 +38700,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 9553:
+/***/ 4062:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39074,13 +39074,16 @@ async function readObjects(from, specs) {
 }
 /**
  * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early. Given a
+ * caller's reader, the list comes from the tree objects read through it and no other git process starts.
  */
-function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
+function gitTreeReader(repoRoot, ref, registryPrefix = 'registry', shared) {
     const prefix = normalizePrefix(registryPrefix);
     let tree;
-    const objects = new ObjectReader(repoRoot);
+    const objects = shared ?? new ObjectReader(repoRoot);
     const entries = () => (tree ??= (async () => {
+        if (shared)
+            return treeEntriesThrough(shared, ref, prefix);
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
@@ -39099,7 +39102,8 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
     })());
     return {
         label: ref,
-        close: () => objects.close(),
+        // A caller's reader outlives this one: the caller closes it.
+        close: () => (shared ? undefined : objects.close()),
         async list(dir) {
             const d = normalizePrefix(dir);
             return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
@@ -39214,6 +39218,44 @@ async function listFiles(reader, rev, paths) {
         await walk(await reader.lookup(`${rev}:${path}`), path);
     }));
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/**
+ * What `git ls-tree -r --full-tree <ref> -- <prefix>` lists below `prefix` (paths relative to it), read as tree
+ * objects through `reader`: blobs and links as blobs, submodules as commits. A prefix that is a link is refused as
+ * ls-tree's caller refuses it; a prefix that is missing, or not a folder, lists nothing.
+ */
+async function treeEntriesThrough(reader, ref, prefix) {
+    const entries = new Map();
+    let tree = await reader.lookup(`${ref}^{tree}`);
+    if (tree?.type !== 'tree')
+        throw new errors_TollgateError(`${ref} is not a commit or tree in this repository`);
+    const oidBytes = tree.oid.length / 2;
+    const parts = prefix === '' ? [] : prefix.split('/');
+    for (const [i, name] of parts.entries()) {
+        const entry = parseTreeObject(tree.content, oidBytes).find((e) => e.name === name);
+        if (!entry)
+            return entries;
+        if (entry.mode === SYMLINK_MODE && i === parts.length - 1)
+            throw linkError(ref, prefix);
+        if (entry.mode !== '40000')
+            return entries;
+        tree = await reader.lookup(entry.oid);
+        if (tree?.type !== 'tree')
+            return entries;
+    }
+    const walk = async (content, dir) => {
+        const subtrees = [];
+        for (const e of parseTreeObject(content, oidBytes)) {
+            const path = dir === '' ? e.name : `${dir}/${e.name}`;
+            if (e.mode === '40000')
+                subtrees.push(reader.lookup(e.oid).then((sub) => (sub?.type === 'tree' ? walk(sub.content, path) : undefined)));
+            else
+                entries.set(path, { mode: e.mode, type: e.mode === '160000' ? 'commit' : 'blob', oid: e.oid });
+        }
+        await Promise.all(subtrees);
+    };
+    await walk(tree.content, '');
+    return entries;
 }
 
 ;// CONCATENATED MODULE: ./src/git/transaction.ts
@@ -40302,6 +40344,7 @@ function parseGlobalOptions(argv, env) {
 }
 function gitTopLevel(dir) {
     try {
+        // Raw and synchronous: the context is built before any command runs, and simple-git is asynchronous only.
         return (0,external_node_child_process_namespaceObject.execFileSync)('git', ['rev-parse', '--show-toplevel'], {
             cwd: dir,
             encoding: 'utf8',
@@ -40425,9 +40468,10 @@ function builtinCommands(commands) {
 // so what an adopter grants and what the docs say it is for cannot drift apart. Pure data and functions; no imports,
 // so the docs script can load it directly.
 /**
- * Everything the App token does, and nothing more. The scheduler, validate and evidence workflows use the
- * workflow's own GITHUB_TOKEN instead, and `tollgate init --apply` the administrator's token, so their
- * permissions (Actions: write, Administration: write) are not the App's.
+ * Everything the App token does, and nothing more. The scheduler's tick, validate and evidence workflows use the
+ * workflow's own GITHUB_TOKEN instead (as does the scheduler's escalation sweep for incident issues), and
+ * `tollgate init --apply` the administrator's token, so their permissions (Actions: write, Issues: write,
+ * Administration: write) are not the App's.
  */
 const APP_PERMISSIONS = [
     {
@@ -40467,7 +40511,7 @@ const APP_PERMISSIONS = [
         scope: 'organization',
         access: 'read',
         neededBy: 'the gate checks that an approver is an active member of the team that holds a role (without it the gate ' +
-            'fails closed)',
+            'fails closed); the daily sign-off digest names who can sign for a team',
     },
 ];
 /**
@@ -46558,6 +46602,7 @@ function githubReviews(options) {
             ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
             ...(pull.mergeCommitSha ? { mergeCommitSha: pull.mergeCommitSha } : {}),
             reviews: submitted,
+            body: pull.body,
             ...(gateCheck ? { gateCheck, gateChecks } : {}),
             ...(foreignChecks.length > 0 ? { foreignChecks } : {}),
             reviewsKnown: true,
@@ -46610,3890 +46655,6 @@ function githubReviews(options) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/gate/check-runs.ts
-// Which check runs carrying the gate's name are the gate's own (pure). Any workflow with `checks: write` can post a
-// run named `tollgate/signoff`; the one fact about a run nobody can choose is the App GitHub files it under (the App
-// whose token posted it). So the gate, the merge record and the audit trust a run only when its App is the pinned
-// one, and a run of the gate's name from any other App is reported as what it is: an attempt to forge the verdict.
-
-/** GitHub Actions' App id on github.com: every workflow's GITHUB_TOKEN posts check runs under it. */
-const GITHUB_ACTIONS_APP_ID = 15368;
-/** Splits the runs named `name` on `headSha` by whether `appId` posted them. */
-function runsByApp(runs, name, headSha, appId) {
-    const named = runs
-        .filter((run) => run.name === name && run.headSha === headSha)
-        .sort((a, b) => b.id - a.id);
-    if (appId === undefined)
-        return { own: [], foreign: [] };
-    return {
-        own: named.filter((run) => run.app?.id === appId),
-        foreign: named.filter((run) => run.app?.id !== appId),
-    };
-}
-const appLabel = (run) => run.app ? `${run.app.slug ?? 'app'} (App id ${run.app.id})` : 'no App';
-/** One line per foreign run, for logs, summaries and records: `run 7 by github-actions (App id 15368): success`. */
-function describeForeignRun(run) {
-    return `run ${run.id} by ${appLabel(run)}: ${run.conclusion ?? run.status}`;
-}
-/** The warning the gate puts at the top of its summary when another App posted a run of its name (Markdown). */
-function forgedRunWarning(name, appId, foreign) {
-    if (foreign.length === 0)
-        return [];
-    return [
-        `> [!WARNING]`,
-        `> **Another App posted a check run named \`${name}\` on this commit.** Only runs from App id ${appId} (the one this`,
-        `> gate runs as, and the one the ruleset must pin) are the gate's verdict; the others were not posted by Tollgate:`,
-        ...foreign.map((run) => `> - ${describeForeignRun(run)}${run.htmlUrl ? ` — ${run.htmlUrl}` : ''}`),
-        `>`,
-        `> Treat this as an attempt to forge the sign-off: find the workflow or App that posted it, and make sure the`,
-        `> ruleset's required check \`${name}\` names App id ${appId} as its source (docs/gate.md).`,
-        '',
-    ];
-}
-/** Why an App id is weak as a pin, or undefined when it is not. */
-function weakPinReason(appId) {
-    return appId === GITHUB_ACTIONS_APP_ID
-        ? 'the gate posts as GitHub Actions (App id 15368), the App every workflow token posts as: any workflow with ' +
-            '`checks: write` can post this check under the same App, so pinning it proves nothing; run the gate with a ' +
-            'GitHub App token (docs/gate.md)'
-        : undefined;
-}
-/**
- * A GitHub App id as configured (`app-id`, `--app-id`, TOLLGATE_APP_ID): empty for none; anything but a positive
- * integer is refused before anything is judged or posted, rather than read as "no pin".
- */
-function parseAppId(value, what) {
-    const text = (value ?? '').trim();
-    if (text === '')
-        return undefined;
-    if (!/^[1-9]\d{0,11}$/.test(text))
-        throw new errors_TollgateError(`${what} "${value}" is not a GitHub App id`, {
-            fix: "use the App's numeric id (the App's settings page, App ID; the variable TOLLGATE_APP_ID holds it), the id the ruleset pins as the check's source",
-        });
-    return Number(text);
-}
-
-;// CONCATENATED MODULE: ./src/cli/commands/review-source.ts
-// Where a reading command gets reviews and gate checks: GitHub when a token (or --github) and the repository are
-// known, git alone otherwise. The choice is always said in the output, so an auditor knows what was checked.
-
-
-
-
-
-
-/** The options every command that can read GitHub takes. */
-const REVIEW_SOURCE_OPTIONS = {
-    github: {
-        type: 'boolean',
-        description: 'read reviews and gate checks from GitHub (also when GITHUB_TOKEN is set)',
-    },
-    repo: {
-        type: 'string',
-        value: 'OWNER/NAME',
-        description: 'the GitHub repository (default: the origin remote)',
-    },
-    'check-name': {
-        type: 'string',
-        value: 'NAME',
-        description: 'the gate check run name (default: the gate’s own)',
-    },
-    'app-id': {
-        type: 'string',
-        value: 'ID',
-        description: 'trust only this App’s check runs (default: TOLLGATE_APP_ID)',
-    },
-};
-const REPO_NAME = /^[A-Za-z0-9_.-]+$/;
-/** `OWNER/NAME` as given to --repo. */
-function parseRepoOption(value) {
-    const [owner, repo, ...rest] = value.split('/');
-    if (!owner || !repo || rest.length > 0 || !REPO_NAME.test(owner) || !REPO_NAME.test(repo))
-        throw new errors_TollgateError(`--repo ${value} is not OWNER/NAME`, { fix: '--repo acme/models' });
-    return { owner, repo };
-}
-/**
- * The repository a remote URL names: `https://HOST/OWNER/NAME(.git)`, `git@HOST:OWNER/NAME(.git)` or
- * `ssh://git@HOST(:port)/OWNER/NAME(.git)`; undefined for anything else (a local path, a file:// URL).
- */
-function repoFromRemoteUrl(url) {
-    const m = /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?[^/:]+(?::\d+)?\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url.trim()) ??
-        /^[^@/:]+@[^/:]+:([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url.trim());
-    if (!m || !REPO_NAME.test(m[1]) || !REPO_NAME.test(m[2]))
-        return undefined;
-    return { owner: m[1], repo: m[2] };
-}
-/** The repository the origin remote names, when it is a GitHub-style URL. */
-async function originRepo(repoRoot) {
-    const r = await run_runGit(repoRoot, ['config', '--get', 'remote.origin.url'], { okCodes: [1] });
-    return r.code === 0 ? repoFromRemoteUrl(r.stdout) : undefined;
-}
-async function chooseReviewSource(context, values) {
-    const gitOnly = (why) => ({
-        description: `Reviews and gate checks: git only (${why}).`,
-        calls: () => undefined,
-    });
-    const wanted = values.github === true || !!context.env.GITHUB_TOKEN;
-    if (!wanted)
-        return gitOnly('set GITHUB_TOKEN or pass --github to read them from GitHub');
-    const repo = values.repo !== undefined ? parseRepoOption(values.repo) : await originRepo(context.repoRoot);
-    if (!repo) {
-        if (values.github)
-            throw new errors_TollgateError('--github: which repository? The origin remote does not name a GitHub repository', {
-                fix: 'pass --repo OWNER/NAME',
-            });
-        return gitOnly('GITHUB_TOKEN is set but no repository is known: pass --repo OWNER/NAME');
-    }
-    const client = githubClientFromEnv(context.env);
-    const checkName = values['check-name'] ?? types_GATE_CHECK_NAME;
-    const appId = parseAppId(values['app-id'] ?? context.env.TOLLGATE_APP_ID, values['app-id'] !== undefined ? '--app-id' : 'TOLLGATE_APP_ID');
-    const source = githubReviews({ client, repo, checkName, ...(appId !== undefined ? { appId } : {}) });
-    const from = appId === undefined
-        ? ' Check runs of that name count from any App: pass --app-id (or set TOLLGATE_APP_ID) to trust only the gate App the ruleset pins.'
-        : ` Only App id ${appId}'s runs are the gate's; another App's run of that name is a finding.`;
-    return {
-        source,
-        client,
-        description: `Reviews and gate checks: GitHub (${repo.owner}/${repo.repo}, check run ${checkName}).${from}`,
-        calls: () => describeCalls({ calls: () => source.calls() }),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/cli/commands/app.ts
-// `tollgate app manifest`: the GitHub App Tollgate runs as, for GitHub's "register an App from a manifest" flow.
-// JSON by default; `--format html` a page whose button posts it to GitHub (the flow only accepts a form POST).
-
-
-
-
-
-
-
-
-const USAGE = 'tollgate app manifest [--org ORG] [--name NAME] [--url URL] [--repo OWNER/NAME] [--format json|html]';
-const APP_MANIFEST = commandSpec({
-    name: 'app manifest',
-    summary: 'the GitHub App manifest (JSON), or a page that creates the App from it (--format html)',
-    positionals: [0, 0],
-    needsRegistry: false,
-    options: {
-        org: { type: 'string', value: 'ORG', description: 'create the App in this organisation' },
-        name: { type: 'string', value: 'NAME', description: 'the App name (default: Tollgate OWNER)' },
-        url: { type: 'string', value: 'URL', description: 'the App homepage (default: the repository)' },
-        repo: { type: 'string', value: 'OWNER/NAME', description: 'the repository (default: the origin remote)' },
-        format: {
-            type: 'string',
-            value: 'FORMAT',
-            choices: ['json', 'html'],
-            default: 'json',
-            description: 'the manifest, or a page posting it to GitHub',
-        },
-    },
-    examples: [
-        ['tollgate app manifest', 'print the manifest for this repository'],
-        ['tollgate app manifest --org acme --format html > app.html', 'a page that creates the App in acme'],
-    ],
-});
-const APP = commandSpec({
-    name: 'app',
-    summary: 'app manifest: the GitHub App Tollgate needs (permissions, no events), to create it from a manifest',
-    needsRegistry: false,
-    options: {},
-    subcommands: [APP_MANIFEST],
-    examples: APP_MANIFEST.examples,
-});
-const appCommand = {
-    ...APP,
-    async run(args, context) {
-        if (args[0] !== 'manifest')
-            throw new errors_TollgateError('app: expected `manifest`', { kind: 'usage', fix: USAGE });
-        const { values } = parseCommandArgs(APP_MANIFEST, args.slice(1));
-        const server = (context.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
-        const origin = await run_runGit(context.repoRoot, ['config', '--get', 'remote.origin.url'], {
-            okCodes: [1, 128],
-        });
-        const repo = values.repo !== undefined
-            ? parseRepoOption(values.repo)
-            : origin.code === 0
-                ? repoFromRemoteUrl(origin.stdout)
-                : undefined;
-        const url = values.url ?? (repo ? `${server}/${repo.owner}/${repo.repo}` : tollgateHomepage());
-        if (!/^https?:\/\/\S+$/.test(url))
-            throw new errors_TollgateError(`app manifest: --url ${url} is not an http(s) URL`, {
-                fix: 'pass the homepage of the App, e.g. the repository that uses Tollgate',
-            });
-        const manifest = appManifest({
-            // GitHub App names are unique across GitHub and at most 34 characters.
-            name: (values.name ?? (repo ? `Tollgate ${values.org ?? repo.owner}` : 'Tollgate')).slice(0, 34),
-            url,
-        });
-        context.out(values.format === 'html'
-            ? appManifestPage(manifest, appCreationUrl(server, values.org))
-            : JSON.stringify(manifest, null, 2));
-        return 0;
-    },
-};
-function tollgateHomepage() {
-    return `https://github.com/${repositoryOf(installedManifest())}`;
-}
-
-;// CONCATENATED MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
-/*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
-//#region src/tag.ts
-/**
-* Returned by a scalar resolver when the source does not match its tag.
-*
-* @category Tags
-*/
-var NOT_RESOLVED = Symbol("NOT_RESOLVED");
-/**
-* Create a normalized scalar tag definition.
-*
-* @category Tags
-*/
-function defineScalarTag(tagName, options) {
-	return {
-		tagName,
-		nodeKind: "scalar",
-		implicit: options.implicit ?? false,
-		matchByTagPrefix: options.matchByTagPrefix ?? false,
-		implicitFirstChars: options.implicitFirstChars ?? null,
-		resolve: options.resolve,
-		identify: options.identify,
-		represent: options.represent ?? ((data) => String(data)),
-		representTagName: options.representTagName ?? (() => tagName)
-	};
-}
-/**
-* Create a normalized sequence tag definition.
-*
-* @category Tags
-*/
-function defineSequenceTag(tagName, options) {
-	const carrierIsResult = options.finalize === void 0;
-	return {
-		tagName,
-		nodeKind: "sequence",
-		implicit: false,
-		matchByTagPrefix: options.matchByTagPrefix ?? false,
-		create: options.create,
-		addItem: options.addItem,
-		finalize: options.finalize ?? ((carrier) => carrier),
-		carrierIsResult,
-		identify: options.identify,
-		represent: options.represent ?? ((data) => data),
-		representTagName: options.representTagName ?? (() => tagName)
-	};
-}
-/**
-* Create a normalized mapping tag definition.
-*
-* @category Tags
-*/
-function defineMappingTag(tagName, options) {
-	const carrierIsResult = options.finalize === void 0;
-	return {
-		tagName,
-		nodeKind: "mapping",
-		implicit: false,
-		matchByTagPrefix: options.matchByTagPrefix ?? false,
-		create: options.create,
-		addPair: options.addPair,
-		has: options.has,
-		keys: options.keys,
-		get: options.get,
-		finalize: options.finalize ?? ((carrier) => carrier),
-		carrierIsResult,
-		identify: options.identify,
-		represent: options.represent ?? ((data) => data),
-		representTagName: options.representTagName ?? (() => tagName)
-	};
-}
-//#endregion
-//#region src/tag/scalar/str.ts
-/** @category Tags */
-var strTag = defineScalarTag("tag:yaml.org,2002:str", {
-	resolve: (source) => source,
-	identify: (data) => typeof data === "string"
-});
-//#endregion
-//#region src/tag/scalar/null_core.ts
-var NULL_VALUES$1 = [
-	"",
-	"~",
-	"null",
-	"Null",
-	"NULL"
-];
-/** @category Tags */
-var nullCoreTag = defineScalarTag("tag:yaml.org,2002:null", {
-	implicit: true,
-	implicitFirstChars: [
-		"",
-		"~",
-		"n",
-		"N"
-	],
-	resolve: (source) => {
-		if (NULL_VALUES$1.indexOf(source) !== -1) return null;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => object === null,
-	represent: () => "null"
-});
-//#endregion
-//#region src/tag/scalar/null_json.ts
-/** @category Tags */
-var nullJsonTag = defineScalarTag("tag:yaml.org,2002:null", {
-	implicit: true,
-	implicitFirstChars: ["n"],
-	resolve: (source, isExplicit) => {
-		if (source === "null" || isExplicit && source === "") return null;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => object === null,
-	represent: () => "null"
-});
-//#endregion
-//#region src/tag/scalar/null_yaml11.ts
-var NULL_VALUES = [
-	"",
-	"~",
-	"null",
-	"Null",
-	"NULL"
-];
-/** @category Tags */
-var nullYaml11Tag = defineScalarTag("tag:yaml.org,2002:null", {
-	implicit: true,
-	implicitFirstChars: [
-		"",
-		"~",
-		"n",
-		"N"
-	],
-	resolve: (source) => {
-		if (NULL_VALUES.indexOf(source) !== -1) return null;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => object === null,
-	represent: () => "null"
-});
-//#endregion
-//#region src/tag/scalar/bool_core.ts
-var TRUE_VALUES$2 = [
-	"true",
-	"True",
-	"TRUE"
-];
-var FALSE_VALUES$2 = [
-	"false",
-	"False",
-	"FALSE"
-];
-/** @category Tags */
-var boolCoreTag = defineScalarTag("tag:yaml.org,2002:bool", {
-	implicit: true,
-	implicitFirstChars: [
-		"t",
-		"T",
-		"f",
-		"F"
-	],
-	resolve: (source) => {
-		if (TRUE_VALUES$2.indexOf(source) !== -1) return true;
-		if (FALSE_VALUES$2.indexOf(source) !== -1) return false;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
-	represent: (object) => object ? "true" : "false"
-});
-//#endregion
-//#region src/tag/scalar/bool_json.ts
-var TRUE_VALUES$1 = ["true"];
-var FALSE_VALUES$1 = ["false"];
-/** @category Tags */
-var boolJsonTag = defineScalarTag("tag:yaml.org,2002:bool", {
-	implicit: true,
-	implicitFirstChars: ["t", "f"],
-	resolve: (source) => {
-		if (TRUE_VALUES$1.indexOf(source) !== -1) return true;
-		if (FALSE_VALUES$1.indexOf(source) !== -1) return false;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
-	represent: (object) => object ? "true" : "false"
-});
-//#endregion
-//#region src/tag/scalar/bool_yaml11.ts
-var TRUE_VALUES = [
-	"true",
-	"True",
-	"TRUE",
-	"y",
-	"Y",
-	"yes",
-	"Yes",
-	"YES",
-	"on",
-	"On",
-	"ON"
-];
-var FALSE_VALUES = [
-	"false",
-	"False",
-	"FALSE",
-	"n",
-	"N",
-	"no",
-	"No",
-	"NO",
-	"off",
-	"Off",
-	"OFF"
-];
-/** @category Tags */
-var boolYaml11Tag = defineScalarTag("tag:yaml.org,2002:bool", {
-	implicit: true,
-	implicitFirstChars: [
-		"y",
-		"Y",
-		"n",
-		"N",
-		"t",
-		"T",
-		"f",
-		"F",
-		"o",
-		"O"
-	],
-	resolve: (source) => {
-		if (TRUE_VALUES.indexOf(source) !== -1) return true;
-		if (FALSE_VALUES.indexOf(source) !== -1) return false;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
-	represent: (object) => object ? "true" : "false"
-});
-//#endregion
-//#region src/tag/scalar/int_core.ts
-var YAML_INTEGER_IMPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
-var YAML_INTEGER_EXPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
-function parseYamlInteger$2(source) {
-	let value = source;
-	let sign = 1;
-	if (value[0] === "-" || value[0] === "+") {
-		if (value[0] === "-") sign = -1;
-		value = value.slice(1);
-	}
-	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
-	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
-	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
-	return sign * parseInt(value, 10);
-}
-function resolveYamlInteger$2(source, isExplicit) {
-	if (isExplicit) {
-		if (!YAML_INTEGER_EXPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
-	} else if (!YAML_INTEGER_IMPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
-	const result = parseYamlInteger$2(source);
-	return Number.isFinite(result) ? result : NOT_RESOLVED;
-}
-/** @category Tags */
-var intCoreTag = defineScalarTag("tag:yaml.org,2002:int", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		..."0123456789"
-	],
-	resolve: resolveYamlInteger$2,
-	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
-	represent: (object) => object.toString(10)
-});
-//#endregion
-//#region src/tag/scalar/int_json.ts
-var YAML_INTEGER_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)$");
-var YAML_INTEGER_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
-function parseYamlInteger$1(source) {
-	let value = source;
-	let sign = 1;
-	if (value[0] === "-" || value[0] === "+") {
-		if (value[0] === "-") sign = -1;
-		value = value.slice(1);
-	}
-	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
-	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
-	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
-	return sign * parseInt(value, 10);
-}
-function resolveYamlInteger$1(source, isExplicit) {
-	if (isExplicit) {
-		if (!YAML_INTEGER_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-	} else if (!YAML_INTEGER_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-	const result = parseYamlInteger$1(source);
-	return Number.isFinite(result) ? result : NOT_RESOLVED;
-}
-/** @category Tags */
-var intJsonTag = defineScalarTag("tag:yaml.org,2002:int", {
-	implicit: true,
-	implicitFirstChars: ["-", ..."0123456789"],
-	resolve: resolveYamlInteger$1,
-	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
-	represent: (object) => object.toString(10)
-});
-//#endregion
-//#region src/tag/scalar/int_yaml11.ts
-var YAML_INTEGER_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?(?:0|[1-9][0-9_]*))$");
-function parseYamlInteger(source) {
-	let value = source.replace(/_/g, "");
-	let sign = 1;
-	if (value[0] === "-" || value[0] === "+") {
-		if (value[0] === "-") sign = -1;
-		value = value.slice(1);
-	}
-	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
-	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
-	if (value.includes(":")) {
-		let result = 0;
-		for (const part of value.split(":")) result = result * 60 + Number(part);
-		return sign * result;
-	}
-	if (value !== "0" && value[0] === "0") return sign * parseInt(value, 8);
-	return sign * parseInt(value, 10);
-}
-function resolveYamlInteger(source) {
-	if (!YAML_INTEGER_PATTERN.test(source)) return NOT_RESOLVED;
-	const result = parseYamlInteger(source);
-	return Number.isFinite(result) ? result : NOT_RESOLVED;
-}
-/** @category Tags */
-var intYaml11Tag = defineScalarTag("tag:yaml.org,2002:int", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		..."0123456789"
-	],
-	resolve: resolveYamlInteger,
-	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
-	represent: (object) => object.toString(10)
-});
-//#endregion
-//#region src/tag/scalar/float_core.ts
-var YAML_FLOAT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-var YAML_FLOAT_SPECIAL_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-function resolveYamlFloat$2(source) {
-	if (!YAML_FLOAT_PATTERN$1.test(source)) return NOT_RESOLVED;
-	let value = source.toLowerCase();
-	const sign = value[0] === "-" ? -1 : 1;
-	if ("+-".includes(value[0])) value = value.slice(1);
-	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-	if (value === ".nan") return NaN;
-	const result = sign * parseFloat(value);
-	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN$1.test(source)) return result;
-	return NOT_RESOLVED;
-}
-function representYamlFloat$2(object) {
-	if (isNaN(object)) return ".nan";
-	if (object === Number.POSITIVE_INFINITY) return ".inf";
-	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
-	if (Object.is(object, -0)) return "-0.0";
-	const result = object.toString(10);
-	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
-}
-/** @category Tags */
-var floatCoreTag = defineScalarTag("tag:yaml.org,2002:float", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		".",
-		..."0123456789"
-	],
-	resolve: resolveYamlFloat$2,
-	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
-	represent: representYamlFloat$2
-});
-//#endregion
-//#region src/tag/scalar/float_json.ts
-var YAML_FLOAT_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$");
-var YAML_FLOAT_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-function resolveYamlFloat$1(source, isExplicit) {
-	if (isExplicit) {
-		if (!YAML_FLOAT_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-		let value = source.toLowerCase();
-		const sign = value[0] === "-" ? -1 : 1;
-		if ("+-".includes(value[0])) value = value.slice(1);
-		if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-		if (value === ".nan") return NaN;
-		const result = sign * parseFloat(value);
-		return Number.isFinite(result) ? result : NOT_RESOLVED;
-	}
-	if (!YAML_FLOAT_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-	const result = Number(source);
-	if (Number.isFinite(result)) return result;
-	return NOT_RESOLVED;
-}
-function representYamlFloat$1(object) {
-	if (isNaN(object)) return ".nan";
-	if (object === Number.POSITIVE_INFINITY) return ".inf";
-	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
-	if (Object.is(object, -0)) return "-0.0";
-	const result = object.toString(10);
-	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
-}
-/** @category Tags */
-var floatJsonTag = defineScalarTag("tag:yaml.org,2002:float", {
-	implicit: true,
-	implicitFirstChars: ["-", ..."0123456789"],
-	resolve: resolveYamlFloat$1,
-	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
-	represent: representYamlFloat$1
-});
-//#endregion
-//#region src/tag/scalar/float_yaml11.ts
-var YAML_FLOAT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?(?:(?:[0-9][0-9_]*)?\\.[0-9_]*)(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-var YAML_FLOAT_SPECIAL_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-function resolveYamlFloat(source) {
-	if (!YAML_FLOAT_PATTERN.test(source)) return NOT_RESOLVED;
-	let value = source.toLowerCase().replace(/_/g, "");
-	const sign = value[0] === "-" ? -1 : 1;
-	if ("+-".includes(value[0])) value = value.slice(1);
-	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-	if (value === ".nan") return NaN;
-	let result = 0;
-	if (value.includes(":")) {
-		for (const part of value.split(":")) result = result * 60 + Number(part);
-		result *= sign;
-	} else result = sign * parseFloat(value);
-	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN.test(source)) return result;
-	return NOT_RESOLVED;
-}
-function representYamlFloat(object) {
-	if (isNaN(object)) return ".nan";
-	if (object === Number.POSITIVE_INFINITY) return ".inf";
-	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
-	if (Object.is(object, -0)) return "-0.0";
-	const result = object.toString(10);
-	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
-}
-/** @category Tags */
-var floatYaml11Tag = defineScalarTag("tag:yaml.org,2002:float", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		".",
-		..."0123456789"
-	],
-	resolve: resolveYamlFloat,
-	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
-	represent: representYamlFloat
-});
-//#endregion
-//#region src/tag/scalar/merge.ts
-/**
-* Enables merge keys in {@link CORE_SCHEMA} when added with
-* {@link Schema.withTags}.
-*
-* @category Tags
-*/
-var mergeTag = defineScalarTag("tag:yaml.org,2002:merge", {
-	implicit: true,
-	implicitFirstChars: ["<"],
-	resolve: (source, isExplicit) => {
-		if (source === "<<" || isExplicit && source === "") return "<<";
-		return NOT_RESOLVED;
-	},
-	identify: () => false
-});
-//#endregion
-//#region src/tag/scalar/binary.ts
-var BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
-function resolveYamlBinary(source) {
-	const input = source.replace(/\s/g, "");
-	if (input.length % 4 !== 0 || !BASE64_PATTERN.test(input)) return NOT_RESOLVED;
-	const binary = atob(input);
-	const result = new Uint8Array(binary.length);
-	for (let index = 0; index < binary.length; index++) result[index] = binary.charCodeAt(index);
-	return result;
-}
-function representYamlBinary(object) {
-	let binary = "";
-	for (let index = 0; index < object.length; index++) binary += String.fromCharCode(object[index]);
-	return btoa(binary);
-}
-/**
-* The `!!binary` tag, represented as a `Uint8Array`.
-*
-* @category Tags
-*/
-var binaryTag = defineScalarTag("tag:yaml.org,2002:binary", {
-	resolve: resolveYamlBinary,
-	identify: (object) => Object.prototype.toString.call(object) === "[object Uint8Array]",
-	represent: representYamlBinary
-});
-//#endregion
-//#region src/tag/scalar/timestamp.ts
-var YAML_DATE_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9])-([0-9][0-9])$");
-var YAML_TIMESTAMP_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:[Tt]|[ \\t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\\.([0-9]*))?(?:[ \\t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?$");
-function makeUtcDate(year, month, day, hour = 0, minute = 0, second = 0, fraction = 0) {
-	const date = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
-	date.setUTCFullYear(year, month, day);
-	return date;
-}
-function resolveYamlTimestamp(source) {
-	let match = YAML_DATE_REGEXP.exec(source);
-	if (match === null) match = YAML_TIMESTAMP_REGEXP.exec(source);
-	if (match === null) return NOT_RESOLVED;
-	const year = +match[1];
-	const month = +match[2] - 1;
-	const day = +match[3];
-	if (!match[4]) {
-		const date = makeUtcDate(year, month, day);
-		if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
-		return date;
-	}
-	const hour = +match[4];
-	const minute = +match[5];
-	const second = +match[6];
-	let fraction = 0;
-	if (hour > 23 || minute > 59 || second > 59) return NOT_RESOLVED;
-	if (match[7]) {
-		let value = match[7].slice(0, 3);
-		while (value.length < 3) value += "0";
-		fraction = +value;
-	}
-	const date = makeUtcDate(year, month, day, hour, minute, second, fraction);
-	if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
-	if (match[9]) {
-		const offsetHour = +match[10];
-		const offsetMinute = +(match[11] || 0);
-		if (offsetHour > 23 || offsetMinute > 59) return NOT_RESOLVED;
-		const offset = (offsetHour * 60 + offsetMinute) * 6e4;
-		date.setTime(date.getTime() - (match[9] === "-" ? -offset : offset));
-	}
-	return date;
-}
-/**
-* The YAML 1.1 `!!timestamp` tag, represented as a JavaScript `Date`.
-*
-* @category Tags
-*/
-var timestampTag = defineScalarTag("tag:yaml.org,2002:timestamp", {
-	implicit: true,
-	implicitFirstChars: [..."0123456789"],
-	resolve: resolveYamlTimestamp,
-	identify: (object) => object instanceof Date,
-	represent: (object) => object.toISOString()
-});
-//#endregion
-//#region src/tag/sequence/seq.ts
-/** @category Tags */
-var seqTag = defineSequenceTag("tag:yaml.org,2002:seq", {
-	create: () => [],
-	addItem: (container, item) => {
-		container.push(item);
-	},
-	identify: Array.isArray
-});
-//#endregion
-//#region src/common/object.ts
-function js_yaml_isPlainObject(data) {
-	if (data === null || typeof data !== "object" || Array.isArray(data)) return false;
-	const prototype = Object.getPrototypeOf(data);
-	return prototype === null || prototype === Object.prototype;
-}
-function pick(object, keys) {
-	const result = {};
-	for (const key of keys) if (object[key] !== void 0) result[key] = object[key];
-	return result;
-}
-//#endregion
-//#region src/tag/sequence/omap.ts
-/**
-* Provided only for YAML 1.1 compatibility and supported by the loader only.
-* JavaScript has no dedicated class to represent this type, so it cannot be
-* identified and dumped.
-*
-* ```yaml
-* !!omap
-*   - one: 1
-*   - two: 2
-* ```
-*
-* is loaded as
-*
-* ```javascript
-* [
-*   { one: 1 },
-*   { two: 2 }
-* ]
-* ```
-*
-* @category Tags
-*/
-var omapTag = defineSequenceTag("tag:yaml.org,2002:omap", {
-	create: () => ({
-		list: [],
-		seen: /* @__PURE__ */ new Set()
-	}),
-	addItem: (carrier, item) => {
-		let key;
-		if (item instanceof Map) {
-			if (item.size !== 1) return "cannot resolve an ordered map item";
-			key = item.keys().next().value;
-		} else if (js_yaml_isPlainObject(item)) {
-			const itemKeys = Object.keys(item);
-			if (itemKeys.length !== 1) return "cannot resolve an ordered map item";
-			key = itemKeys[0];
-		} else return "cannot resolve an ordered map item";
-		if (carrier.seen.has(key)) return "duplicate key in ordered map";
-		carrier.seen.add(key);
-		carrier.list.push(item);
-		return "";
-	},
-	finalize: (carrier) => carrier.list,
-	identify: () => false
-});
-//#endregion
-//#region src/tag/sequence/pairs.ts
-/**
-* Provided only for YAML 1.1 compatibility and supported by the loader only.
-* JavaScript has no dedicated class to represent this type, so it cannot be
-* identified and dumped.
-*
-* ```yaml
-* !!pairs
-*   - one: 1
-*   - two: 2
-* ```
-*
-* is loaded as
-*
-* ```javascript
-* [
-*   ['one', 1],
-*   ['two', 2]
-* ]
-* ```
-*
-* @category Tags
-*/
-var pairsTag = defineSequenceTag("tag:yaml.org,2002:pairs", {
-	create: () => [],
-	addItem: (container, item) => {
-		if (item instanceof Map) {
-			if (item.size !== 1) return "cannot resolve a pairs item";
-			container.push(item.entries().next().value);
-			return "";
-		}
-		if (Object.prototype.toString.call(item) !== "[object Object]") return "cannot resolve a pairs item";
-		const object = item;
-		const keys = Object.keys(object);
-		if (keys.length !== 1) return "cannot resolve a pairs item";
-		container.push([keys[0], object[keys[0]]]);
-		return "";
-	},
-	identify: () => false
-});
-//#endregion
-//#region src/tag/mapping/map.ts
-/**
-* This is the default mapping implementation. It uses `{}` objects and has only
-* partial functionality due to language limitations. This choice was made
-* because users expect to get JavaScript objects, and it was left unchanged to
-* avoid too many breaking changes in the v5 release.
-*
-* Side effects:
-*
-* - `Object.hasOwn()` checks or `for...of` loops are required for safe use (to
-*   avoid falling through to prototypes).
-* - Only scalar string keys are supported properly.
-* - Other scalar keys, such as `null` and numbers, are converted to strings.
-*   This is historical behaviour, and it can cause side effects such as
-*   problems with `!!merge`.
-*
-* Note that non-string scalar keys may be deprecated in future versions.
-*
-* Ideally, use {@link realMapTag} instead.
-*
-* @category Tags
-*/
-var mapTag = defineMappingTag("tag:yaml.org,2002:map", {
-	create: () => ({}),
-	identify: js_yaml_isPlainObject,
-	represent: (o) => {
-		const map = /* @__PURE__ */ new Map();
-		for (const key of Object.keys(o)) map.set(key, o[key]);
-		return map;
-	},
-	addPair: (container, key, value) => {
-		if (key !== null && typeof key === "object") return "object-based map does not support complex keys";
-		const normalizedKey = String(key);
-		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
-			value,
-			enumerable: true,
-			configurable: true,
-			writable: true
-		});
-		else container[normalizedKey] = value;
-		return "";
-	},
-	has: (container, key) => {
-		if (key !== null && typeof key === "object") return false;
-		return Object.prototype.hasOwnProperty.call(container, String(key));
-	},
-	keys: (container) => Object.keys(container),
-	get: (container, key) => {
-		const normalizedKey = String(key);
-		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
-		return container[normalizedKey];
-	}
-});
-//#endregion
-//#region src/tag/mapping/set.ts
-/**
-* The YAML 1.1 `!!set` tag, represented as a JavaScript `Set`.
-*
-* @category Tags
-*/
-var setTag = defineMappingTag("tag:yaml.org,2002:set", {
-	create: () => /* @__PURE__ */ new Set(),
-	identify: (data) => data instanceof Set,
-	represent: (data) => {
-		const map = /* @__PURE__ */ new Map();
-		for (const key of data) map.set(key, null);
-		return map;
-	},
-	addPair: (container, key, value) => {
-		if (value !== null) return "cannot resolve a set item";
-		container.add(key);
-		return "";
-	},
-	has: (container, key) => container.has(key),
-	keys: (container) => container.keys(),
-	get: () => null
-});
-//#endregion
-//#region src/schema.ts
-function createTagDefinitionMap() {
-	return {
-		scalar: Object.create(null),
-		sequence: Object.create(null),
-		mapping: Object.create(null)
-	};
-}
-function createTagDefinitionListMap() {
-	return {
-		scalar: [],
-		sequence: [],
-		mapping: []
-	};
-}
-function compileTags(tags) {
-	const result = [];
-	for (const tag of tags) {
-		let index = result.length;
-		for (let previousIndex = 0; previousIndex < result.length; previousIndex++) {
-			const previous = result[previousIndex];
-			if (previous.nodeKind === tag.nodeKind && previous.tagName === tag.tagName && previous.matchByTagPrefix === tag.matchByTagPrefix) {
-				index = previousIndex;
-				break;
-			}
-		}
-		result[index] = tag;
-	}
-	return result;
-}
-/**
-* Controls tag resolution when loading and type selection when dumping.
-*
-* @category Schemas
-*/
-var Schema = class Schema {
-	tags;
-	/** @internal */
-	implicitScalarTags;
-	/**
-	* Dispatch implicit scalar resolvers by `source.charAt(0)`. Each bucket holds
-	* the resolvers that may match that key, in schema order; a key absent from
-	* the map uses
-	* {@link Schema.implicitScalarAnyFirstChar}
-	* (resolvers that declared no first-char constraint, so they apply to any
-	* first character).
-	*/
-	implicitScalarByFirstChar;
-	implicitScalarAnyFirstChar;
-	/**
-	* The default scalar tag (`!!str`), resolved once so the composer's fallback
-	* for unresolved plain scalars avoids a keyed lookup per scalar.
-	*
-	* @internal
-	*/
-	defaultScalarTag;
-	/**
-	* The default container tags (`!!seq` / `!!map`), used by the dumper: when a
-	* value is identified by its default tag, the tag is implicit and not
-	* printed. Undefined if the schema does not define them (then such values
-	* can't be dumped).
-	*
-	* @internal
-	*/
-	defaultSequenceTag;
-	/** @internal */
-	defaultMappingTag;
-	exact;
-	prefix;
-	constructor(tags) {
-		const compiledTags = compileTags(tags);
-		const implicitScalarTags = [];
-		const exact = createTagDefinitionMap();
-		const prefix = createTagDefinitionListMap();
-		for (const tag of compiledTags) {
-			if (tag.nodeKind === "scalar" && tag.implicit) {
-				if (tag.matchByTagPrefix) throw new Error("Implicit scalar tags cannot match by tag prefix");
-				implicitScalarTags.push(tag);
-			}
-			switch (tag.nodeKind) {
-				case "scalar":
-					if (tag.matchByTagPrefix) prefix.scalar.push(tag);
-					else exact.scalar[tag.tagName] = tag;
-					break;
-				case "sequence":
-					if (tag.matchByTagPrefix) prefix.sequence.push(tag);
-					else exact.sequence[tag.tagName] = tag;
-					break;
-				case "mapping": if (tag.matchByTagPrefix) prefix.mapping.push(tag);
-				else exact.mapping[tag.tagName] = tag;
-			}
-		}
-		const implicitScalarAnyFirstChar = implicitScalarTags.filter((tag) => tag.implicitFirstChars === null);
-		const keys = /* @__PURE__ */ new Set();
-		for (const tag of implicitScalarTags) if (tag.implicitFirstChars !== null) for (const key of tag.implicitFirstChars) keys.add(key);
-		const implicitScalarByFirstChar = /* @__PURE__ */ new Map();
-		for (const key of keys) implicitScalarByFirstChar.set(key, implicitScalarTags.filter((tag) => tag.implicitFirstChars === null || tag.implicitFirstChars.indexOf(key) !== -1));
-		const defaultScalarTag = exact.scalar["tag:yaml.org,2002:str"];
-		if (!defaultScalarTag) throw new Error("schema does not define the default scalar tag (tag:yaml.org,2002:str)");
-		this.tags = compiledTags;
-		this.implicitScalarTags = implicitScalarTags;
-		this.implicitScalarByFirstChar = implicitScalarByFirstChar;
-		this.implicitScalarAnyFirstChar = implicitScalarAnyFirstChar;
-		this.defaultScalarTag = defaultScalarTag;
-		this.defaultSequenceTag = exact.sequence["tag:yaml.org,2002:seq"];
-		this.defaultMappingTag = exact.mapping["tag:yaml.org,2002:map"];
-		this.exact = exact;
-		this.prefix = prefix;
-	}
-	/** @internal */
-	lookupScalarTag(tagName) {
-		const exactTag = this.exact.scalar[tagName];
-		if (exactTag) return exactTag;
-		for (const tag of this.prefix.scalar) if (tagName.startsWith(tag.tagName)) return tag;
-	}
-	/** @internal */
-	lookupSequenceTag(tagName) {
-		const exactTag = this.exact.sequence[tagName];
-		if (exactTag) return exactTag;
-		for (const tag of this.prefix.sequence) if (tagName.startsWith(tag.tagName)) return tag;
-	}
-	/** @internal */
-	lookupMappingTag(tagName) {
-		const exactTag = this.exact.mapping[tagName];
-		if (exactTag) return exactTag;
-		for (const tag of this.prefix.mapping) if (tagName.startsWith(tag.tagName)) return tag;
-	}
-	/** @internal */
-	resolveImplicitScalarTag(source) {
-		const candidates = this.implicitScalarByFirstChar.get(source.charAt(0)) ?? this.implicitScalarAnyFirstChar;
-		for (const tag of candidates) {
-			const value = tag.resolve(source, false, tag.tagName);
-			if (value !== NOT_RESOLVED) return {
-				value,
-				tag
-			};
-		}
-		const tag = this.defaultScalarTag;
-		return {
-			value: tag.resolve(source, false, tag.tagName),
-			tag
-		};
-	}
-	/**
-	* Creates a new schema with the specified tags added. If a tag already
-	* exists, it is replaced by the specified tag.
-	*
-	* @example
-	*
-	* ```javascript
-	* import { CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
-	*
-	* const schema = CORE_SCHEMA.withTags(mergeTag, realMapTag)
-	* ```
-	*/
-	withTags(...tags) {
-		let flatTags = [];
-		for (const tag of tags) flatTags = flatTags.concat(tag);
-		return new Schema([...this.tags, ...flatTags]);
-	}
-};
-/**
-* The YAML 1.2 Failsafe Schema: strings, sequences, and mappings.
-*
-* @category Schemas
-*/
-var FAILSAFE_SCHEMA = new Schema([
-	strTag,
-	seqTag,
-	mapTag
-]);
-/**
-* The YAML 1.2 JSON Schema. It uses JSON scalar forms while retaining YAML
-* collection syntax.
-*
-* @category Schemas
-*/
-var JSON_SCHEMA = new Schema([
-	...FAILSAFE_SCHEMA.tags,
-	nullJsonTag,
-	boolJsonTag,
-	intJsonTag,
-	floatJsonTag
-]);
-/**
-* The default schema for the loaders. Note, {@link CORE_SCHEMA} comes
-* without the `!!merge` tag. You can easily enable it if needed.
-*
-* @example
-* Enable {@link mergeTag}:
-*
-* ```javascript
-* import { load, CORE_SCHEMA, mergeTag } from 'js-yaml'
-*
-* try {
-*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag) })
-* } catch (e) {
-*   console.error(e)
-* }
-* ```
-*
-* @category Schemas
-*/
-var CORE_SCHEMA = new Schema([
-	...FAILSAFE_SCHEMA.tags,
-	nullCoreTag,
-	boolCoreTag,
-	intCoreTag,
-	floatCoreTag
-]);
-/**
-* YAML 1.1-compatible schema.
-*
-* @category Schemas
-*/
-var YAML11_SCHEMA = new Schema([
-	...FAILSAFE_SCHEMA.tags,
-	nullYaml11Tag,
-	boolYaml11Tag,
-	intYaml11Tag,
-	floatYaml11Tag,
-	timestampTag,
-	mergeTag,
-	binaryTag,
-	omapTag,
-	pairsTag,
-	setTag
-]);
-/**
-* The dumper schema for maximum compatibility. It combines all supported type
-* variants from YAML 1.1 and YAML 1.2 so strings matching any of them are
-* quoted. This makes the generated YAML more compatible with other parsers.
-*
-* The schema is based on YAML 1.1, but extends `!!int` and `!!float` to accept
-* both YAML 1.1 and Core Schema forms, since Core Schema supports some forms
-* that YAML 1.1 does not.
-*
-* @category Schemas
-*/
-var DUMP_SCHEMA = YAML11_SCHEMA.withTags({
-	...intYaml11Tag,
-	resolve: (source, isExplicit, tagName) => {
-		const result = intYaml11Tag.resolve(source, isExplicit, tagName);
-		return result === NOT_RESOLVED ? intCoreTag.resolve(source, isExplicit, tagName) : result;
-	}
-}, {
-	...floatYaml11Tag,
-	resolve: (source, isExplicit, tagName) => {
-		const result = floatYaml11Tag.resolve(source, isExplicit, tagName);
-		return result === NOT_RESOLVED ? floatCoreTag.resolve(source, isExplicit, tagName) : result;
-	}
-});
-//#endregion
-//#region src/tag/mapping/real_map.ts
-/**
-* Recommended when non-string keys are actually needed. It uses native
-* JavaScript `Map` objects, so keys keep their constructed types instead of
-* being converted to strings.
-*
-* It is not the default to avoid widespread breaking changes in existing
-* projects. `Map` has a different access API and does not pass deep equality
-* checks against `{}`-based fixtures. Alongside the other changes in v5,
-* making it the default was considered too disruptive.
-*
-* If these differences are acceptable for your project, we recommend using
-* {@link realMapTag} to guarantee the absence of problems and side effects.
-*
-* @example
-* Enable {@link realMapTag}:
-*
-* ```javascript
-* import { load, CORE_SCHEMA, realMapTag } from 'js-yaml'
-*
-* try {
-*   load(data, { schema: CORE_SCHEMA.withTags(realMapTag) })
-* } catch (e) {
-*   console.error(e)
-* }
-* ```
-*
-* @category Tags
-*/
-var realMapTag = defineMappingTag("tag:yaml.org,2002:map", {
-	create: () => /* @__PURE__ */ new Map(),
-	addPair: (container, key, value) => {
-		container.set(key, value);
-		return "";
-	},
-	has: (container, key) => container.has(key),
-	keys: (container) => container.keys(),
-	get: (container, key) => container.get(key),
-	identify: (data) => data instanceof Map || js_yaml_isPlainObject(data),
-	represent: (data) => {
-		if (data instanceof Map) return data;
-		const map = /* @__PURE__ */ new Map();
-		const obj = data;
-		for (const key of Object.keys(obj)) map.set(key, obj[key]);
-		return map;
-	}
-});
-//#endregion
-//#region src/tag/mapping/legacy_map.ts
-function normalizeKey(key) {
-	if (Array.isArray(key)) {
-		const array = Array.prototype.slice.call(key);
-		for (let index = 0; index < array.length; index++) {
-			if (Array.isArray(array[index])) return null;
-			if (typeof array[index] === "object" && Object.prototype.toString.call(array[index]) === "[object Object]") array[index] = "[object Object]";
-		}
-		return String(array);
-	}
-	if (typeof key === "object" && Object.prototype.toString.call(key) === "[object Object]") return "[object Object]";
-	return String(key);
-}
-/**
-* This implementation exists solely to reproduce v4 behavior exactly. Its use
-* is strongly discouraged. If complex or non-string keys are needed, use
-* {@link realMapTag} instead.
-*
-* @category Tags
-*/
-var legacyMapTag = defineMappingTag("tag:yaml.org,2002:map", {
-	create: () => ({}),
-	identify: js_yaml_isPlainObject,
-	represent: (o) => {
-		const map = /* @__PURE__ */ new Map();
-		for (const key of Object.keys(o)) map.set(key, o[key]);
-		return map;
-	},
-	addPair: (container, key, value) => {
-		const normalizedKey = normalizeKey(key);
-		if (normalizedKey === null) return "nested arrays are not supported inside keys";
-		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
-			value,
-			enumerable: true,
-			configurable: true,
-			writable: true
-		});
-		else container[normalizedKey] = value;
-		return "";
-	},
-	has: (container, key) => {
-		const normalizedKey = normalizeKey(key);
-		return normalizedKey !== null && Object.prototype.hasOwnProperty.call(container, normalizedKey);
-	},
-	keys: (container) => Object.keys(container),
-	get: (container, key) => {
-		const normalizedKey = String(key);
-		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
-		return container[normalizedKey];
-	}
-});
-//#endregion
-//#region src/common/snippet.ts
-var DEFAULT_SNIPPET_OPTIONS = {
-	maxLength: 79,
-	indent: 1,
-	linesBefore: 3,
-	linesAfter: 2
-};
-function getLine(buffer, lineStart, lineEnd, position, maxLineLength) {
-	let head = "";
-	let tail = "";
-	const maxHalfLength = Math.floor(maxLineLength / 2) - 1;
-	if (position - lineStart > maxHalfLength) {
-		head = " ... ";
-		lineStart = position - maxHalfLength + head.length;
-	}
-	if (lineEnd - position > maxHalfLength) {
-		tail = " ...";
-		lineEnd = position + maxHalfLength - tail.length;
-	}
-	return {
-		str: head + buffer.slice(lineStart, lineEnd).replace(/\t/g, "→") + tail,
-		pos: position - lineStart + head.length
-	};
-}
-function padStart(string, max) {
-	return " ".repeat(Math.max(max - string.length, 0)) + string;
-}
-function makeSnippet(mark, options) {
-	if (!mark.buffer) return null;
-	const opts = {
-		...DEFAULT_SNIPPET_OPTIONS,
-		...options
-	};
-	const re = /\r?\n|\r|\0/g;
-	const lineStarts = [0];
-	const lineEnds = [];
-	let match;
-	let foundLineNo = -1;
-	while (match = re.exec(mark.buffer)) {
-		lineEnds.push(match.index);
-		lineStarts.push(match.index + match[0].length);
-		if (mark.position <= match.index && foundLineNo < 0) foundLineNo = lineStarts.length - 2;
-	}
-	if (foundLineNo < 0) foundLineNo = lineStarts.length - 1;
-	let result = "";
-	const lineNoLength = Math.min(mark.line + opts.linesAfter, lineEnds.length).toString().length;
-	const maxLineLength = opts.maxLength - (opts.indent + lineNoLength + 3);
-	for (let i = 1; i <= opts.linesBefore; i++) {
-		if (foundLineNo - i < 0) break;
-		const line = getLine(mark.buffer, lineStarts[foundLineNo - i], lineEnds[foundLineNo - i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo - i]), maxLineLength);
-		result = `${" ".repeat(opts.indent)}${padStart((mark.line - i + 1).toString(), lineNoLength)} | ${line.str}\n${result}`;
-	}
-	const line = getLine(mark.buffer, lineStarts[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
-	result += `${" ".repeat(opts.indent)}${padStart((mark.line + 1).toString(), lineNoLength)} | ${line.str}\n`;
-	result += `${"-".repeat(opts.indent + lineNoLength + 3 + line.pos)}^\n`;
-	for (let i = 1; i <= opts.linesAfter; i++) {
-		if (foundLineNo + i >= lineEnds.length) break;
-		const line = getLine(mark.buffer, lineStarts[foundLineNo + i], lineEnds[foundLineNo + i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo + i]), maxLineLength);
-		result += `${" ".repeat(opts.indent)}${padStart((mark.line + i + 1).toString(), lineNoLength)} | ${line.str}\n`;
-	}
-	return result.replace(/\n$/, "");
-}
-//#endregion
-//#region src/common/exception.ts
-function formatError(exception, compact) {
-	let where = "";
-	if (!exception.mark) return exception.reason;
-	if (exception.mark.name) where += `in "${exception.mark.name}" `;
-	where += `(${exception.mark.line + 1}:${exception.mark.column + 1})`;
-	if (!compact && exception.mark.snippet) where += `\n\n${exception.mark.snippet}`;
-	return `${exception.reason} ${where}`;
-}
-/**
-* A YAML error. Unlike an ordinary `Error`, it adds a source snippet showing
-* the location of the problem to the error message, when available.
-*
-* @category Main
-*/
-var YAMLException = class YAMLException extends Error {
-	reason;
-	mark;
-	/**
-	* Optional `mark` contains source snippet data. Usually, use
-	* {@link YAMLException.throwAt} instead of passing it directly.
-	*/
-	constructor(reason, mark) {
-		super();
-		this.name = "YAMLException";
-		this.reason = reason;
-		this.mark = mark;
-		this.message = formatError(this, false);
-		if (Error.captureStackTrace) Error.captureStackTrace(this, this.constructor);
-	}
-	/**
-	* Returns the formatted error, omitting the source snippet in compact mode.
-	*/
-	toString(compact) {
-		return `${this.name}: ${formatError(this, compact)}`;
-	}
-	/**
-	* Builds a YAMLException with a source snippet and throws it. `source` is
-	* the raw input text; `position` is an offset into it.
-	*/
-	static throwAt(source, position, message, filename = "") {
-		let line = 0;
-		let lineStart = 0;
-		for (let index = 0; index < position; index++) {
-			const ch = source.charCodeAt(index);
-			if (ch === 10) {
-				line++;
-				lineStart = index + 1;
-			} else if (ch === 13) {
-				line++;
-				if (source.charCodeAt(index + 1) === 10) index++;
-				lineStart = index + 1;
-			}
-		}
-		const mark = {
-			name: filename,
-			buffer: source,
-			position,
-			line,
-			column: position - lineStart
-		};
-		mark.snippet = makeSnippet(mark);
-		throw new YAMLException(message, mark);
-	}
-};
-//#endregion
-//#region src/parser/events.ts
-/** @category Events */
-var EVENT_ID = {
-	DOCUMENT: 1,
-	SEQUENCE: 2,
-	MAPPING: 3,
-	SCALAR: 4,
-	ALIAS: 5,
-	POP: 6
-};
-/** @category Nodes */
-var SCALAR_STYLE = {
-	PLAIN: 1,
-	SINGLE_QUOTED: 2,
-	DOUBLE_QUOTED: 3,
-	LITERAL_BLOCK: 4,
-	FOLDED_BLOCK: 5
-};
-/** @category Nodes */
-var COLLECTION_STYLE = {
-	BLOCK: 1,
-	FLOW: 2
-};
-/** @category Nodes */
-var CHOMPING_MODE = {
-	CLIP: 1,
-	STRIP: 2,
-	KEEP: 3
-};
-//#endregion
-//#region src/parser/parser_scalar.ts
-var NO_RANGE$3 = -1;
-function simpleEscapeSequence(c) {
-	switch (c) {
-		case 48: return "\0";
-		case 97: return "\x07";
-		case 98: return "\b";
-		case 116: return "	";
-		case 9: return "	";
-		case 110: return "\n";
-		case 118: return "\v";
-		case 102: return "\f";
-		case 114: return "\r";
-		case 101: return "\x1B";
-		case 32: return " ";
-		case 34: return "\"";
-		case 47: return "/";
-		case 92: return "\\";
-		case 78: return "";
-		case 95: return "\xA0";
-		case 76: return "\u2028";
-		case 80: return "\u2029";
-		default: return "";
-	}
-}
-var simpleEscapeCheck = new Array(256);
-var simpleEscapeMap = new Array(256);
-for (let i = 0; i < 256; i++) {
-	simpleEscapeCheck[i] = simpleEscapeSequence(i) ? 1 : 0;
-	simpleEscapeMap[i] = simpleEscapeSequence(i);
-}
-function charFromCodepoint(c) {
-	if (c <= 65535) return String.fromCharCode(c);
-	return String.fromCharCode((c - 65536 >> 10) + 55296, (c - 65536 & 1023) + 56320);
-}
-function fromHexCode$1(c) {
-	if (c >= 48 && c <= 57) return c - 48;
-	return (c | 32) - 97 + 10;
-}
-function escapedHexLen$1(c) {
-	if (c === 120) return 2;
-	if (c === 117) return 4;
-	return 8;
-}
-function skipFoldedBreaks(input, position, end) {
-	let breaks = 0;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 10) {
-			breaks++;
-			position++;
-		} else if (ch === 13) {
-			breaks++;
-			position++;
-			if (input.charCodeAt(position) === 10) position++;
-		} else if (ch === 32 || ch === 9) position++;
-		else break;
-	}
-	return {
-		position,
-		breaks
-	};
-}
-function foldedBreaks(count) {
-	if (count === 1) return " ";
-	return "\n".repeat(count - 1);
-}
-function getPlainValue(input, start, end) {
-	let result = "";
-	let position = start;
-	let captureStart = start;
-	let captureEnd = start;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 10 || ch === 13) {
-			result += input.slice(captureStart, captureEnd);
-			const fold = skipFoldedBreaks(input, position, end);
-			result += foldedBreaks(fold.breaks);
-			position = captureStart = captureEnd = fold.position;
-		} else {
-			position++;
-			if (ch !== 32 && ch !== 9) captureEnd = position;
-		}
-	}
-	return result + input.slice(captureStart, captureEnd);
-}
-function getSingleQuotedValue(input, start, end) {
-	let result = "";
-	let position = start;
-	let captureStart = start;
-	let captureEnd = start;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 39) {
-			result += input.slice(captureStart, position) + "'";
-			position += 2;
-			captureStart = captureEnd = position;
-		} else if (ch === 10 || ch === 13) {
-			result += input.slice(captureStart, captureEnd);
-			const fold = skipFoldedBreaks(input, position, end);
-			result += foldedBreaks(fold.breaks);
-			position = captureStart = captureEnd = fold.position;
-		} else {
-			position++;
-			if (ch !== 32 && ch !== 9) captureEnd = position;
-		}
-	}
-	return result + input.slice(captureStart, end);
-}
-function getDoubleQuotedValue(input, start, end) {
-	let result = "";
-	let position = start;
-	let captureStart = start;
-	let captureEnd = start;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 92) {
-			result += input.slice(captureStart, position);
-			position++;
-			const escaped = input.charCodeAt(position);
-			if (escaped === 10 || escaped === 13) position = skipFoldedBreaks(input, position, end).position;
-			else if (escaped < 256 && simpleEscapeCheck[escaped]) {
-				result += simpleEscapeMap[escaped];
-				position++;
-			} else {
-				let hexLength = escapedHexLen$1(escaped);
-				let hexResult = 0;
-				for (; hexLength > 0; hexLength--) {
-					position++;
-					const digit = fromHexCode$1(input.charCodeAt(position));
-					hexResult = (hexResult << 4) + digit;
-				}
-				result += charFromCodepoint(hexResult);
-				position++;
-			}
-			captureStart = captureEnd = position;
-		} else if (ch === 10 || ch === 13) {
-			result += input.slice(captureStart, captureEnd);
-			const fold = skipFoldedBreaks(input, position, end);
-			result += foldedBreaks(fold.breaks);
-			position = captureStart = captureEnd = fold.position;
-		} else {
-			position++;
-			if (ch !== 32 && ch !== 9) captureEnd = position;
-		}
-	}
-	return result + input.slice(captureStart, end);
-}
-function getBlockValue(input, start, end, indent, chomping, folded) {
-	const textIndent = indent < 0 ? 0 : indent;
-	const region = input.slice(start, end).replace(/\r\n?/g, "\n");
-	const lines = region === "" ? [] : (region.endsWith("\n") ? region.slice(0, -1) : region).split("\n");
-	let result = "";
-	let didReadContent = false;
-	let emptyLines = 0;
-	let atMoreIndented = false;
-	for (const line of lines) {
-		let column = 0;
-		while (column < textIndent && line.charCodeAt(column) === 32) column++;
-		if (indent < 0 || column >= line.length) {
-			emptyLines++;
-			continue;
-		}
-		const content = line.slice(textIndent);
-		const first = content.charCodeAt(0);
-		if (folded) {
-			if (first === 32 || first === 9) {
-				atMoreIndented = true;
-				result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
-			} else if (atMoreIndented) {
-				atMoreIndented = false;
-				result += "\n".repeat(emptyLines + 1);
-			} else if (emptyLines === 0) {
-				if (didReadContent) result += " ";
-			} else result += "\n".repeat(emptyLines);
-		} else result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
-		result += content;
-		didReadContent = true;
-		emptyLines = 0;
-	}
-	if (chomping === CHOMPING_MODE.KEEP) result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
-	else if (chomping !== CHOMPING_MODE.STRIP) {
-		if (didReadContent) result += "\n";
-	}
-	return result;
-}
-/**
-* Decodes the scalar referenced by event offsets in `input`.
-*
-* @category Events
-*/
-function getScalarValue(input, scalar) {
-	if (scalar.valueStart === NO_RANGE$3) return "";
-	const { valueStart, valueEnd } = scalar;
-	if (scalar.fast) return input.slice(valueStart, valueEnd);
-	switch (scalar.style) {
-		case SCALAR_STYLE.SINGLE_QUOTED: return getSingleQuotedValue(input, valueStart, valueEnd);
-		case SCALAR_STYLE.DOUBLE_QUOTED: return getDoubleQuotedValue(input, valueStart, valueEnd);
-		case SCALAR_STYLE.LITERAL_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, false);
-		case SCALAR_STYLE.FOLDED_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, true);
-		default: return getPlainValue(input, valueStart, valueEnd);
-	}
-}
-//#endregion
-//#region src/common/tagname.ts
-var DEFAULT_TAG_HANDLERS = Object.assign(Object.create(null), {
-	"!": "!",
-	"!!": "tag:yaml.org,2002:"
-});
-var TAG_SUFFIX_CHARS = "-#;/?:@&=+$_.~*'()";
-var TAG_URI_CHARS = TAG_SUFFIX_CHARS + "!,[]";
-var HEX = "0123456789ABCDEF";
-function percentByte(byte) {
-	return "%" + HEX[byte >> 4] + HEX[byte & 15];
-}
-function tagPercentEncode(source, isSuffix) {
-	const allowed = isSuffix ? TAG_SUFFIX_CHARS : TAG_URI_CHARS;
-	let result = "";
-	for (let index = 0; index < source.length; index++) {
-		let ch = source.charCodeAt(index);
-		if (ch >= 48 && ch <= 57 || ch >= 65 && ch <= 90 || ch >= 97 && ch <= 122 || allowed.includes(source[index])) {
-			result += source[index];
-			continue;
-		}
-		if (ch >= 55296 && ch <= 56319) ch = 65536 + ((ch & 1023) << 10) + (source.charCodeAt(++index) & 1023);
-		if (ch < 128) result += percentByte(ch);
-		else if (ch < 2048) result += percentByte(192 | ch >> 6) + percentByte(128 | ch & 63);
-		else if (ch < 65536) result += percentByte(224 | ch >> 12) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
-		else result += percentByte(240 | ch >> 18) + percentByte(128 | ch >> 12 & 63) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
-	}
-	return result;
-}
-function tagPercentDecode(source) {
-	let result = "";
-	let index = 0;
-	while (index < source.length) {
-		if (source.charCodeAt(index) !== 37) {
-			result += source[index++];
-			continue;
-		}
-		let ch = parseInt(source.slice(index + 1, index + 3), 16);
-		index += 3;
-		if (ch >= 192) {
-			let remaining = ch < 224 ? 1 : ch < 240 ? 2 : 3;
-			ch &= (1 << 6 - remaining) - 1;
-			while (remaining-- > 0) {
-				ch = ch << 6 | parseInt(source.slice(index + 1, index + 3), 16) & 63;
-				index += 3;
-			}
-		}
-		if (ch < 65536) result += String.fromCharCode(ch);
-		else {
-			ch -= 65536;
-			result += String.fromCharCode(55296 | ch >> 10, 56320 | ch & 1023);
-		}
-	}
-	return result;
-}
-function tagNameFull(rawTag, tagHandlers) {
-	if (rawTag.startsWith("!<") && rawTag.endsWith(">")) return tagPercentDecode(rawTag.slice(2, -1));
-	const handleEnd = rawTag.indexOf("!", 1);
-	const handle = handleEnd === -1 ? "!" : rawTag.slice(0, handleEnd + 1);
-	return tagPercentDecode(tagHandlers?.[handle] ?? DEFAULT_TAG_HANDLERS[handle] ?? handle) + tagPercentDecode(rawTag.slice(handle.length));
-}
-function tagNameShort(fullTag) {
-	let tag = fullTag;
-	if (tag.charCodeAt(0) === 33) {
-		tag = tag.slice(1);
-		return `!${tagPercentEncode(tag, true)}`;
-	}
-	if (tag.slice(0, 18) === "tag:yaml.org,2002:") return `!!${tagPercentEncode(tag.slice(18), true)}`;
-	return `!<${tagPercentEncode(tag, false)}>`;
-}
-//#endregion
-//#region src/parser/constructor.ts
-var NO_RANGE$2 = -1;
-var MERGE_TAG_NAME = "tag:yaml.org,2002:merge";
-var DEFAULT_CONSTRUCTOR_OPTIONS = {
-	filename: "",
-	schema: CORE_SCHEMA,
-	json: false,
-	maxTotalMergeKeys: 1e4,
-	maxAliases: -1
-};
-function eventPosition$1(event) {
-	if ("tagStart" in event && event.tagStart !== NO_RANGE$2) return event.tagStart;
-	if ("anchorStart" in event && event.anchorStart !== NO_RANGE$2) return event.anchorStart;
-	if ("valueStart" in event && event.valueStart !== NO_RANGE$2) return event.valueStart;
-	if ("start" in event) return event.start;
-	return 0;
-}
-function throwError$1(state, message) {
-	YAMLException.throwAt(state.source, state.position, message, state.filename);
-}
-function finalizeCollection(state, position, tag, carrier) {
-	try {
-		return tag.finalize(carrier);
-	} catch (error) {
-		if (error instanceof YAMLException) throw error;
-		YAMLException.throwAt(state.source, position, error instanceof Error ? error.message : String(error), state.filename);
-	}
-}
-function constructScalar(state, event) {
-	const source = getScalarValue(state.source, event);
-	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
-	const strTag = state.schema.defaultScalarTag;
-	if (rawTag !== "") {
-		if (rawTag === "!") return {
-			value: source,
-			tag: strTag
-		};
-		const tagName = tagNameFull(rawTag, state.tagHandlers);
-		const scalarTag = state.schema.lookupScalarTag(tagName);
-		if (scalarTag) {
-			const result = scalarTag.resolve(source, true, tagName);
-			if (result === NOT_RESOLVED) throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
-			return {
-				value: result,
-				tag: scalarTag
-			};
-		}
-		const collectionTagDef = state.schema.lookupMappingTag(tagName) ?? state.schema.lookupSequenceTag(tagName);
-		if (collectionTagDef) {
-			if (source !== "") throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
-			const carrier = collectionTagDef.create(tagName);
-			return {
-				value: collectionTagDef.carrierIsResult ? carrier : finalizeCollection(state, state.position, collectionTagDef, carrier),
-				tag: collectionTagDef
-			};
-		}
-		throwError$1(state, `unknown scalar tag !<${tagName}>`);
-	}
-	if (event.style === SCALAR_STYLE.PLAIN) return state.schema.resolveImplicitScalarTag(source);
-	return {
-		value: strTag.resolve(source, false, strTag.tagName),
-		tag: strTag
-	};
-}
-function collectionTagName(state, event, defaultTagName) {
-	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
-	return rawTag === "" || rawTag === "!" ? defaultTagName : tagNameFull(rawTag, state.tagHandlers);
-}
-function isMappingTag(tag) {
-	return tag.nodeKind === "mapping";
-}
-function chargeMergeWork(state) {
-	state.totalMergeKeys++;
-	if (state.maxTotalMergeKeys !== -1 && state.totalMergeKeys > state.maxTotalMergeKeys) throwError$1(state, `merge keys exceeded maxTotalMergeKeys (${state.maxTotalMergeKeys})`);
-}
-function mergeKeys(state, frame, source, sourceTag) {
-	chargeMergeWork(state);
-	for (const sourceKey of sourceTag.keys(source)) {
-		chargeMergeWork(state);
-		if (frame.tag.has(frame.value, sourceKey)) continue;
-		const err = frame.tag.addPair(frame.value, sourceKey, sourceTag.get(source, sourceKey));
-		if (err) throwError$1(state, err);
-		frame.overridable ??= /* @__PURE__ */ new Set();
-		frame.overridable.add(sourceKey);
-	}
-}
-function mergeSource(state, frame, source, sourceTag) {
-	state.position = frame.keyPosition;
-	if (isMappingTag(sourceTag)) mergeKeys(state, frame, source, sourceTag);
-	else if (sourceTag.nodeKind === "sequence" && Array.isArray(source)) {
-		if (source.length > 100) throwError$1(state, "abnormal merge sequence size");
-		for (const element of source) {
-			const elementTag = state.nodeTags.get(element);
-			if (!elementTag) throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
-			mergeKeys(state, frame, element, elementTag);
-		}
-	} else throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
-}
-function addMappingValue(state, frame, key, value, tag) {
-	state.position = frame.keyPosition;
-	if (frame.keyIsMerge) {
-		mergeSource(state, frame, value, tag);
-		return;
-	}
-	if (!state.json && frame.tag.has(frame.value, key) && !frame.overridable?.has(key)) throwError$1(state, "duplicated mapping key");
-	const err = frame.tag.addPair(frame.value, key, value);
-	if (err) throwError$1(state, err);
-	frame.overridable?.delete(key);
-}
-function addValue(state, value, tag) {
-	const frame = state.frames[state.frames.length - 1];
-	if (frame.kind === "document") {
-		frame.value = value;
-		frame.hasValue = true;
-	} else if (frame.kind === "sequence") {
-		if (isMappingTag(tag)) state.nodeTags.set(value, tag);
-		const err = frame.tag.addItem(frame.value, value, frame.index++);
-		if (err) throwError$1(state, err);
-	} else if (frame.hasKey) {
-		const key = frame.key;
-		frame.key = void 0;
-		frame.hasKey = false;
-		addMappingValue(state, frame, key, value, tag);
-	} else {
-		frame.key = value;
-		frame.keyPosition = state.position;
-		frame.hasKey = true;
-		frame.keyIsMerge = tag.tagName === MERGE_TAG_NAME;
-	}
-}
-function storeAnchor(state, event, value, tag, isValueFinal) {
-	if (event.anchorStart !== NO_RANGE$2) {
-		const anchor = {
-			value,
-			tag,
-			isValueFinal
-		};
-		state.anchors.set(state.source.slice(event.anchorStart, event.anchorEnd), anchor);
-		return anchor;
-	}
-	return null;
-}
-/**
-* Constructs JavaScript documents directly from parser events, without an
-* intermediate AST.
-*
-* @category Events
-*/
-function constructFromEvents(events, options) {
-	const state = {
-		...DEFAULT_CONSTRUCTOR_OPTIONS,
-		...options,
-		events,
-		documents: [],
-		eventIndex: 0,
-		position: 0,
-		frames: [],
-		anchors: /* @__PURE__ */ new Map(),
-		nodeTags: /* @__PURE__ */ new Map(),
-		tagHandlers: Object.create(null),
-		totalMergeKeys: 0,
-		aliasCount: 0
-	};
-	while (state.eventIndex < state.events.length) {
-		const event = state.events[state.eventIndex++];
-		state.position = eventPosition$1(event);
-		switch (event.type) {
-			case EVENT_ID.DOCUMENT:
-				state.anchors = /* @__PURE__ */ new Map();
-				state.nodeTags = /* @__PURE__ */ new Map();
-				state.aliasCount = 0;
-				state.tagHandlers = Object.create(null);
-				for (const directive of event.directives) if (directive.kind === "tag") state.tagHandlers[directive.handle] = directive.prefix;
-				state.frames.push({
-					kind: "document",
-					position: state.position,
-					value: void 0,
-					hasValue: false
-				});
-				break;
-			case EVENT_ID.SCALAR: {
-				const { value, tag } = constructScalar(state, event);
-				storeAnchor(state, event, value, tag, true);
-				addValue(state, value, tag);
-				break;
-			}
-			case EVENT_ID.SEQUENCE: {
-				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:seq");
-				const tag = state.schema.lookupSequenceTag(tagName);
-				if (!tag) throwError$1(state, `unknown sequence tag !<${tagName}>`);
-				const value = tag.create(tagName);
-				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
-				state.frames.push({
-					kind: "sequence",
-					position: state.position,
-					value,
-					tag,
-					anchor,
-					index: 0
-				});
-				break;
-			}
-			case EVENT_ID.MAPPING: {
-				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:map");
-				const tag = state.schema.lookupMappingTag(tagName);
-				if (!tag) throwError$1(state, `unknown mapping tag !<${tagName}>`);
-				const value = tag.create(tagName);
-				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
-				state.frames.push({
-					kind: "mapping",
-					position: state.position,
-					value,
-					tag,
-					anchor,
-					key: void 0,
-					keyPosition: state.position,
-					hasKey: false,
-					keyIsMerge: false,
-					overridable: null
-				});
-				break;
-			}
-			case EVENT_ID.ALIAS: {
-				if (state.maxAliases !== -1 && ++state.aliasCount > state.maxAliases) throwError$1(state, `aliases exceeded maxAliases (${state.maxAliases})`);
-				const name = state.source.slice(event.anchorStart, event.anchorEnd);
-				const anchor = state.anchors.get(name);
-				if (!anchor) throwError$1(state, `unidentified alias "${name}"`);
-				if (!anchor.isValueFinal) throwError$1(state, `recursive alias "${name}" is not supported for tag ${anchor.tag.tagName} because it uses finalize()`);
-				addValue(state, anchor.value, anchor.tag);
-				break;
-			}
-			case EVENT_ID.POP: {
-				const frame = state.frames.pop();
-				if (frame.kind === "mapping" && frame.hasKey) {
-					state.position = frame.keyPosition;
-					throwError$1(state, "incomplete mapping pair in event stream");
-				}
-				if (frame.kind === "document") state.documents.push(frame.value);
-				else {
-					const value = frame.tag.carrierIsResult ? frame.value : finalizeCollection(state, frame.position, frame.tag, frame.value);
-					if (frame.anchor) {
-						frame.anchor.value = value;
-						frame.anchor.isValueFinal = true;
-					}
-					addValue(state, value, frame.tag);
-				}
-				break;
-			}
-		}
-	}
-	return state.documents;
-}
-//#endregion
-//#region src/parser/parser.ts
-var NO_RANGE$1 = -1;
-var HAS_OWN = Object.prototype.hasOwnProperty;
-var CONTEXT_FLOW_IN = 1;
-var CONTEXT_FLOW_OUT = 2;
-var CONTEXT_BLOCK_IN = 3;
-var CONTEXT_BLOCK_OUT = 4;
-var PATTERN_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
-var PATTERN_FLOW_INDICATORS = /[,\[\]{}]/;
-var PATTERN_TAG_HANDLE = /^(?:!|!!|![0-9A-Za-z-]+!)$/;
-var NS_URI_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$,_.!~*'()\[\]])`;
-var NS_TAG_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$.~*'()_])`;
-var PATTERN_TAG_URI = new RegExp(`^(?:${NS_URI_CHAR})*$`);
-var PATTERN_TAG_SUFFIX = new RegExp(`^(?:${NS_TAG_CHAR})+$`);
-var PATTERN_TAG_PREFIX = new RegExp(`^(?:!(?:${NS_URI_CHAR})*|${NS_TAG_CHAR}(?:${NS_URI_CHAR})*)$`);
-var DEFAULT_PARSER_OPTIONS = {
-	filename: "",
-	maxDepth: 100
-};
-function addDocumentEvent(state, explicitStart, explicitEnd) {
-	state.events.push({
-		type: EVENT_ID.DOCUMENT,
-		explicitStart,
-		explicitEnd,
-		directives: state.directives
-	});
-}
-function addSequenceEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
-	state.events.push({
-		type: EVENT_ID.SEQUENCE,
-		start,
-		anchorStart,
-		anchorEnd,
-		tagStart,
-		tagEnd,
-		style
-	});
-}
-function addMappingEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
-	state.events.push({
-		type: EVENT_ID.MAPPING,
-		start,
-		anchorStart,
-		anchorEnd,
-		tagStart,
-		tagEnd,
-		style
-	});
-}
-function insertFlowPairMappingEvent(state, snapshot) {
-	state.events.splice(snapshot.eventsLength, 0, {
-		type: EVENT_ID.MAPPING,
-		start: snapshot.position,
-		anchorStart: NO_RANGE$1,
-		anchorEnd: NO_RANGE$1,
-		tagStart: NO_RANGE$1,
-		tagEnd: NO_RANGE$1,
-		style: COLLECTION_STYLE.FLOW
-	});
-}
-function addScalarEvent(state, valueStart, valueEnd, anchorStart, anchorEnd, tagStart, tagEnd, style, chomping = CHOMPING_MODE.CLIP, indent = -1, fast = false) {
-	state.events.push({
-		type: EVENT_ID.SCALAR,
-		valueStart,
-		valueEnd,
-		anchorStart,
-		anchorEnd,
-		tagStart,
-		tagEnd,
-		style,
-		chomping,
-		indent,
-		fast
-	});
-}
-function addAliasEvent(state, anchorStart, anchorEnd) {
-	state.events.push({
-		type: EVENT_ID.ALIAS,
-		anchorStart,
-		anchorEnd
-	});
-}
-function addPopEvent(state) {
-	state.events.push({ type: EVENT_ID.POP });
-}
-function addEmptyScalarEvent(state) {
-	addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, SCALAR_STYLE.PLAIN);
-}
-function emptyProperties() {
-	return {
-		anchorStart: NO_RANGE$1,
-		anchorEnd: NO_RANGE$1,
-		tagStart: NO_RANGE$1,
-		tagEnd: NO_RANGE$1
-	};
-}
-function snapshotState(state) {
-	return {
-		position: state.position,
-		line: state.line,
-		lineStart: state.lineStart,
-		lineIndent: state.lineIndent,
-		firstTabInLine: state.firstTabInLine,
-		eventsLength: state.events.length
-	};
-}
-function restoreState(state, snapshot) {
-	state.position = snapshot.position;
-	state.line = snapshot.line;
-	state.lineStart = snapshot.lineStart;
-	state.lineIndent = snapshot.lineIndent;
-	state.firstTabInLine = snapshot.firstTabInLine;
-	state.events.length = snapshot.eventsLength;
-}
-function throwError(state, message) {
-	YAMLException.throwAt(state.input.slice(0, state.length), state.position, message, state.filename);
-}
-function isEol(c) {
-	return c === 10 || c === 13;
-}
-function isWhiteSpace(c) {
-	return c === 9 || c === 32;
-}
-function isWsOrEol(c) {
-	return isWhiteSpace(c) || isEol(c);
-}
-function isWsOrEolOrEnd(c) {
-	return c === 0 || isWsOrEol(c);
-}
-function isFlowIndicator(c) {
-	return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
-}
-function fromDecimalCode(c) {
-	return c >= 48 && c <= 57 ? c - 48 : -1;
-}
-function fromHexCode(c) {
-	if (c >= 48 && c <= 57) return c - 48;
-	const lc = c | 32;
-	if (lc >= 97 && lc <= 102) return lc - 97 + 10;
-	return -1;
-}
-function escapedHexLen(c) {
-	if (c === 120) return 2;
-	if (c === 117) return 4;
-	if (c === 85) return 8;
-	return 0;
-}
-function isSimpleEscape(c) {
-	return c === 48 || c === 97 || c === 98 || c === 116 || c === 9 || c === 110 || c === 118 || c === 102 || c === 114 || c === 101 || c === 32 || c === 34 || c === 47 || c === 92 || c === 78 || c === 95 || c === 76 || c === 80;
-}
-function consumeLineBreak(state) {
-	if (state.input.charCodeAt(state.position) === 10) state.position++;
-	else {
-		state.position++;
-		if (state.input.charCodeAt(state.position) === 10) state.position++;
-	}
-	state.line++;
-	state.lineStart = state.position;
-	state.lineIndent = 0;
-	state.firstTabInLine = -1;
-}
-function skipSeparationSpace(state, allowComments) {
-	let lineBreaks = 0;
-	let ch = state.input.charCodeAt(state.position);
-	let hasSeparation = state.position === state.lineStart || isWsOrEol(state.input.charCodeAt(state.position - 1));
-	while (ch !== 0) {
-		while (isWhiteSpace(ch)) {
-			hasSeparation = true;
-			if (ch === 9 && state.firstTabInLine === -1) state.firstTabInLine = state.position;
-			ch = state.input.charCodeAt(++state.position);
-		}
-		if (allowComments && hasSeparation && ch === 35) do
-			ch = state.input.charCodeAt(++state.position);
-		while (!isEol(ch) && ch !== 0);
-		if (!isEol(ch)) break;
-		consumeLineBreak(state);
-		lineBreaks++;
-		hasSeparation = true;
-		ch = state.input.charCodeAt(state.position);
-		while (ch === 32) {
-			state.lineIndent++;
-			ch = state.input.charCodeAt(++state.position);
-		}
-	}
-	return lineBreaks;
-}
-function testDocumentSeparator(state, position = state.position) {
-	const ch = state.input.charCodeAt(position);
-	if ((ch === 45 || ch === 46) && ch === state.input.charCodeAt(position + 1) && ch === state.input.charCodeAt(position + 2)) {
-		const following = state.input.charCodeAt(position + 3);
-		return following === 0 || isWsOrEol(following);
-	}
-	return false;
-}
-function skipByteOrderMark(state) {
-	if (state.position === state.lineStart && state.input.charCodeAt(state.position) === 65279) {
-		state.position++;
-		state.lineStart = state.position;
-	}
-}
-function testDocumentBoundary(state) {
-	if (state.position !== state.lineStart) return false;
-	if (testDocumentSeparator(state)) return true;
-	if (state.input.charCodeAt(state.position) !== 65279) return false;
-	const snapshot = snapshotState(state);
-	skipByteOrderMark(state);
-	skipSeparationSpace(state, true);
-	const ch = state.input.charCodeAt(state.position);
-	const result = state.position === state.lineStart && (ch === 37 || ch === 45 && testDocumentSeparator(state));
-	restoreState(state, snapshot);
-	return result;
-}
-function skipUntilLineEnd(state) {
-	let ch = state.input.charCodeAt(state.position);
-	while (ch !== 0 && !isEol(ch)) ch = state.input.charCodeAt(++state.position);
-}
-function checkPrintable(state, start, end) {
-	const match = PATTERN_NON_PRINTABLE.exec(state.input.slice(start, end));
-	if (match !== null) {
-		state.position = start + match.index + match[0].length - 1;
-		throwError(state, "the stream contains non-printable characters");
-	}
-}
-function readTagProperty(state, props, inFlow) {
-	if (state.input.charCodeAt(state.position) !== 33) return false;
-	if (props.tagStart !== NO_RANGE$1) throwError(state, "duplication of a tag property");
-	const start = state.position;
-	let isVerbatim = false;
-	let isNamed = false;
-	let tagHandle = "!";
-	let ch = state.input.charCodeAt(++state.position);
-	if (ch === 60) {
-		isVerbatim = true;
-		ch = state.input.charCodeAt(++state.position);
-	} else if (ch === 33) {
-		isNamed = true;
-		tagHandle = "!!";
-		ch = state.input.charCodeAt(++state.position);
-	}
-	let suffixStart = state.position;
-	let tagName;
-	if (isVerbatim) {
-		while (ch !== 0 && ch !== 62) ch = state.input.charCodeAt(++state.position);
-		if (ch !== 62) throwError(state, "unexpected end of the stream within a verbatim tag");
-		tagName = state.input.slice(suffixStart, state.position);
-		state.position++;
-	} else {
-		while (ch !== 0 && !isWsOrEol(ch) && !(inFlow && isFlowIndicator(ch))) {
-			if (ch === 33) {
-				if (!isNamed) {
-					tagHandle = state.input.slice(suffixStart - 1, state.position + 1);
-					if (!PATTERN_TAG_HANDLE.test(tagHandle)) throwError(state, "named tag handle cannot contain such characters");
-					isNamed = true;
-					suffixStart = state.position + 1;
-				} else throwError(state, "tag suffix cannot contain exclamation marks");
-			}
-			ch = state.input.charCodeAt(++state.position);
-		}
-		tagName = state.input.slice(suffixStart, state.position);
-		if (PATTERN_FLOW_INDICATORS.test(tagName)) throwError(state, "tag suffix cannot contain flow indicator characters");
-	}
-	if (tagName && !(isVerbatim ? PATTERN_TAG_URI.test(tagName) : PATTERN_TAG_SUFFIX.test(tagName))) throwError(state, `tag name cannot contain such characters: ${tagName}`);
-	if (!isVerbatim && tagHandle !== "!" && tagHandle !== "!!" && !HAS_OWN.call(state.tagHandlers, tagHandle)) throwError(state, `undeclared tag handle "${tagHandle}"`);
-	props.tagStart = start;
-	props.tagEnd = state.position;
-	return true;
-}
-function readAnchorProperty(state, props) {
-	if (state.input.charCodeAt(state.position) !== 38) return false;
-	if (props.anchorStart !== NO_RANGE$1) throwError(state, "duplication of an anchor property");
-	state.position++;
-	const start = state.position;
-	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
-	if (state.position === start) throwError(state, "name of an anchor node must contain at least one character");
-	props.anchorStart = start;
-	props.anchorEnd = state.position;
-	return true;
-}
-function readAlias(state, props) {
-	if (state.input.charCodeAt(state.position) !== 42) return false;
-	if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) throwError(state, "alias node should not have any properties");
-	state.position++;
-	const start = state.position;
-	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
-	if (state.position === start) throwError(state, "name of an alias node must contain at least one character");
-	addAliasEvent(state, start, state.position);
-	return true;
-}
-function readFlowScalarBreak(state, nodeIndent) {
-	skipSeparationSpace(state, false);
-	if (state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
-}
-function readSingleQuotedScalar(state, nodeIndent, props) {
-	if (state.input.charCodeAt(state.position) !== 39) return false;
-	state.position++;
-	const start = state.position;
-	let simple = true;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const ch = state.input.charCodeAt(state.position);
-		if (ch === 39) {
-			if (state.input.charCodeAt(state.position + 1) === 39) {
-				simple = false;
-				state.position += 2;
-				continue;
-			}
-			const end = state.position;
-			state.position++;
-			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.SINGLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
-			return true;
-		}
-		if (isEol(ch)) {
-			simple = false;
-			readFlowScalarBreak(state, nodeIndent);
-		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a single quoted scalar");
-		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
-		else state.position++;
-	}
-	throwError(state, "unexpected end of the stream within a single quoted scalar");
-}
-function readDoubleQuotedScalar(state, nodeIndent, props) {
-	if (state.input.charCodeAt(state.position) !== 34) return false;
-	state.position++;
-	const start = state.position;
-	let simple = true;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const ch = state.input.charCodeAt(state.position);
-		if (ch === 34) {
-			const end = state.position;
-			state.position++;
-			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.DOUBLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
-			return true;
-		}
-		if (ch === 92) {
-			simple = false;
-			const escaped = state.input.charCodeAt(++state.position);
-			if (isEol(escaped)) readFlowScalarBreak(state, nodeIndent);
-			else if (isSimpleEscape(escaped)) state.position++;
-			else {
-				let hexLength = escapedHexLen(escaped);
-				if (hexLength === 0) throwError(state, "unknown escape sequence");
-				while (hexLength-- > 0) {
-					state.position++;
-					if (fromHexCode(state.input.charCodeAt(state.position)) < 0) throwError(state, "expected hexadecimal character");
-				}
-				state.position++;
-			}
-		} else if (isEol(ch)) {
-			simple = false;
-			readFlowScalarBreak(state, nodeIndent);
-		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a double quoted scalar");
-		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
-		else state.position++;
-	}
-	throwError(state, "unexpected end of the stream within a double quoted scalar");
-}
-function readBlockScalar(state, parentIndent, props) {
-	const ch = state.input.charCodeAt(state.position);
-	let chomping = CHOMPING_MODE.CLIP;
-	let indent = -1;
-	let detectedIndent = false;
-	if (ch !== 124 && ch !== 62) return false;
-	const style = ch === 124 ? SCALAR_STYLE.LITERAL_BLOCK : SCALAR_STYLE.FOLDED_BLOCK;
-	state.position++;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const current = state.input.charCodeAt(state.position);
-		const digit = fromDecimalCode(current);
-		if (current === 43 || current === 45) {
-			if (chomping !== CHOMPING_MODE.CLIP) throwError(state, "repeat of a chomping mode identifier");
-			chomping = current === 43 ? CHOMPING_MODE.KEEP : CHOMPING_MODE.STRIP;
-			state.position++;
-		} else if (digit >= 0) {
-			if (digit === 0) throwError(state, "bad explicit indentation width of a block scalar; it cannot be less than one");
-			if (detectedIndent) throwError(state, "repeat of an indentation width identifier");
-			indent = parentIndent + digit - 1;
-			detectedIndent = true;
-			state.position++;
-		} else break;
-	}
-	let hadWhitespace = false;
-	while (isWhiteSpace(state.input.charCodeAt(state.position))) {
-		hadWhitespace = true;
-		state.position++;
-	}
-	if (hadWhitespace && state.input.charCodeAt(state.position) === 35) skipUntilLineEnd(state);
-	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
-	else if (state.input.charCodeAt(state.position) !== 0) throwError(state, "a line break is expected");
-	let contentIndent = detectedIndent ? indent : -1;
-	let maxLeadingIndent = 0;
-	const valueStart = state.position;
-	let valueEnd = state.position;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const linePosition = state.position;
-		let column = 0;
-		while (state.input.charCodeAt(linePosition + column) === 32) column++;
-		const first = state.input.charCodeAt(linePosition + column);
-		if (first === 0) {
-			if (contentIndent >= 0) {
-				if (column > contentIndent) valueEnd = linePosition + column;
-			} else if (column > 0) valueEnd = linePosition + column;
-			break;
-		}
-		if (testDocumentBoundary(state)) break;
-		if (!detectedIndent && contentIndent === -1 && isEol(first)) maxLeadingIndent = Math.max(maxLeadingIndent, column);
-		if (!detectedIndent && contentIndent === -1 && !isEol(first)) {
-			if (first === 9 && column < parentIndent) {
-				state.position = linePosition + column;
-				throwError(state, "tab characters must not be used in indentation");
-			}
-			if (column >= parentIndent && column < maxLeadingIndent) {
-				state.position = linePosition + column;
-				throwError(state, "bad indentation of a mapping entry");
-			}
-		}
-		if (contentIndent === -1 && first !== 0 && !isEol(first) && column < parentIndent) {
-			state.lineIndent = column;
-			state.position = linePosition + column;
-			break;
-		}
-		if (!detectedIndent && first !== 0 && !isEol(first) && contentIndent === -1) contentIndent = column;
-		const requiredIndent = contentIndent === -1 ? parentIndent + 1 : contentIndent;
-		if (first !== 0 && !isEol(first) && column < requiredIndent) {
-			state.lineIndent = column;
-			state.position = linePosition + column;
-			break;
-		}
-		skipUntilLineEnd(state);
-		valueEnd = state.position;
-		if (isEol(state.input.charCodeAt(state.position))) {
-			consumeLineBreak(state);
-			valueEnd = state.position;
-		}
-	}
-	checkPrintable(state, valueStart, valueEnd);
-	addScalarEvent(state, valueStart, valueEnd, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, style, chomping, contentIndent);
-	return true;
-}
-function canStartPlainScalar(state, nodeContext) {
-	const ch = state.input.charCodeAt(state.position);
-	const inFlow = nodeContext === CONTEXT_FLOW_IN;
-	if (ch === 0 || isWsOrEol(ch) || ch === 35 || ch === 38 || ch === 42 || ch === 33 || ch === 124 || ch === 62 || ch === 39 || ch === 34 || ch === 37 || ch === 64 || ch === 96 || isFlowIndicator(ch)) return false;
-	if (ch === 63 || ch === 45) {
-		const following = state.input.charCodeAt(state.position + 1);
-		if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) return false;
-	}
-	return true;
-}
-function readPlainScalar(state, nodeIndent, nodeContext, props) {
-	if (!canStartPlainScalar(state, nodeContext)) return false;
-	const start = state.position;
-	let end = state.position;
-	let ch = state.input.charCodeAt(state.position);
-	const inFlow = nodeContext === CONTEXT_FLOW_IN;
-	let multiline = false;
-	while (ch !== 0) {
-		if (testDocumentBoundary(state)) break;
-		if (ch === 58) {
-			const following = state.input.charCodeAt(state.position + 1);
-			if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) break;
-		} else if (ch === 35) {
-			if (isWsOrEol(state.input.charCodeAt(state.position - 1))) break;
-		} else if (inFlow && isFlowIndicator(ch)) break;
-		else if (isEol(ch)) {
-			const savedPosition = state.position;
-			const savedLine = state.line;
-			const savedLineStart = state.lineStart;
-			const savedLineIndent = state.lineIndent;
-			skipSeparationSpace(state, false);
-			if (state.lineIndent >= nodeIndent) {
-				multiline = true;
-				ch = state.input.charCodeAt(state.position);
-				continue;
-			}
-			state.position = savedPosition;
-			state.line = savedLine;
-			state.lineStart = savedLineStart;
-			state.lineIndent = savedLineIndent;
-			break;
-		}
-		if (!isWhiteSpace(ch)) end = state.position + 1;
-		ch = state.input.charCodeAt(++state.position);
-	}
-	if (end === start) return false;
-	checkPrintable(state, start, end);
-	addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN, CHOMPING_MODE.CLIP, -1, !multiline);
-	return true;
-}
-function skipFlowSeparationSpace(state, nodeIndent) {
-	const startLine = state.line;
-	skipSeparationSpace(state, true);
-	if (state.line > startLine && state.lineIndent < nodeIndent || state.firstTabInLine !== -1 && state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
-}
-function readFlowCollection(state, nodeIndent, props) {
-	const ch = state.input.charCodeAt(state.position);
-	const isMapping = ch === 123;
-	const start = state.position;
-	let readNext = true;
-	if (ch !== 91 && ch !== 123) return false;
-	const terminator = isMapping ? 125 : 93;
-	if (isMapping) addMappingEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
-	else addSequenceEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
-	state.position++;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		skipFlowSeparationSpace(state, nodeIndent);
-		let ch = state.input.charCodeAt(state.position);
-		if (ch === terminator) {
-			state.position++;
-			addPopEvent(state);
-			return true;
-		} else if (!readNext) throwError(state, "missed comma between flow collection entries");
-		else if (ch === 44) throwError(state, "expected the node content, but found ','");
-		let isPair = false;
-		let isExplicitPair = false;
-		if (ch === 63 && isWsOrEol(state.input.charCodeAt(state.position + 1))) {
-			isPair = isExplicitPair = true;
-			state.position += 1;
-			skipFlowSeparationSpace(state, nodeIndent);
-		}
-		const entryLine = state.line;
-		const entryStart = snapshotState(state);
-		const keyWasRead = parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
-		skipFlowSeparationSpace(state, nodeIndent);
-		ch = state.input.charCodeAt(state.position);
-		if ((isMapping || isExplicitPair || state.line === entryLine) && ch === 58) {
-			isPair = true;
-			state.position++;
-			skipFlowSeparationSpace(state, nodeIndent);
-			if (!isMapping) {
-				insertFlowPairMappingEvent(state, entryStart);
-				if (!keyWasRead) addEmptyScalarEvent(state);
-			} else if (!keyWasRead) addEmptyScalarEvent(state);
-			if (!parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true)) addEmptyScalarEvent(state);
-			skipFlowSeparationSpace(state, nodeIndent);
-			if (!isMapping) addPopEvent(state);
-		} else if (isMapping && isPair) {
-			if (!keyWasRead) addEmptyScalarEvent(state);
-			addEmptyScalarEvent(state);
-		} else if (isMapping) addEmptyScalarEvent(state);
-		else if (isPair) {
-			insertFlowPairMappingEvent(state, entryStart);
-			if (!keyWasRead) addEmptyScalarEvent(state);
-			addEmptyScalarEvent(state);
-			addPopEvent(state);
-		}
-		ch = state.input.charCodeAt(state.position);
-		if (ch === 44) {
-			readNext = true;
-			state.position++;
-		} else readNext = false;
-	}
-	throwError(state, "unexpected end of the stream within a flow collection");
-}
-function readBlockSequence(state, nodeIndent, props) {
-	if (state.firstTabInLine !== -1 || state.input.charCodeAt(state.position) !== 45 || !isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) return false;
-	addSequenceEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
-	while (state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) {
-		if (state.firstTabInLine !== -1) {
-			state.position = state.firstTabInLine;
-			throwError(state, "tab characters must not be used in indentation");
-		}
-		const entryLine = state.line;
-		state.position++;
-		const hadBreak = skipSeparationSpace(state, true) > 0;
-		if (state.firstTabInLine !== -1 && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
-		if (hadBreak && state.lineIndent <= nodeIndent) addEmptyScalarEvent(state);
-		else parseNode(state, nodeIndent, CONTEXT_BLOCK_IN, false, true);
-		skipSeparationSpace(state, true);
-		if (state.lineIndent < nodeIndent || state.position >= state.length) break;
-		if (state.lineIndent > nodeIndent) throwError(state, "bad indentation of a sequence entry");
-		if (state.line === entryLine && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
-	}
-	addPopEvent(state);
-	return true;
-}
-function readBlockMapping(state, nodeIndent, flowIndent, props) {
-	let atExplicitKey = false;
-	let detected = false;
-	let mappingOpened = false;
-	let pendingExplicitKey = false;
-	if (state.firstTabInLine !== -1) return false;
-	let ch = state.input.charCodeAt(state.position);
-	while (ch !== 0) {
-		if (!atExplicitKey && state.firstTabInLine !== -1) {
-			state.position = state.firstTabInLine;
-			throwError(state, "tab characters must not be used in indentation");
-		}
-		const following = state.input.charCodeAt(state.position + 1);
-		const entryLine = state.line;
-		if ((ch === 63 || ch === 58) && isWsOrEolOrEnd(following)) {
-			if (!mappingOpened) {
-				addMappingEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
-				mappingOpened = true;
-			}
-			if (ch === 63) {
-				if (atExplicitKey) addEmptyScalarEvent(state);
-				detected = true;
-				atExplicitKey = true;
-			} else if (atExplicitKey) atExplicitKey = false;
-			else {
-				addEmptyScalarEvent(state);
-				detected = true;
-				atExplicitKey = false;
-			}
-			state.position += 1;
-			pendingExplicitKey = true;
-		} else {
-			if (atExplicitKey) {
-				addEmptyScalarEvent(state);
-				atExplicitKey = false;
-			}
-			const beforeKey = snapshotState(state);
-			if (!parseNode(state, flowIndent, CONTEXT_FLOW_OUT, false, true)) break;
-			if (state.line === entryLine) {
-				ch = state.input.charCodeAt(state.position);
-				while (isWhiteSpace(ch)) ch = state.input.charCodeAt(++state.position);
-				if (ch === 58) {
-					ch = state.input.charCodeAt(++state.position);
-					if (!isWsOrEolOrEnd(ch)) throwError(state, "a whitespace character is expected after the key-value separator within a block mapping");
-					if (!mappingOpened) {
-						state.events.splice(beforeKey.eventsLength, 0, {
-							type: EVENT_ID.MAPPING,
-							start: beforeKey.position,
-							anchorStart: props.anchorStart,
-							anchorEnd: props.anchorEnd,
-							tagStart: props.tagStart,
-							tagEnd: props.tagEnd,
-							style: COLLECTION_STYLE.BLOCK
-						});
-						mappingOpened = true;
-					}
-					detected = true;
-					atExplicitKey = false;
-					pendingExplicitKey = false;
-				} else if (detected) throwError(state, "expected ':' after a mapping key");
-				else {
-					if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
-						restoreState(state, beforeKey);
-						return false;
-					}
-					return true;
-				}
-			} else if (detected) throwError(state, "can not read a block mapping entry; a multiline key may not be an implicit key");
-			else {
-				if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
-					restoreState(state, beforeKey);
-					return false;
-				}
-				return true;
-			}
-		}
-		if (parseNode(state, nodeIndent, CONTEXT_BLOCK_OUT, true, pendingExplicitKey)) pendingExplicitKey = false;
-		if (!atExplicitKey) {
-			if (pendingExplicitKey) {
-				addEmptyScalarEvent(state);
-				pendingExplicitKey = false;
-			}
-		}
-		skipSeparationSpace(state, true);
-		ch = state.input.charCodeAt(state.position);
-		if ((state.line === entryLine || state.lineIndent > nodeIndent) && ch !== 0) throwError(state, "bad indentation of a mapping entry");
-		else if (state.lineIndent < nodeIndent) break;
-	}
-	if (!detected) return false;
-	if (atExplicitKey) addEmptyScalarEvent(state);
-	if (mappingOpened) addPopEvent(state);
-	return true;
-}
-function parseNode(state, parentIndent, nodeContext, allowToSeek, allowCompact, allowPropertyMapping = true) {
-	if (state.depth >= state.maxDepth) throwError(state, `nesting exceeded maxDepth (${state.maxDepth})`);
-	state.depth++;
-	let indentStatus = 1;
-	let atNewLine = false;
-	let hasContent = false;
-	let propertyStart = null;
-	const props = emptyProperties();
-	let allowBlockScalars = nodeContext === CONTEXT_BLOCK_OUT || nodeContext === CONTEXT_BLOCK_IN;
-	let allowBlockCollections = allowBlockScalars;
-	const allowBlockStyles = allowBlockScalars;
-	if (allowToSeek && skipSeparationSpace(state, true)) {
-		atNewLine = true;
-		if (state.lineIndent > parentIndent) indentStatus = 1;
-		else if (state.lineIndent === parentIndent) indentStatus = 0;
-		else indentStatus = -1;
-	}
-	if (indentStatus === 1) while (true) {
-		const ch = state.input.charCodeAt(state.position);
-		const propertyState = snapshotState(state);
-		if (atNewLine && indentStatus !== 1 && (ch === 33 || ch === 38)) break;
-		if (atNewLine && allowBlockStyles && (props.tagStart !== NO_RANGE$1 || props.anchorStart !== NO_RANGE$1) && (ch === 33 || ch === 38)) {
-			const fallbackState = snapshotState(state);
-			const flowIndent = parentIndent + 1;
-			if (readBlockMapping(state, state.position - state.lineStart, flowIndent, props) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) {
-				state.depth--;
-				return true;
-			}
-			restoreState(state, fallbackState);
-		}
-		if (atNewLine && (ch === 33 && props.tagStart !== NO_RANGE$1 || ch === 38 && props.anchorStart !== NO_RANGE$1)) break;
-		if (!readTagProperty(state, props, nodeContext === CONTEXT_FLOW_IN) && !readAnchorProperty(state, props)) break;
-		if (propertyStart === null) propertyStart = propertyState;
-		if (skipSeparationSpace(state, true)) {
-			atNewLine = true;
-			allowBlockCollections = allowBlockStyles;
-			if (state.lineIndent > parentIndent) indentStatus = 1;
-			else if (state.lineIndent === parentIndent) indentStatus = 0;
-			else indentStatus = -1;
-		} else allowBlockCollections = false;
-	}
-	if (allowBlockCollections) allowBlockCollections = atNewLine || allowCompact;
-	if (indentStatus === 1 || nodeContext === CONTEXT_BLOCK_OUT) {
-		const flowIndent = nodeContext === CONTEXT_FLOW_IN || nodeContext === CONTEXT_FLOW_OUT ? parentIndent : parentIndent + 1;
-		const blockIndent = state.position - state.lineStart;
-		if (indentStatus === 1) {
-			if (allowBlockCollections && (readBlockSequence(state, blockIndent, props) || readBlockMapping(state, blockIndent, flowIndent, props)) || readFlowCollection(state, flowIndent, props)) hasContent = true;
-			else {
-				const ch = state.input.charCodeAt(state.position);
-				if (propertyStart !== null && allowPropertyMapping && allowBlockStyles && !allowBlockCollections && ch !== 124 && ch !== 62) {
-					const fallbackState = snapshotState(state);
-					const propertyIndent = propertyStart.position - propertyStart.lineStart;
-					restoreState(state, propertyStart);
-					if (readBlockMapping(state, propertyIndent, flowIndent, emptyProperties()) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) hasContent = true;
-					else restoreState(state, fallbackState);
-				}
-				if (!hasContent && (allowBlockScalars && readBlockScalar(state, flowIndent, props) || readSingleQuotedScalar(state, flowIndent, props) || readDoubleQuotedScalar(state, flowIndent, props) || readAlias(state, props) || readPlainScalar(state, flowIndent, nodeContext, props))) hasContent = true;
-			}
-		} else if (indentStatus === 0) hasContent = allowBlockCollections && readBlockSequence(state, blockIndent, props);
-	}
-	allowBlockScalars = allowBlockScalars && !hasContent;
-	if (!hasContent && (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1 || allowBlockScalars)) {
-		addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN);
-		hasContent = true;
-	}
-	state.depth--;
-	return hasContent || props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1;
-}
-function readDirective(state) {
-	if (state.lineIndent > 0 || state.input.charCodeAt(state.position) !== 37) return false;
-	state.position++;
-	const nameStart = state.position;
-	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
-	const name = state.input.slice(nameStart, state.position);
-	const args = [];
-	if (name.length === 0) throwError(state, "directive name must not be less than one character in length");
-	while (state.input.charCodeAt(state.position) !== 0 && !isEol(state.input.charCodeAt(state.position))) {
-		while (isWhiteSpace(state.input.charCodeAt(state.position))) state.position++;
-		if (state.input.charCodeAt(state.position) === 35 || isEol(state.input.charCodeAt(state.position)) || state.input.charCodeAt(state.position) === 0) break;
-		const start = state.position;
-		while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
-		args.push(state.input.slice(start, state.position));
-	}
-	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
-	if (name === "YAML") {
-		if (state.directives.some((directive) => directive.kind === "yaml")) throwError(state, "duplication of %YAML directive");
-		if (args.length !== 1) throwError(state, "YAML directive accepts exactly one argument");
-		const match = /^([0-9]+)\.([0-9]+)$/.exec(args[0]);
-		if (match === null) throwError(state, "ill-formed argument of the YAML directive");
-		if (parseInt(match[1], 10) !== 1) throwError(state, "unacceptable YAML version of the document");
-		state.directives.push({
-			kind: "yaml",
-			version: args[0]
-		});
-	} else if (name === "TAG") {
-		if (args.length !== 2) throwError(state, "TAG directive accepts exactly two arguments");
-		const [handle, prefix] = args;
-		if (!PATTERN_TAG_HANDLE.test(handle)) throwError(state, "ill-formed tag handle (first argument) of the TAG directive");
-		if (HAS_OWN.call(state.tagHandlers, handle)) throwError(state, `there is a previously declared suffix for "${handle}" tag handle`);
-		if (!PATTERN_TAG_PREFIX.test(prefix)) throwError(state, "ill-formed tag prefix (second argument) of the TAG directive");
-		state.tagHandlers[handle] = prefix;
-		state.directives.push({
-			kind: "tag",
-			handle,
-			prefix
-		});
-	}
-	return true;
-}
-function readDocument(state) {
-	state.directives = [];
-	state.tagHandlers = Object.create(null);
-	let hasDirectives = false;
-	skipSeparationSpace(state, true);
-	while (readDirective(state)) {
-		hasDirectives = true;
-		skipSeparationSpace(state, true);
-	}
-	let explicitStart = false;
-	let explicitEnd = false;
-	let allowCompact = true;
-	if (state.lineIndent === 0 && state.input.charCodeAt(state.position) === 45 && state.input.charCodeAt(state.position + 1) === 45 && state.input.charCodeAt(state.position + 2) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 3))) {
-		explicitStart = true;
-		const markerLine = state.line;
-		state.position += 3;
-		skipSeparationSpace(state, true);
-		allowCompact = state.line > markerLine;
-	} else if (hasDirectives) throwError(state, "directives end mark is expected");
-	const documentEventIndex = state.events.length;
-	if (!explicitStart && state.position === state.lineStart && state.input.charCodeAt(state.position) === 46 && testDocumentSeparator(state)) {
-		state.position += 3;
-		skipSeparationSpace(state, true);
-		return;
-	}
-	addDocumentEvent(state, explicitStart, false);
-	if (!parseNode(state, state.lineIndent - 1, CONTEXT_BLOCK_OUT, false, allowCompact, allowCompact)) addEmptyScalarEvent(state);
-	skipSeparationSpace(state, true);
-	if (state.position === state.lineStart && testDocumentSeparator(state)) {
-		explicitEnd = state.input.charCodeAt(state.position) === 46;
-		if (explicitEnd) {
-			const markerLine = state.line;
-			state.position += 3;
-			skipSeparationSpace(state, true);
-			if (state.line === markerLine && state.position < state.length) throwError(state, "end of the stream or a document separator is expected");
-		}
-	}
-	const documentEvent = state.events[documentEventIndex];
-	if (documentEvent?.type === EVENT_ID.DOCUMENT) documentEvent.explicitEnd = explicitEnd;
-	addPopEvent(state);
-	if (!explicitEnd && state.position < state.length && !testDocumentBoundary(state)) throwError(state, "end of the stream or a document separator is expected");
-}
-/**
-* Parses YAML into a flat event stream referencing source text by offsets.
-*
-* @category Events
-*/
-function parseEvents(input, options) {
-	const length = input.length;
-	const state = {
-		...DEFAULT_PARSER_OPTIONS,
-		...options,
-		input: `${input}\0`,
-		length,
-		position: 0,
-		line: 0,
-		lineStart: 0,
-		lineIndent: 0,
-		firstTabInLine: -1,
-		depth: 0,
-		directives: [],
-		tagHandlers: Object.create(null),
-		events: []
-	};
-	const nullpos = input.indexOf("\0");
-	if (nullpos !== -1) YAMLException.throwAt(input, nullpos, "null byte is not allowed in input", state.filename);
-	while (state.position < state.length) {
-		skipByteOrderMark(state);
-		skipSeparationSpace(state, true);
-		if (state.position >= state.length) break;
-		const documentStart = state.position;
-		readDocument(state);
-		if (state.position === documentStart)
- /* c8 ignore next */
-		throwError(state, "can not read a document");
-	}
-	return state.events;
-}
-//#endregion
-//#region src/load.ts
-var DEFAULT_LOAD_OPTIONS = {
-	...DEFAULT_PARSER_OPTIONS,
-	...DEFAULT_CONSTRUCTOR_OPTIONS
-};
-function loadDocuments(input, options = {}) {
-	const opts = {
-		...DEFAULT_LOAD_OPTIONS,
-		...options
-	};
-	const source = String(input);
-	const PARSER_OPT_KEYS = Object.keys(DEFAULT_PARSER_OPTIONS);
-	const CONSTRUCTOR_OPT_KEYS = Object.keys(DEFAULT_CONSTRUCTOR_OPTIONS);
-	return constructFromEvents(parseEvents(source, pick(opts, PARSER_OPT_KEYS)), {
-		...pick(opts, CONSTRUCTOR_OPT_KEYS),
-		source
-	});
-}
-function loadAll(input, iteratorOrOptions, options) {
-	let iterator = null;
-	if (typeof iteratorOrOptions === "function") iterator = iteratorOrOptions;
-	else if (iteratorOrOptions !== null && typeof iteratorOrOptions === "object") options = iteratorOrOptions;
-	const documents = loadDocuments(input, options);
-	if (iterator === null) return documents;
-	for (const document of documents) iterator(document);
-}
-/**
-* Parses `string` as a single YAML document. Throws {@link YAMLException} on
-* error. This function does not understand multi-document or empty sources; it
-* throws an exception on those.
-*
-* > [!NOTE]
-* > 1. When processing untrusted input, see the
-* >    [security considerations](../docs/safety.md).
-* > 2. All exceptions MUST be caught, not just {@link YAMLException}.
-* > 3. The default {@link CORE_SCHEMA} comes without the `!!merge` tag. You can
-* >    easily enable it if needed.
-* > 4. The default {@link mapTag} is `{}`-object based, with known limitations
-* >    (see description). For full compatibility use {@link realMapTag}
-* >    instead (it uses native JS `Map`).
-*
-* @example
-* Enable {@link mergeTag} and {@link realMapTag}:
-*
-* ```javascript
-* import { load, CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
-*
-* try {
-*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag, realMapTag) })
-* } catch (e) {
-*   console.error(e)
-* }
-* ```
-*
-* @category Main
-*/
-function load(input, options) {
-	const documents = loadDocuments(input, options);
-	if (documents.length === 0) throw new YAMLException("expected a document, but the input is empty");
-	if (documents.length === 1) return documents[0];
-	throw new YAMLException("expected a single document in the stream, but found more");
-}
-//#endregion
-//#region src/ast/from_js.ts
-var INVALID = Symbol("INVALID");
-function buildRepresentTypes(schema) {
-	const defaultTags = new Set([
-		schema.defaultScalarTag,
-		schema.defaultSequenceTag,
-		schema.defaultMappingTag
-	].filter((t) => t !== void 0));
-	const implicitScalars = schema.implicitScalarTags;
-	const explicitTags = schema.tags.filter((t) => !(t.nodeKind === "scalar" && t.implicit) && !defaultTags.has(t));
-	const defaultTagsLast = schema.tags.filter((t) => defaultTags.has(t));
-	return [
-		...implicitScalars.map((tag) => ({
-			tag,
-			implicitTag: true
-		})),
-		...explicitTags.map((tag) => ({
-			tag,
-			implicitTag: false
-		})),
-		...defaultTagsLast.map((tag) => ({
-			tag,
-			implicitTag: true
-		}))
-	];
-}
-function matchTag(state, object) {
-	for (let index = 0, length = state.representTypes.length; index < length; index += 1) {
-		const { tag, implicitTag } = state.representTypes[index];
-		if (tag.identify(object)) {
-			let tagName;
-			if (tag.matchByTagPrefix) tagName = tag.representTagName(object);
-			else tagName = tag.tagName;
-			return {
-				tag,
-				tagName,
-				implicitTag
-			};
-		}
-	}
-	return null;
-}
-function build(state, object) {
-	if (!state.noRefs && object !== null && typeof object === "object") {
-		const existing = state.refs.get(object);
-		if (existing) {
-			if (existing.anchor === void 0) existing.anchor = `ref_${state.refCounter++}`;
-			return {
-				kind: "alias",
-				anchor: existing.anchor
-			};
-		}
-	}
-	const matched = matchTag(state, object);
-	if (!matched) {
-		if (object === void 0) return INVALID;
-		if (state.skipInvalid) return INVALID;
-		throw new YAMLException(`unacceptable kind of an object to dump ${Object.prototype.toString.call(object)}`);
-	}
-	const { tag, tagName, implicitTag } = matched;
-	const nodeTagName = implicitTag ? tagName : tagNameShort(tagName);
-	if (tag.nodeKind === "scalar") return {
-		kind: "scalar",
-		tag: nodeTagName,
-		tagged: !implicitTag,
-		style: SCALAR_STYLE.PLAIN,
-		value: tag.represent(object)
-	};
-	if (tag.nodeKind === "sequence") {
-		const container = tag.represent(object);
-		const node = {
-			kind: "sequence",
-			tag: nodeTagName,
-			tagged: !implicitTag,
-			style: COLLECTION_STYLE.BLOCK,
-			items: []
-		};
-		if (!state.noRefs) state.refs.set(object, node);
-		for (let index = 0, length = container.length; index < length; index += 1) {
-			let item = build(state, container[index]);
-			if (item === INVALID && container[index] === void 0) item = build(state, null);
-			if (item === INVALID) continue;
-			node.items.push(item);
-		}
-		return node;
-	}
-	const map = tag.represent(object);
-	const node = {
-		kind: "mapping",
-		tag: nodeTagName,
-		tagged: !implicitTag,
-		style: COLLECTION_STYLE.BLOCK,
-		items: []
-	};
-	if (!state.noRefs) state.refs.set(object, node);
-	for (const [objectKey, objectValue] of map) {
-		const key = build(state, objectKey);
-		if (key === INVALID) continue;
-		const value = build(state, objectValue);
-		if (value === INVALID) continue;
-		node.items.push({
-			key,
-			value
-		});
-	}
-	return node;
-}
-/**
-* Convert JS object to AST. A JS value is one YAML document. An unrepresentable
-* root becomes an empty document, which the presenter renders as an empty
-* string.
-*
-* @category AST
-*/
-function jsToAst(input, schema, options = {}) {
-	const root = build({
-		representTypes: buildRepresentTypes(schema),
-		noRefs: options.noRefs ?? false,
-		skipInvalid: options.skipInvalid ?? false,
-		refs: /* @__PURE__ */ new Map(),
-		refCounter: 0
-	}, input);
-	return [{
-		contents: root === INVALID ? null : root,
-		directives: []
-	}];
-}
-//#endregion
-//#region src/ast/visit.ts
-/**
-* Return from a visitor to stop the whole traversal.
-*
-* @category AST
-*/
-var VISIT_BREAK = Symbol("visit:break");
-/**
-* Return from a visitor to skip the current node's children.
-*
-* @category AST
-*/
-var VISIT_SKIP = Symbol("visit:skip");
-function visitNode(node, visitor, ctx) {
-	const control = visitor(node, ctx);
-	if (control === VISIT_BREAK) return true;
-	if (control === VISIT_SKIP) return false;
-	const depth = ctx.depth + 1;
-	switch (node.kind) {
-		case "sequence":
-			for (const item of node.items) if (visitNode(item, visitor, {
-				depth,
-				parent: node,
-				isKey: false
-			})) return true;
-			break;
-		case "mapping": for (const { key, value } of node.items) {
-			if (visitNode(key, visitor, {
-				depth,
-				parent: node,
-				isKey: true
-			})) return true;
-			if (visitNode(value, visitor, {
-				depth,
-				parent: node,
-				isKey: false
-			})) return true;
-		}
-	}
-	return false;
-}
-/**
-* Walk every node in the documents, calling {@link Visitor} once per
-* node (pre-order).
-*
-* @category AST
-*/
-function visit(documents, visitor) {
-	for (const doc of documents) if (doc.contents && visitNode(doc.contents, visitor, {
-		depth: 0,
-		parent: null,
-		isKey: false
-	})) return;
-}
-//#endregion
-//#region src/ast/styler_defaults.ts
-function hasBit(mask, bit) {
-	return (mask & 1 << bit) !== 0;
-}
-/**
-* Default scalar styling rules in application order.
-* See [Scalar styling](../../docs/scalar_styling.md) for usage details.
-*
-* @category AST
-*/
-var DEFAULT_SCALAR_STYLE_RULES = {
-	applyQuoteFlowKeysOption,
-	doubleQuoteForInvisibles,
-	doubleQuoteWhitespaceOnly,
-	applyForceQuotesOption,
-	tryLongOrMultilineAsBlock,
-	quoteInvalidPlain,
-	fallbackToDoubleQuoted
-};
-function _preferredQuotedStyle(layout) {
-	if (layout.presenterOptions.quoteStyle === "single" && hasBit(layout.allowedStylesMask, SCALAR_STYLE.SINGLE_QUOTED)) return SCALAR_STYLE.SINGLE_QUOTED;
-	return SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function applyQuoteFlowKeysOption(layout) {
-	if (!layout.presenterOptions.quoteFlowKeys) return;
-	if (!layout.isKey || !layout.flowOnly || layout.style !== SCALAR_STYLE.PLAIN) return;
-	layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function doubleQuoteForInvisibles(layout) {
-	if (layout.style === SCALAR_STYLE.PLAIN && /[\t\x7F-\xA0\u2028\u2029\uFEFF\uFFFE\uFFFF]/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function doubleQuoteWhitespaceOnly(layout) {
-	if (layout.style === SCALAR_STYLE.PLAIN && /^\s+$/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function applyForceQuotesOption(layout) {
-	if (!layout.presenterOptions.forceQuotes) return;
-	if (layout.isKey || layout.style !== SCALAR_STYLE.PLAIN) return;
-	if (layout.node.tag !== layout.presenterOptions.schema.defaultScalarTag.tagName) return;
-	layout.style = layout.node.value.includes("\n") ? SCALAR_STYLE.DOUBLE_QUOTED : _preferredQuotedStyle(layout);
-}
-function tryLongOrMultilineAsBlock(layout) {
-	if (layout.style !== SCALAR_STYLE.PLAIN || layout.isKey) return;
-	const value = layout.node.value;
-	const multiline = value.indexOf("\n") !== -1;
-	if (!hasBit(layout.allowedStylesMask, SCALAR_STYLE.LITERAL_BLOCK)) {
-		if (multiline) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-		return;
-	}
-	const w = layout.presenterOptions.lineWidth;
-	if (w === -1) {
-		if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
-		return;
-	}
-	const availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
-	let position = 0;
-	let shouldFold = false;
-	while (position <= value.length) {
-		let lineEnd = value.length;
-		const nextLineBreak = value.indexOf("\n", position);
-		if (nextLineBreak !== -1) lineEnd = nextLineBreak;
-		const line = value.slice(position, lineEnd);
-		if (line.length > availableWidth && line[0] !== " " && / [^ \t]/.test(line)) shouldFold = true;
-		if (nextLineBreak === -1) break;
-		position = nextLineBreak + 1;
-	}
-	if (shouldFold) layout.style = SCALAR_STYLE.FOLDED_BLOCK;
-	else if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
-}
-function quoteInvalidPlain(layout) {
-	if (layout.style === SCALAR_STYLE.PLAIN && !hasBit(layout.allowedStylesMask, SCALAR_STYLE.PLAIN)) layout.style = _preferredQuotedStyle(layout);
-}
-function fallbackToDoubleQuoted(layout) {
-	if (!hasBit(layout.allowedStylesMask, layout.style)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-//#endregion
-//#region src/ast/scalar_styler.ts
-function setBit(mask, bit) {
-	return mask | 1 << bit;
-}
-var SRC_C_PRINTABLE = "[\\x09\\x0A\\x0D\\x20-\\x7E\\x85\\xA0-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]";
-var SRC_B_CHAR = "[\\n\\r]";
-var SRC_C_BYTE_ORDER_MARK = "\\uFEFF";
-var SRC_S_WHITE = "[ \\t]";
-var SRC_NB_CHAR = `(?:(?!(?:${SRC_B_CHAR}|${SRC_C_BYTE_ORDER_MARK}))${SRC_C_PRINTABLE})`;
-var SRC_NS_CHAR = `(?:(?!${SRC_S_WHITE})${SRC_NB_CHAR})`;
-var SRC_NB_JSON = "[\\x09\\x20-\\uD7FF\\uE000-\\uFFFF\\u{10000}-\\u{10FFFF}]";
-var SRC_C_INDICATOR = "[-?:,\\[\\]{}#&*!|>'\"%@`]";
-var SRC_C_FLOW_INDICATOR = "[,\\[\\]{}]";
-var SRC_NS_PLAIN_SAFE_FLOW_OUT = SRC_NS_CHAR;
-var SRC_NS_PLAIN_SAFE_FLOW_IN = `(?:(?!${SRC_C_FLOW_INDICATOR})${SRC_NS_CHAR})`;
-var SRC_NS_PLAIN_FIRST_FLOW_OUT = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))`;
-var SRC_NS_PLAIN_FIRST_FLOW_IN = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))`;
-var SRC_NS_PLAIN_CHAR_FLOW_OUT = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_OUT})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))#*`;
-var SRC_NS_PLAIN_CHAR_FLOW_IN = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_IN})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))#*`;
-var SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_OUT})*`;
-var SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_IN})*`;
-var SRC_NS_PLAIN_ONE_LINE_FLOW_OUT = `${SRC_NS_PLAIN_FIRST_FLOW_OUT}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
-var SRC_NS_PLAIN_ONE_LINE_FLOW_IN = `${SRC_NS_PLAIN_FIRST_FLOW_IN}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
-var SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_OUT;
-var SRC_NS_PLAIN_ONE_LINE_FLOW_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_IN;
-var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_OUT}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
-var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_IN}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
-var SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT = `${SRC_NS_PLAIN_ONE_LINE_FLOW_OUT}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT})*`;
-var SRC_NS_PLAIN_MULTI_LINE_FLOW_IN = `${SRC_NS_PLAIN_ONE_LINE_FLOW_IN}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN})*`;
-var NS_PLAIN_FLOW_OUT = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT})$`, "u");
-var NS_PLAIN_FLOW_IN = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_IN})$`, "u");
-var NS_PLAIN_BLOCK_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY})$`, "u");
-var NS_PLAIN_FLOW_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_FLOW_KEY})$`, "u");
-var NB_SINGLE_ONE_LINE = new RegExp(`^(?:${SRC_NB_JSON})*$`, "u");
-var NB_SINGLE_MULTI_LINE = new RegExp(`^(?:${SRC_NB_JSON}|\\n)*$`, "u");
-var BLOCK_SCALAR_CONTENT = new RegExp(`^(?:${SRC_NB_CHAR}|\\n)*$`, "u");
-var C_FORBIDDEN_FIRST_LINE = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/;
-var C_FORBIDDEN_CONTENT = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/m;
-function canUsePlain(layout) {
-	const str = layout.node.value;
-	if (str !== "") {
-		if (!(layout.isKey ? layout.flowOnly ? NS_PLAIN_FLOW_KEY : NS_PLAIN_BLOCK_KEY : layout.flowOnly ? NS_PLAIN_FLOW_IN : NS_PLAIN_FLOW_OUT).test(str)) return false;
-		if (layout.shiftOfFirstLine === 0 && C_FORBIDDEN_FIRST_LINE.test(str)) return false;
-		if (layout.shiftOfContent === 0) {
-			const firstLineBreak = str.indexOf("\n");
-			if (firstLineBreak !== -1) {
-				const content = str.slice(firstLineBreak + 1);
-				if (C_FORBIDDEN_CONTENT.test(content)) return false;
-			}
-		}
-	}
-	const resolvedTag = layout.presenterOptions.schema.resolveImplicitScalarTag(str).tag.tagName;
-	if (!layout.node.tagged && resolvedTag !== layout.node.tag) return false;
-	if (!layout.node.tagged && str === "=" && resolvedTag === layout.presenterOptions.schema.defaultScalarTag.tagName) return false;
-	return true;
-}
-function canUseSingleQuoted(layout) {
-	const str = layout.node.value;
-	if (!(layout.isKey ? NB_SINGLE_ONE_LINE : NB_SINGLE_MULTI_LINE).test(str)) return false;
-	if (/[ \t]\n|\n[ \t]/.test(str)) return false;
-	if (!layout.isKey && layout.shiftOfContent === 0) {
-		const firstLineBreak = str.indexOf("\n");
-		if (firstLineBreak !== -1 && C_FORBIDDEN_CONTENT.test(str.slice(firstLineBreak + 1))) return false;
-	}
-	return true;
-}
-function canUseBlock(layout) {
-	if (layout.flowOnly || !BLOCK_SCALAR_CONTENT.test(layout.node.value)) return false;
-	const contentIndent = layout.shiftOfContent - layout.shiftOfParent;
-	if (contentIndent < 1) return false;
-	if (contentIndent > 9 && /^\n* /.test(layout.node.value)) return false;
-	if (layout.shiftOfContent === 0 && C_FORBIDDEN_CONTENT.test(layout.node.value)) return false;
-	return true;
-}
-function detectAllowedStyles(layout) {
-	let mask = setBit(0, SCALAR_STYLE.DOUBLE_QUOTED);
-	if (canUsePlain(layout)) mask = setBit(mask, SCALAR_STYLE.PLAIN);
-	if (canUseSingleQuoted(layout)) mask = setBit(mask, SCALAR_STYLE.SINGLE_QUOTED);
-	if (canUseBlock(layout)) mask = setBit(setBit(mask, SCALAR_STYLE.LITERAL_BLOCK), SCALAR_STYLE.FOLDED_BLOCK);
-	layout.allowedStylesMask = mask;
-}
-function renderScalar(layout) {
-	switch (layout.style) {
-		case SCALAR_STYLE.PLAIN: return renderPlain(layout);
-		case SCALAR_STYLE.SINGLE_QUOTED: return renderSingleQuoted(layout);
-		case SCALAR_STYLE.LITERAL_BLOCK: return renderLiteralBlock(layout);
-		case SCALAR_STYLE.FOLDED_BLOCK: return renderFoldedBlock(layout);
-		case SCALAR_STYLE.DOUBLE_QUOTED: return renderDoubleQuoted(layout);
-	}
-}
-function renderPlain(layout) {
-	return encodeFlowBreaks(layout.node.value, layout.shiftOfContent);
-}
-function renderSingleQuoted(layout) {
-	return `'${encodeFlowBreaks(layout.node.value, layout.shiftOfContent).replace(/'/g, "''")}'`;
-}
-function renderLiteralBlock(layout) {
-	const value = layout.node.value;
-	return "|" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(value, layout.shiftOfContent));
-}
-function renderFoldedBlock(layout) {
-	const value = layout.node.value;
-	const w = layout.presenterOptions.lineWidth;
-	let availableWidth = Infinity;
-	if (w !== -1) availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
-	return ">" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(foldBlockScalar(value, availableWidth), layout.shiftOfContent));
-}
-function renderDoubleQuoted(layout) {
-	return `"${escapeString(layout.node.value)}"`;
-}
-function encodeFlowBreaks(string, shiftOfContent) {
-	let nextLF = string.indexOf("\n");
-	if (nextLF === -1) return string;
-	const pad = " ".repeat(shiftOfContent);
-	let result = string.slice(0, nextLF);
-	const lineRe = /(\n+)([^\n]*)/g;
-	lineRe.lastIndex = nextLF;
-	let match;
-	while (match = lineRe.exec(string)) {
-		const breaks = match[1].length;
-		const line = match[2];
-		result += "\n".repeat(breaks + 1) + pad + line;
-	}
-	return result;
-}
-function indentString(string, spaces) {
-	const indent = " ".repeat(spaces);
-	let position = 0;
-	let result = "";
-	const length = string.length;
-	while (position < length) {
-		let line;
-		const next = string.indexOf("\n", position);
-		if (next === -1) {
-			line = string.slice(position);
-			position = length;
-		} else {
-			line = string.slice(position, next + 1);
-			position = next + 1;
-		}
-		if (line.length && line !== "\n") result += indent;
-		result += line;
-	}
-	return result;
-}
-function needIndentIndicator(string) {
-	return /^\n* /.test(string);
-}
-function blockHeader(string, shiftOfParent, shiftOfContent) {
-	const indentIndicator = needIndentIndicator(string) ? String(shiftOfContent - shiftOfParent) : "";
-	const clip = string[string.length - 1] === "\n";
-	return `${indentIndicator}${clip && (string[string.length - 2] === "\n" || string === "\n") ? "+" : clip ? "" : "-"}\n`;
-}
-function dropEndingNewline(string) {
-	return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
-}
-function isMoreIndented(char) {
-	return char === " " || char === "	";
-}
-function foldLine(line, width) {
-	if (line === "" || isMoreIndented(line[0])) return line;
-	const breakRe = / [^ \t]/g;
-	let match;
-	let start = 0;
-	let end;
-	let curr = 0;
-	let next = 0;
-	let result = "";
-	while (match = breakRe.exec(line)) {
-		next = match.index;
-		if (next - start > width) {
-			end = curr > start ? curr : next;
-			result += `\n${line.slice(start, end)}`;
-			start = end + 1;
-		}
-		curr = next;
-	}
-	result += "\n";
-	if (line.length - start > width && curr > start) result += `${line.slice(start, curr)}\n${line.slice(curr + 1)}`;
-	else result += line.slice(start);
-	return result.slice(1);
-}
-function foldBlockScalar(string, width) {
-	const lineRe = /(\n+)([^\n]*)/g;
-	let nextLF = string.indexOf("\n");
-	if (nextLF === -1) nextLF = string.length;
-	lineRe.lastIndex = nextLF;
-	let result = foldLine(string.slice(0, nextLF), width);
-	let prevMoreIndented = string[0] === "\n" || isMoreIndented(string[0]);
-	let moreIndented;
-	let match;
-	while (match = lineRe.exec(string)) {
-		const prefix = match[1];
-		const line = match[2];
-		moreIndented = line !== "" && isMoreIndented(line[0]);
-		result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
-		prevMoreIndented = moreIndented;
-	}
-	return result;
-}
-var CHARACTERS_TO_ESCAPE = /["\\\x00-\x1F\x7F-\xA0\u2028\u2029\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/gu;
-function escapeCharacter(character) {
-	switch (character) {
-		case "\0": return "\\0";
-		case "\x07": return "\\a";
-		case "\b": return "\\b";
-		case "	": return "\\t";
-		case "\n": return "\\n";
-		case "\v": return "\\v";
-		case "\f": return "\\f";
-		case "\r": return "\\r";
-		case "\x1B": return "\\e";
-		case "\"": return "\\\"";
-		case "\\": return "\\\\";
-		case "": return "\\N";
-		case "\xA0": return "\\_";
-		case "\u2028": return "\\L";
-		case "\u2029": return "\\P";
-	}
-	const code = character.charCodeAt(0);
-	const hex = code.toString(16).toUpperCase();
-	if (code <= 255) return `\\x${"0".repeat(2 - hex.length)}${hex}`;
-	return `\\u${"0".repeat(4 - hex.length)}${hex}`;
-}
-function escapeString(string) {
-	return string.replace(CHARACTERS_TO_ESCAPE, escapeCharacter);
-}
-//#endregion
-//#region src/ast/presenter.ts
-var CHAR_LINE_FEED = 10;
-var DEFAULT_PRESENTER_OPTIONS = {
-	indent: 2,
-	seqNoIndent: false,
-	seqInlineFirst: true,
-	lineWidth: 80,
-	flowBracketPadding: false,
-	flowSkipCommaSpace: false,
-	flowSkipColonSpace: false,
-	quoteFlowKeys: false,
-	quoteStyle: "single",
-	forceQuotes: false,
-	scalarStyleRules: Object.keys(DEFAULT_SCALAR_STYLE_RULES).map((name) => Reflect.get(DEFAULT_SCALAR_STYLE_RULES, name)),
-	tagBeforeAnchor: false
-};
-function nodeTagShort(node) {
-	return node.tagged ? node.tag : tagNameShort(node.tag);
-}
-function createPresenterState(options) {
-	const opts = {
-		...DEFAULT_PRESENTER_OPTIONS,
-		...options
-	};
-	if (opts.flowSkipColonSpace) opts.quoteFlowKeys = true;
-	return {
-		...opts,
-		defaultScalarTagName: opts.schema.defaultScalarTag.tagName,
-		openEnded: false
-	};
-}
-function generateNextLine(state, level) {
-	return `\n${" ".repeat(state.indent * level)}`;
-}
-function scalarLayout(state, node, parent, level, isKey, flowOnly) {
-	return {
-		node,
-		parent,
-		level,
-		isKey,
-		flowOnly,
-		shiftOfParent: level === 0 ? -1 : state.indent * (level - 1),
-		shiftOfContent: state.indent * Math.max(1, level),
-		shiftOfFirstLine: level === 0 ? 0 : state.indent * level,
-		presenterOptions: state,
-		allowedStylesMask: 0,
-		style: node.style
-	};
-}
-function writeFlowSequence(state, level, node) {
-	let result = "";
-	for (let index = 0, length = node.items.length; index < length; index += 1) {
-		const item = writeNode(state, level, node.items[index], node, {}).text;
-		if (index > 0) result += `,${!state.flowSkipCommaSpace ? " " : ""}`;
-		result += item;
-	}
-	const pad = state.flowBracketPadding && node.items.length > 0 ? " " : "";
-	return `[${pad}${result}${pad}]`;
-}
-function writeBlockSequence(state, level, node, compact) {
-	let result = "";
-	for (let index = 0, length = node.items.length; index < length; index += 1) {
-		const item = writeNode(state, level + 1, node.items[index], node, {
-			block: true,
-			compact: state.seqInlineFirst,
-			isblockseq: true
-		}).text;
-		if (!compact || result !== "") result += generateNextLine(state, level);
-		if (item === "" || CHAR_LINE_FEED === item.charCodeAt(0)) result += "-";
-		else result += "- ";
-		result += item;
-	}
-	return result;
-}
-function writeFlowMapping(state, level, node) {
-	let result = "";
-	for (const { key, value } of node.items) {
-		let pairBuffer = "";
-		if (result !== "") pairBuffer += `,${!state.flowSkipCommaSpace ? " " : ""}`;
-		const keyRender = writeNode(state, level, key, node, { iskey: true });
-		const keyText = keyRender.text;
-		const valueText = writeNode(state, level, value, node, {}).text;
-		const sep = state.flowSkipColonSpace || valueText === "" ? "" : " ";
-		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
-		const keyColonSep = key.kind === "alias" || keyIsBareProps ? " " : "";
-		pairBuffer += `${keyText}${keyColonSep}:${sep}${valueText}`;
-		result += pairBuffer;
-	}
-	const pad = state.flowBracketPadding && result !== "" ? " " : "";
-	return `{${pad}${result}${pad}}`;
-}
-function writeBlockMapping(state, level, node, compact) {
-	let result = "";
-	for (let index = 0, length = node.items.length; index < length; index += 1) {
-		let pairBuffer = "";
-		if (!compact || result !== "") pairBuffer += generateNextLine(state, level);
-		const { key, value } = node.items[index];
-		const keyIsBlock = (key.kind === "mapping" || key.kind === "sequence") && key.style === COLLECTION_STYLE.BLOCK && key.items.length !== 0 || key.kind === "scalar" && (key.style === SCALAR_STYLE.LITERAL_BLOCK || key.style === SCALAR_STYLE.FOLDED_BLOCK);
-		const keyRender = keyIsBlock ? writeNode(state, level + 1, key, node, {
-			block: true,
-			compact: true,
-			isblockseq: !cannotBeCompact(state, key, level + 1)
-		}) : writeNode(state, level + 1, key, node, {
-			block: true,
-			compact: true,
-			iskey: true
-		});
-		const keyText = keyRender.text;
-		const keyHasLineBreak = key.kind === "scalar" && key.value.indexOf("\n") !== -1;
-		const keyIsTooLong = keyText.length > 1024 && /^[\s\S]{1025}/u.test(keyText);
-		const explicitPair = keyIsBlock || keyHasLineBreak || keyIsTooLong;
-		if (explicitPair) {
-			if (keyText && CHAR_LINE_FEED === keyText.charCodeAt(0)) pairBuffer += "?";
-			else pairBuffer += "? ";
-		}
-		pairBuffer += keyText;
-		if (explicitPair) pairBuffer += generateNextLine(state, level);
-		const valueText = writeNode(state, level + 1, value, node, {
-			block: true,
-			compact: explicitPair,
-			isblockseq: explicitPair && !cannotBeCompact(state, value, level + 1)
-		}).text;
-		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
-		const keyColonSep = !explicitPair && (key.kind === "alias" || keyIsBareProps) ? " " : "";
-		if (valueText === "" || CHAR_LINE_FEED === valueText.charCodeAt(0)) pairBuffer += `${keyColonSep}:`;
-		else pairBuffer += `${keyColonSep}: `;
-		pairBuffer += valueText;
-		result += pairBuffer;
-	}
-	return result;
-}
-function cannotBeCompact(state, node, level) {
-	if (node.kind === "alias") return true;
-	return node.tagged || node.anchor !== void 0 || state.indent < 2 && level > 0;
-}
-function writeNode(state, level, node, parent, ctx) {
-	if (node.kind === "alias") {
-		state.openEnded = false;
-		return {
-			text: `*${node.anchor}`,
-			noBody: false
-		};
-	}
-	const { block = false, iskey = false, isblockseq = false } = ctx;
-	let compact = ctx.compact ?? false;
-	const hasAnchor = node.anchor !== void 0;
-	if (cannotBeCompact(state, node, level)) compact = false;
-	let body;
-	let shouldPrintTag = node.tagged;
-	const useBlockCollection = block && (node.kind === "mapping" || node.kind === "sequence") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0;
-	if (node.kind === "mapping") {
-		if (useBlockCollection) body = writeBlockMapping(state, level, node, compact);
-		else body = writeFlowMapping(state, level, node);
-	} else if (node.kind === "sequence") {
-		if (useBlockCollection) {
-			if (state.seqNoIndent && !isblockseq && level > 0) body = writeBlockSequence(state, level - 1, node, compact);
-			else body = writeBlockSequence(state, level, node, compact);
-		} else body = writeFlowSequence(state, level, node);
-	} else {
-		const layout = scalarLayout(state, node, parent, level, iskey, !block);
-		detectAllowedStyles(layout);
-		for (const rule of state.scalarStyleRules) rule(layout);
-		body = renderScalar(layout);
-		state.openEnded = (layout.style === SCALAR_STYLE.LITERAL_BLOCK || layout.style === SCALAR_STYLE.FOLDED_BLOCK) && (node.value === "\n" || node.value.endsWith("\n\n"));
-		shouldPrintTag = node.tagged || body === "" && layout.flowOnly && parent?.kind === "sequence" && !hasAnchor || layout.style !== SCALAR_STYLE.PLAIN && node.tag !== state.defaultScalarTagName;
-	}
-	if ((node.kind === "mapping" || node.kind === "sequence") && !useBlockCollection) state.openEnded = false;
-	if (useBlockCollection && compact && level > 0 && state.indent > 2) body = `${" ".repeat(state.indent - 2)}${body}`;
-	const noBody = body === "";
-	let text = body;
-	if (shouldPrintTag || hasAnchor) {
-		const props = [];
-		const tag = shouldPrintTag ? nodeTagShort(node) : null;
-		const anchor = hasAnchor ? `&${node.anchor}` : null;
-		if (state.tagBeforeAnchor) {
-			if (tag !== null) props.push(tag);
-			if (anchor !== null) props.push(anchor);
-		} else {
-			if (anchor !== null) props.push(anchor);
-			if (tag !== null) props.push(tag);
-		}
-		const sep = body === "" || body.charCodeAt(0) === CHAR_LINE_FEED ? "" : " ";
-		text = `${props.join(" ")}${sep}${body}`;
-	}
-	return {
-		text,
-		noBody
-	};
-}
-function rootStartsOwnLine(node) {
-	return (node.kind === "sequence" || node.kind === "mapping") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0 && !node.tagged && node.anchor === void 0;
-}
-function writeDocumentDirectives(doc) {
-	let result = "";
-	for (const directive of doc.directives) {
-		if (directive.kind === "yaml") {
-			result += `%YAML ${directive.version}\n`;
-			continue;
-		}
-		const { handle, prefix } = directive;
-		result += `%TAG ${handle} ${prefix}\n`;
-	}
-	return result;
-}
-/**
-* Build YAML from AST.
-*
-* @category AST
-*/
-function present(documents, options) {
-	const state = createPresenterState(options);
-	let result = "";
-	let previousEnded = false;
-	for (let index = 0; index < documents.length; index += 1) {
-		const doc = documents[index];
-		state.openEnded = false;
-		const directives = writeDocumentDirectives(doc);
-		const hasDirectives = directives !== "";
-		const marker = doc.explicitStart || hasDirectives || index > 0 && !previousEnded;
-		result += directives;
-		if (doc.contents === null) {
-			if (marker) result += "---\n";
-		} else if (marker) {
-			const body = writeNode(state, 0, doc.contents, null, {
-				block: true,
-				compact: true
-			}).text;
-			const sep = body === "" ? "" : hasDirectives || rootStartsOwnLine(doc.contents) ? "\n" : " ";
-			result += `---${sep}${body}\n`;
-		} else result += writeNode(state, 0, doc.contents, null, {
-			block: true,
-			compact: true
-		}).text + "\n";
-		previousEnded = doc.explicitEnd || state.openEnded;
-		if (previousEnded) result += "...\n";
-	}
-	return result;
-}
-//#endregion
-//#region src/dump.ts
-var DEFAULT_DUMP_OPTIONS = {
-	...DEFAULT_PRESENTER_OPTIONS,
-	schema: DUMP_SCHEMA,
-	skipInvalid: false,
-	noRefs: false,
-	flowLevel: -1,
-	sortKeys: false,
-	transform: () => {}
-};
-function defaultCompareFn(a, b) {
-	const x = String(a);
-	const y = String(b);
-	if (x < y) return -1;
-	if (x > y) return 1;
-	return 0;
-}
-/**
-* Serializes JS object as a YAML document. By default it can dump every
-* supported YAML type, so it throws an exception if you try to dump regexps or
-* functions. However, you can disable exceptions by setting the
-* {@link DumpOptions.skipInvalid} option to `true`.
-*
-* @category Main
-*/
-function dump(input, options = {}) {
-	const opts = {
-		...DEFAULT_DUMP_OPTIONS,
-		...options
-	};
-	const documents = jsToAst(input, opts.schema, {
-		noRefs: opts.noRefs,
-		skipInvalid: opts.skipInvalid
-	});
-	if (opts.flowLevel >= 0) visit(documents, (node, ctx) => {
-		if (ctx.depth < opts.flowLevel) return;
-		if (node.kind === "sequence" || node.kind === "mapping") node.style = COLLECTION_STYLE.FLOW;
-		return VISIT_SKIP;
-	});
-	if (opts.sortKeys) {
-		const compareFn = opts.sortKeys === true ? defaultCompareFn : opts.sortKeys;
-		visit(documents, (node) => {
-			if (node.kind !== "mapping") return;
-			node.items.sort((a, b) => compareFn(a.key.kind === "scalar" ? a.key.value : "", b.key.kind === "scalar" ? b.key.value : ""));
-		});
-	}
-	opts.transform(documents);
-	return present(documents, {
-		...pick(opts, Object.keys(DEFAULT_PRESENTER_OPTIONS)),
-		schema: opts.schema
-	});
-}
-//#endregion
-//#region src/ast/from_events.ts
-var NO_RANGE = (/* unused pure expression or super */ null && (-1));
-function eventPosition(event) {
-	if ("tagStart" in event && event.tagStart !== NO_RANGE) return event.tagStart;
-	if ("anchorStart" in event && event.anchorStart !== NO_RANGE) return event.anchorStart;
-	if ("valueStart" in event && event.valueStart !== NO_RANGE) return event.valueStart;
-	if ("start" in event) return event.start;
-	return 0;
-}
-function rawTag(state, event) {
-	return event.tagStart === NO_RANGE ? "" : state.source.slice(event.tagStart, event.tagEnd);
-}
-function anchorName(state, event) {
-	return event.anchorStart === NO_RANGE ? void 0 : state.source.slice(event.anchorStart, event.anchorEnd);
-}
-function buildScalar(state, event) {
-	const value = getScalarValue(state.source, event);
-	const raw = rawTag(state, event);
-	let tag;
-	let tagged = false;
-	if (raw !== "") {
-		tagged = true;
-		tag = raw;
-	} else if (event.style === SCALAR_STYLE.PLAIN) tag = state.schema.resolveImplicitScalarTag(value).tag.tagName;
-	else tag = state.schema.defaultScalarTag.tagName;
-	return {
-		kind: "scalar",
-		tag,
-		tagged,
-		style: event.style,
-		anchor: anchorName(state, event),
-		value
-	};
-}
-function buildCollection(state, event, defaultTagName) {
-	const raw = rawTag(state, event);
-	let tag;
-	let tagged = false;
-	if (raw === "") tag = defaultTagName;
-	else {
-		tag = raw;
-		tagged = true;
-	}
-	return {
-		tag,
-		tagged,
-		style: event.style,
-		anchor: anchorName(state, event)
-	};
-}
-function addNode(state, node) {
-	const frame = state.frames[state.frames.length - 1];
-	if (frame.kind === "document") frame.doc.contents = node;
-	else if (frame.kind === "sequence") frame.node.items.push(node);
-	else if (frame.key) {
-		frame.node.items.push({
-			key: frame.key,
-			value: node
-		});
-		frame.key = null;
-	} else frame.key = node;
-}
-/**
-* Builds an AST from parser events
-*
-* @category AST
-*/
-function eventsToAst(events, options) {
-	const state = {
-		source: options.source,
-		schema: options.schema,
-		eventIndex: 0,
-		position: 0,
-		frames: [],
-		documents: []
-	};
-	while (state.eventIndex < events.length) {
-		const event = events[state.eventIndex++];
-		state.position = eventPosition(event);
-		switch (event.type) {
-			case EVENT_ID.DOCUMENT: {
-				const doc = {
-					contents: null,
-					explicitStart: event.explicitStart,
-					explicitEnd: event.explicitEnd,
-					directives: event.directives
-				};
-				state.frames.push({
-					kind: "document",
-					doc
-				});
-				break;
-			}
-			case EVENT_ID.SCALAR:
-				addNode(state, buildScalar(state, event));
-				break;
-			case EVENT_ID.SEQUENCE: {
-				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:seq");
-				const node = {
-					kind: "sequence",
-					tag,
-					tagged,
-					style,
-					anchor,
-					items: []
-				};
-				state.frames.push({
-					kind: "sequence",
-					node
-				});
-				break;
-			}
-			case EVENT_ID.MAPPING: {
-				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:map");
-				const node = {
-					kind: "mapping",
-					tag,
-					tagged,
-					style,
-					anchor,
-					items: []
-				};
-				state.frames.push({
-					kind: "mapping",
-					node,
-					key: null
-				});
-				break;
-			}
-			case EVENT_ID.ALIAS:
-				addNode(state, {
-					kind: "alias",
-					anchor: state.source.slice(event.anchorStart, event.anchorEnd)
-				});
-				break;
-			case EVENT_ID.POP: {
-				const frame = state.frames.pop();
-				if (frame.kind === "mapping" && frame.key) throw new Error("incomplete mapping pair in event stream");
-				if (frame.kind === "document") state.documents.push(frame.doc);
-				else addNode(state, frame.node);
-				break;
-			}
-		}
-	}
-	return state.documents;
-}
-//#endregion
-//#region src/index.ts
-/** @deprecated Use `EVENT_ID.DOCUMENT` instead. @internal */
-var EVENT_DOCUMENT = EVENT_ID.DOCUMENT;
-/** @deprecated Use `EVENT_ID.SEQUENCE` instead. @internal */
-var EVENT_SEQUENCE = EVENT_ID.SEQUENCE;
-/** @deprecated Use `EVENT_ID.MAPPING` instead. @internal */
-var EVENT_MAPPING = EVENT_ID.MAPPING;
-/** @deprecated Use `EVENT_ID.SCALAR` instead. @internal */
-var EVENT_SCALAR = EVENT_ID.SCALAR;
-/** @deprecated Use `EVENT_ID.ALIAS` instead. @internal */
-var EVENT_ALIAS = EVENT_ID.ALIAS;
-/** @deprecated Use `EVENT_ID.POP` instead. @internal */
-var EVENT_POP = EVENT_ID.POP;
-/** @deprecated Use `SCALAR_STYLE.PLAIN` instead. @internal */
-var SCALAR_STYLE_PLAIN = SCALAR_STYLE.PLAIN;
-/** @deprecated Use `SCALAR_STYLE.SINGLE_QUOTED` instead. @internal */
-var SCALAR_STYLE_SINGLE_QUOTED = SCALAR_STYLE.SINGLE_QUOTED;
-/** @deprecated Use `SCALAR_STYLE.DOUBLE_QUOTED` instead. @internal */
-var SCALAR_STYLE_DOUBLE_QUOTED = SCALAR_STYLE.DOUBLE_QUOTED;
-/** @deprecated Use `SCALAR_STYLE.LITERAL_BLOCK` instead. @internal */
-var SCALAR_STYLE_LITERAL_BLOCK = SCALAR_STYLE.LITERAL_BLOCK;
-/** @deprecated Use `SCALAR_STYLE.FOLDED_BLOCK` instead. @internal */
-var SCALAR_STYLE_FOLDED_BLOCK = SCALAR_STYLE.FOLDED_BLOCK;
-/** @deprecated Use `COLLECTION_STYLE.BLOCK` instead. @internal */
-var COLLECTION_STYLE_BLOCK = COLLECTION_STYLE.BLOCK;
-/** @deprecated Use `COLLECTION_STYLE.FLOW` instead. @internal */
-var COLLECTION_STYLE_FLOW = COLLECTION_STYLE.FLOW;
-/** @deprecated Use `CHOMPING_MODE.CLIP` instead. @internal */
-var CHOMPING_CLIP = CHOMPING_MODE.CLIP;
-/** @deprecated Use `CHOMPING_MODE.STRIP` instead. @internal */
-var CHOMPING_STRIP = CHOMPING_MODE.STRIP;
-/** @deprecated Use `CHOMPING_MODE.KEEP` instead. @internal */
-var CHOMPING_KEEP = CHOMPING_MODE.KEEP;
-//#endregion
-
-
-//# sourceMappingURL=js-yaml.mjs.map
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/args-pathspec/dist/index.mjs
 const t = /* @__PURE__ */ new WeakMap();
 function dist_c(...n) {
@@ -54317,7 +50478,3893 @@ function fromGitError(error, what, repoRoot) {
         kind: 'environment',
     });
 }
+/**
+ * The origin remote's fetch URL as git resolves it (`url.<base>.insteadOf` applied), from simple-git's typed
+ * remotes; undefined when there is no origin or `repoRoot` is not a repository.
+ */
+async function originUrl(repoRoot) {
+    const remotes = await gitClient(repoRoot)
+        .getRemotes(true)
+        .catch(() => []);
+    return remotes.find((remote) => remote.name === 'origin')?.refs.fetch || undefined;
+}
 
+;// CONCATENATED MODULE: ./src/gate/check-runs.ts
+// Which check runs carrying the gate's name are the gate's own (pure). Any workflow with `checks: write` can post a
+// run named `tollgate/signoff`; the one fact about a run nobody can choose is the App GitHub files it under (the App
+// whose token posted it). So the gate, the merge record and the audit trust a run only when its App is the pinned
+// one, and a run of the gate's name from any other App is reported as what it is: an attempt to forge the verdict.
+
+/** GitHub Actions' App id on github.com: every workflow's GITHUB_TOKEN posts check runs under it. */
+const GITHUB_ACTIONS_APP_ID = 15368;
+/** Splits the runs named `name` on `headSha` by whether `appId` posted them. */
+function runsByApp(runs, name, headSha, appId) {
+    const named = runs
+        .filter((run) => run.name === name && run.headSha === headSha)
+        .sort((a, b) => b.id - a.id);
+    if (appId === undefined)
+        return { own: [], foreign: [] };
+    return {
+        own: named.filter((run) => run.app?.id === appId),
+        foreign: named.filter((run) => run.app?.id !== appId),
+    };
+}
+const appLabel = (run) => run.app ? `${run.app.slug ?? 'app'} (App id ${run.app.id})` : 'no App';
+/** One line per foreign run, for logs, summaries and records: `run 7 by github-actions (App id 15368): success`. */
+function describeForeignRun(run) {
+    return `run ${run.id} by ${appLabel(run)}: ${run.conclusion ?? run.status}`;
+}
+/** The warning the gate puts at the top of its summary when another App posted a run of its name (Markdown). */
+function forgedRunWarning(name, appId, foreign) {
+    if (foreign.length === 0)
+        return [];
+    return [
+        `> [!WARNING]`,
+        `> **Another App posted a check run named \`${name}\` on this commit.** Only runs from App id ${appId} (the one this`,
+        `> gate runs as, and the one the ruleset must pin) are the gate's verdict; the others were not posted by Tollgate:`,
+        ...foreign.map((run) => `> - ${describeForeignRun(run)}${run.htmlUrl ? ` — ${run.htmlUrl}` : ''}`),
+        `>`,
+        `> Treat this as an attempt to forge the sign-off: find the workflow or App that posted it, and make sure the`,
+        `> ruleset's required check \`${name}\` names App id ${appId} as its source (docs/gate.md).`,
+        '',
+    ];
+}
+/** Why an App id is weak as a pin, or undefined when it is not. */
+function weakPinReason(appId) {
+    return appId === GITHUB_ACTIONS_APP_ID
+        ? 'the gate posts as GitHub Actions (App id 15368), the App every workflow token posts as: any workflow with ' +
+            '`checks: write` can post this check under the same App, so pinning it proves nothing; run the gate with a ' +
+            'GitHub App token (docs/gate.md)'
+        : undefined;
+}
+/**
+ * A GitHub App id as configured (`app-id`, `--app-id`, TOLLGATE_APP_ID): empty for none; anything but a positive
+ * integer is refused before anything is judged or posted, rather than read as "no pin".
+ */
+function parseAppId(value, what) {
+    const text = (value ?? '').trim();
+    if (text === '')
+        return undefined;
+    if (!/^[1-9]\d{0,11}$/.test(text))
+        throw new errors_TollgateError(`${what} "${value}" is not a GitHub App id`, {
+            fix: "use the App's numeric id (the App's settings page, App ID; the variable TOLLGATE_APP_ID holds it), the id the ruleset pins as the check's source",
+        });
+    return Number(text);
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/review-source.ts
+// Where a reading command gets reviews and gate checks: GitHub when a token (or --github) and the repository are
+// known, git alone otherwise. The choice is always said in the output, so an auditor knows what was checked.
+
+
+
+
+
+
+/** The options every command that can read GitHub takes. */
+const REVIEW_SOURCE_OPTIONS = {
+    github: {
+        type: 'boolean',
+        description: 'read reviews and gate checks from GitHub (also when GITHUB_TOKEN is set)',
+    },
+    repo: {
+        type: 'string',
+        value: 'OWNER/NAME',
+        description: 'the GitHub repository (default: the origin remote)',
+    },
+    'check-name': {
+        type: 'string',
+        value: 'NAME',
+        description: 'the gate check run name (default: the gate’s own)',
+    },
+    'app-id': {
+        type: 'string',
+        value: 'ID',
+        description: 'trust only this App’s check runs (default: TOLLGATE_APP_ID)',
+    },
+};
+const REPO_NAME = /^[A-Za-z0-9_.-]+$/;
+/** `OWNER/NAME` as given to --repo. */
+function parseRepoOption(value) {
+    const [owner, repo, ...rest] = value.split('/');
+    if (!owner || !repo || rest.length > 0 || !REPO_NAME.test(owner) || !REPO_NAME.test(repo))
+        throw new errors_TollgateError(`--repo ${value} is not OWNER/NAME`, { fix: '--repo acme/models' });
+    return { owner, repo };
+}
+/**
+ * The repository a remote URL names: `https://HOST/OWNER/NAME(.git)`, `git@HOST:OWNER/NAME(.git)` or
+ * `ssh://git@HOST(:port)/OWNER/NAME(.git)`; undefined for anything else (a local path, a file:// URL).
+ */
+function repoFromRemoteUrl(url) {
+    const m = /^(?:https?|ssh|git):\/\/(?:[^@/]+@)?[^/:]+(?::\d+)?\/([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url.trim()) ??
+        /^[^@/:]+@[^/:]+:([^/]+)\/([^/]+?)(?:\.git)?\/?$/.exec(url.trim());
+    if (!m || !REPO_NAME.test(m[1]) || !REPO_NAME.test(m[2]))
+        return undefined;
+    return { owner: m[1], repo: m[2] };
+}
+/** The repository the origin remote names, when it is a GitHub-style URL. */
+async function originRepo(repoRoot) {
+    const url = await originUrl(repoRoot);
+    return url === undefined ? undefined : repoFromRemoteUrl(url);
+}
+async function chooseReviewSource(context, values) {
+    const gitOnly = (why) => ({
+        description: `Reviews and gate checks: git only (${why}).`,
+        calls: () => undefined,
+    });
+    const wanted = values.github === true || !!context.env.GITHUB_TOKEN;
+    if (!wanted)
+        return gitOnly('set GITHUB_TOKEN or pass --github to read them from GitHub');
+    const repo = values.repo !== undefined ? parseRepoOption(values.repo) : await originRepo(context.repoRoot);
+    if (!repo) {
+        if (values.github)
+            throw new errors_TollgateError('--github: which repository? The origin remote does not name a GitHub repository', {
+                fix: 'pass --repo OWNER/NAME',
+            });
+        return gitOnly('GITHUB_TOKEN is set but no repository is known: pass --repo OWNER/NAME');
+    }
+    const client = githubClientFromEnv(context.env);
+    const checkName = values['check-name'] ?? types_GATE_CHECK_NAME;
+    const appId = parseAppId(values['app-id'] ?? context.env.TOLLGATE_APP_ID, values['app-id'] !== undefined ? '--app-id' : 'TOLLGATE_APP_ID');
+    const source = githubReviews({ client, repo, checkName, ...(appId !== undefined ? { appId } : {}) });
+    const from = appId === undefined
+        ? ' Check runs of that name count from any App: pass --app-id (or set TOLLGATE_APP_ID) to trust only the gate App the ruleset pins.'
+        : ` Only App id ${appId}'s runs are the gate's; another App's run of that name is a finding.`;
+    return {
+        source,
+        client,
+        description: `Reviews and gate checks: GitHub (${repo.owner}/${repo.repo}, check run ${checkName}).${from}`,
+        calls: () => describeCalls({ calls: () => source.calls() }),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/app.ts
+// `tollgate app manifest`: the GitHub App Tollgate runs as, for GitHub's "register an App from a manifest" flow.
+// JSON by default; `--format html` a page whose button posts it to GitHub (the flow only accepts a form POST).
+
+
+
+
+
+
+
+const USAGE = 'tollgate app manifest [--org ORG] [--name NAME] [--url URL] [--repo OWNER/NAME] [--format json|html]';
+const APP_MANIFEST = commandSpec({
+    name: 'app manifest',
+    summary: 'the GitHub App manifest (JSON), or a page that creates the App from it (--format html)',
+    positionals: [0, 0],
+    needsRegistry: false,
+    options: {
+        org: { type: 'string', value: 'ORG', description: 'create the App in this organisation' },
+        name: { type: 'string', value: 'NAME', description: 'the App name (default: Tollgate OWNER)' },
+        url: { type: 'string', value: 'URL', description: 'the App homepage (default: the repository)' },
+        repo: { type: 'string', value: 'OWNER/NAME', description: 'the repository (default: the origin remote)' },
+        format: {
+            type: 'string',
+            value: 'FORMAT',
+            choices: ['json', 'html'],
+            default: 'json',
+            description: 'the manifest, or a page posting it to GitHub',
+        },
+    },
+    examples: [
+        ['tollgate app manifest', 'print the manifest for this repository'],
+        ['tollgate app manifest --org acme --format html > app.html', 'a page that creates the App in acme'],
+    ],
+});
+const APP = commandSpec({
+    name: 'app',
+    summary: 'app manifest: the GitHub App Tollgate needs (permissions, no events), to create it from a manifest',
+    needsRegistry: false,
+    options: {},
+    subcommands: [APP_MANIFEST],
+    examples: APP_MANIFEST.examples,
+});
+const appCommand = {
+    ...APP,
+    async run(args, context) {
+        if (args[0] !== 'manifest')
+            throw new errors_TollgateError('app: expected `manifest`', { kind: 'usage', fix: USAGE });
+        const { values } = parseCommandArgs(APP_MANIFEST, args.slice(1));
+        const server = (context.env.GITHUB_SERVER_URL ?? 'https://github.com').replace(/\/+$/, '');
+        const repo = values.repo !== undefined ? parseRepoOption(values.repo) : await originRepo(context.repoRoot);
+        const url = values.url ?? (repo ? `${server}/${repo.owner}/${repo.repo}` : tollgateHomepage());
+        if (!/^https?:\/\/\S+$/.test(url))
+            throw new errors_TollgateError(`app manifest: --url ${url} is not an http(s) URL`, {
+                fix: 'pass the homepage of the App, e.g. the repository that uses Tollgate',
+            });
+        const manifest = appManifest({
+            // GitHub App names are unique across GitHub and at most 34 characters.
+            name: (values.name ?? (repo ? `Tollgate ${values.org ?? repo.owner}` : 'Tollgate')).slice(0, 34),
+            url,
+        });
+        context.out(values.format === 'html'
+            ? appManifestPage(manifest, appCreationUrl(server, values.org))
+            : JSON.stringify(manifest, null, 2));
+        return 0;
+    },
+};
+function tollgateHomepage() {
+    return `https://github.com/${repositoryOf(installedManifest())}`;
+}
+
+;// CONCATENATED MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
+/*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
+//#region src/tag.ts
+/**
+* Returned by a scalar resolver when the source does not match its tag.
+*
+* @category Tags
+*/
+var NOT_RESOLVED = Symbol("NOT_RESOLVED");
+/**
+* Create a normalized scalar tag definition.
+*
+* @category Tags
+*/
+function defineScalarTag(tagName, options) {
+	return {
+		tagName,
+		nodeKind: "scalar",
+		implicit: options.implicit ?? false,
+		matchByTagPrefix: options.matchByTagPrefix ?? false,
+		implicitFirstChars: options.implicitFirstChars ?? null,
+		resolve: options.resolve,
+		identify: options.identify,
+		represent: options.represent ?? ((data) => String(data)),
+		representTagName: options.representTagName ?? (() => tagName)
+	};
+}
+/**
+* Create a normalized sequence tag definition.
+*
+* @category Tags
+*/
+function defineSequenceTag(tagName, options) {
+	const carrierIsResult = options.finalize === void 0;
+	return {
+		tagName,
+		nodeKind: "sequence",
+		implicit: false,
+		matchByTagPrefix: options.matchByTagPrefix ?? false,
+		create: options.create,
+		addItem: options.addItem,
+		finalize: options.finalize ?? ((carrier) => carrier),
+		carrierIsResult,
+		identify: options.identify,
+		represent: options.represent ?? ((data) => data),
+		representTagName: options.representTagName ?? (() => tagName)
+	};
+}
+/**
+* Create a normalized mapping tag definition.
+*
+* @category Tags
+*/
+function defineMappingTag(tagName, options) {
+	const carrierIsResult = options.finalize === void 0;
+	return {
+		tagName,
+		nodeKind: "mapping",
+		implicit: false,
+		matchByTagPrefix: options.matchByTagPrefix ?? false,
+		create: options.create,
+		addPair: options.addPair,
+		has: options.has,
+		keys: options.keys,
+		get: options.get,
+		finalize: options.finalize ?? ((carrier) => carrier),
+		carrierIsResult,
+		identify: options.identify,
+		represent: options.represent ?? ((data) => data),
+		representTagName: options.representTagName ?? (() => tagName)
+	};
+}
+//#endregion
+//#region src/tag/scalar/str.ts
+/** @category Tags */
+var strTag = defineScalarTag("tag:yaml.org,2002:str", {
+	resolve: (source) => source,
+	identify: (data) => typeof data === "string"
+});
+//#endregion
+//#region src/tag/scalar/null_core.ts
+var NULL_VALUES$1 = [
+	"",
+	"~",
+	"null",
+	"Null",
+	"NULL"
+];
+/** @category Tags */
+var nullCoreTag = defineScalarTag("tag:yaml.org,2002:null", {
+	implicit: true,
+	implicitFirstChars: [
+		"",
+		"~",
+		"n",
+		"N"
+	],
+	resolve: (source) => {
+		if (NULL_VALUES$1.indexOf(source) !== -1) return null;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => object === null,
+	represent: () => "null"
+});
+//#endregion
+//#region src/tag/scalar/null_json.ts
+/** @category Tags */
+var nullJsonTag = defineScalarTag("tag:yaml.org,2002:null", {
+	implicit: true,
+	implicitFirstChars: ["n"],
+	resolve: (source, isExplicit) => {
+		if (source === "null" || isExplicit && source === "") return null;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => object === null,
+	represent: () => "null"
+});
+//#endregion
+//#region src/tag/scalar/null_yaml11.ts
+var NULL_VALUES = [
+	"",
+	"~",
+	"null",
+	"Null",
+	"NULL"
+];
+/** @category Tags */
+var nullYaml11Tag = defineScalarTag("tag:yaml.org,2002:null", {
+	implicit: true,
+	implicitFirstChars: [
+		"",
+		"~",
+		"n",
+		"N"
+	],
+	resolve: (source) => {
+		if (NULL_VALUES.indexOf(source) !== -1) return null;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => object === null,
+	represent: () => "null"
+});
+//#endregion
+//#region src/tag/scalar/bool_core.ts
+var TRUE_VALUES$2 = [
+	"true",
+	"True",
+	"TRUE"
+];
+var FALSE_VALUES$2 = [
+	"false",
+	"False",
+	"FALSE"
+];
+/** @category Tags */
+var boolCoreTag = defineScalarTag("tag:yaml.org,2002:bool", {
+	implicit: true,
+	implicitFirstChars: [
+		"t",
+		"T",
+		"f",
+		"F"
+	],
+	resolve: (source) => {
+		if (TRUE_VALUES$2.indexOf(source) !== -1) return true;
+		if (FALSE_VALUES$2.indexOf(source) !== -1) return false;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
+	represent: (object) => object ? "true" : "false"
+});
+//#endregion
+//#region src/tag/scalar/bool_json.ts
+var TRUE_VALUES$1 = ["true"];
+var FALSE_VALUES$1 = ["false"];
+/** @category Tags */
+var boolJsonTag = defineScalarTag("tag:yaml.org,2002:bool", {
+	implicit: true,
+	implicitFirstChars: ["t", "f"],
+	resolve: (source) => {
+		if (TRUE_VALUES$1.indexOf(source) !== -1) return true;
+		if (FALSE_VALUES$1.indexOf(source) !== -1) return false;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
+	represent: (object) => object ? "true" : "false"
+});
+//#endregion
+//#region src/tag/scalar/bool_yaml11.ts
+var TRUE_VALUES = [
+	"true",
+	"True",
+	"TRUE",
+	"y",
+	"Y",
+	"yes",
+	"Yes",
+	"YES",
+	"on",
+	"On",
+	"ON"
+];
+var FALSE_VALUES = [
+	"false",
+	"False",
+	"FALSE",
+	"n",
+	"N",
+	"no",
+	"No",
+	"NO",
+	"off",
+	"Off",
+	"OFF"
+];
+/** @category Tags */
+var boolYaml11Tag = defineScalarTag("tag:yaml.org,2002:bool", {
+	implicit: true,
+	implicitFirstChars: [
+		"y",
+		"Y",
+		"n",
+		"N",
+		"t",
+		"T",
+		"f",
+		"F",
+		"o",
+		"O"
+	],
+	resolve: (source) => {
+		if (TRUE_VALUES.indexOf(source) !== -1) return true;
+		if (FALSE_VALUES.indexOf(source) !== -1) return false;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
+	represent: (object) => object ? "true" : "false"
+});
+//#endregion
+//#region src/tag/scalar/int_core.ts
+var YAML_INTEGER_IMPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
+var YAML_INTEGER_EXPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
+function parseYamlInteger$2(source) {
+	let value = source;
+	let sign = 1;
+	if (value[0] === "-" || value[0] === "+") {
+		if (value[0] === "-") sign = -1;
+		value = value.slice(1);
+	}
+	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
+	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
+	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
+	return sign * parseInt(value, 10);
+}
+function resolveYamlInteger$2(source, isExplicit) {
+	if (isExplicit) {
+		if (!YAML_INTEGER_EXPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
+	} else if (!YAML_INTEGER_IMPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
+	const result = parseYamlInteger$2(source);
+	return Number.isFinite(result) ? result : NOT_RESOLVED;
+}
+/** @category Tags */
+var intCoreTag = defineScalarTag("tag:yaml.org,2002:int", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		..."0123456789"
+	],
+	resolve: resolveYamlInteger$2,
+	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
+	represent: (object) => object.toString(10)
+});
+//#endregion
+//#region src/tag/scalar/int_json.ts
+var YAML_INTEGER_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)$");
+var YAML_INTEGER_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
+function parseYamlInteger$1(source) {
+	let value = source;
+	let sign = 1;
+	if (value[0] === "-" || value[0] === "+") {
+		if (value[0] === "-") sign = -1;
+		value = value.slice(1);
+	}
+	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
+	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
+	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
+	return sign * parseInt(value, 10);
+}
+function resolveYamlInteger$1(source, isExplicit) {
+	if (isExplicit) {
+		if (!YAML_INTEGER_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+	} else if (!YAML_INTEGER_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+	const result = parseYamlInteger$1(source);
+	return Number.isFinite(result) ? result : NOT_RESOLVED;
+}
+/** @category Tags */
+var intJsonTag = defineScalarTag("tag:yaml.org,2002:int", {
+	implicit: true,
+	implicitFirstChars: ["-", ..."0123456789"],
+	resolve: resolveYamlInteger$1,
+	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
+	represent: (object) => object.toString(10)
+});
+//#endregion
+//#region src/tag/scalar/int_yaml11.ts
+var YAML_INTEGER_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?(?:0|[1-9][0-9_]*))$");
+function parseYamlInteger(source) {
+	let value = source.replace(/_/g, "");
+	let sign = 1;
+	if (value[0] === "-" || value[0] === "+") {
+		if (value[0] === "-") sign = -1;
+		value = value.slice(1);
+	}
+	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
+	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
+	if (value.includes(":")) {
+		let result = 0;
+		for (const part of value.split(":")) result = result * 60 + Number(part);
+		return sign * result;
+	}
+	if (value !== "0" && value[0] === "0") return sign * parseInt(value, 8);
+	return sign * parseInt(value, 10);
+}
+function resolveYamlInteger(source) {
+	if (!YAML_INTEGER_PATTERN.test(source)) return NOT_RESOLVED;
+	const result = parseYamlInteger(source);
+	return Number.isFinite(result) ? result : NOT_RESOLVED;
+}
+/** @category Tags */
+var intYaml11Tag = defineScalarTag("tag:yaml.org,2002:int", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		..."0123456789"
+	],
+	resolve: resolveYamlInteger,
+	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
+	represent: (object) => object.toString(10)
+});
+//#endregion
+//#region src/tag/scalar/float_core.ts
+var YAML_FLOAT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+var YAML_FLOAT_SPECIAL_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+function resolveYamlFloat$2(source) {
+	if (!YAML_FLOAT_PATTERN$1.test(source)) return NOT_RESOLVED;
+	let value = source.toLowerCase();
+	const sign = value[0] === "-" ? -1 : 1;
+	if ("+-".includes(value[0])) value = value.slice(1);
+	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+	if (value === ".nan") return NaN;
+	const result = sign * parseFloat(value);
+	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN$1.test(source)) return result;
+	return NOT_RESOLVED;
+}
+function representYamlFloat$2(object) {
+	if (isNaN(object)) return ".nan";
+	if (object === Number.POSITIVE_INFINITY) return ".inf";
+	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
+	if (Object.is(object, -0)) return "-0.0";
+	const result = object.toString(10);
+	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
+}
+/** @category Tags */
+var floatCoreTag = defineScalarTag("tag:yaml.org,2002:float", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		".",
+		..."0123456789"
+	],
+	resolve: resolveYamlFloat$2,
+	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
+	represent: representYamlFloat$2
+});
+//#endregion
+//#region src/tag/scalar/float_json.ts
+var YAML_FLOAT_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$");
+var YAML_FLOAT_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+function resolveYamlFloat$1(source, isExplicit) {
+	if (isExplicit) {
+		if (!YAML_FLOAT_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+		let value = source.toLowerCase();
+		const sign = value[0] === "-" ? -1 : 1;
+		if ("+-".includes(value[0])) value = value.slice(1);
+		if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+		if (value === ".nan") return NaN;
+		const result = sign * parseFloat(value);
+		return Number.isFinite(result) ? result : NOT_RESOLVED;
+	}
+	if (!YAML_FLOAT_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+	const result = Number(source);
+	if (Number.isFinite(result)) return result;
+	return NOT_RESOLVED;
+}
+function representYamlFloat$1(object) {
+	if (isNaN(object)) return ".nan";
+	if (object === Number.POSITIVE_INFINITY) return ".inf";
+	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
+	if (Object.is(object, -0)) return "-0.0";
+	const result = object.toString(10);
+	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
+}
+/** @category Tags */
+var floatJsonTag = defineScalarTag("tag:yaml.org,2002:float", {
+	implicit: true,
+	implicitFirstChars: ["-", ..."0123456789"],
+	resolve: resolveYamlFloat$1,
+	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
+	represent: representYamlFloat$1
+});
+//#endregion
+//#region src/tag/scalar/float_yaml11.ts
+var YAML_FLOAT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?(?:(?:[0-9][0-9_]*)?\\.[0-9_]*)(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+var YAML_FLOAT_SPECIAL_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+function resolveYamlFloat(source) {
+	if (!YAML_FLOAT_PATTERN.test(source)) return NOT_RESOLVED;
+	let value = source.toLowerCase().replace(/_/g, "");
+	const sign = value[0] === "-" ? -1 : 1;
+	if ("+-".includes(value[0])) value = value.slice(1);
+	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+	if (value === ".nan") return NaN;
+	let result = 0;
+	if (value.includes(":")) {
+		for (const part of value.split(":")) result = result * 60 + Number(part);
+		result *= sign;
+	} else result = sign * parseFloat(value);
+	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN.test(source)) return result;
+	return NOT_RESOLVED;
+}
+function representYamlFloat(object) {
+	if (isNaN(object)) return ".nan";
+	if (object === Number.POSITIVE_INFINITY) return ".inf";
+	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
+	if (Object.is(object, -0)) return "-0.0";
+	const result = object.toString(10);
+	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
+}
+/** @category Tags */
+var floatYaml11Tag = defineScalarTag("tag:yaml.org,2002:float", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		".",
+		..."0123456789"
+	],
+	resolve: resolveYamlFloat,
+	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
+	represent: representYamlFloat
+});
+//#endregion
+//#region src/tag/scalar/merge.ts
+/**
+* Enables merge keys in {@link CORE_SCHEMA} when added with
+* {@link Schema.withTags}.
+*
+* @category Tags
+*/
+var mergeTag = defineScalarTag("tag:yaml.org,2002:merge", {
+	implicit: true,
+	implicitFirstChars: ["<"],
+	resolve: (source, isExplicit) => {
+		if (source === "<<" || isExplicit && source === "") return "<<";
+		return NOT_RESOLVED;
+	},
+	identify: () => false
+});
+//#endregion
+//#region src/tag/scalar/binary.ts
+var BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
+function resolveYamlBinary(source) {
+	const input = source.replace(/\s/g, "");
+	if (input.length % 4 !== 0 || !BASE64_PATTERN.test(input)) return NOT_RESOLVED;
+	const binary = atob(input);
+	const result = new Uint8Array(binary.length);
+	for (let index = 0; index < binary.length; index++) result[index] = binary.charCodeAt(index);
+	return result;
+}
+function representYamlBinary(object) {
+	let binary = "";
+	for (let index = 0; index < object.length; index++) binary += String.fromCharCode(object[index]);
+	return btoa(binary);
+}
+/**
+* The `!!binary` tag, represented as a `Uint8Array`.
+*
+* @category Tags
+*/
+var binaryTag = defineScalarTag("tag:yaml.org,2002:binary", {
+	resolve: resolveYamlBinary,
+	identify: (object) => Object.prototype.toString.call(object) === "[object Uint8Array]",
+	represent: representYamlBinary
+});
+//#endregion
+//#region src/tag/scalar/timestamp.ts
+var YAML_DATE_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9])-([0-9][0-9])$");
+var YAML_TIMESTAMP_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:[Tt]|[ \\t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\\.([0-9]*))?(?:[ \\t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?$");
+function makeUtcDate(year, month, day, hour = 0, minute = 0, second = 0, fraction = 0) {
+	const date = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
+	date.setUTCFullYear(year, month, day);
+	return date;
+}
+function resolveYamlTimestamp(source) {
+	let match = YAML_DATE_REGEXP.exec(source);
+	if (match === null) match = YAML_TIMESTAMP_REGEXP.exec(source);
+	if (match === null) return NOT_RESOLVED;
+	const year = +match[1];
+	const month = +match[2] - 1;
+	const day = +match[3];
+	if (!match[4]) {
+		const date = makeUtcDate(year, month, day);
+		if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
+		return date;
+	}
+	const hour = +match[4];
+	const minute = +match[5];
+	const second = +match[6];
+	let fraction = 0;
+	if (hour > 23 || minute > 59 || second > 59) return NOT_RESOLVED;
+	if (match[7]) {
+		let value = match[7].slice(0, 3);
+		while (value.length < 3) value += "0";
+		fraction = +value;
+	}
+	const date = makeUtcDate(year, month, day, hour, minute, second, fraction);
+	if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
+	if (match[9]) {
+		const offsetHour = +match[10];
+		const offsetMinute = +(match[11] || 0);
+		if (offsetHour > 23 || offsetMinute > 59) return NOT_RESOLVED;
+		const offset = (offsetHour * 60 + offsetMinute) * 6e4;
+		date.setTime(date.getTime() - (match[9] === "-" ? -offset : offset));
+	}
+	return date;
+}
+/**
+* The YAML 1.1 `!!timestamp` tag, represented as a JavaScript `Date`.
+*
+* @category Tags
+*/
+var timestampTag = defineScalarTag("tag:yaml.org,2002:timestamp", {
+	implicit: true,
+	implicitFirstChars: [..."0123456789"],
+	resolve: resolveYamlTimestamp,
+	identify: (object) => object instanceof Date,
+	represent: (object) => object.toISOString()
+});
+//#endregion
+//#region src/tag/sequence/seq.ts
+/** @category Tags */
+var seqTag = defineSequenceTag("tag:yaml.org,2002:seq", {
+	create: () => [],
+	addItem: (container, item) => {
+		container.push(item);
+	},
+	identify: Array.isArray
+});
+//#endregion
+//#region src/common/object.ts
+function js_yaml_isPlainObject(data) {
+	if (data === null || typeof data !== "object" || Array.isArray(data)) return false;
+	const prototype = Object.getPrototypeOf(data);
+	return prototype === null || prototype === Object.prototype;
+}
+function pick(object, keys) {
+	const result = {};
+	for (const key of keys) if (object[key] !== void 0) result[key] = object[key];
+	return result;
+}
+//#endregion
+//#region src/tag/sequence/omap.ts
+/**
+* Provided only for YAML 1.1 compatibility and supported by the loader only.
+* JavaScript has no dedicated class to represent this type, so it cannot be
+* identified and dumped.
+*
+* ```yaml
+* !!omap
+*   - one: 1
+*   - two: 2
+* ```
+*
+* is loaded as
+*
+* ```javascript
+* [
+*   { one: 1 },
+*   { two: 2 }
+* ]
+* ```
+*
+* @category Tags
+*/
+var omapTag = defineSequenceTag("tag:yaml.org,2002:omap", {
+	create: () => ({
+		list: [],
+		seen: /* @__PURE__ */ new Set()
+	}),
+	addItem: (carrier, item) => {
+		let key;
+		if (item instanceof Map) {
+			if (item.size !== 1) return "cannot resolve an ordered map item";
+			key = item.keys().next().value;
+		} else if (js_yaml_isPlainObject(item)) {
+			const itemKeys = Object.keys(item);
+			if (itemKeys.length !== 1) return "cannot resolve an ordered map item";
+			key = itemKeys[0];
+		} else return "cannot resolve an ordered map item";
+		if (carrier.seen.has(key)) return "duplicate key in ordered map";
+		carrier.seen.add(key);
+		carrier.list.push(item);
+		return "";
+	},
+	finalize: (carrier) => carrier.list,
+	identify: () => false
+});
+//#endregion
+//#region src/tag/sequence/pairs.ts
+/**
+* Provided only for YAML 1.1 compatibility and supported by the loader only.
+* JavaScript has no dedicated class to represent this type, so it cannot be
+* identified and dumped.
+*
+* ```yaml
+* !!pairs
+*   - one: 1
+*   - two: 2
+* ```
+*
+* is loaded as
+*
+* ```javascript
+* [
+*   ['one', 1],
+*   ['two', 2]
+* ]
+* ```
+*
+* @category Tags
+*/
+var pairsTag = defineSequenceTag("tag:yaml.org,2002:pairs", {
+	create: () => [],
+	addItem: (container, item) => {
+		if (item instanceof Map) {
+			if (item.size !== 1) return "cannot resolve a pairs item";
+			container.push(item.entries().next().value);
+			return "";
+		}
+		if (Object.prototype.toString.call(item) !== "[object Object]") return "cannot resolve a pairs item";
+		const object = item;
+		const keys = Object.keys(object);
+		if (keys.length !== 1) return "cannot resolve a pairs item";
+		container.push([keys[0], object[keys[0]]]);
+		return "";
+	},
+	identify: () => false
+});
+//#endregion
+//#region src/tag/mapping/map.ts
+/**
+* This is the default mapping implementation. It uses `{}` objects and has only
+* partial functionality due to language limitations. This choice was made
+* because users expect to get JavaScript objects, and it was left unchanged to
+* avoid too many breaking changes in the v5 release.
+*
+* Side effects:
+*
+* - `Object.hasOwn()` checks or `for...of` loops are required for safe use (to
+*   avoid falling through to prototypes).
+* - Only scalar string keys are supported properly.
+* - Other scalar keys, such as `null` and numbers, are converted to strings.
+*   This is historical behaviour, and it can cause side effects such as
+*   problems with `!!merge`.
+*
+* Note that non-string scalar keys may be deprecated in future versions.
+*
+* Ideally, use {@link realMapTag} instead.
+*
+* @category Tags
+*/
+var mapTag = defineMappingTag("tag:yaml.org,2002:map", {
+	create: () => ({}),
+	identify: js_yaml_isPlainObject,
+	represent: (o) => {
+		const map = /* @__PURE__ */ new Map();
+		for (const key of Object.keys(o)) map.set(key, o[key]);
+		return map;
+	},
+	addPair: (container, key, value) => {
+		if (key !== null && typeof key === "object") return "object-based map does not support complex keys";
+		const normalizedKey = String(key);
+		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
+			value,
+			enumerable: true,
+			configurable: true,
+			writable: true
+		});
+		else container[normalizedKey] = value;
+		return "";
+	},
+	has: (container, key) => {
+		if (key !== null && typeof key === "object") return false;
+		return Object.prototype.hasOwnProperty.call(container, String(key));
+	},
+	keys: (container) => Object.keys(container),
+	get: (container, key) => {
+		const normalizedKey = String(key);
+		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
+		return container[normalizedKey];
+	}
+});
+//#endregion
+//#region src/tag/mapping/set.ts
+/**
+* The YAML 1.1 `!!set` tag, represented as a JavaScript `Set`.
+*
+* @category Tags
+*/
+var setTag = defineMappingTag("tag:yaml.org,2002:set", {
+	create: () => /* @__PURE__ */ new Set(),
+	identify: (data) => data instanceof Set,
+	represent: (data) => {
+		const map = /* @__PURE__ */ new Map();
+		for (const key of data) map.set(key, null);
+		return map;
+	},
+	addPair: (container, key, value) => {
+		if (value !== null) return "cannot resolve a set item";
+		container.add(key);
+		return "";
+	},
+	has: (container, key) => container.has(key),
+	keys: (container) => container.keys(),
+	get: () => null
+});
+//#endregion
+//#region src/schema.ts
+function createTagDefinitionMap() {
+	return {
+		scalar: Object.create(null),
+		sequence: Object.create(null),
+		mapping: Object.create(null)
+	};
+}
+function createTagDefinitionListMap() {
+	return {
+		scalar: [],
+		sequence: [],
+		mapping: []
+	};
+}
+function compileTags(tags) {
+	const result = [];
+	for (const tag of tags) {
+		let index = result.length;
+		for (let previousIndex = 0; previousIndex < result.length; previousIndex++) {
+			const previous = result[previousIndex];
+			if (previous.nodeKind === tag.nodeKind && previous.tagName === tag.tagName && previous.matchByTagPrefix === tag.matchByTagPrefix) {
+				index = previousIndex;
+				break;
+			}
+		}
+		result[index] = tag;
+	}
+	return result;
+}
+/**
+* Controls tag resolution when loading and type selection when dumping.
+*
+* @category Schemas
+*/
+var Schema = class Schema {
+	tags;
+	/** @internal */
+	implicitScalarTags;
+	/**
+	* Dispatch implicit scalar resolvers by `source.charAt(0)`. Each bucket holds
+	* the resolvers that may match that key, in schema order; a key absent from
+	* the map uses
+	* {@link Schema.implicitScalarAnyFirstChar}
+	* (resolvers that declared no first-char constraint, so they apply to any
+	* first character).
+	*/
+	implicitScalarByFirstChar;
+	implicitScalarAnyFirstChar;
+	/**
+	* The default scalar tag (`!!str`), resolved once so the composer's fallback
+	* for unresolved plain scalars avoids a keyed lookup per scalar.
+	*
+	* @internal
+	*/
+	defaultScalarTag;
+	/**
+	* The default container tags (`!!seq` / `!!map`), used by the dumper: when a
+	* value is identified by its default tag, the tag is implicit and not
+	* printed. Undefined if the schema does not define them (then such values
+	* can't be dumped).
+	*
+	* @internal
+	*/
+	defaultSequenceTag;
+	/** @internal */
+	defaultMappingTag;
+	exact;
+	prefix;
+	constructor(tags) {
+		const compiledTags = compileTags(tags);
+		const implicitScalarTags = [];
+		const exact = createTagDefinitionMap();
+		const prefix = createTagDefinitionListMap();
+		for (const tag of compiledTags) {
+			if (tag.nodeKind === "scalar" && tag.implicit) {
+				if (tag.matchByTagPrefix) throw new Error("Implicit scalar tags cannot match by tag prefix");
+				implicitScalarTags.push(tag);
+			}
+			switch (tag.nodeKind) {
+				case "scalar":
+					if (tag.matchByTagPrefix) prefix.scalar.push(tag);
+					else exact.scalar[tag.tagName] = tag;
+					break;
+				case "sequence":
+					if (tag.matchByTagPrefix) prefix.sequence.push(tag);
+					else exact.sequence[tag.tagName] = tag;
+					break;
+				case "mapping": if (tag.matchByTagPrefix) prefix.mapping.push(tag);
+				else exact.mapping[tag.tagName] = tag;
+			}
+		}
+		const implicitScalarAnyFirstChar = implicitScalarTags.filter((tag) => tag.implicitFirstChars === null);
+		const keys = /* @__PURE__ */ new Set();
+		for (const tag of implicitScalarTags) if (tag.implicitFirstChars !== null) for (const key of tag.implicitFirstChars) keys.add(key);
+		const implicitScalarByFirstChar = /* @__PURE__ */ new Map();
+		for (const key of keys) implicitScalarByFirstChar.set(key, implicitScalarTags.filter((tag) => tag.implicitFirstChars === null || tag.implicitFirstChars.indexOf(key) !== -1));
+		const defaultScalarTag = exact.scalar["tag:yaml.org,2002:str"];
+		if (!defaultScalarTag) throw new Error("schema does not define the default scalar tag (tag:yaml.org,2002:str)");
+		this.tags = compiledTags;
+		this.implicitScalarTags = implicitScalarTags;
+		this.implicitScalarByFirstChar = implicitScalarByFirstChar;
+		this.implicitScalarAnyFirstChar = implicitScalarAnyFirstChar;
+		this.defaultScalarTag = defaultScalarTag;
+		this.defaultSequenceTag = exact.sequence["tag:yaml.org,2002:seq"];
+		this.defaultMappingTag = exact.mapping["tag:yaml.org,2002:map"];
+		this.exact = exact;
+		this.prefix = prefix;
+	}
+	/** @internal */
+	lookupScalarTag(tagName) {
+		const exactTag = this.exact.scalar[tagName];
+		if (exactTag) return exactTag;
+		for (const tag of this.prefix.scalar) if (tagName.startsWith(tag.tagName)) return tag;
+	}
+	/** @internal */
+	lookupSequenceTag(tagName) {
+		const exactTag = this.exact.sequence[tagName];
+		if (exactTag) return exactTag;
+		for (const tag of this.prefix.sequence) if (tagName.startsWith(tag.tagName)) return tag;
+	}
+	/** @internal */
+	lookupMappingTag(tagName) {
+		const exactTag = this.exact.mapping[tagName];
+		if (exactTag) return exactTag;
+		for (const tag of this.prefix.mapping) if (tagName.startsWith(tag.tagName)) return tag;
+	}
+	/** @internal */
+	resolveImplicitScalarTag(source) {
+		const candidates = this.implicitScalarByFirstChar.get(source.charAt(0)) ?? this.implicitScalarAnyFirstChar;
+		for (const tag of candidates) {
+			const value = tag.resolve(source, false, tag.tagName);
+			if (value !== NOT_RESOLVED) return {
+				value,
+				tag
+			};
+		}
+		const tag = this.defaultScalarTag;
+		return {
+			value: tag.resolve(source, false, tag.tagName),
+			tag
+		};
+	}
+	/**
+	* Creates a new schema with the specified tags added. If a tag already
+	* exists, it is replaced by the specified tag.
+	*
+	* @example
+	*
+	* ```javascript
+	* import { CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
+	*
+	* const schema = CORE_SCHEMA.withTags(mergeTag, realMapTag)
+	* ```
+	*/
+	withTags(...tags) {
+		let flatTags = [];
+		for (const tag of tags) flatTags = flatTags.concat(tag);
+		return new Schema([...this.tags, ...flatTags]);
+	}
+};
+/**
+* The YAML 1.2 Failsafe Schema: strings, sequences, and mappings.
+*
+* @category Schemas
+*/
+var FAILSAFE_SCHEMA = new Schema([
+	strTag,
+	seqTag,
+	mapTag
+]);
+/**
+* The YAML 1.2 JSON Schema. It uses JSON scalar forms while retaining YAML
+* collection syntax.
+*
+* @category Schemas
+*/
+var JSON_SCHEMA = new Schema([
+	...FAILSAFE_SCHEMA.tags,
+	nullJsonTag,
+	boolJsonTag,
+	intJsonTag,
+	floatJsonTag
+]);
+/**
+* The default schema for the loaders. Note, {@link CORE_SCHEMA} comes
+* without the `!!merge` tag. You can easily enable it if needed.
+*
+* @example
+* Enable {@link mergeTag}:
+*
+* ```javascript
+* import { load, CORE_SCHEMA, mergeTag } from 'js-yaml'
+*
+* try {
+*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag) })
+* } catch (e) {
+*   console.error(e)
+* }
+* ```
+*
+* @category Schemas
+*/
+var CORE_SCHEMA = new Schema([
+	...FAILSAFE_SCHEMA.tags,
+	nullCoreTag,
+	boolCoreTag,
+	intCoreTag,
+	floatCoreTag
+]);
+/**
+* YAML 1.1-compatible schema.
+*
+* @category Schemas
+*/
+var YAML11_SCHEMA = new Schema([
+	...FAILSAFE_SCHEMA.tags,
+	nullYaml11Tag,
+	boolYaml11Tag,
+	intYaml11Tag,
+	floatYaml11Tag,
+	timestampTag,
+	mergeTag,
+	binaryTag,
+	omapTag,
+	pairsTag,
+	setTag
+]);
+/**
+* The dumper schema for maximum compatibility. It combines all supported type
+* variants from YAML 1.1 and YAML 1.2 so strings matching any of them are
+* quoted. This makes the generated YAML more compatible with other parsers.
+*
+* The schema is based on YAML 1.1, but extends `!!int` and `!!float` to accept
+* both YAML 1.1 and Core Schema forms, since Core Schema supports some forms
+* that YAML 1.1 does not.
+*
+* @category Schemas
+*/
+var DUMP_SCHEMA = YAML11_SCHEMA.withTags({
+	...intYaml11Tag,
+	resolve: (source, isExplicit, tagName) => {
+		const result = intYaml11Tag.resolve(source, isExplicit, tagName);
+		return result === NOT_RESOLVED ? intCoreTag.resolve(source, isExplicit, tagName) : result;
+	}
+}, {
+	...floatYaml11Tag,
+	resolve: (source, isExplicit, tagName) => {
+		const result = floatYaml11Tag.resolve(source, isExplicit, tagName);
+		return result === NOT_RESOLVED ? floatCoreTag.resolve(source, isExplicit, tagName) : result;
+	}
+});
+//#endregion
+//#region src/tag/mapping/real_map.ts
+/**
+* Recommended when non-string keys are actually needed. It uses native
+* JavaScript `Map` objects, so keys keep their constructed types instead of
+* being converted to strings.
+*
+* It is not the default to avoid widespread breaking changes in existing
+* projects. `Map` has a different access API and does not pass deep equality
+* checks against `{}`-based fixtures. Alongside the other changes in v5,
+* making it the default was considered too disruptive.
+*
+* If these differences are acceptable for your project, we recommend using
+* {@link realMapTag} to guarantee the absence of problems and side effects.
+*
+* @example
+* Enable {@link realMapTag}:
+*
+* ```javascript
+* import { load, CORE_SCHEMA, realMapTag } from 'js-yaml'
+*
+* try {
+*   load(data, { schema: CORE_SCHEMA.withTags(realMapTag) })
+* } catch (e) {
+*   console.error(e)
+* }
+* ```
+*
+* @category Tags
+*/
+var realMapTag = defineMappingTag("tag:yaml.org,2002:map", {
+	create: () => /* @__PURE__ */ new Map(),
+	addPair: (container, key, value) => {
+		container.set(key, value);
+		return "";
+	},
+	has: (container, key) => container.has(key),
+	keys: (container) => container.keys(),
+	get: (container, key) => container.get(key),
+	identify: (data) => data instanceof Map || js_yaml_isPlainObject(data),
+	represent: (data) => {
+		if (data instanceof Map) return data;
+		const map = /* @__PURE__ */ new Map();
+		const obj = data;
+		for (const key of Object.keys(obj)) map.set(key, obj[key]);
+		return map;
+	}
+});
+//#endregion
+//#region src/tag/mapping/legacy_map.ts
+function normalizeKey(key) {
+	if (Array.isArray(key)) {
+		const array = Array.prototype.slice.call(key);
+		for (let index = 0; index < array.length; index++) {
+			if (Array.isArray(array[index])) return null;
+			if (typeof array[index] === "object" && Object.prototype.toString.call(array[index]) === "[object Object]") array[index] = "[object Object]";
+		}
+		return String(array);
+	}
+	if (typeof key === "object" && Object.prototype.toString.call(key) === "[object Object]") return "[object Object]";
+	return String(key);
+}
+/**
+* This implementation exists solely to reproduce v4 behavior exactly. Its use
+* is strongly discouraged. If complex or non-string keys are needed, use
+* {@link realMapTag} instead.
+*
+* @category Tags
+*/
+var legacyMapTag = defineMappingTag("tag:yaml.org,2002:map", {
+	create: () => ({}),
+	identify: js_yaml_isPlainObject,
+	represent: (o) => {
+		const map = /* @__PURE__ */ new Map();
+		for (const key of Object.keys(o)) map.set(key, o[key]);
+		return map;
+	},
+	addPair: (container, key, value) => {
+		const normalizedKey = normalizeKey(key);
+		if (normalizedKey === null) return "nested arrays are not supported inside keys";
+		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
+			value,
+			enumerable: true,
+			configurable: true,
+			writable: true
+		});
+		else container[normalizedKey] = value;
+		return "";
+	},
+	has: (container, key) => {
+		const normalizedKey = normalizeKey(key);
+		return normalizedKey !== null && Object.prototype.hasOwnProperty.call(container, normalizedKey);
+	},
+	keys: (container) => Object.keys(container),
+	get: (container, key) => {
+		const normalizedKey = String(key);
+		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
+		return container[normalizedKey];
+	}
+});
+//#endregion
+//#region src/common/snippet.ts
+var DEFAULT_SNIPPET_OPTIONS = {
+	maxLength: 79,
+	indent: 1,
+	linesBefore: 3,
+	linesAfter: 2
+};
+function getLine(buffer, lineStart, lineEnd, position, maxLineLength) {
+	let head = "";
+	let tail = "";
+	const maxHalfLength = Math.floor(maxLineLength / 2) - 1;
+	if (position - lineStart > maxHalfLength) {
+		head = " ... ";
+		lineStart = position - maxHalfLength + head.length;
+	}
+	if (lineEnd - position > maxHalfLength) {
+		tail = " ...";
+		lineEnd = position + maxHalfLength - tail.length;
+	}
+	return {
+		str: head + buffer.slice(lineStart, lineEnd).replace(/\t/g, "→") + tail,
+		pos: position - lineStart + head.length
+	};
+}
+function padStart(string, max) {
+	return " ".repeat(Math.max(max - string.length, 0)) + string;
+}
+function makeSnippet(mark, options) {
+	if (!mark.buffer) return null;
+	const opts = {
+		...DEFAULT_SNIPPET_OPTIONS,
+		...options
+	};
+	const re = /\r?\n|\r|\0/g;
+	const lineStarts = [0];
+	const lineEnds = [];
+	let match;
+	let foundLineNo = -1;
+	while (match = re.exec(mark.buffer)) {
+		lineEnds.push(match.index);
+		lineStarts.push(match.index + match[0].length);
+		if (mark.position <= match.index && foundLineNo < 0) foundLineNo = lineStarts.length - 2;
+	}
+	if (foundLineNo < 0) foundLineNo = lineStarts.length - 1;
+	let result = "";
+	const lineNoLength = Math.min(mark.line + opts.linesAfter, lineEnds.length).toString().length;
+	const maxLineLength = opts.maxLength - (opts.indent + lineNoLength + 3);
+	for (let i = 1; i <= opts.linesBefore; i++) {
+		if (foundLineNo - i < 0) break;
+		const line = getLine(mark.buffer, lineStarts[foundLineNo - i], lineEnds[foundLineNo - i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo - i]), maxLineLength);
+		result = `${" ".repeat(opts.indent)}${padStart((mark.line - i + 1).toString(), lineNoLength)} | ${line.str}\n${result}`;
+	}
+	const line = getLine(mark.buffer, lineStarts[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
+	result += `${" ".repeat(opts.indent)}${padStart((mark.line + 1).toString(), lineNoLength)} | ${line.str}\n`;
+	result += `${"-".repeat(opts.indent + lineNoLength + 3 + line.pos)}^\n`;
+	for (let i = 1; i <= opts.linesAfter; i++) {
+		if (foundLineNo + i >= lineEnds.length) break;
+		const line = getLine(mark.buffer, lineStarts[foundLineNo + i], lineEnds[foundLineNo + i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo + i]), maxLineLength);
+		result += `${" ".repeat(opts.indent)}${padStart((mark.line + i + 1).toString(), lineNoLength)} | ${line.str}\n`;
+	}
+	return result.replace(/\n$/, "");
+}
+//#endregion
+//#region src/common/exception.ts
+function formatError(exception, compact) {
+	let where = "";
+	if (!exception.mark) return exception.reason;
+	if (exception.mark.name) where += `in "${exception.mark.name}" `;
+	where += `(${exception.mark.line + 1}:${exception.mark.column + 1})`;
+	if (!compact && exception.mark.snippet) where += `\n\n${exception.mark.snippet}`;
+	return `${exception.reason} ${where}`;
+}
+/**
+* A YAML error. Unlike an ordinary `Error`, it adds a source snippet showing
+* the location of the problem to the error message, when available.
+*
+* @category Main
+*/
+var YAMLException = class YAMLException extends Error {
+	reason;
+	mark;
+	/**
+	* Optional `mark` contains source snippet data. Usually, use
+	* {@link YAMLException.throwAt} instead of passing it directly.
+	*/
+	constructor(reason, mark) {
+		super();
+		this.name = "YAMLException";
+		this.reason = reason;
+		this.mark = mark;
+		this.message = formatError(this, false);
+		if (Error.captureStackTrace) Error.captureStackTrace(this, this.constructor);
+	}
+	/**
+	* Returns the formatted error, omitting the source snippet in compact mode.
+	*/
+	toString(compact) {
+		return `${this.name}: ${formatError(this, compact)}`;
+	}
+	/**
+	* Builds a YAMLException with a source snippet and throws it. `source` is
+	* the raw input text; `position` is an offset into it.
+	*/
+	static throwAt(source, position, message, filename = "") {
+		let line = 0;
+		let lineStart = 0;
+		for (let index = 0; index < position; index++) {
+			const ch = source.charCodeAt(index);
+			if (ch === 10) {
+				line++;
+				lineStart = index + 1;
+			} else if (ch === 13) {
+				line++;
+				if (source.charCodeAt(index + 1) === 10) index++;
+				lineStart = index + 1;
+			}
+		}
+		const mark = {
+			name: filename,
+			buffer: source,
+			position,
+			line,
+			column: position - lineStart
+		};
+		mark.snippet = makeSnippet(mark);
+		throw new YAMLException(message, mark);
+	}
+};
+//#endregion
+//#region src/parser/events.ts
+/** @category Events */
+var EVENT_ID = {
+	DOCUMENT: 1,
+	SEQUENCE: 2,
+	MAPPING: 3,
+	SCALAR: 4,
+	ALIAS: 5,
+	POP: 6
+};
+/** @category Nodes */
+var SCALAR_STYLE = {
+	PLAIN: 1,
+	SINGLE_QUOTED: 2,
+	DOUBLE_QUOTED: 3,
+	LITERAL_BLOCK: 4,
+	FOLDED_BLOCK: 5
+};
+/** @category Nodes */
+var COLLECTION_STYLE = {
+	BLOCK: 1,
+	FLOW: 2
+};
+/** @category Nodes */
+var CHOMPING_MODE = {
+	CLIP: 1,
+	STRIP: 2,
+	KEEP: 3
+};
+//#endregion
+//#region src/parser/parser_scalar.ts
+var NO_RANGE$3 = -1;
+function simpleEscapeSequence(c) {
+	switch (c) {
+		case 48: return "\0";
+		case 97: return "\x07";
+		case 98: return "\b";
+		case 116: return "	";
+		case 9: return "	";
+		case 110: return "\n";
+		case 118: return "\v";
+		case 102: return "\f";
+		case 114: return "\r";
+		case 101: return "\x1B";
+		case 32: return " ";
+		case 34: return "\"";
+		case 47: return "/";
+		case 92: return "\\";
+		case 78: return "";
+		case 95: return "\xA0";
+		case 76: return "\u2028";
+		case 80: return "\u2029";
+		default: return "";
+	}
+}
+var simpleEscapeCheck = new Array(256);
+var simpleEscapeMap = new Array(256);
+for (let i = 0; i < 256; i++) {
+	simpleEscapeCheck[i] = simpleEscapeSequence(i) ? 1 : 0;
+	simpleEscapeMap[i] = simpleEscapeSequence(i);
+}
+function charFromCodepoint(c) {
+	if (c <= 65535) return String.fromCharCode(c);
+	return String.fromCharCode((c - 65536 >> 10) + 55296, (c - 65536 & 1023) + 56320);
+}
+function fromHexCode$1(c) {
+	if (c >= 48 && c <= 57) return c - 48;
+	return (c | 32) - 97 + 10;
+}
+function escapedHexLen$1(c) {
+	if (c === 120) return 2;
+	if (c === 117) return 4;
+	return 8;
+}
+function skipFoldedBreaks(input, position, end) {
+	let breaks = 0;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 10) {
+			breaks++;
+			position++;
+		} else if (ch === 13) {
+			breaks++;
+			position++;
+			if (input.charCodeAt(position) === 10) position++;
+		} else if (ch === 32 || ch === 9) position++;
+		else break;
+	}
+	return {
+		position,
+		breaks
+	};
+}
+function foldedBreaks(count) {
+	if (count === 1) return " ";
+	return "\n".repeat(count - 1);
+}
+function getPlainValue(input, start, end) {
+	let result = "";
+	let position = start;
+	let captureStart = start;
+	let captureEnd = start;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 10 || ch === 13) {
+			result += input.slice(captureStart, captureEnd);
+			const fold = skipFoldedBreaks(input, position, end);
+			result += foldedBreaks(fold.breaks);
+			position = captureStart = captureEnd = fold.position;
+		} else {
+			position++;
+			if (ch !== 32 && ch !== 9) captureEnd = position;
+		}
+	}
+	return result + input.slice(captureStart, captureEnd);
+}
+function getSingleQuotedValue(input, start, end) {
+	let result = "";
+	let position = start;
+	let captureStart = start;
+	let captureEnd = start;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 39) {
+			result += input.slice(captureStart, position) + "'";
+			position += 2;
+			captureStart = captureEnd = position;
+		} else if (ch === 10 || ch === 13) {
+			result += input.slice(captureStart, captureEnd);
+			const fold = skipFoldedBreaks(input, position, end);
+			result += foldedBreaks(fold.breaks);
+			position = captureStart = captureEnd = fold.position;
+		} else {
+			position++;
+			if (ch !== 32 && ch !== 9) captureEnd = position;
+		}
+	}
+	return result + input.slice(captureStart, end);
+}
+function getDoubleQuotedValue(input, start, end) {
+	let result = "";
+	let position = start;
+	let captureStart = start;
+	let captureEnd = start;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 92) {
+			result += input.slice(captureStart, position);
+			position++;
+			const escaped = input.charCodeAt(position);
+			if (escaped === 10 || escaped === 13) position = skipFoldedBreaks(input, position, end).position;
+			else if (escaped < 256 && simpleEscapeCheck[escaped]) {
+				result += simpleEscapeMap[escaped];
+				position++;
+			} else {
+				let hexLength = escapedHexLen$1(escaped);
+				let hexResult = 0;
+				for (; hexLength > 0; hexLength--) {
+					position++;
+					const digit = fromHexCode$1(input.charCodeAt(position));
+					hexResult = (hexResult << 4) + digit;
+				}
+				result += charFromCodepoint(hexResult);
+				position++;
+			}
+			captureStart = captureEnd = position;
+		} else if (ch === 10 || ch === 13) {
+			result += input.slice(captureStart, captureEnd);
+			const fold = skipFoldedBreaks(input, position, end);
+			result += foldedBreaks(fold.breaks);
+			position = captureStart = captureEnd = fold.position;
+		} else {
+			position++;
+			if (ch !== 32 && ch !== 9) captureEnd = position;
+		}
+	}
+	return result + input.slice(captureStart, end);
+}
+function getBlockValue(input, start, end, indent, chomping, folded) {
+	const textIndent = indent < 0 ? 0 : indent;
+	const region = input.slice(start, end).replace(/\r\n?/g, "\n");
+	const lines = region === "" ? [] : (region.endsWith("\n") ? region.slice(0, -1) : region).split("\n");
+	let result = "";
+	let didReadContent = false;
+	let emptyLines = 0;
+	let atMoreIndented = false;
+	for (const line of lines) {
+		let column = 0;
+		while (column < textIndent && line.charCodeAt(column) === 32) column++;
+		if (indent < 0 || column >= line.length) {
+			emptyLines++;
+			continue;
+		}
+		const content = line.slice(textIndent);
+		const first = content.charCodeAt(0);
+		if (folded) {
+			if (first === 32 || first === 9) {
+				atMoreIndented = true;
+				result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
+			} else if (atMoreIndented) {
+				atMoreIndented = false;
+				result += "\n".repeat(emptyLines + 1);
+			} else if (emptyLines === 0) {
+				if (didReadContent) result += " ";
+			} else result += "\n".repeat(emptyLines);
+		} else result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
+		result += content;
+		didReadContent = true;
+		emptyLines = 0;
+	}
+	if (chomping === CHOMPING_MODE.KEEP) result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
+	else if (chomping !== CHOMPING_MODE.STRIP) {
+		if (didReadContent) result += "\n";
+	}
+	return result;
+}
+/**
+* Decodes the scalar referenced by event offsets in `input`.
+*
+* @category Events
+*/
+function getScalarValue(input, scalar) {
+	if (scalar.valueStart === NO_RANGE$3) return "";
+	const { valueStart, valueEnd } = scalar;
+	if (scalar.fast) return input.slice(valueStart, valueEnd);
+	switch (scalar.style) {
+		case SCALAR_STYLE.SINGLE_QUOTED: return getSingleQuotedValue(input, valueStart, valueEnd);
+		case SCALAR_STYLE.DOUBLE_QUOTED: return getDoubleQuotedValue(input, valueStart, valueEnd);
+		case SCALAR_STYLE.LITERAL_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, false);
+		case SCALAR_STYLE.FOLDED_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, true);
+		default: return getPlainValue(input, valueStart, valueEnd);
+	}
+}
+//#endregion
+//#region src/common/tagname.ts
+var DEFAULT_TAG_HANDLERS = Object.assign(Object.create(null), {
+	"!": "!",
+	"!!": "tag:yaml.org,2002:"
+});
+var TAG_SUFFIX_CHARS = "-#;/?:@&=+$_.~*'()";
+var TAG_URI_CHARS = TAG_SUFFIX_CHARS + "!,[]";
+var HEX = "0123456789ABCDEF";
+function percentByte(byte) {
+	return "%" + HEX[byte >> 4] + HEX[byte & 15];
+}
+function tagPercentEncode(source, isSuffix) {
+	const allowed = isSuffix ? TAG_SUFFIX_CHARS : TAG_URI_CHARS;
+	let result = "";
+	for (let index = 0; index < source.length; index++) {
+		let ch = source.charCodeAt(index);
+		if (ch >= 48 && ch <= 57 || ch >= 65 && ch <= 90 || ch >= 97 && ch <= 122 || allowed.includes(source[index])) {
+			result += source[index];
+			continue;
+		}
+		if (ch >= 55296 && ch <= 56319) ch = 65536 + ((ch & 1023) << 10) + (source.charCodeAt(++index) & 1023);
+		if (ch < 128) result += percentByte(ch);
+		else if (ch < 2048) result += percentByte(192 | ch >> 6) + percentByte(128 | ch & 63);
+		else if (ch < 65536) result += percentByte(224 | ch >> 12) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
+		else result += percentByte(240 | ch >> 18) + percentByte(128 | ch >> 12 & 63) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
+	}
+	return result;
+}
+function tagPercentDecode(source) {
+	let result = "";
+	let index = 0;
+	while (index < source.length) {
+		if (source.charCodeAt(index) !== 37) {
+			result += source[index++];
+			continue;
+		}
+		let ch = parseInt(source.slice(index + 1, index + 3), 16);
+		index += 3;
+		if (ch >= 192) {
+			let remaining = ch < 224 ? 1 : ch < 240 ? 2 : 3;
+			ch &= (1 << 6 - remaining) - 1;
+			while (remaining-- > 0) {
+				ch = ch << 6 | parseInt(source.slice(index + 1, index + 3), 16) & 63;
+				index += 3;
+			}
+		}
+		if (ch < 65536) result += String.fromCharCode(ch);
+		else {
+			ch -= 65536;
+			result += String.fromCharCode(55296 | ch >> 10, 56320 | ch & 1023);
+		}
+	}
+	return result;
+}
+function tagNameFull(rawTag, tagHandlers) {
+	if (rawTag.startsWith("!<") && rawTag.endsWith(">")) return tagPercentDecode(rawTag.slice(2, -1));
+	const handleEnd = rawTag.indexOf("!", 1);
+	const handle = handleEnd === -1 ? "!" : rawTag.slice(0, handleEnd + 1);
+	return tagPercentDecode(tagHandlers?.[handle] ?? DEFAULT_TAG_HANDLERS[handle] ?? handle) + tagPercentDecode(rawTag.slice(handle.length));
+}
+function tagNameShort(fullTag) {
+	let tag = fullTag;
+	if (tag.charCodeAt(0) === 33) {
+		tag = tag.slice(1);
+		return `!${tagPercentEncode(tag, true)}`;
+	}
+	if (tag.slice(0, 18) === "tag:yaml.org,2002:") return `!!${tagPercentEncode(tag.slice(18), true)}`;
+	return `!<${tagPercentEncode(tag, false)}>`;
+}
+//#endregion
+//#region src/parser/constructor.ts
+var NO_RANGE$2 = -1;
+var MERGE_TAG_NAME = "tag:yaml.org,2002:merge";
+var DEFAULT_CONSTRUCTOR_OPTIONS = {
+	filename: "",
+	schema: CORE_SCHEMA,
+	json: false,
+	maxTotalMergeKeys: 1e4,
+	maxAliases: -1
+};
+function eventPosition$1(event) {
+	if ("tagStart" in event && event.tagStart !== NO_RANGE$2) return event.tagStart;
+	if ("anchorStart" in event && event.anchorStart !== NO_RANGE$2) return event.anchorStart;
+	if ("valueStart" in event && event.valueStart !== NO_RANGE$2) return event.valueStart;
+	if ("start" in event) return event.start;
+	return 0;
+}
+function throwError$1(state, message) {
+	YAMLException.throwAt(state.source, state.position, message, state.filename);
+}
+function finalizeCollection(state, position, tag, carrier) {
+	try {
+		return tag.finalize(carrier);
+	} catch (error) {
+		if (error instanceof YAMLException) throw error;
+		YAMLException.throwAt(state.source, position, error instanceof Error ? error.message : String(error), state.filename);
+	}
+}
+function constructScalar(state, event) {
+	const source = getScalarValue(state.source, event);
+	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
+	const strTag = state.schema.defaultScalarTag;
+	if (rawTag !== "") {
+		if (rawTag === "!") return {
+			value: source,
+			tag: strTag
+		};
+		const tagName = tagNameFull(rawTag, state.tagHandlers);
+		const scalarTag = state.schema.lookupScalarTag(tagName);
+		if (scalarTag) {
+			const result = scalarTag.resolve(source, true, tagName);
+			if (result === NOT_RESOLVED) throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
+			return {
+				value: result,
+				tag: scalarTag
+			};
+		}
+		const collectionTagDef = state.schema.lookupMappingTag(tagName) ?? state.schema.lookupSequenceTag(tagName);
+		if (collectionTagDef) {
+			if (source !== "") throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
+			const carrier = collectionTagDef.create(tagName);
+			return {
+				value: collectionTagDef.carrierIsResult ? carrier : finalizeCollection(state, state.position, collectionTagDef, carrier),
+				tag: collectionTagDef
+			};
+		}
+		throwError$1(state, `unknown scalar tag !<${tagName}>`);
+	}
+	if (event.style === SCALAR_STYLE.PLAIN) return state.schema.resolveImplicitScalarTag(source);
+	return {
+		value: strTag.resolve(source, false, strTag.tagName),
+		tag: strTag
+	};
+}
+function collectionTagName(state, event, defaultTagName) {
+	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
+	return rawTag === "" || rawTag === "!" ? defaultTagName : tagNameFull(rawTag, state.tagHandlers);
+}
+function isMappingTag(tag) {
+	return tag.nodeKind === "mapping";
+}
+function chargeMergeWork(state) {
+	state.totalMergeKeys++;
+	if (state.maxTotalMergeKeys !== -1 && state.totalMergeKeys > state.maxTotalMergeKeys) throwError$1(state, `merge keys exceeded maxTotalMergeKeys (${state.maxTotalMergeKeys})`);
+}
+function mergeKeys(state, frame, source, sourceTag) {
+	chargeMergeWork(state);
+	for (const sourceKey of sourceTag.keys(source)) {
+		chargeMergeWork(state);
+		if (frame.tag.has(frame.value, sourceKey)) continue;
+		const err = frame.tag.addPair(frame.value, sourceKey, sourceTag.get(source, sourceKey));
+		if (err) throwError$1(state, err);
+		frame.overridable ??= /* @__PURE__ */ new Set();
+		frame.overridable.add(sourceKey);
+	}
+}
+function mergeSource(state, frame, source, sourceTag) {
+	state.position = frame.keyPosition;
+	if (isMappingTag(sourceTag)) mergeKeys(state, frame, source, sourceTag);
+	else if (sourceTag.nodeKind === "sequence" && Array.isArray(source)) {
+		if (source.length > 100) throwError$1(state, "abnormal merge sequence size");
+		for (const element of source) {
+			const elementTag = state.nodeTags.get(element);
+			if (!elementTag) throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
+			mergeKeys(state, frame, element, elementTag);
+		}
+	} else throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
+}
+function addMappingValue(state, frame, key, value, tag) {
+	state.position = frame.keyPosition;
+	if (frame.keyIsMerge) {
+		mergeSource(state, frame, value, tag);
+		return;
+	}
+	if (!state.json && frame.tag.has(frame.value, key) && !frame.overridable?.has(key)) throwError$1(state, "duplicated mapping key");
+	const err = frame.tag.addPair(frame.value, key, value);
+	if (err) throwError$1(state, err);
+	frame.overridable?.delete(key);
+}
+function addValue(state, value, tag) {
+	const frame = state.frames[state.frames.length - 1];
+	if (frame.kind === "document") {
+		frame.value = value;
+		frame.hasValue = true;
+	} else if (frame.kind === "sequence") {
+		if (isMappingTag(tag)) state.nodeTags.set(value, tag);
+		const err = frame.tag.addItem(frame.value, value, frame.index++);
+		if (err) throwError$1(state, err);
+	} else if (frame.hasKey) {
+		const key = frame.key;
+		frame.key = void 0;
+		frame.hasKey = false;
+		addMappingValue(state, frame, key, value, tag);
+	} else {
+		frame.key = value;
+		frame.keyPosition = state.position;
+		frame.hasKey = true;
+		frame.keyIsMerge = tag.tagName === MERGE_TAG_NAME;
+	}
+}
+function storeAnchor(state, event, value, tag, isValueFinal) {
+	if (event.anchorStart !== NO_RANGE$2) {
+		const anchor = {
+			value,
+			tag,
+			isValueFinal
+		};
+		state.anchors.set(state.source.slice(event.anchorStart, event.anchorEnd), anchor);
+		return anchor;
+	}
+	return null;
+}
+/**
+* Constructs JavaScript documents directly from parser events, without an
+* intermediate AST.
+*
+* @category Events
+*/
+function constructFromEvents(events, options) {
+	const state = {
+		...DEFAULT_CONSTRUCTOR_OPTIONS,
+		...options,
+		events,
+		documents: [],
+		eventIndex: 0,
+		position: 0,
+		frames: [],
+		anchors: /* @__PURE__ */ new Map(),
+		nodeTags: /* @__PURE__ */ new Map(),
+		tagHandlers: Object.create(null),
+		totalMergeKeys: 0,
+		aliasCount: 0
+	};
+	while (state.eventIndex < state.events.length) {
+		const event = state.events[state.eventIndex++];
+		state.position = eventPosition$1(event);
+		switch (event.type) {
+			case EVENT_ID.DOCUMENT:
+				state.anchors = /* @__PURE__ */ new Map();
+				state.nodeTags = /* @__PURE__ */ new Map();
+				state.aliasCount = 0;
+				state.tagHandlers = Object.create(null);
+				for (const directive of event.directives) if (directive.kind === "tag") state.tagHandlers[directive.handle] = directive.prefix;
+				state.frames.push({
+					kind: "document",
+					position: state.position,
+					value: void 0,
+					hasValue: false
+				});
+				break;
+			case EVENT_ID.SCALAR: {
+				const { value, tag } = constructScalar(state, event);
+				storeAnchor(state, event, value, tag, true);
+				addValue(state, value, tag);
+				break;
+			}
+			case EVENT_ID.SEQUENCE: {
+				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:seq");
+				const tag = state.schema.lookupSequenceTag(tagName);
+				if (!tag) throwError$1(state, `unknown sequence tag !<${tagName}>`);
+				const value = tag.create(tagName);
+				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
+				state.frames.push({
+					kind: "sequence",
+					position: state.position,
+					value,
+					tag,
+					anchor,
+					index: 0
+				});
+				break;
+			}
+			case EVENT_ID.MAPPING: {
+				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:map");
+				const tag = state.schema.lookupMappingTag(tagName);
+				if (!tag) throwError$1(state, `unknown mapping tag !<${tagName}>`);
+				const value = tag.create(tagName);
+				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
+				state.frames.push({
+					kind: "mapping",
+					position: state.position,
+					value,
+					tag,
+					anchor,
+					key: void 0,
+					keyPosition: state.position,
+					hasKey: false,
+					keyIsMerge: false,
+					overridable: null
+				});
+				break;
+			}
+			case EVENT_ID.ALIAS: {
+				if (state.maxAliases !== -1 && ++state.aliasCount > state.maxAliases) throwError$1(state, `aliases exceeded maxAliases (${state.maxAliases})`);
+				const name = state.source.slice(event.anchorStart, event.anchorEnd);
+				const anchor = state.anchors.get(name);
+				if (!anchor) throwError$1(state, `unidentified alias "${name}"`);
+				if (!anchor.isValueFinal) throwError$1(state, `recursive alias "${name}" is not supported for tag ${anchor.tag.tagName} because it uses finalize()`);
+				addValue(state, anchor.value, anchor.tag);
+				break;
+			}
+			case EVENT_ID.POP: {
+				const frame = state.frames.pop();
+				if (frame.kind === "mapping" && frame.hasKey) {
+					state.position = frame.keyPosition;
+					throwError$1(state, "incomplete mapping pair in event stream");
+				}
+				if (frame.kind === "document") state.documents.push(frame.value);
+				else {
+					const value = frame.tag.carrierIsResult ? frame.value : finalizeCollection(state, frame.position, frame.tag, frame.value);
+					if (frame.anchor) {
+						frame.anchor.value = value;
+						frame.anchor.isValueFinal = true;
+					}
+					addValue(state, value, frame.tag);
+				}
+				break;
+			}
+		}
+	}
+	return state.documents;
+}
+//#endregion
+//#region src/parser/parser.ts
+var NO_RANGE$1 = -1;
+var HAS_OWN = Object.prototype.hasOwnProperty;
+var CONTEXT_FLOW_IN = 1;
+var CONTEXT_FLOW_OUT = 2;
+var CONTEXT_BLOCK_IN = 3;
+var CONTEXT_BLOCK_OUT = 4;
+var PATTERN_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+var PATTERN_FLOW_INDICATORS = /[,\[\]{}]/;
+var PATTERN_TAG_HANDLE = /^(?:!|!!|![0-9A-Za-z-]+!)$/;
+var NS_URI_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$,_.!~*'()\[\]])`;
+var NS_TAG_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$.~*'()_])`;
+var PATTERN_TAG_URI = new RegExp(`^(?:${NS_URI_CHAR})*$`);
+var PATTERN_TAG_SUFFIX = new RegExp(`^(?:${NS_TAG_CHAR})+$`);
+var PATTERN_TAG_PREFIX = new RegExp(`^(?:!(?:${NS_URI_CHAR})*|${NS_TAG_CHAR}(?:${NS_URI_CHAR})*)$`);
+var DEFAULT_PARSER_OPTIONS = {
+	filename: "",
+	maxDepth: 100
+};
+function addDocumentEvent(state, explicitStart, explicitEnd) {
+	state.events.push({
+		type: EVENT_ID.DOCUMENT,
+		explicitStart,
+		explicitEnd,
+		directives: state.directives
+	});
+}
+function addSequenceEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
+	state.events.push({
+		type: EVENT_ID.SEQUENCE,
+		start,
+		anchorStart,
+		anchorEnd,
+		tagStart,
+		tagEnd,
+		style
+	});
+}
+function addMappingEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
+	state.events.push({
+		type: EVENT_ID.MAPPING,
+		start,
+		anchorStart,
+		anchorEnd,
+		tagStart,
+		tagEnd,
+		style
+	});
+}
+function insertFlowPairMappingEvent(state, snapshot) {
+	state.events.splice(snapshot.eventsLength, 0, {
+		type: EVENT_ID.MAPPING,
+		start: snapshot.position,
+		anchorStart: NO_RANGE$1,
+		anchorEnd: NO_RANGE$1,
+		tagStart: NO_RANGE$1,
+		tagEnd: NO_RANGE$1,
+		style: COLLECTION_STYLE.FLOW
+	});
+}
+function addScalarEvent(state, valueStart, valueEnd, anchorStart, anchorEnd, tagStart, tagEnd, style, chomping = CHOMPING_MODE.CLIP, indent = -1, fast = false) {
+	state.events.push({
+		type: EVENT_ID.SCALAR,
+		valueStart,
+		valueEnd,
+		anchorStart,
+		anchorEnd,
+		tagStart,
+		tagEnd,
+		style,
+		chomping,
+		indent,
+		fast
+	});
+}
+function addAliasEvent(state, anchorStart, anchorEnd) {
+	state.events.push({
+		type: EVENT_ID.ALIAS,
+		anchorStart,
+		anchorEnd
+	});
+}
+function addPopEvent(state) {
+	state.events.push({ type: EVENT_ID.POP });
+}
+function addEmptyScalarEvent(state) {
+	addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, SCALAR_STYLE.PLAIN);
+}
+function emptyProperties() {
+	return {
+		anchorStart: NO_RANGE$1,
+		anchorEnd: NO_RANGE$1,
+		tagStart: NO_RANGE$1,
+		tagEnd: NO_RANGE$1
+	};
+}
+function snapshotState(state) {
+	return {
+		position: state.position,
+		line: state.line,
+		lineStart: state.lineStart,
+		lineIndent: state.lineIndent,
+		firstTabInLine: state.firstTabInLine,
+		eventsLength: state.events.length
+	};
+}
+function restoreState(state, snapshot) {
+	state.position = snapshot.position;
+	state.line = snapshot.line;
+	state.lineStart = snapshot.lineStart;
+	state.lineIndent = snapshot.lineIndent;
+	state.firstTabInLine = snapshot.firstTabInLine;
+	state.events.length = snapshot.eventsLength;
+}
+function throwError(state, message) {
+	YAMLException.throwAt(state.input.slice(0, state.length), state.position, message, state.filename);
+}
+function isEol(c) {
+	return c === 10 || c === 13;
+}
+function isWhiteSpace(c) {
+	return c === 9 || c === 32;
+}
+function isWsOrEol(c) {
+	return isWhiteSpace(c) || isEol(c);
+}
+function isWsOrEolOrEnd(c) {
+	return c === 0 || isWsOrEol(c);
+}
+function isFlowIndicator(c) {
+	return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
+}
+function fromDecimalCode(c) {
+	return c >= 48 && c <= 57 ? c - 48 : -1;
+}
+function fromHexCode(c) {
+	if (c >= 48 && c <= 57) return c - 48;
+	const lc = c | 32;
+	if (lc >= 97 && lc <= 102) return lc - 97 + 10;
+	return -1;
+}
+function escapedHexLen(c) {
+	if (c === 120) return 2;
+	if (c === 117) return 4;
+	if (c === 85) return 8;
+	return 0;
+}
+function isSimpleEscape(c) {
+	return c === 48 || c === 97 || c === 98 || c === 116 || c === 9 || c === 110 || c === 118 || c === 102 || c === 114 || c === 101 || c === 32 || c === 34 || c === 47 || c === 92 || c === 78 || c === 95 || c === 76 || c === 80;
+}
+function consumeLineBreak(state) {
+	if (state.input.charCodeAt(state.position) === 10) state.position++;
+	else {
+		state.position++;
+		if (state.input.charCodeAt(state.position) === 10) state.position++;
+	}
+	state.line++;
+	state.lineStart = state.position;
+	state.lineIndent = 0;
+	state.firstTabInLine = -1;
+}
+function skipSeparationSpace(state, allowComments) {
+	let lineBreaks = 0;
+	let ch = state.input.charCodeAt(state.position);
+	let hasSeparation = state.position === state.lineStart || isWsOrEol(state.input.charCodeAt(state.position - 1));
+	while (ch !== 0) {
+		while (isWhiteSpace(ch)) {
+			hasSeparation = true;
+			if (ch === 9 && state.firstTabInLine === -1) state.firstTabInLine = state.position;
+			ch = state.input.charCodeAt(++state.position);
+		}
+		if (allowComments && hasSeparation && ch === 35) do
+			ch = state.input.charCodeAt(++state.position);
+		while (!isEol(ch) && ch !== 0);
+		if (!isEol(ch)) break;
+		consumeLineBreak(state);
+		lineBreaks++;
+		hasSeparation = true;
+		ch = state.input.charCodeAt(state.position);
+		while (ch === 32) {
+			state.lineIndent++;
+			ch = state.input.charCodeAt(++state.position);
+		}
+	}
+	return lineBreaks;
+}
+function testDocumentSeparator(state, position = state.position) {
+	const ch = state.input.charCodeAt(position);
+	if ((ch === 45 || ch === 46) && ch === state.input.charCodeAt(position + 1) && ch === state.input.charCodeAt(position + 2)) {
+		const following = state.input.charCodeAt(position + 3);
+		return following === 0 || isWsOrEol(following);
+	}
+	return false;
+}
+function skipByteOrderMark(state) {
+	if (state.position === state.lineStart && state.input.charCodeAt(state.position) === 65279) {
+		state.position++;
+		state.lineStart = state.position;
+	}
+}
+function testDocumentBoundary(state) {
+	if (state.position !== state.lineStart) return false;
+	if (testDocumentSeparator(state)) return true;
+	if (state.input.charCodeAt(state.position) !== 65279) return false;
+	const snapshot = snapshotState(state);
+	skipByteOrderMark(state);
+	skipSeparationSpace(state, true);
+	const ch = state.input.charCodeAt(state.position);
+	const result = state.position === state.lineStart && (ch === 37 || ch === 45 && testDocumentSeparator(state));
+	restoreState(state, snapshot);
+	return result;
+}
+function skipUntilLineEnd(state) {
+	let ch = state.input.charCodeAt(state.position);
+	while (ch !== 0 && !isEol(ch)) ch = state.input.charCodeAt(++state.position);
+}
+function checkPrintable(state, start, end) {
+	const match = PATTERN_NON_PRINTABLE.exec(state.input.slice(start, end));
+	if (match !== null) {
+		state.position = start + match.index + match[0].length - 1;
+		throwError(state, "the stream contains non-printable characters");
+	}
+}
+function readTagProperty(state, props, inFlow) {
+	if (state.input.charCodeAt(state.position) !== 33) return false;
+	if (props.tagStart !== NO_RANGE$1) throwError(state, "duplication of a tag property");
+	const start = state.position;
+	let isVerbatim = false;
+	let isNamed = false;
+	let tagHandle = "!";
+	let ch = state.input.charCodeAt(++state.position);
+	if (ch === 60) {
+		isVerbatim = true;
+		ch = state.input.charCodeAt(++state.position);
+	} else if (ch === 33) {
+		isNamed = true;
+		tagHandle = "!!";
+		ch = state.input.charCodeAt(++state.position);
+	}
+	let suffixStart = state.position;
+	let tagName;
+	if (isVerbatim) {
+		while (ch !== 0 && ch !== 62) ch = state.input.charCodeAt(++state.position);
+		if (ch !== 62) throwError(state, "unexpected end of the stream within a verbatim tag");
+		tagName = state.input.slice(suffixStart, state.position);
+		state.position++;
+	} else {
+		while (ch !== 0 && !isWsOrEol(ch) && !(inFlow && isFlowIndicator(ch))) {
+			if (ch === 33) {
+				if (!isNamed) {
+					tagHandle = state.input.slice(suffixStart - 1, state.position + 1);
+					if (!PATTERN_TAG_HANDLE.test(tagHandle)) throwError(state, "named tag handle cannot contain such characters");
+					isNamed = true;
+					suffixStart = state.position + 1;
+				} else throwError(state, "tag suffix cannot contain exclamation marks");
+			}
+			ch = state.input.charCodeAt(++state.position);
+		}
+		tagName = state.input.slice(suffixStart, state.position);
+		if (PATTERN_FLOW_INDICATORS.test(tagName)) throwError(state, "tag suffix cannot contain flow indicator characters");
+	}
+	if (tagName && !(isVerbatim ? PATTERN_TAG_URI.test(tagName) : PATTERN_TAG_SUFFIX.test(tagName))) throwError(state, `tag name cannot contain such characters: ${tagName}`);
+	if (!isVerbatim && tagHandle !== "!" && tagHandle !== "!!" && !HAS_OWN.call(state.tagHandlers, tagHandle)) throwError(state, `undeclared tag handle "${tagHandle}"`);
+	props.tagStart = start;
+	props.tagEnd = state.position;
+	return true;
+}
+function readAnchorProperty(state, props) {
+	if (state.input.charCodeAt(state.position) !== 38) return false;
+	if (props.anchorStart !== NO_RANGE$1) throwError(state, "duplication of an anchor property");
+	state.position++;
+	const start = state.position;
+	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
+	if (state.position === start) throwError(state, "name of an anchor node must contain at least one character");
+	props.anchorStart = start;
+	props.anchorEnd = state.position;
+	return true;
+}
+function readAlias(state, props) {
+	if (state.input.charCodeAt(state.position) !== 42) return false;
+	if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) throwError(state, "alias node should not have any properties");
+	state.position++;
+	const start = state.position;
+	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
+	if (state.position === start) throwError(state, "name of an alias node must contain at least one character");
+	addAliasEvent(state, start, state.position);
+	return true;
+}
+function readFlowScalarBreak(state, nodeIndent) {
+	skipSeparationSpace(state, false);
+	if (state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
+}
+function readSingleQuotedScalar(state, nodeIndent, props) {
+	if (state.input.charCodeAt(state.position) !== 39) return false;
+	state.position++;
+	const start = state.position;
+	let simple = true;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const ch = state.input.charCodeAt(state.position);
+		if (ch === 39) {
+			if (state.input.charCodeAt(state.position + 1) === 39) {
+				simple = false;
+				state.position += 2;
+				continue;
+			}
+			const end = state.position;
+			state.position++;
+			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.SINGLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
+			return true;
+		}
+		if (isEol(ch)) {
+			simple = false;
+			readFlowScalarBreak(state, nodeIndent);
+		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a single quoted scalar");
+		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
+		else state.position++;
+	}
+	throwError(state, "unexpected end of the stream within a single quoted scalar");
+}
+function readDoubleQuotedScalar(state, nodeIndent, props) {
+	if (state.input.charCodeAt(state.position) !== 34) return false;
+	state.position++;
+	const start = state.position;
+	let simple = true;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const ch = state.input.charCodeAt(state.position);
+		if (ch === 34) {
+			const end = state.position;
+			state.position++;
+			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.DOUBLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
+			return true;
+		}
+		if (ch === 92) {
+			simple = false;
+			const escaped = state.input.charCodeAt(++state.position);
+			if (isEol(escaped)) readFlowScalarBreak(state, nodeIndent);
+			else if (isSimpleEscape(escaped)) state.position++;
+			else {
+				let hexLength = escapedHexLen(escaped);
+				if (hexLength === 0) throwError(state, "unknown escape sequence");
+				while (hexLength-- > 0) {
+					state.position++;
+					if (fromHexCode(state.input.charCodeAt(state.position)) < 0) throwError(state, "expected hexadecimal character");
+				}
+				state.position++;
+			}
+		} else if (isEol(ch)) {
+			simple = false;
+			readFlowScalarBreak(state, nodeIndent);
+		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a double quoted scalar");
+		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
+		else state.position++;
+	}
+	throwError(state, "unexpected end of the stream within a double quoted scalar");
+}
+function readBlockScalar(state, parentIndent, props) {
+	const ch = state.input.charCodeAt(state.position);
+	let chomping = CHOMPING_MODE.CLIP;
+	let indent = -1;
+	let detectedIndent = false;
+	if (ch !== 124 && ch !== 62) return false;
+	const style = ch === 124 ? SCALAR_STYLE.LITERAL_BLOCK : SCALAR_STYLE.FOLDED_BLOCK;
+	state.position++;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const current = state.input.charCodeAt(state.position);
+		const digit = fromDecimalCode(current);
+		if (current === 43 || current === 45) {
+			if (chomping !== CHOMPING_MODE.CLIP) throwError(state, "repeat of a chomping mode identifier");
+			chomping = current === 43 ? CHOMPING_MODE.KEEP : CHOMPING_MODE.STRIP;
+			state.position++;
+		} else if (digit >= 0) {
+			if (digit === 0) throwError(state, "bad explicit indentation width of a block scalar; it cannot be less than one");
+			if (detectedIndent) throwError(state, "repeat of an indentation width identifier");
+			indent = parentIndent + digit - 1;
+			detectedIndent = true;
+			state.position++;
+		} else break;
+	}
+	let hadWhitespace = false;
+	while (isWhiteSpace(state.input.charCodeAt(state.position))) {
+		hadWhitespace = true;
+		state.position++;
+	}
+	if (hadWhitespace && state.input.charCodeAt(state.position) === 35) skipUntilLineEnd(state);
+	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
+	else if (state.input.charCodeAt(state.position) !== 0) throwError(state, "a line break is expected");
+	let contentIndent = detectedIndent ? indent : -1;
+	let maxLeadingIndent = 0;
+	const valueStart = state.position;
+	let valueEnd = state.position;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const linePosition = state.position;
+		let column = 0;
+		while (state.input.charCodeAt(linePosition + column) === 32) column++;
+		const first = state.input.charCodeAt(linePosition + column);
+		if (first === 0) {
+			if (contentIndent >= 0) {
+				if (column > contentIndent) valueEnd = linePosition + column;
+			} else if (column > 0) valueEnd = linePosition + column;
+			break;
+		}
+		if (testDocumentBoundary(state)) break;
+		if (!detectedIndent && contentIndent === -1 && isEol(first)) maxLeadingIndent = Math.max(maxLeadingIndent, column);
+		if (!detectedIndent && contentIndent === -1 && !isEol(first)) {
+			if (first === 9 && column < parentIndent) {
+				state.position = linePosition + column;
+				throwError(state, "tab characters must not be used in indentation");
+			}
+			if (column >= parentIndent && column < maxLeadingIndent) {
+				state.position = linePosition + column;
+				throwError(state, "bad indentation of a mapping entry");
+			}
+		}
+		if (contentIndent === -1 && first !== 0 && !isEol(first) && column < parentIndent) {
+			state.lineIndent = column;
+			state.position = linePosition + column;
+			break;
+		}
+		if (!detectedIndent && first !== 0 && !isEol(first) && contentIndent === -1) contentIndent = column;
+		const requiredIndent = contentIndent === -1 ? parentIndent + 1 : contentIndent;
+		if (first !== 0 && !isEol(first) && column < requiredIndent) {
+			state.lineIndent = column;
+			state.position = linePosition + column;
+			break;
+		}
+		skipUntilLineEnd(state);
+		valueEnd = state.position;
+		if (isEol(state.input.charCodeAt(state.position))) {
+			consumeLineBreak(state);
+			valueEnd = state.position;
+		}
+	}
+	checkPrintable(state, valueStart, valueEnd);
+	addScalarEvent(state, valueStart, valueEnd, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, style, chomping, contentIndent);
+	return true;
+}
+function canStartPlainScalar(state, nodeContext) {
+	const ch = state.input.charCodeAt(state.position);
+	const inFlow = nodeContext === CONTEXT_FLOW_IN;
+	if (ch === 0 || isWsOrEol(ch) || ch === 35 || ch === 38 || ch === 42 || ch === 33 || ch === 124 || ch === 62 || ch === 39 || ch === 34 || ch === 37 || ch === 64 || ch === 96 || isFlowIndicator(ch)) return false;
+	if (ch === 63 || ch === 45) {
+		const following = state.input.charCodeAt(state.position + 1);
+		if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) return false;
+	}
+	return true;
+}
+function readPlainScalar(state, nodeIndent, nodeContext, props) {
+	if (!canStartPlainScalar(state, nodeContext)) return false;
+	const start = state.position;
+	let end = state.position;
+	let ch = state.input.charCodeAt(state.position);
+	const inFlow = nodeContext === CONTEXT_FLOW_IN;
+	let multiline = false;
+	while (ch !== 0) {
+		if (testDocumentBoundary(state)) break;
+		if (ch === 58) {
+			const following = state.input.charCodeAt(state.position + 1);
+			if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) break;
+		} else if (ch === 35) {
+			if (isWsOrEol(state.input.charCodeAt(state.position - 1))) break;
+		} else if (inFlow && isFlowIndicator(ch)) break;
+		else if (isEol(ch)) {
+			const savedPosition = state.position;
+			const savedLine = state.line;
+			const savedLineStart = state.lineStart;
+			const savedLineIndent = state.lineIndent;
+			skipSeparationSpace(state, false);
+			if (state.lineIndent >= nodeIndent) {
+				multiline = true;
+				ch = state.input.charCodeAt(state.position);
+				continue;
+			}
+			state.position = savedPosition;
+			state.line = savedLine;
+			state.lineStart = savedLineStart;
+			state.lineIndent = savedLineIndent;
+			break;
+		}
+		if (!isWhiteSpace(ch)) end = state.position + 1;
+		ch = state.input.charCodeAt(++state.position);
+	}
+	if (end === start) return false;
+	checkPrintable(state, start, end);
+	addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN, CHOMPING_MODE.CLIP, -1, !multiline);
+	return true;
+}
+function skipFlowSeparationSpace(state, nodeIndent) {
+	const startLine = state.line;
+	skipSeparationSpace(state, true);
+	if (state.line > startLine && state.lineIndent < nodeIndent || state.firstTabInLine !== -1 && state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
+}
+function readFlowCollection(state, nodeIndent, props) {
+	const ch = state.input.charCodeAt(state.position);
+	const isMapping = ch === 123;
+	const start = state.position;
+	let readNext = true;
+	if (ch !== 91 && ch !== 123) return false;
+	const terminator = isMapping ? 125 : 93;
+	if (isMapping) addMappingEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
+	else addSequenceEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
+	state.position++;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		skipFlowSeparationSpace(state, nodeIndent);
+		let ch = state.input.charCodeAt(state.position);
+		if (ch === terminator) {
+			state.position++;
+			addPopEvent(state);
+			return true;
+		} else if (!readNext) throwError(state, "missed comma between flow collection entries");
+		else if (ch === 44) throwError(state, "expected the node content, but found ','");
+		let isPair = false;
+		let isExplicitPair = false;
+		if (ch === 63 && isWsOrEol(state.input.charCodeAt(state.position + 1))) {
+			isPair = isExplicitPair = true;
+			state.position += 1;
+			skipFlowSeparationSpace(state, nodeIndent);
+		}
+		const entryLine = state.line;
+		const entryStart = snapshotState(state);
+		const keyWasRead = parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
+		skipFlowSeparationSpace(state, nodeIndent);
+		ch = state.input.charCodeAt(state.position);
+		if ((isMapping || isExplicitPair || state.line === entryLine) && ch === 58) {
+			isPair = true;
+			state.position++;
+			skipFlowSeparationSpace(state, nodeIndent);
+			if (!isMapping) {
+				insertFlowPairMappingEvent(state, entryStart);
+				if (!keyWasRead) addEmptyScalarEvent(state);
+			} else if (!keyWasRead) addEmptyScalarEvent(state);
+			if (!parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true)) addEmptyScalarEvent(state);
+			skipFlowSeparationSpace(state, nodeIndent);
+			if (!isMapping) addPopEvent(state);
+		} else if (isMapping && isPair) {
+			if (!keyWasRead) addEmptyScalarEvent(state);
+			addEmptyScalarEvent(state);
+		} else if (isMapping) addEmptyScalarEvent(state);
+		else if (isPair) {
+			insertFlowPairMappingEvent(state, entryStart);
+			if (!keyWasRead) addEmptyScalarEvent(state);
+			addEmptyScalarEvent(state);
+			addPopEvent(state);
+		}
+		ch = state.input.charCodeAt(state.position);
+		if (ch === 44) {
+			readNext = true;
+			state.position++;
+		} else readNext = false;
+	}
+	throwError(state, "unexpected end of the stream within a flow collection");
+}
+function readBlockSequence(state, nodeIndent, props) {
+	if (state.firstTabInLine !== -1 || state.input.charCodeAt(state.position) !== 45 || !isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) return false;
+	addSequenceEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
+	while (state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) {
+		if (state.firstTabInLine !== -1) {
+			state.position = state.firstTabInLine;
+			throwError(state, "tab characters must not be used in indentation");
+		}
+		const entryLine = state.line;
+		state.position++;
+		const hadBreak = skipSeparationSpace(state, true) > 0;
+		if (state.firstTabInLine !== -1 && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
+		if (hadBreak && state.lineIndent <= nodeIndent) addEmptyScalarEvent(state);
+		else parseNode(state, nodeIndent, CONTEXT_BLOCK_IN, false, true);
+		skipSeparationSpace(state, true);
+		if (state.lineIndent < nodeIndent || state.position >= state.length) break;
+		if (state.lineIndent > nodeIndent) throwError(state, "bad indentation of a sequence entry");
+		if (state.line === entryLine && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
+	}
+	addPopEvent(state);
+	return true;
+}
+function readBlockMapping(state, nodeIndent, flowIndent, props) {
+	let atExplicitKey = false;
+	let detected = false;
+	let mappingOpened = false;
+	let pendingExplicitKey = false;
+	if (state.firstTabInLine !== -1) return false;
+	let ch = state.input.charCodeAt(state.position);
+	while (ch !== 0) {
+		if (!atExplicitKey && state.firstTabInLine !== -1) {
+			state.position = state.firstTabInLine;
+			throwError(state, "tab characters must not be used in indentation");
+		}
+		const following = state.input.charCodeAt(state.position + 1);
+		const entryLine = state.line;
+		if ((ch === 63 || ch === 58) && isWsOrEolOrEnd(following)) {
+			if (!mappingOpened) {
+				addMappingEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
+				mappingOpened = true;
+			}
+			if (ch === 63) {
+				if (atExplicitKey) addEmptyScalarEvent(state);
+				detected = true;
+				atExplicitKey = true;
+			} else if (atExplicitKey) atExplicitKey = false;
+			else {
+				addEmptyScalarEvent(state);
+				detected = true;
+				atExplicitKey = false;
+			}
+			state.position += 1;
+			pendingExplicitKey = true;
+		} else {
+			if (atExplicitKey) {
+				addEmptyScalarEvent(state);
+				atExplicitKey = false;
+			}
+			const beforeKey = snapshotState(state);
+			if (!parseNode(state, flowIndent, CONTEXT_FLOW_OUT, false, true)) break;
+			if (state.line === entryLine) {
+				ch = state.input.charCodeAt(state.position);
+				while (isWhiteSpace(ch)) ch = state.input.charCodeAt(++state.position);
+				if (ch === 58) {
+					ch = state.input.charCodeAt(++state.position);
+					if (!isWsOrEolOrEnd(ch)) throwError(state, "a whitespace character is expected after the key-value separator within a block mapping");
+					if (!mappingOpened) {
+						state.events.splice(beforeKey.eventsLength, 0, {
+							type: EVENT_ID.MAPPING,
+							start: beforeKey.position,
+							anchorStart: props.anchorStart,
+							anchorEnd: props.anchorEnd,
+							tagStart: props.tagStart,
+							tagEnd: props.tagEnd,
+							style: COLLECTION_STYLE.BLOCK
+						});
+						mappingOpened = true;
+					}
+					detected = true;
+					atExplicitKey = false;
+					pendingExplicitKey = false;
+				} else if (detected) throwError(state, "expected ':' after a mapping key");
+				else {
+					if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
+						restoreState(state, beforeKey);
+						return false;
+					}
+					return true;
+				}
+			} else if (detected) throwError(state, "can not read a block mapping entry; a multiline key may not be an implicit key");
+			else {
+				if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
+					restoreState(state, beforeKey);
+					return false;
+				}
+				return true;
+			}
+		}
+		if (parseNode(state, nodeIndent, CONTEXT_BLOCK_OUT, true, pendingExplicitKey)) pendingExplicitKey = false;
+		if (!atExplicitKey) {
+			if (pendingExplicitKey) {
+				addEmptyScalarEvent(state);
+				pendingExplicitKey = false;
+			}
+		}
+		skipSeparationSpace(state, true);
+		ch = state.input.charCodeAt(state.position);
+		if ((state.line === entryLine || state.lineIndent > nodeIndent) && ch !== 0) throwError(state, "bad indentation of a mapping entry");
+		else if (state.lineIndent < nodeIndent) break;
+	}
+	if (!detected) return false;
+	if (atExplicitKey) addEmptyScalarEvent(state);
+	if (mappingOpened) addPopEvent(state);
+	return true;
+}
+function parseNode(state, parentIndent, nodeContext, allowToSeek, allowCompact, allowPropertyMapping = true) {
+	if (state.depth >= state.maxDepth) throwError(state, `nesting exceeded maxDepth (${state.maxDepth})`);
+	state.depth++;
+	let indentStatus = 1;
+	let atNewLine = false;
+	let hasContent = false;
+	let propertyStart = null;
+	const props = emptyProperties();
+	let allowBlockScalars = nodeContext === CONTEXT_BLOCK_OUT || nodeContext === CONTEXT_BLOCK_IN;
+	let allowBlockCollections = allowBlockScalars;
+	const allowBlockStyles = allowBlockScalars;
+	if (allowToSeek && skipSeparationSpace(state, true)) {
+		atNewLine = true;
+		if (state.lineIndent > parentIndent) indentStatus = 1;
+		else if (state.lineIndent === parentIndent) indentStatus = 0;
+		else indentStatus = -1;
+	}
+	if (indentStatus === 1) while (true) {
+		const ch = state.input.charCodeAt(state.position);
+		const propertyState = snapshotState(state);
+		if (atNewLine && indentStatus !== 1 && (ch === 33 || ch === 38)) break;
+		if (atNewLine && allowBlockStyles && (props.tagStart !== NO_RANGE$1 || props.anchorStart !== NO_RANGE$1) && (ch === 33 || ch === 38)) {
+			const fallbackState = snapshotState(state);
+			const flowIndent = parentIndent + 1;
+			if (readBlockMapping(state, state.position - state.lineStart, flowIndent, props) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) {
+				state.depth--;
+				return true;
+			}
+			restoreState(state, fallbackState);
+		}
+		if (atNewLine && (ch === 33 && props.tagStart !== NO_RANGE$1 || ch === 38 && props.anchorStart !== NO_RANGE$1)) break;
+		if (!readTagProperty(state, props, nodeContext === CONTEXT_FLOW_IN) && !readAnchorProperty(state, props)) break;
+		if (propertyStart === null) propertyStart = propertyState;
+		if (skipSeparationSpace(state, true)) {
+			atNewLine = true;
+			allowBlockCollections = allowBlockStyles;
+			if (state.lineIndent > parentIndent) indentStatus = 1;
+			else if (state.lineIndent === parentIndent) indentStatus = 0;
+			else indentStatus = -1;
+		} else allowBlockCollections = false;
+	}
+	if (allowBlockCollections) allowBlockCollections = atNewLine || allowCompact;
+	if (indentStatus === 1 || nodeContext === CONTEXT_BLOCK_OUT) {
+		const flowIndent = nodeContext === CONTEXT_FLOW_IN || nodeContext === CONTEXT_FLOW_OUT ? parentIndent : parentIndent + 1;
+		const blockIndent = state.position - state.lineStart;
+		if (indentStatus === 1) {
+			if (allowBlockCollections && (readBlockSequence(state, blockIndent, props) || readBlockMapping(state, blockIndent, flowIndent, props)) || readFlowCollection(state, flowIndent, props)) hasContent = true;
+			else {
+				const ch = state.input.charCodeAt(state.position);
+				if (propertyStart !== null && allowPropertyMapping && allowBlockStyles && !allowBlockCollections && ch !== 124 && ch !== 62) {
+					const fallbackState = snapshotState(state);
+					const propertyIndent = propertyStart.position - propertyStart.lineStart;
+					restoreState(state, propertyStart);
+					if (readBlockMapping(state, propertyIndent, flowIndent, emptyProperties()) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) hasContent = true;
+					else restoreState(state, fallbackState);
+				}
+				if (!hasContent && (allowBlockScalars && readBlockScalar(state, flowIndent, props) || readSingleQuotedScalar(state, flowIndent, props) || readDoubleQuotedScalar(state, flowIndent, props) || readAlias(state, props) || readPlainScalar(state, flowIndent, nodeContext, props))) hasContent = true;
+			}
+		} else if (indentStatus === 0) hasContent = allowBlockCollections && readBlockSequence(state, blockIndent, props);
+	}
+	allowBlockScalars = allowBlockScalars && !hasContent;
+	if (!hasContent && (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1 || allowBlockScalars)) {
+		addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN);
+		hasContent = true;
+	}
+	state.depth--;
+	return hasContent || props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1;
+}
+function readDirective(state) {
+	if (state.lineIndent > 0 || state.input.charCodeAt(state.position) !== 37) return false;
+	state.position++;
+	const nameStart = state.position;
+	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
+	const name = state.input.slice(nameStart, state.position);
+	const args = [];
+	if (name.length === 0) throwError(state, "directive name must not be less than one character in length");
+	while (state.input.charCodeAt(state.position) !== 0 && !isEol(state.input.charCodeAt(state.position))) {
+		while (isWhiteSpace(state.input.charCodeAt(state.position))) state.position++;
+		if (state.input.charCodeAt(state.position) === 35 || isEol(state.input.charCodeAt(state.position)) || state.input.charCodeAt(state.position) === 0) break;
+		const start = state.position;
+		while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
+		args.push(state.input.slice(start, state.position));
+	}
+	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
+	if (name === "YAML") {
+		if (state.directives.some((directive) => directive.kind === "yaml")) throwError(state, "duplication of %YAML directive");
+		if (args.length !== 1) throwError(state, "YAML directive accepts exactly one argument");
+		const match = /^([0-9]+)\.([0-9]+)$/.exec(args[0]);
+		if (match === null) throwError(state, "ill-formed argument of the YAML directive");
+		if (parseInt(match[1], 10) !== 1) throwError(state, "unacceptable YAML version of the document");
+		state.directives.push({
+			kind: "yaml",
+			version: args[0]
+		});
+	} else if (name === "TAG") {
+		if (args.length !== 2) throwError(state, "TAG directive accepts exactly two arguments");
+		const [handle, prefix] = args;
+		if (!PATTERN_TAG_HANDLE.test(handle)) throwError(state, "ill-formed tag handle (first argument) of the TAG directive");
+		if (HAS_OWN.call(state.tagHandlers, handle)) throwError(state, `there is a previously declared suffix for "${handle}" tag handle`);
+		if (!PATTERN_TAG_PREFIX.test(prefix)) throwError(state, "ill-formed tag prefix (second argument) of the TAG directive");
+		state.tagHandlers[handle] = prefix;
+		state.directives.push({
+			kind: "tag",
+			handle,
+			prefix
+		});
+	}
+	return true;
+}
+function readDocument(state) {
+	state.directives = [];
+	state.tagHandlers = Object.create(null);
+	let hasDirectives = false;
+	skipSeparationSpace(state, true);
+	while (readDirective(state)) {
+		hasDirectives = true;
+		skipSeparationSpace(state, true);
+	}
+	let explicitStart = false;
+	let explicitEnd = false;
+	let allowCompact = true;
+	if (state.lineIndent === 0 && state.input.charCodeAt(state.position) === 45 && state.input.charCodeAt(state.position + 1) === 45 && state.input.charCodeAt(state.position + 2) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 3))) {
+		explicitStart = true;
+		const markerLine = state.line;
+		state.position += 3;
+		skipSeparationSpace(state, true);
+		allowCompact = state.line > markerLine;
+	} else if (hasDirectives) throwError(state, "directives end mark is expected");
+	const documentEventIndex = state.events.length;
+	if (!explicitStart && state.position === state.lineStart && state.input.charCodeAt(state.position) === 46 && testDocumentSeparator(state)) {
+		state.position += 3;
+		skipSeparationSpace(state, true);
+		return;
+	}
+	addDocumentEvent(state, explicitStart, false);
+	if (!parseNode(state, state.lineIndent - 1, CONTEXT_BLOCK_OUT, false, allowCompact, allowCompact)) addEmptyScalarEvent(state);
+	skipSeparationSpace(state, true);
+	if (state.position === state.lineStart && testDocumentSeparator(state)) {
+		explicitEnd = state.input.charCodeAt(state.position) === 46;
+		if (explicitEnd) {
+			const markerLine = state.line;
+			state.position += 3;
+			skipSeparationSpace(state, true);
+			if (state.line === markerLine && state.position < state.length) throwError(state, "end of the stream or a document separator is expected");
+		}
+	}
+	const documentEvent = state.events[documentEventIndex];
+	if (documentEvent?.type === EVENT_ID.DOCUMENT) documentEvent.explicitEnd = explicitEnd;
+	addPopEvent(state);
+	if (!explicitEnd && state.position < state.length && !testDocumentBoundary(state)) throwError(state, "end of the stream or a document separator is expected");
+}
+/**
+* Parses YAML into a flat event stream referencing source text by offsets.
+*
+* @category Events
+*/
+function parseEvents(input, options) {
+	const length = input.length;
+	const state = {
+		...DEFAULT_PARSER_OPTIONS,
+		...options,
+		input: `${input}\0`,
+		length,
+		position: 0,
+		line: 0,
+		lineStart: 0,
+		lineIndent: 0,
+		firstTabInLine: -1,
+		depth: 0,
+		directives: [],
+		tagHandlers: Object.create(null),
+		events: []
+	};
+	const nullpos = input.indexOf("\0");
+	if (nullpos !== -1) YAMLException.throwAt(input, nullpos, "null byte is not allowed in input", state.filename);
+	while (state.position < state.length) {
+		skipByteOrderMark(state);
+		skipSeparationSpace(state, true);
+		if (state.position >= state.length) break;
+		const documentStart = state.position;
+		readDocument(state);
+		if (state.position === documentStart)
+ /* c8 ignore next */
+		throwError(state, "can not read a document");
+	}
+	return state.events;
+}
+//#endregion
+//#region src/load.ts
+var DEFAULT_LOAD_OPTIONS = {
+	...DEFAULT_PARSER_OPTIONS,
+	...DEFAULT_CONSTRUCTOR_OPTIONS
+};
+function loadDocuments(input, options = {}) {
+	const opts = {
+		...DEFAULT_LOAD_OPTIONS,
+		...options
+	};
+	const source = String(input);
+	const PARSER_OPT_KEYS = Object.keys(DEFAULT_PARSER_OPTIONS);
+	const CONSTRUCTOR_OPT_KEYS = Object.keys(DEFAULT_CONSTRUCTOR_OPTIONS);
+	return constructFromEvents(parseEvents(source, pick(opts, PARSER_OPT_KEYS)), {
+		...pick(opts, CONSTRUCTOR_OPT_KEYS),
+		source
+	});
+}
+function loadAll(input, iteratorOrOptions, options) {
+	let iterator = null;
+	if (typeof iteratorOrOptions === "function") iterator = iteratorOrOptions;
+	else if (iteratorOrOptions !== null && typeof iteratorOrOptions === "object") options = iteratorOrOptions;
+	const documents = loadDocuments(input, options);
+	if (iterator === null) return documents;
+	for (const document of documents) iterator(document);
+}
+/**
+* Parses `string` as a single YAML document. Throws {@link YAMLException} on
+* error. This function does not understand multi-document or empty sources; it
+* throws an exception on those.
+*
+* > [!NOTE]
+* > 1. When processing untrusted input, see the
+* >    [security considerations](../docs/safety.md).
+* > 2. All exceptions MUST be caught, not just {@link YAMLException}.
+* > 3. The default {@link CORE_SCHEMA} comes without the `!!merge` tag. You can
+* >    easily enable it if needed.
+* > 4. The default {@link mapTag} is `{}`-object based, with known limitations
+* >    (see description). For full compatibility use {@link realMapTag}
+* >    instead (it uses native JS `Map`).
+*
+* @example
+* Enable {@link mergeTag} and {@link realMapTag}:
+*
+* ```javascript
+* import { load, CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
+*
+* try {
+*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag, realMapTag) })
+* } catch (e) {
+*   console.error(e)
+* }
+* ```
+*
+* @category Main
+*/
+function load(input, options) {
+	const documents = loadDocuments(input, options);
+	if (documents.length === 0) throw new YAMLException("expected a document, but the input is empty");
+	if (documents.length === 1) return documents[0];
+	throw new YAMLException("expected a single document in the stream, but found more");
+}
+//#endregion
+//#region src/ast/from_js.ts
+var INVALID = Symbol("INVALID");
+function buildRepresentTypes(schema) {
+	const defaultTags = new Set([
+		schema.defaultScalarTag,
+		schema.defaultSequenceTag,
+		schema.defaultMappingTag
+	].filter((t) => t !== void 0));
+	const implicitScalars = schema.implicitScalarTags;
+	const explicitTags = schema.tags.filter((t) => !(t.nodeKind === "scalar" && t.implicit) && !defaultTags.has(t));
+	const defaultTagsLast = schema.tags.filter((t) => defaultTags.has(t));
+	return [
+		...implicitScalars.map((tag) => ({
+			tag,
+			implicitTag: true
+		})),
+		...explicitTags.map((tag) => ({
+			tag,
+			implicitTag: false
+		})),
+		...defaultTagsLast.map((tag) => ({
+			tag,
+			implicitTag: true
+		}))
+	];
+}
+function matchTag(state, object) {
+	for (let index = 0, length = state.representTypes.length; index < length; index += 1) {
+		const { tag, implicitTag } = state.representTypes[index];
+		if (tag.identify(object)) {
+			let tagName;
+			if (tag.matchByTagPrefix) tagName = tag.representTagName(object);
+			else tagName = tag.tagName;
+			return {
+				tag,
+				tagName,
+				implicitTag
+			};
+		}
+	}
+	return null;
+}
+function build(state, object) {
+	if (!state.noRefs && object !== null && typeof object === "object") {
+		const existing = state.refs.get(object);
+		if (existing) {
+			if (existing.anchor === void 0) existing.anchor = `ref_${state.refCounter++}`;
+			return {
+				kind: "alias",
+				anchor: existing.anchor
+			};
+		}
+	}
+	const matched = matchTag(state, object);
+	if (!matched) {
+		if (object === void 0) return INVALID;
+		if (state.skipInvalid) return INVALID;
+		throw new YAMLException(`unacceptable kind of an object to dump ${Object.prototype.toString.call(object)}`);
+	}
+	const { tag, tagName, implicitTag } = matched;
+	const nodeTagName = implicitTag ? tagName : tagNameShort(tagName);
+	if (tag.nodeKind === "scalar") return {
+		kind: "scalar",
+		tag: nodeTagName,
+		tagged: !implicitTag,
+		style: SCALAR_STYLE.PLAIN,
+		value: tag.represent(object)
+	};
+	if (tag.nodeKind === "sequence") {
+		const container = tag.represent(object);
+		const node = {
+			kind: "sequence",
+			tag: nodeTagName,
+			tagged: !implicitTag,
+			style: COLLECTION_STYLE.BLOCK,
+			items: []
+		};
+		if (!state.noRefs) state.refs.set(object, node);
+		for (let index = 0, length = container.length; index < length; index += 1) {
+			let item = build(state, container[index]);
+			if (item === INVALID && container[index] === void 0) item = build(state, null);
+			if (item === INVALID) continue;
+			node.items.push(item);
+		}
+		return node;
+	}
+	const map = tag.represent(object);
+	const node = {
+		kind: "mapping",
+		tag: nodeTagName,
+		tagged: !implicitTag,
+		style: COLLECTION_STYLE.BLOCK,
+		items: []
+	};
+	if (!state.noRefs) state.refs.set(object, node);
+	for (const [objectKey, objectValue] of map) {
+		const key = build(state, objectKey);
+		if (key === INVALID) continue;
+		const value = build(state, objectValue);
+		if (value === INVALID) continue;
+		node.items.push({
+			key,
+			value
+		});
+	}
+	return node;
+}
+/**
+* Convert JS object to AST. A JS value is one YAML document. An unrepresentable
+* root becomes an empty document, which the presenter renders as an empty
+* string.
+*
+* @category AST
+*/
+function jsToAst(input, schema, options = {}) {
+	const root = build({
+		representTypes: buildRepresentTypes(schema),
+		noRefs: options.noRefs ?? false,
+		skipInvalid: options.skipInvalid ?? false,
+		refs: /* @__PURE__ */ new Map(),
+		refCounter: 0
+	}, input);
+	return [{
+		contents: root === INVALID ? null : root,
+		directives: []
+	}];
+}
+//#endregion
+//#region src/ast/visit.ts
+/**
+* Return from a visitor to stop the whole traversal.
+*
+* @category AST
+*/
+var VISIT_BREAK = Symbol("visit:break");
+/**
+* Return from a visitor to skip the current node's children.
+*
+* @category AST
+*/
+var VISIT_SKIP = Symbol("visit:skip");
+function visitNode(node, visitor, ctx) {
+	const control = visitor(node, ctx);
+	if (control === VISIT_BREAK) return true;
+	if (control === VISIT_SKIP) return false;
+	const depth = ctx.depth + 1;
+	switch (node.kind) {
+		case "sequence":
+			for (const item of node.items) if (visitNode(item, visitor, {
+				depth,
+				parent: node,
+				isKey: false
+			})) return true;
+			break;
+		case "mapping": for (const { key, value } of node.items) {
+			if (visitNode(key, visitor, {
+				depth,
+				parent: node,
+				isKey: true
+			})) return true;
+			if (visitNode(value, visitor, {
+				depth,
+				parent: node,
+				isKey: false
+			})) return true;
+		}
+	}
+	return false;
+}
+/**
+* Walk every node in the documents, calling {@link Visitor} once per
+* node (pre-order).
+*
+* @category AST
+*/
+function visit(documents, visitor) {
+	for (const doc of documents) if (doc.contents && visitNode(doc.contents, visitor, {
+		depth: 0,
+		parent: null,
+		isKey: false
+	})) return;
+}
+//#endregion
+//#region src/ast/styler_defaults.ts
+function hasBit(mask, bit) {
+	return (mask & 1 << bit) !== 0;
+}
+/**
+* Default scalar styling rules in application order.
+* See [Scalar styling](../../docs/scalar_styling.md) for usage details.
+*
+* @category AST
+*/
+var DEFAULT_SCALAR_STYLE_RULES = {
+	applyQuoteFlowKeysOption,
+	doubleQuoteForInvisibles,
+	doubleQuoteWhitespaceOnly,
+	applyForceQuotesOption,
+	tryLongOrMultilineAsBlock,
+	quoteInvalidPlain,
+	fallbackToDoubleQuoted
+};
+function _preferredQuotedStyle(layout) {
+	if (layout.presenterOptions.quoteStyle === "single" && hasBit(layout.allowedStylesMask, SCALAR_STYLE.SINGLE_QUOTED)) return SCALAR_STYLE.SINGLE_QUOTED;
+	return SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function applyQuoteFlowKeysOption(layout) {
+	if (!layout.presenterOptions.quoteFlowKeys) return;
+	if (!layout.isKey || !layout.flowOnly || layout.style !== SCALAR_STYLE.PLAIN) return;
+	layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function doubleQuoteForInvisibles(layout) {
+	if (layout.style === SCALAR_STYLE.PLAIN && /[\t\x7F-\xA0\u2028\u2029\uFEFF\uFFFE\uFFFF]/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function doubleQuoteWhitespaceOnly(layout) {
+	if (layout.style === SCALAR_STYLE.PLAIN && /^\s+$/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function applyForceQuotesOption(layout) {
+	if (!layout.presenterOptions.forceQuotes) return;
+	if (layout.isKey || layout.style !== SCALAR_STYLE.PLAIN) return;
+	if (layout.node.tag !== layout.presenterOptions.schema.defaultScalarTag.tagName) return;
+	layout.style = layout.node.value.includes("\n") ? SCALAR_STYLE.DOUBLE_QUOTED : _preferredQuotedStyle(layout);
+}
+function tryLongOrMultilineAsBlock(layout) {
+	if (layout.style !== SCALAR_STYLE.PLAIN || layout.isKey) return;
+	const value = layout.node.value;
+	const multiline = value.indexOf("\n") !== -1;
+	if (!hasBit(layout.allowedStylesMask, SCALAR_STYLE.LITERAL_BLOCK)) {
+		if (multiline) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+		return;
+	}
+	const w = layout.presenterOptions.lineWidth;
+	if (w === -1) {
+		if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
+		return;
+	}
+	const availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
+	let position = 0;
+	let shouldFold = false;
+	while (position <= value.length) {
+		let lineEnd = value.length;
+		const nextLineBreak = value.indexOf("\n", position);
+		if (nextLineBreak !== -1) lineEnd = nextLineBreak;
+		const line = value.slice(position, lineEnd);
+		if (line.length > availableWidth && line[0] !== " " && / [^ \t]/.test(line)) shouldFold = true;
+		if (nextLineBreak === -1) break;
+		position = nextLineBreak + 1;
+	}
+	if (shouldFold) layout.style = SCALAR_STYLE.FOLDED_BLOCK;
+	else if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
+}
+function quoteInvalidPlain(layout) {
+	if (layout.style === SCALAR_STYLE.PLAIN && !hasBit(layout.allowedStylesMask, SCALAR_STYLE.PLAIN)) layout.style = _preferredQuotedStyle(layout);
+}
+function fallbackToDoubleQuoted(layout) {
+	if (!hasBit(layout.allowedStylesMask, layout.style)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+//#endregion
+//#region src/ast/scalar_styler.ts
+function setBit(mask, bit) {
+	return mask | 1 << bit;
+}
+var SRC_C_PRINTABLE = "[\\x09\\x0A\\x0D\\x20-\\x7E\\x85\\xA0-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]";
+var SRC_B_CHAR = "[\\n\\r]";
+var SRC_C_BYTE_ORDER_MARK = "\\uFEFF";
+var SRC_S_WHITE = "[ \\t]";
+var SRC_NB_CHAR = `(?:(?!(?:${SRC_B_CHAR}|${SRC_C_BYTE_ORDER_MARK}))${SRC_C_PRINTABLE})`;
+var SRC_NS_CHAR = `(?:(?!${SRC_S_WHITE})${SRC_NB_CHAR})`;
+var SRC_NB_JSON = "[\\x09\\x20-\\uD7FF\\uE000-\\uFFFF\\u{10000}-\\u{10FFFF}]";
+var SRC_C_INDICATOR = "[-?:,\\[\\]{}#&*!|>'\"%@`]";
+var SRC_C_FLOW_INDICATOR = "[,\\[\\]{}]";
+var SRC_NS_PLAIN_SAFE_FLOW_OUT = SRC_NS_CHAR;
+var SRC_NS_PLAIN_SAFE_FLOW_IN = `(?:(?!${SRC_C_FLOW_INDICATOR})${SRC_NS_CHAR})`;
+var SRC_NS_PLAIN_FIRST_FLOW_OUT = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))`;
+var SRC_NS_PLAIN_FIRST_FLOW_IN = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))`;
+var SRC_NS_PLAIN_CHAR_FLOW_OUT = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_OUT})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))#*`;
+var SRC_NS_PLAIN_CHAR_FLOW_IN = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_IN})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))#*`;
+var SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_OUT})*`;
+var SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_IN})*`;
+var SRC_NS_PLAIN_ONE_LINE_FLOW_OUT = `${SRC_NS_PLAIN_FIRST_FLOW_OUT}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
+var SRC_NS_PLAIN_ONE_LINE_FLOW_IN = `${SRC_NS_PLAIN_FIRST_FLOW_IN}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
+var SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_OUT;
+var SRC_NS_PLAIN_ONE_LINE_FLOW_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_IN;
+var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_OUT}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
+var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_IN}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
+var SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT = `${SRC_NS_PLAIN_ONE_LINE_FLOW_OUT}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT})*`;
+var SRC_NS_PLAIN_MULTI_LINE_FLOW_IN = `${SRC_NS_PLAIN_ONE_LINE_FLOW_IN}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN})*`;
+var NS_PLAIN_FLOW_OUT = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT})$`, "u");
+var NS_PLAIN_FLOW_IN = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_IN})$`, "u");
+var NS_PLAIN_BLOCK_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY})$`, "u");
+var NS_PLAIN_FLOW_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_FLOW_KEY})$`, "u");
+var NB_SINGLE_ONE_LINE = new RegExp(`^(?:${SRC_NB_JSON})*$`, "u");
+var NB_SINGLE_MULTI_LINE = new RegExp(`^(?:${SRC_NB_JSON}|\\n)*$`, "u");
+var BLOCK_SCALAR_CONTENT = new RegExp(`^(?:${SRC_NB_CHAR}|\\n)*$`, "u");
+var C_FORBIDDEN_FIRST_LINE = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/;
+var C_FORBIDDEN_CONTENT = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/m;
+function canUsePlain(layout) {
+	const str = layout.node.value;
+	if (str !== "") {
+		if (!(layout.isKey ? layout.flowOnly ? NS_PLAIN_FLOW_KEY : NS_PLAIN_BLOCK_KEY : layout.flowOnly ? NS_PLAIN_FLOW_IN : NS_PLAIN_FLOW_OUT).test(str)) return false;
+		if (layout.shiftOfFirstLine === 0 && C_FORBIDDEN_FIRST_LINE.test(str)) return false;
+		if (layout.shiftOfContent === 0) {
+			const firstLineBreak = str.indexOf("\n");
+			if (firstLineBreak !== -1) {
+				const content = str.slice(firstLineBreak + 1);
+				if (C_FORBIDDEN_CONTENT.test(content)) return false;
+			}
+		}
+	}
+	const resolvedTag = layout.presenterOptions.schema.resolveImplicitScalarTag(str).tag.tagName;
+	if (!layout.node.tagged && resolvedTag !== layout.node.tag) return false;
+	if (!layout.node.tagged && str === "=" && resolvedTag === layout.presenterOptions.schema.defaultScalarTag.tagName) return false;
+	return true;
+}
+function canUseSingleQuoted(layout) {
+	const str = layout.node.value;
+	if (!(layout.isKey ? NB_SINGLE_ONE_LINE : NB_SINGLE_MULTI_LINE).test(str)) return false;
+	if (/[ \t]\n|\n[ \t]/.test(str)) return false;
+	if (!layout.isKey && layout.shiftOfContent === 0) {
+		const firstLineBreak = str.indexOf("\n");
+		if (firstLineBreak !== -1 && C_FORBIDDEN_CONTENT.test(str.slice(firstLineBreak + 1))) return false;
+	}
+	return true;
+}
+function canUseBlock(layout) {
+	if (layout.flowOnly || !BLOCK_SCALAR_CONTENT.test(layout.node.value)) return false;
+	const contentIndent = layout.shiftOfContent - layout.shiftOfParent;
+	if (contentIndent < 1) return false;
+	if (contentIndent > 9 && /^\n* /.test(layout.node.value)) return false;
+	if (layout.shiftOfContent === 0 && C_FORBIDDEN_CONTENT.test(layout.node.value)) return false;
+	return true;
+}
+function detectAllowedStyles(layout) {
+	let mask = setBit(0, SCALAR_STYLE.DOUBLE_QUOTED);
+	if (canUsePlain(layout)) mask = setBit(mask, SCALAR_STYLE.PLAIN);
+	if (canUseSingleQuoted(layout)) mask = setBit(mask, SCALAR_STYLE.SINGLE_QUOTED);
+	if (canUseBlock(layout)) mask = setBit(setBit(mask, SCALAR_STYLE.LITERAL_BLOCK), SCALAR_STYLE.FOLDED_BLOCK);
+	layout.allowedStylesMask = mask;
+}
+function renderScalar(layout) {
+	switch (layout.style) {
+		case SCALAR_STYLE.PLAIN: return renderPlain(layout);
+		case SCALAR_STYLE.SINGLE_QUOTED: return renderSingleQuoted(layout);
+		case SCALAR_STYLE.LITERAL_BLOCK: return renderLiteralBlock(layout);
+		case SCALAR_STYLE.FOLDED_BLOCK: return renderFoldedBlock(layout);
+		case SCALAR_STYLE.DOUBLE_QUOTED: return renderDoubleQuoted(layout);
+	}
+}
+function renderPlain(layout) {
+	return encodeFlowBreaks(layout.node.value, layout.shiftOfContent);
+}
+function renderSingleQuoted(layout) {
+	return `'${encodeFlowBreaks(layout.node.value, layout.shiftOfContent).replace(/'/g, "''")}'`;
+}
+function renderLiteralBlock(layout) {
+	const value = layout.node.value;
+	return "|" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(value, layout.shiftOfContent));
+}
+function renderFoldedBlock(layout) {
+	const value = layout.node.value;
+	const w = layout.presenterOptions.lineWidth;
+	let availableWidth = Infinity;
+	if (w !== -1) availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
+	return ">" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(foldBlockScalar(value, availableWidth), layout.shiftOfContent));
+}
+function renderDoubleQuoted(layout) {
+	return `"${escapeString(layout.node.value)}"`;
+}
+function encodeFlowBreaks(string, shiftOfContent) {
+	let nextLF = string.indexOf("\n");
+	if (nextLF === -1) return string;
+	const pad = " ".repeat(shiftOfContent);
+	let result = string.slice(0, nextLF);
+	const lineRe = /(\n+)([^\n]*)/g;
+	lineRe.lastIndex = nextLF;
+	let match;
+	while (match = lineRe.exec(string)) {
+		const breaks = match[1].length;
+		const line = match[2];
+		result += "\n".repeat(breaks + 1) + pad + line;
+	}
+	return result;
+}
+function indentString(string, spaces) {
+	const indent = " ".repeat(spaces);
+	let position = 0;
+	let result = "";
+	const length = string.length;
+	while (position < length) {
+		let line;
+		const next = string.indexOf("\n", position);
+		if (next === -1) {
+			line = string.slice(position);
+			position = length;
+		} else {
+			line = string.slice(position, next + 1);
+			position = next + 1;
+		}
+		if (line.length && line !== "\n") result += indent;
+		result += line;
+	}
+	return result;
+}
+function needIndentIndicator(string) {
+	return /^\n* /.test(string);
+}
+function blockHeader(string, shiftOfParent, shiftOfContent) {
+	const indentIndicator = needIndentIndicator(string) ? String(shiftOfContent - shiftOfParent) : "";
+	const clip = string[string.length - 1] === "\n";
+	return `${indentIndicator}${clip && (string[string.length - 2] === "\n" || string === "\n") ? "+" : clip ? "" : "-"}\n`;
+}
+function dropEndingNewline(string) {
+	return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
+}
+function isMoreIndented(char) {
+	return char === " " || char === "	";
+}
+function foldLine(line, width) {
+	if (line === "" || isMoreIndented(line[0])) return line;
+	const breakRe = / [^ \t]/g;
+	let match;
+	let start = 0;
+	let end;
+	let curr = 0;
+	let next = 0;
+	let result = "";
+	while (match = breakRe.exec(line)) {
+		next = match.index;
+		if (next - start > width) {
+			end = curr > start ? curr : next;
+			result += `\n${line.slice(start, end)}`;
+			start = end + 1;
+		}
+		curr = next;
+	}
+	result += "\n";
+	if (line.length - start > width && curr > start) result += `${line.slice(start, curr)}\n${line.slice(curr + 1)}`;
+	else result += line.slice(start);
+	return result.slice(1);
+}
+function foldBlockScalar(string, width) {
+	const lineRe = /(\n+)([^\n]*)/g;
+	let nextLF = string.indexOf("\n");
+	if (nextLF === -1) nextLF = string.length;
+	lineRe.lastIndex = nextLF;
+	let result = foldLine(string.slice(0, nextLF), width);
+	let prevMoreIndented = string[0] === "\n" || isMoreIndented(string[0]);
+	let moreIndented;
+	let match;
+	while (match = lineRe.exec(string)) {
+		const prefix = match[1];
+		const line = match[2];
+		moreIndented = line !== "" && isMoreIndented(line[0]);
+		result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
+		prevMoreIndented = moreIndented;
+	}
+	return result;
+}
+var CHARACTERS_TO_ESCAPE = /["\\\x00-\x1F\x7F-\xA0\u2028\u2029\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/gu;
+function escapeCharacter(character) {
+	switch (character) {
+		case "\0": return "\\0";
+		case "\x07": return "\\a";
+		case "\b": return "\\b";
+		case "	": return "\\t";
+		case "\n": return "\\n";
+		case "\v": return "\\v";
+		case "\f": return "\\f";
+		case "\r": return "\\r";
+		case "\x1B": return "\\e";
+		case "\"": return "\\\"";
+		case "\\": return "\\\\";
+		case "": return "\\N";
+		case "\xA0": return "\\_";
+		case "\u2028": return "\\L";
+		case "\u2029": return "\\P";
+	}
+	const code = character.charCodeAt(0);
+	const hex = code.toString(16).toUpperCase();
+	if (code <= 255) return `\\x${"0".repeat(2 - hex.length)}${hex}`;
+	return `\\u${"0".repeat(4 - hex.length)}${hex}`;
+}
+function escapeString(string) {
+	return string.replace(CHARACTERS_TO_ESCAPE, escapeCharacter);
+}
+//#endregion
+//#region src/ast/presenter.ts
+var CHAR_LINE_FEED = 10;
+var DEFAULT_PRESENTER_OPTIONS = {
+	indent: 2,
+	seqNoIndent: false,
+	seqInlineFirst: true,
+	lineWidth: 80,
+	flowBracketPadding: false,
+	flowSkipCommaSpace: false,
+	flowSkipColonSpace: false,
+	quoteFlowKeys: false,
+	quoteStyle: "single",
+	forceQuotes: false,
+	scalarStyleRules: Object.keys(DEFAULT_SCALAR_STYLE_RULES).map((name) => Reflect.get(DEFAULT_SCALAR_STYLE_RULES, name)),
+	tagBeforeAnchor: false
+};
+function nodeTagShort(node) {
+	return node.tagged ? node.tag : tagNameShort(node.tag);
+}
+function createPresenterState(options) {
+	const opts = {
+		...DEFAULT_PRESENTER_OPTIONS,
+		...options
+	};
+	if (opts.flowSkipColonSpace) opts.quoteFlowKeys = true;
+	return {
+		...opts,
+		defaultScalarTagName: opts.schema.defaultScalarTag.tagName,
+		openEnded: false
+	};
+}
+function generateNextLine(state, level) {
+	return `\n${" ".repeat(state.indent * level)}`;
+}
+function scalarLayout(state, node, parent, level, isKey, flowOnly) {
+	return {
+		node,
+		parent,
+		level,
+		isKey,
+		flowOnly,
+		shiftOfParent: level === 0 ? -1 : state.indent * (level - 1),
+		shiftOfContent: state.indent * Math.max(1, level),
+		shiftOfFirstLine: level === 0 ? 0 : state.indent * level,
+		presenterOptions: state,
+		allowedStylesMask: 0,
+		style: node.style
+	};
+}
+function writeFlowSequence(state, level, node) {
+	let result = "";
+	for (let index = 0, length = node.items.length; index < length; index += 1) {
+		const item = writeNode(state, level, node.items[index], node, {}).text;
+		if (index > 0) result += `,${!state.flowSkipCommaSpace ? " " : ""}`;
+		result += item;
+	}
+	const pad = state.flowBracketPadding && node.items.length > 0 ? " " : "";
+	return `[${pad}${result}${pad}]`;
+}
+function writeBlockSequence(state, level, node, compact) {
+	let result = "";
+	for (let index = 0, length = node.items.length; index < length; index += 1) {
+		const item = writeNode(state, level + 1, node.items[index], node, {
+			block: true,
+			compact: state.seqInlineFirst,
+			isblockseq: true
+		}).text;
+		if (!compact || result !== "") result += generateNextLine(state, level);
+		if (item === "" || CHAR_LINE_FEED === item.charCodeAt(0)) result += "-";
+		else result += "- ";
+		result += item;
+	}
+	return result;
+}
+function writeFlowMapping(state, level, node) {
+	let result = "";
+	for (const { key, value } of node.items) {
+		let pairBuffer = "";
+		if (result !== "") pairBuffer += `,${!state.flowSkipCommaSpace ? " " : ""}`;
+		const keyRender = writeNode(state, level, key, node, { iskey: true });
+		const keyText = keyRender.text;
+		const valueText = writeNode(state, level, value, node, {}).text;
+		const sep = state.flowSkipColonSpace || valueText === "" ? "" : " ";
+		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
+		const keyColonSep = key.kind === "alias" || keyIsBareProps ? " " : "";
+		pairBuffer += `${keyText}${keyColonSep}:${sep}${valueText}`;
+		result += pairBuffer;
+	}
+	const pad = state.flowBracketPadding && result !== "" ? " " : "";
+	return `{${pad}${result}${pad}}`;
+}
+function writeBlockMapping(state, level, node, compact) {
+	let result = "";
+	for (let index = 0, length = node.items.length; index < length; index += 1) {
+		let pairBuffer = "";
+		if (!compact || result !== "") pairBuffer += generateNextLine(state, level);
+		const { key, value } = node.items[index];
+		const keyIsBlock = (key.kind === "mapping" || key.kind === "sequence") && key.style === COLLECTION_STYLE.BLOCK && key.items.length !== 0 || key.kind === "scalar" && (key.style === SCALAR_STYLE.LITERAL_BLOCK || key.style === SCALAR_STYLE.FOLDED_BLOCK);
+		const keyRender = keyIsBlock ? writeNode(state, level + 1, key, node, {
+			block: true,
+			compact: true,
+			isblockseq: !cannotBeCompact(state, key, level + 1)
+		}) : writeNode(state, level + 1, key, node, {
+			block: true,
+			compact: true,
+			iskey: true
+		});
+		const keyText = keyRender.text;
+		const keyHasLineBreak = key.kind === "scalar" && key.value.indexOf("\n") !== -1;
+		const keyIsTooLong = keyText.length > 1024 && /^[\s\S]{1025}/u.test(keyText);
+		const explicitPair = keyIsBlock || keyHasLineBreak || keyIsTooLong;
+		if (explicitPair) {
+			if (keyText && CHAR_LINE_FEED === keyText.charCodeAt(0)) pairBuffer += "?";
+			else pairBuffer += "? ";
+		}
+		pairBuffer += keyText;
+		if (explicitPair) pairBuffer += generateNextLine(state, level);
+		const valueText = writeNode(state, level + 1, value, node, {
+			block: true,
+			compact: explicitPair,
+			isblockseq: explicitPair && !cannotBeCompact(state, value, level + 1)
+		}).text;
+		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
+		const keyColonSep = !explicitPair && (key.kind === "alias" || keyIsBareProps) ? " " : "";
+		if (valueText === "" || CHAR_LINE_FEED === valueText.charCodeAt(0)) pairBuffer += `${keyColonSep}:`;
+		else pairBuffer += `${keyColonSep}: `;
+		pairBuffer += valueText;
+		result += pairBuffer;
+	}
+	return result;
+}
+function cannotBeCompact(state, node, level) {
+	if (node.kind === "alias") return true;
+	return node.tagged || node.anchor !== void 0 || state.indent < 2 && level > 0;
+}
+function writeNode(state, level, node, parent, ctx) {
+	if (node.kind === "alias") {
+		state.openEnded = false;
+		return {
+			text: `*${node.anchor}`,
+			noBody: false
+		};
+	}
+	const { block = false, iskey = false, isblockseq = false } = ctx;
+	let compact = ctx.compact ?? false;
+	const hasAnchor = node.anchor !== void 0;
+	if (cannotBeCompact(state, node, level)) compact = false;
+	let body;
+	let shouldPrintTag = node.tagged;
+	const useBlockCollection = block && (node.kind === "mapping" || node.kind === "sequence") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0;
+	if (node.kind === "mapping") {
+		if (useBlockCollection) body = writeBlockMapping(state, level, node, compact);
+		else body = writeFlowMapping(state, level, node);
+	} else if (node.kind === "sequence") {
+		if (useBlockCollection) {
+			if (state.seqNoIndent && !isblockseq && level > 0) body = writeBlockSequence(state, level - 1, node, compact);
+			else body = writeBlockSequence(state, level, node, compact);
+		} else body = writeFlowSequence(state, level, node);
+	} else {
+		const layout = scalarLayout(state, node, parent, level, iskey, !block);
+		detectAllowedStyles(layout);
+		for (const rule of state.scalarStyleRules) rule(layout);
+		body = renderScalar(layout);
+		state.openEnded = (layout.style === SCALAR_STYLE.LITERAL_BLOCK || layout.style === SCALAR_STYLE.FOLDED_BLOCK) && (node.value === "\n" || node.value.endsWith("\n\n"));
+		shouldPrintTag = node.tagged || body === "" && layout.flowOnly && parent?.kind === "sequence" && !hasAnchor || layout.style !== SCALAR_STYLE.PLAIN && node.tag !== state.defaultScalarTagName;
+	}
+	if ((node.kind === "mapping" || node.kind === "sequence") && !useBlockCollection) state.openEnded = false;
+	if (useBlockCollection && compact && level > 0 && state.indent > 2) body = `${" ".repeat(state.indent - 2)}${body}`;
+	const noBody = body === "";
+	let text = body;
+	if (shouldPrintTag || hasAnchor) {
+		const props = [];
+		const tag = shouldPrintTag ? nodeTagShort(node) : null;
+		const anchor = hasAnchor ? `&${node.anchor}` : null;
+		if (state.tagBeforeAnchor) {
+			if (tag !== null) props.push(tag);
+			if (anchor !== null) props.push(anchor);
+		} else {
+			if (anchor !== null) props.push(anchor);
+			if (tag !== null) props.push(tag);
+		}
+		const sep = body === "" || body.charCodeAt(0) === CHAR_LINE_FEED ? "" : " ";
+		text = `${props.join(" ")}${sep}${body}`;
+	}
+	return {
+		text,
+		noBody
+	};
+}
+function rootStartsOwnLine(node) {
+	return (node.kind === "sequence" || node.kind === "mapping") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0 && !node.tagged && node.anchor === void 0;
+}
+function writeDocumentDirectives(doc) {
+	let result = "";
+	for (const directive of doc.directives) {
+		if (directive.kind === "yaml") {
+			result += `%YAML ${directive.version}\n`;
+			continue;
+		}
+		const { handle, prefix } = directive;
+		result += `%TAG ${handle} ${prefix}\n`;
+	}
+	return result;
+}
+/**
+* Build YAML from AST.
+*
+* @category AST
+*/
+function present(documents, options) {
+	const state = createPresenterState(options);
+	let result = "";
+	let previousEnded = false;
+	for (let index = 0; index < documents.length; index += 1) {
+		const doc = documents[index];
+		state.openEnded = false;
+		const directives = writeDocumentDirectives(doc);
+		const hasDirectives = directives !== "";
+		const marker = doc.explicitStart || hasDirectives || index > 0 && !previousEnded;
+		result += directives;
+		if (doc.contents === null) {
+			if (marker) result += "---\n";
+		} else if (marker) {
+			const body = writeNode(state, 0, doc.contents, null, {
+				block: true,
+				compact: true
+			}).text;
+			const sep = body === "" ? "" : hasDirectives || rootStartsOwnLine(doc.contents) ? "\n" : " ";
+			result += `---${sep}${body}\n`;
+		} else result += writeNode(state, 0, doc.contents, null, {
+			block: true,
+			compact: true
+		}).text + "\n";
+		previousEnded = doc.explicitEnd || state.openEnded;
+		if (previousEnded) result += "...\n";
+	}
+	return result;
+}
+//#endregion
+//#region src/dump.ts
+var DEFAULT_DUMP_OPTIONS = {
+	...DEFAULT_PRESENTER_OPTIONS,
+	schema: DUMP_SCHEMA,
+	skipInvalid: false,
+	noRefs: false,
+	flowLevel: -1,
+	sortKeys: false,
+	transform: () => {}
+};
+function defaultCompareFn(a, b) {
+	const x = String(a);
+	const y = String(b);
+	if (x < y) return -1;
+	if (x > y) return 1;
+	return 0;
+}
+/**
+* Serializes JS object as a YAML document. By default it can dump every
+* supported YAML type, so it throws an exception if you try to dump regexps or
+* functions. However, you can disable exceptions by setting the
+* {@link DumpOptions.skipInvalid} option to `true`.
+*
+* @category Main
+*/
+function dump(input, options = {}) {
+	const opts = {
+		...DEFAULT_DUMP_OPTIONS,
+		...options
+	};
+	const documents = jsToAst(input, opts.schema, {
+		noRefs: opts.noRefs,
+		skipInvalid: opts.skipInvalid
+	});
+	if (opts.flowLevel >= 0) visit(documents, (node, ctx) => {
+		if (ctx.depth < opts.flowLevel) return;
+		if (node.kind === "sequence" || node.kind === "mapping") node.style = COLLECTION_STYLE.FLOW;
+		return VISIT_SKIP;
+	});
+	if (opts.sortKeys) {
+		const compareFn = opts.sortKeys === true ? defaultCompareFn : opts.sortKeys;
+		visit(documents, (node) => {
+			if (node.kind !== "mapping") return;
+			node.items.sort((a, b) => compareFn(a.key.kind === "scalar" ? a.key.value : "", b.key.kind === "scalar" ? b.key.value : ""));
+		});
+	}
+	opts.transform(documents);
+	return present(documents, {
+		...pick(opts, Object.keys(DEFAULT_PRESENTER_OPTIONS)),
+		schema: opts.schema
+	});
+}
+//#endregion
+//#region src/ast/from_events.ts
+var NO_RANGE = (/* unused pure expression or super */ null && (-1));
+function eventPosition(event) {
+	if ("tagStart" in event && event.tagStart !== NO_RANGE) return event.tagStart;
+	if ("anchorStart" in event && event.anchorStart !== NO_RANGE) return event.anchorStart;
+	if ("valueStart" in event && event.valueStart !== NO_RANGE) return event.valueStart;
+	if ("start" in event) return event.start;
+	return 0;
+}
+function rawTag(state, event) {
+	return event.tagStart === NO_RANGE ? "" : state.source.slice(event.tagStart, event.tagEnd);
+}
+function anchorName(state, event) {
+	return event.anchorStart === NO_RANGE ? void 0 : state.source.slice(event.anchorStart, event.anchorEnd);
+}
+function buildScalar(state, event) {
+	const value = getScalarValue(state.source, event);
+	const raw = rawTag(state, event);
+	let tag;
+	let tagged = false;
+	if (raw !== "") {
+		tagged = true;
+		tag = raw;
+	} else if (event.style === SCALAR_STYLE.PLAIN) tag = state.schema.resolveImplicitScalarTag(value).tag.tagName;
+	else tag = state.schema.defaultScalarTag.tagName;
+	return {
+		kind: "scalar",
+		tag,
+		tagged,
+		style: event.style,
+		anchor: anchorName(state, event),
+		value
+	};
+}
+function buildCollection(state, event, defaultTagName) {
+	const raw = rawTag(state, event);
+	let tag;
+	let tagged = false;
+	if (raw === "") tag = defaultTagName;
+	else {
+		tag = raw;
+		tagged = true;
+	}
+	return {
+		tag,
+		tagged,
+		style: event.style,
+		anchor: anchorName(state, event)
+	};
+}
+function addNode(state, node) {
+	const frame = state.frames[state.frames.length - 1];
+	if (frame.kind === "document") frame.doc.contents = node;
+	else if (frame.kind === "sequence") frame.node.items.push(node);
+	else if (frame.key) {
+		frame.node.items.push({
+			key: frame.key,
+			value: node
+		});
+		frame.key = null;
+	} else frame.key = node;
+}
+/**
+* Builds an AST from parser events
+*
+* @category AST
+*/
+function eventsToAst(events, options) {
+	const state = {
+		source: options.source,
+		schema: options.schema,
+		eventIndex: 0,
+		position: 0,
+		frames: [],
+		documents: []
+	};
+	while (state.eventIndex < events.length) {
+		const event = events[state.eventIndex++];
+		state.position = eventPosition(event);
+		switch (event.type) {
+			case EVENT_ID.DOCUMENT: {
+				const doc = {
+					contents: null,
+					explicitStart: event.explicitStart,
+					explicitEnd: event.explicitEnd,
+					directives: event.directives
+				};
+				state.frames.push({
+					kind: "document",
+					doc
+				});
+				break;
+			}
+			case EVENT_ID.SCALAR:
+				addNode(state, buildScalar(state, event));
+				break;
+			case EVENT_ID.SEQUENCE: {
+				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:seq");
+				const node = {
+					kind: "sequence",
+					tag,
+					tagged,
+					style,
+					anchor,
+					items: []
+				};
+				state.frames.push({
+					kind: "sequence",
+					node
+				});
+				break;
+			}
+			case EVENT_ID.MAPPING: {
+				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:map");
+				const node = {
+					kind: "mapping",
+					tag,
+					tagged,
+					style,
+					anchor,
+					items: []
+				};
+				state.frames.push({
+					kind: "mapping",
+					node,
+					key: null
+				});
+				break;
+			}
+			case EVENT_ID.ALIAS:
+				addNode(state, {
+					kind: "alias",
+					anchor: state.source.slice(event.anchorStart, event.anchorEnd)
+				});
+				break;
+			case EVENT_ID.POP: {
+				const frame = state.frames.pop();
+				if (frame.kind === "mapping" && frame.key) throw new Error("incomplete mapping pair in event stream");
+				if (frame.kind === "document") state.documents.push(frame.doc);
+				else addNode(state, frame.node);
+				break;
+			}
+		}
+	}
+	return state.documents;
+}
+//#endregion
+//#region src/index.ts
+/** @deprecated Use `EVENT_ID.DOCUMENT` instead. @internal */
+var EVENT_DOCUMENT = EVENT_ID.DOCUMENT;
+/** @deprecated Use `EVENT_ID.SEQUENCE` instead. @internal */
+var EVENT_SEQUENCE = EVENT_ID.SEQUENCE;
+/** @deprecated Use `EVENT_ID.MAPPING` instead. @internal */
+var EVENT_MAPPING = EVENT_ID.MAPPING;
+/** @deprecated Use `EVENT_ID.SCALAR` instead. @internal */
+var EVENT_SCALAR = EVENT_ID.SCALAR;
+/** @deprecated Use `EVENT_ID.ALIAS` instead. @internal */
+var EVENT_ALIAS = EVENT_ID.ALIAS;
+/** @deprecated Use `EVENT_ID.POP` instead. @internal */
+var EVENT_POP = EVENT_ID.POP;
+/** @deprecated Use `SCALAR_STYLE.PLAIN` instead. @internal */
+var SCALAR_STYLE_PLAIN = SCALAR_STYLE.PLAIN;
+/** @deprecated Use `SCALAR_STYLE.SINGLE_QUOTED` instead. @internal */
+var SCALAR_STYLE_SINGLE_QUOTED = SCALAR_STYLE.SINGLE_QUOTED;
+/** @deprecated Use `SCALAR_STYLE.DOUBLE_QUOTED` instead. @internal */
+var SCALAR_STYLE_DOUBLE_QUOTED = SCALAR_STYLE.DOUBLE_QUOTED;
+/** @deprecated Use `SCALAR_STYLE.LITERAL_BLOCK` instead. @internal */
+var SCALAR_STYLE_LITERAL_BLOCK = SCALAR_STYLE.LITERAL_BLOCK;
+/** @deprecated Use `SCALAR_STYLE.FOLDED_BLOCK` instead. @internal */
+var SCALAR_STYLE_FOLDED_BLOCK = SCALAR_STYLE.FOLDED_BLOCK;
+/** @deprecated Use `COLLECTION_STYLE.BLOCK` instead. @internal */
+var COLLECTION_STYLE_BLOCK = COLLECTION_STYLE.BLOCK;
+/** @deprecated Use `COLLECTION_STYLE.FLOW` instead. @internal */
+var COLLECTION_STYLE_FLOW = COLLECTION_STYLE.FLOW;
+/** @deprecated Use `CHOMPING_MODE.CLIP` instead. @internal */
+var CHOMPING_CLIP = CHOMPING_MODE.CLIP;
+/** @deprecated Use `CHOMPING_MODE.STRIP` instead. @internal */
+var CHOMPING_STRIP = CHOMPING_MODE.STRIP;
+/** @deprecated Use `CHOMPING_MODE.KEEP` instead. @internal */
+var CHOMPING_KEEP = CHOMPING_MODE.KEEP;
+//#endregion
+
+
+//# sourceMappingURL=js-yaml.mjs.map
 ;// CONCATENATED MODULE: ./src/git/history.ts
 // History queries: shallow-clone detection, refs, changed paths and the commits (with trailers) that touched paths.
 
@@ -54360,17 +54407,49 @@ async function assertFullHistory(repoRoot) {
         fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
     });
 }
-/** The commit a ref names, as a full sha. */
-async function history_resolveRef(repoRoot, ref) {
-    let sha = '';
+/** The commit a ref names, as a full sha; undefined when it names none (or `repoRoot` is no repository). */
+async function commitOf(repoRoot, ref) {
     try {
-        sha = await gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+        // --quiet: a ref that names no commit exits 1 with no output, which simple-git hands back as ''.
+        const sha = await gitClient(repoRoot).revparse([
+            '--verify',
+            '--quiet',
+            '--end-of-options',
+            `${ref}^{commit}`,
+        ]);
+        return sha === '' ? undefined : sha;
     }
     catch (error) {
-        if (!(error instanceof dist_A))
-            throw error;
+        if (error instanceof dist_A)
+            return undefined;
+        throw error;
     }
-    if (sha === '') {
+}
+/**
+ * The short name of the checked-out branch, also an unborn one (a repository with no commit yet); '' for a
+ * detached HEAD or no repository. Raw: simple-git has no symbolic-ref call, and its branch list omits an unborn one.
+ */
+async function checkedOutBranch(repoRoot) {
+    return git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+/**
+ * Fields of the one commit `rev` names, each a pretty-format placeholder (`{ at: '%cI', title: '%s' }`), from
+ * simple-git's typed log.
+ */
+async function commitFields(repoRoot, rev, format) {
+    const { latest } = await gitClient(repoRoot)
+        .log({ format, maxCount: 1, [rev]: null })
+        .catch((error) => {
+        throw fromGitError(error, `git log ${rev}`, repoRoot);
+    });
+    if (!latest)
+        throw new errors_TollgateError(`no commit named "${rev}" in ${repoRoot}`);
+    return latest;
+}
+/** The commit a ref names, as a full sha. */
+async function history_resolveRef(repoRoot, ref) {
+    const sha = await commitOf(repoRoot, ref);
+    if (sha === undefined) {
         throw new errors_TollgateError(`no commit named "${ref}" in ${repoRoot}`, {
             fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
         });
@@ -54379,11 +54458,13 @@ async function history_resolveRef(repoRoot, ref) {
 }
 /** The best common ancestor of two refs, or undefined when they share no history. */
 async function mergeBase(repoRoot, a, b) {
+    // Raw: exit 1 (no common ancestor) is an answer, which simple-git would make an error.
     const result = await run_runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
     return result.code === 0 ? result.stdout.trim() : undefined;
 }
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 async function isAncestor(repoRoot, ancestor, descendant) {
+    // Raw: the exit code is the answer (0 yes, 1 no), which simple-git would make an error.
     const result = await run_runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
         okCodes: [1],
     });
@@ -54629,10 +54710,12 @@ async function readTrail(repoRoot, options = {}) {
     const onCommit = options.onCommit;
     if (!onCommit) {
         // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+        // Raw: simple-git's log has no --raw file lists and parses NUL-delimited records its own way (benchmarked path).
         const [output] = await Promise.all([git(repoRoot, args), shallowCheck]);
         return history_parseLog(output);
     }
     const commits = [];
+    // Raw: records are handed on while git still prints; simple-git returns the output only once git exits.
     const walk = streamGit(repoRoot, args, '\x1e', (record) => {
         const commit = parseLogRecord(record);
         if (!commit)
@@ -54825,26 +54908,23 @@ function parseYaml(text) {
         return undefined;
     }
 }
-/** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
-async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/') {
-    const listing = await git(repoRoot, [
-        'ls-tree',
-        '-r',
-        '-z',
-        '--end-of-options',
-        ref,
-        '--',
-        `${registryPrefix}audit/`,
-    ]);
-    const entries = listing
-        .split('\0')
-        .filter((line) => line !== '')
-        .map((line) => {
-        const [meta, path] = line.split('\t');
-        return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
-    })
-        .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
-    const blobs = await readBlobs(repoRoot, entries.map((e) => e.oid));
+/**
+ * Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. Through a caller's `objects`
+ * reader, when given, the files are listed and read without starting another git process.
+ */
+async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/', objects) {
+    const entries = objects
+        ? (await listFiles(objects, ref, [`${registryPrefix}audit/`])).filter((e) => e.path.endsWith('.yaml'))
+        : // Raw: simple-git has no ls-tree call; -z keeps any path exact.
+            (await git(repoRoot, ['ls-tree', '-r', '-z', '--end-of-options', ref, '--', `${registryPrefix}audit/`]))
+                .split('\0')
+                .filter((line) => line !== '')
+                .map((line) => {
+                const [meta, path] = line.split('\t');
+                return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
+            })
+                .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
+    const blobs = await readBlobs(objects ?? repoRoot, entries.map((e) => e.oid));
     const events = [];
     for (const e of entries) {
         const doc = parseYaml(blobs.get(e.oid));
@@ -55023,6 +55103,7 @@ function effective_effectivePolicy(policy) {
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
             digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
+            digestChannels: p.signoff?.digest_channels ?? ['slack'],
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -55283,6 +55364,7 @@ function signoffFromRecord(a) {
         ...(Object.keys(checkRun).length ? { checkRun } : {}),
         at: a.at,
         mergedBy: a.actor,
+        ...(str(details.body_sha256) ? { bodySha256: str(details.body_sha256) } : {}),
     };
 }
 /** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
@@ -55424,6 +55506,21 @@ function namesAreSafe(match) {
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/**
+ * model.yaml fields that say what Tollgate runs or reads on its own, with no person in the loop: `monitoring` (the
+ * metrics source: a command it runs, a URL it sends the Prometheus token to; and the rules that start retrains and
+ * incidents) and every command a retrain runs (`training.command`, `training.artifact_validator`). Whoever sets them
+ * decides what automation does after the merge, so setting or changing them needs the policy owners, as a policy
+ * change does.
+ */
+const GUARDED_MODEL_FIELDS = ['monitoring', 'training.command', 'training.artifact_validator'];
+const fieldAt = (doc, path) => path.split('.').reduce((v, key) => (diff_isPlainObject(v) ? v[key] : undefined), doc);
+/** The guarded fields that differ between two model.yaml documents (undefined: no file). */
+function guardedModelFields(before, after) {
+    if (after === undefined)
+        return [];
+    return GUARDED_MODEL_FIELDS.filter((f) => !diff_deepEqual(fieldAt(before, f), fieldAt(after, f)));
+}
 /** A traffic share as a percentage; no weight means all of the stage's traffic. */
 const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
@@ -55461,9 +55558,16 @@ function diffDocuments(path, before, after) {
         case 'Policy':
             changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
             break;
-        case 'Model':
-            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+        case 'Model': {
+            const guarded = guardedModelFields(was, now);
+            changes.push({
+                kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed',
+                path,
+                model: match.model,
+                ...(guarded.length > 0 ? { guarded } : {}),
+            });
             break;
+        }
         case 'Stages': {
             const from = pointers(was);
             const to = pointers(now);
@@ -55614,9 +55718,9 @@ function describeChange(change) {
         case 'version-unheld':
             return `${change.model}: version ${change.version} released from hold`;
         case 'model-added':
-            return `model ${change.model} added`;
+            return `model ${change.model} added${change.guarded ? ` (sets ${change.guarded.join(', ')})` : ''}`;
         case 'model-changed':
-            return `model ${change.model} changed`;
+            return `model ${change.model} changed${change.guarded ? ` (${change.guarded.join(', ')})` : ''}`;
         case 'model-removed':
             return `model ${change.model} removed`;
         case 'policy-changed':
@@ -55713,6 +55817,19 @@ const STATE_CHANGE_KINDS = new Set([
     'audit-appended',
 ]);
 
+;// CONCATENATED MODULE: ./src/registry/env-names.ts
+// Registry fields that name the environment variable holding a secret (a Prometheus bearer token, a notification
+// URL, a PagerDuty routing key) are read in jobs that also hold the runner's own variables: an action's inputs
+// (INPUT_TOKEN is the App token in the monitor, scheduler and incident jobs), the Actions runtime's credentials,
+// GitHub's and the runner's. Naming one of those would send it, with a URL the registry also names, to whoever
+// runs that URL. So they are refused, by the schema and again where the variable is read. Pure.
+/** The prefixes of the variables the runner and the action itself set. */
+const RESERVED_ENV_PREFIXES = ['INPUT_', 'ACTIONS_', 'GITHUB_', 'RUNNER_'];
+/** The JSON Schema pattern of a secret's variable name. */
+const SECRET_ENV_PATTERN = `^(?!${RESERVED_ENV_PREFIXES.join('|')})[A-Z_][A-Z0-9_]{0,127}$`;
+/** Whether `name` is one of the runner's or the action's own variables, never a secret the registry may name. */
+const isReservedEnvName = (name) => RESERVED_ENV_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix));
+
 ;// CONCATENATED MODULE: ./src/registry/limits.ts
 // The largest numbers the runtime turns into dates and timers. The schemas carry them as maxima, so a value
 // that validates is one the scheduler, the retrain runner and the rollback planner can compute with.
@@ -55731,6 +55848,7 @@ const MAX_FAILURE_COUNT = 1_000_000;
 // The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
 // here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
 // published files share one source. Property order here is the order the writer emits.
+
 
 
 const KINDS = [
@@ -55844,9 +55962,7 @@ const DEFS = {
             propertyNames: { pattern: METRIC_NAME_PATTERN },
             additionalProperties: str('A PromQL query.'),
         },
-        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
-            pattern: '^[A-Z_][A-Z0-9_]*$',
-        }),
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token); not one the runner sets (INPUT_, ACTIONS_, GITHUB_, RUNNER_).', { pattern: SECRET_ENV_PATTERN }),
         command: schemas_list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
             minItems: 1,
         }),
@@ -55900,7 +56016,7 @@ const signoffRule = obj('A sign-off rule: which roles must approve a kind of reg
     require: schemas_list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => schemas_list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const ENV_NAME = { pattern: SECRET_ENV_PATTERN };
 const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
     respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
         minimum: 1,
@@ -55948,6 +56064,7 @@ const SCHEMAS = {
                 minLength: 1,
             }), { uniqueItems: true }),
             digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+            digest_channels: schemas_list('Where the scheduled workflow posts the daily digest: names of incident.channels of type slack or webhook (built in: slack, webhook). Default [slack]; a channel whose secret is not set is skipped.', schemas_name('A channel name.'), { uniqueItems: true }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: schemas_list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
@@ -56060,6 +56177,7 @@ const SCHEMAS = {
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
             artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
+            artifact_validator: schemas_list("argv of a command that checks the artifact's content, run without a shell after training (TOLLGATE_ARTIFACT names the file); a non-zero exit fails the retrain with its output.", str('One argument.'), { minItems: 1 }),
         }, ['command']),
         gates: schemas_list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: schemas_list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
@@ -56933,9 +57051,12 @@ function load_fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await (0,promises_namespaceObject.open)(full, flags);
+    // Synchronous calls: a registry file is small and, when validated, usually in the page cache, where the four
+    // thread-pool round trips of the promise API cost more than the read (bench/validate.bench.ts). O_NONBLOCK keeps
+    // a FIFO from blocking the open; it is then refused as not a regular file.
+    const fd = (0,external_node_fs_namespaceObject.openSync)(full, flags | external_node_fs_namespaceObject.constants.O_NONBLOCK);
     try {
-        const info = await handle.stat();
+        const info = (0,external_node_fs_namespaceObject.fstatSync)(fd);
         if (!info.isFile())
             return undefined;
         const tooBig = (size) => new errors_TollgateError(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
@@ -56944,20 +57065,24 @@ async function readBounded(full, path, flags) {
         });
         if (info.size > MAX_FILE_BYTES)
             throw tooBig(info.size);
-        const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
+        const buffer = Buffer.allocUnsafe(Math.min(info.size, MAX_FILE_BYTES) + 1);
         let length = 0;
+        // Up to the size stat gave (one read for a registry file): a file that grows meanwhile is read as it was, and
+        // the buffer's one spare byte still catches one that grows past the limit within that read.
         while (length < buffer.length) {
-            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+            const bytesRead = (0,external_node_fs_namespaceObject.readSync)(fd, buffer, length, buffer.length - length, length);
             if (bytesRead === 0)
                 break;
             length += bytesRead;
+            if (length >= info.size)
+                break;
         }
         if (length > MAX_FILE_BYTES)
             throw tooBig(`more than ${MAX_FILE_BYTES}`);
         return buffer.subarray(0, length);
     }
     finally {
-        await handle.close();
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
     }
 }
 /** A reader over files in memory, for tests and dry runs. */
@@ -57525,8 +57650,7 @@ function loginFromEmail(email) {
     return m && LOGIN.test(m[1]) ? m[1] : undefined;
 }
 async function assertCommit(repoRoot, sha, what) {
-    const result = await run_runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
-    if (result.code !== 0)
+    if ((await commitOf(repoRoot, sha)) === undefined)
         throw new errors_TollgateError(`the ${what} commit ${sha} is not in this clone`, {
             fix: 'check out with `fetch-depth: 0` and fetch the pull request head (`git fetch origin <sha>`)',
         });
@@ -57567,8 +57691,7 @@ const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.
 async function sourceOnBase(repoRoot, commit, baseSha) {
     if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit))
         return false;
-    const present = await run_runGit(repoRoot, ['cat-file', '-e', `${commit}^{commit}`], { okCodes: [1, 128] });
-    if (present.code !== 0)
+    if ((await commitOf(repoRoot, commit)) === undefined)
         return undefined;
     return isAncestor(repoRoot, commit, baseSha);
 }
@@ -57672,6 +57795,7 @@ async function historyOfModels(repoRoot, names, baseSha, prefix) {
  */
 async function transientPointersOf(repoRoot, range, prefix) {
     const registry = prefix === '' ? '' : `${prefix}/`;
+    // Raw: only shas and paths are wanted; simple-git's log formats every field of every commit.
     const log = await run_runGit(repoRoot, [
         'log',
         '--no-merges',
@@ -57759,6 +57883,7 @@ async function invalidChangedFiles(base, head, paths, prefix) {
 async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
     const candidates = [...new Set(shas.filter((sha) => collect_SHA.test(sha)))];
     const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
+    // Raw: the specs go to git's stdin, which simple-git has no way to pass.
     const out = await run_runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
     const lines = out.stdout.split('\n');
     // "<spec> missing" (no such commit, or no registry in it) never counts as equal.
@@ -57865,6 +57990,7 @@ function gateInputOf(facts, context, pull) {
             baseRef: context.baseRef,
             headRef: context.headRef,
             authorIsBot: context.authorIsBot,
+            ...(pull.recordWriter ? { recordWriter: pull.recordWriter } : {}),
             requestedBy: pull.requestedBy
                 ? [...new Set([...facts.requestedBy, ...pull.requestedBy])]
                 : facts.requestedBy,
@@ -58096,6 +58222,8 @@ function invisible_showInvisible(text) {
  * them that is not registry state: otherwise Tollgate would merge it.
  */
 const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+/** Whether `login` is the bot of the App `slug` (REST says `slug[bot]`, GraphQL says `slug`). */
+const isAppBot = (login, slug) => login.replace(/\[bot\]$/i, '').toLowerCase() === slug.replace(/\[bot\]$/i, '').toLowerCase();
 const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
@@ -58167,12 +58295,17 @@ function requiredSignoffs(input) {
                 'fix: restore the file from the base branch and record a new event instead');
         }
     }
-    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
-    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    // Merge records name who signed off; readers without a token take them at their word. A person or another bot
+    // (rather than Tollgate's App, which writes them after a merge) adding one is forging the trail.
     const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
-    if (forged.length > 0 && input.authorIsBot !== true)
-        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
-            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    const byTollgate = input.authorIsBot === true &&
+        (input.recordWriter === undefined || isAppBot(input.author ?? '', input.recordWriter));
+    if (forged.length > 0 && !byTollgate)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request ` +
+            (input.authorIsBot === true
+                ? `another bot (${input.author ?? 'unknown'}) opened`
+                : 'a person opened') +
+            ": only the sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
     if (input.headRef !== undefined && isStateBranch(input.headRef)) {
         const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
         if (more.length > 0)
@@ -58269,6 +58402,15 @@ function requiredSignoffs(input) {
                 addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
         }
     }
+    // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, the
+    // commands a retrain runs) is acted on after the merge with nobody in the loop: the policy owners' business too.
+    const automation = reviewed.filter((c) => (c.kind === 'model-added' || c.kind === 'model-changed') && (c.guarded?.length ?? 0) > 0);
+    if (automation.length > 0)
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, 'model automation (monitoring, retrain commands)', undefined, 'signoff.policy_owners');
+    if (automation.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push('signoff.policy_owners is empty, so nobody may approve a change to what a model makes Tollgate run ' +
+            `(${automation.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
     // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
     for (const change of guarded) {
         lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
@@ -58445,6 +58587,8 @@ function requirementsInput(input) {
         baseRef: input.pullRequest.baseRef,
         ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
         authorIsBot: input.pullRequest.authorIsBot === true,
+        author: input.pullRequest.author,
+        ...(input.pullRequest.recordWriter ? { recordWriter: input.pullRequest.recordWriter } : {}),
         stageHistory: input.stageHistory,
         versions: input.versions,
         ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
@@ -58833,12 +58977,12 @@ function recheckShortfall(recheck, firstParent) {
 
 
 const MERGE_SUBJECT = /^Merge pull request #(\d+) from /;
-async function resolveCommit(repoRoot, rev) {
-    // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
-    const r = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    return r.code === 0 ? r.stdout.trim() : undefined;
+async function resolveCommit(repoRoot, rev, objects) {
+    if (objects) {
+        const commit = await objects.lookup(`${rev}^{commit}`);
+        return commit?.type === 'commit' ? commit.oid : undefined;
+    }
+    return commitOf(repoRoot, rev);
 }
 /** The branch whose stage pointers are live, as a ref this clone has. */
 async function defaultBranchRef(repoRoot, registryPrefix = 'registry/') {
@@ -58864,6 +59008,7 @@ async function resolveBranchHead(repoRoot, ref, registryPrefix = 'registry/', re
         }
         ref = 'HEAD';
     }
+    // Raw: --end-of-options keeps a --ref that looks like an option a revision; exit 128 (no such commit) is an answer.
     const r = await run_runGit(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', ref, '--'], {
         okCodes: [128],
     });
@@ -59057,7 +59202,7 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
     await assertFullHistory(repoRoot);
     const prefix = options.registryPrefix ?? 'registry/';
     const ref = options.ref ?? (await defaultBranchRef(repoRoot, prefix));
-    const head = await resolveCommit(repoRoot, ref);
+    const head = await resolveCommit(repoRoot, ref, options.objects);
     if (!head)
         throw new errors_TollgateError(`audit verify: ${ref} is not a commit in this clone`, {
             fix: 'fetch the default branch (`git fetch origin`) or name it with --ref',
@@ -59066,8 +59211,12 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
     const allowed = [];
     let range = head;
     let baseline;
+    // What of the caller's registry trail the audit covers, where that is known without asking git: all of it, or
+    // the part above a baseline that lies on it.
+    let fromTrail = options.since === undefined ? options.registryTrail : undefined;
     if (options.since !== undefined) {
-        baseline = await resolveCommit(repoRoot, options.since);
+        baseline = await resolveCommit(repoRoot, options.since, options.objects);
+        const onTrail = options.registryTrail?.findIndex((c) => c.sha === baseline) ?? -1;
         if (!baseline) {
             findings.push({
                 sha: options.since,
@@ -59075,28 +59224,37 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
                 kind: 'baseline-missing',
                 missing: `the trusted baseline ${options.since}: it is not in this clone's history (rewritten, or not fetched)`,
             });
+            fromTrail = options.registryTrail;
+        }
+        else if (onTrail >= 0) {
+            // On the head's first-parent trail, the baseline is an ancestor of the head.
+            range = `${baseline}..${head}`;
+            fromTrail = options.registryTrail.slice(0, onTrail);
         }
         else {
-            const ancestor = await run_runGit(repoRoot, ['merge-base', '--is-ancestor', baseline, head], {
-                okCodes: [1],
-            });
-            if (ancestor.code !== 0) {
+            if (!(await isAncestor(repoRoot, baseline, head))) {
                 findings.push({
                     sha: baseline,
                     subject: '',
                     kind: 'history-rewritten',
                     missing: `the trusted baseline ${options.since} in the history of ${ref}: the branch was force-pushed`,
                 });
-                const base = await run_runGit(repoRoot, ['merge-base', baseline, head], { okCodes: [1] });
-                range = base.code === 0 ? `${base.stdout.trim()}..${head}` : head;
+                const base = await mergeBase(repoRoot, baseline, head);
+                range = base !== undefined ? `${base}..${head}` : head;
             }
             else
                 range = `${baseline}..${head}`;
         }
     }
-    const commits = (await readTrail(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${POLICY_PATH}`] })).reverse();
+    const audited = (path) => path.startsWith(`${prefix}models/`) || path === `${prefix}${POLICY_PATH}`;
+    const commits = (fromTrail
+        ? // The same commits and files as a walk limited to those paths.
+            fromTrail
+                .map((c) => ({ ...c, files: c.files.filter((f) => audited(f.path)) }))
+                .filter((c) => c.files.length > 0)
+        : await readTrail(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${POLICY_PATH}`] })).reverse();
     // Every stages/policy blob before and after, in one batch.
-    const blobs = await readBlobs(repoRoot, commits.flatMap((c) => guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b) => !!b))));
+    const blobs = await readBlobs(options.objects ?? repoRoot, commits.flatMap((c) => guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b) => !!b))));
     const guarded = commits
         .map((c) => ({ c, changes: integrity_guardedChanges(c, prefix, blobs), moves: pointerMoves(c, prefix, blobs) }))
         .filter((g) => g.changes.length > 0);
@@ -59111,7 +59269,7 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
     // From git alone, the gate's merge records (at the head) say how each merge's check and sign-offs stood.
     const recordsByCommit = new Map();
     if (!options.reviews)
-        for (const { event } of await readAuditEvents(repoRoot, head, prefix))
+        for (const { event } of await readAuditEvents(repoRoot, head, prefix, options.objects))
             if (isMergeRecord(event) && event.commit)
                 recordsByCommit.set(event.commit, [...(recordsByCommit.get(event.commit) ?? []), event]);
     let guardedCommits = 0;
@@ -59323,6 +59481,57 @@ async function withStageMoves(repoRoot, commits, events, mergeRecords) {
     return out;
 }
 
+;// CONCATENATED MODULE: ./src/audit/flow.ts
+// The audit use cases of `tollgate audit`: the registry's events from git (log) and the gate-integrity audit
+// (verify), each from the checkout and, for verify, GitHub's reviews and gate runs when the face has a client.
+
+
+
+
+
+/**
+ * The registry events on `ref` (default: the default branch), oldest first: from the commits that touched the
+ * registry (one model's folder and the incidents, with `model`) and from the audit files, within the window.
+ */
+async function auditLogFlow(request, ports) {
+    const { model, since, until } = request;
+    const { repoRoot, registryPrefix: prefix } = ports;
+    const ref = request.ref ?? (await defaultBranchRef(repoRoot, prefix));
+    const commits = await readTrail(repoRoot, {
+        ref,
+        paths: model ? [`${prefix}${modelDir(model)}/`, `${prefix}incidents/`] : [prefix],
+        since,
+        until,
+    });
+    const inWindow = (at) => (!since || Date.parse(at) >= Date.parse(since)) && (!until || Date.parse(at) <= Date.parse(until));
+    const auditFiles = await readAuditEvents(repoRoot, ref, prefix);
+    const commitEvents = await withStageMoves(repoRoot, commits, registryEventsFromTrail(commits, prefix), auditFiles.map((a) => a.event));
+    return mergeEvents(commitEvents, auditFileEvents(auditFiles).filter((e) => inWindow(e.at))).filter((e) => !model || e.model === model);
+}
+/**
+ * The gate-integrity audit of `ref` after `since`. With GitHub's reviews (and the client behind them) each merged
+ * pull request's sign-offs are re-evaluated with the gate's evaluator; without, git alone is read.
+ */
+function auditVerifyFlow(request, ports) {
+    const { repoRoot, registryPrefix, github } = ports;
+    return verifyGateIntegrity(repoRoot, {
+        since: request.since,
+        ref: request.ref,
+        registryPrefix,
+        ...(github ? { reviews: github.reviews } : {}),
+        ...(github?.client
+            ? {
+                signoffs: githubSignoffRechecker({
+                    client: github.client,
+                    repo: github.reviews.repo,
+                    repoRoot,
+                    registryPrefix,
+                }),
+            }
+            : {}),
+    });
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands/registry-prefix.ts
 // The registry folder as a repository-relative prefix (`registry/`), which history queries need.
 
@@ -59418,10 +59627,6 @@ function renderTable(rows, options = {}) {
 
 
 
-
-
-
-
 const audit_USAGE = 'usage: tollgate audit log [--model M] [--since T] [--until T] [--ref REF] [--format text|json]\n' +
     '       tollgate audit verify [--since REF] [--ref REF] [--github] [--repo OWNER/NAME] [--check-name NAME] [--app-id ID] [--format text|json]';
 function timeOption(value, name) {
@@ -59498,19 +59703,8 @@ async function log(args, context) {
     const format = formatOption(values.format, 'audit log');
     const since = timeOption(values.since, '--since');
     const until = timeOption(values.until, '--until');
-    const prefix = registryPrefix(context);
     const model = values.model === undefined ? undefined : names_assertSafeName('model', values.model);
-    const ref = values.ref ?? (await defaultBranchRef(context.repoRoot, prefix));
-    const commits = await readTrail(context.repoRoot, {
-        ref,
-        paths: model ? [`${prefix}${modelDir(model)}/`, `${prefix}incidents/`] : [prefix],
-        since,
-        until,
-    });
-    const inWindow = (at) => (!since || Date.parse(at) >= Date.parse(since)) && (!until || Date.parse(at) <= Date.parse(until));
-    const auditFiles = await readAuditEvents(context.repoRoot, ref, prefix);
-    const commitEvents = await withStageMoves(context.repoRoot, commits, registryEventsFromTrail(commits, prefix), auditFiles.map((a) => a.event));
-    const events = mergeEvents(commitEvents, auditFileEvents(auditFiles).filter((e) => inWindow(e.at))).filter((e) => !model || e.model === model);
+    const events = await auditLogFlow({ model, since, until, ref: values.ref }, { repoRoot: context.repoRoot, registryPrefix: registryPrefix(context) });
     if (format === 'json')
         context.out(JSON.stringify(events, null, 2));
     else if (events.length === 0)
@@ -59533,21 +59727,10 @@ async function verify(args, context) {
     const { values } = parseCommandArgs(VERIFY, args);
     const format = formatOption(values.format, 'audit verify');
     const choice = await chooseReviewSource(context, values);
-    const report = await verifyGateIntegrity(context.repoRoot, {
-        since: values.since,
-        ref: values.ref,
+    const report = await auditVerifyFlow({ since: values.since, ref: values.ref }, {
+        repoRoot: context.repoRoot,
         registryPrefix: registryPrefix(context),
-        ...(choice.source ? { reviews: choice.source } : {}),
-        ...(choice.source && choice.client
-            ? {
-                signoffs: githubSignoffRechecker({
-                    client: choice.client,
-                    repo: choice.source.repo,
-                    repoRoot: context.repoRoot,
-                    registryPrefix: registryPrefix(context),
-                }),
-            }
-            : {}),
+        ...(choice.source ? { github: { reviews: choice.source, client: choice.client } } : {}),
     });
     if (format === 'json')
         context.out(JSON.stringify({
@@ -59992,6 +60175,7 @@ function aggregateWindow(samples, stat, end, seconds) {
 
 /** Largest metrics JSON read from a command or a file. */
 const MAX_METRICS_BYTES = 4 * 1024 * 1024;
+/** A MetricsSource over metrics JSON documents, one per scope and window; windows aggregated from samples. */
 function jsonSource(label, load) {
     return {
         label,
@@ -60060,7 +60244,9 @@ function commandSource(spec, options) {
                     return;
                 }
                 try {
-                    resolve(parseMetricsDocument(String(stdout), `metrics command ${args.join(' ')}`));
+                    const parsed = parseMetricsDocument(String(stdout), `metrics command ${args.join(' ')}`);
+                    options.capture?.({ scope, window, output: String(stdout) });
+                    resolve(parsed);
                 }
                 catch (parseError) {
                     reject(parseError);
@@ -60100,6 +60286,9 @@ function fileSource(spec, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/monitor/prometheus.ts
+// A MetricsSource over the Prometheus HTTP API (/api/v1/query, /api/v1/query_range). One PromQL query per metric,
+// each returning one series; windows are evaluated by Prometheus itself (min_over_time over a subquery).
+
 
 const seconds = (d) => (d.getTime() / 1000).toFixed(3);
 function prometheusSource(spec, options) {
@@ -60112,6 +60301,12 @@ function prometheusSource(spec, options) {
     const headers = () => {
         if (!spec.bearer_token_env)
             return {};
+        // INPUT_TOKEN is the App token in the monitor job: never sent to the URL the registry names.
+        if (isReservedEnvName(spec.bearer_token_env))
+            throw new MetricsSourceError(`the metrics source's bearer_token_env names $${spec.bearer_token_env}, a variable the runner or the action ` +
+                "sets (it may hold this job's token), not a secret of yours: not sent", {
+                fix: 'name your own variable (e.g. PROMETHEUS_TOKEN) in model.yaml monitoring.source.bearer_token_env',
+            });
         const token = options.env[spec.bearer_token_env];
         if (!token)
             throw new MetricsSourceError(`the metrics source needs a bearer token in $${spec.bearer_token_env}, which is not set`, {
@@ -60227,12 +60422,24 @@ function prometheusSource(spec, options) {
 
 
 
+/** The refusal of a command source in a job that holds a write credential. */
+function commandRefused(spec, where) {
+    return new MetricsSourceError(`the metrics of ${where} come from a command (${(spec.command ?? []).join(' ')}), which is repository code, and ` +
+        'this job holds a write credential, so it runs no repository code', {
+        file: where,
+        field: 'monitoring.source',
+        fix: 'let the monitor workflow’s observe job run it (templates/workflows/tollgate-monitor.yml), run the ' +
+            'command from a terminal (`tollgate verify-rollback`, `tollgate monitor`), or use a prometheus or file source',
+    });
+}
 function metricsSourceOf(spec, context) {
     assertSourceSpec(spec, context.where);
     switch (spec.kind) {
         case 'prometheus':
             return prometheusSource(spec, { env: context.env, ...(context.fetch ? { fetch: context.fetch } : {}) });
         case 'command':
+            if (context.commands !== 'run')
+                throw commandRefused(spec, context.where);
             return commandSource(spec, { repoRoot: context.repoRoot, env: context.env });
         case 'file':
             return fileSource(spec, { repoRoot: context.repoRoot });
@@ -60523,6 +60730,7 @@ async function deleteBranch(client, repo, branch) {
 
 
 
+
 async function proposeChange(repoRoot, proposal, github) {
     if (!proposal.force)
         await refuseForeignCommits(repoRoot, proposal, github);
@@ -60540,8 +60748,11 @@ async function proposeChange(repoRoot, proposal, github) {
     const remote = github.remote ?? 'origin';
     const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
     // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
-    await git(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
-        env: proposal.env,
+    const refspec = `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`;
+    await gitClient(repoRoot, proposal.env)
+        .push(remote, refspec, ['--quiet', '--force'])
+        .catch((error) => {
+        throw fromGitError(error, `git push --force ${remote} ${proposal.branch}`, repoRoot);
     });
     let ensured;
     try {
@@ -60579,19 +60790,20 @@ async function proposeChange(repoRoot, proposal, github) {
  */
 async function refuseForeignCommits(repoRoot, proposal, github) {
     const tips = [];
-    const local = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${proposal.branch}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    if (local.code === 0)
-        tips.push(local.stdout.trim());
+    const local = await commitOf(repoRoot, `refs/heads/${proposal.branch}`);
+    if (local !== undefined)
+        tips.push(local);
     if (github) {
         const remote = github.remote ?? 'origin';
         if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
             const fetched = `refs/tollgate/fetched/${proposal.branch}`;
-            await git(repoRoot, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${proposal.branch}:${fetched}`], {
-                env: proposal.env,
+            const client = gitClient(repoRoot, proposal.env);
+            await client
+                .fetch(remote, `+refs/heads/${proposal.branch}:${fetched}`, ['--quiet', '--no-tags'])
+                .catch((error) => {
+                throw fromGitError(error, `git fetch ${remote} ${proposal.branch}`, repoRoot);
             });
-            tips.push(await git(repoRoot, ['rev-parse', fetched]));
+            tips.push(await client.revparse([fetched]));
         }
     }
     const foreign = new Map();
@@ -60618,6 +60830,7 @@ async function pullRequestMayExist(github, branch) {
     }
 }
 async function remoteBranchExists(repoRoot, remote, branch, env) {
+    // Raw: with --exit-code, 2 (no such branch) is the answer, which simple-git would make an error.
     const { code } = await run_runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
         env,
         okCodes: [2],
@@ -60626,7 +60839,7 @@ async function remoteBranchExists(repoRoot, remote, branch, env) {
 }
 /** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
 async function pushStateChange(repoRoot, change, remote) {
-    const current = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    const current = await checkedOutBranch(repoRoot);
     if (current !== change.branch)
         throw new errors_TollgateError(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
             fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
@@ -61327,6 +61540,29 @@ function withCurrentPointers(history, model, pointers) {
         stages[stage] = [...new Set([...(stages[stage] ?? []), pointer.version])];
     return { ...history, [model]: stages };
 }
+/**
+ * What the gate would be asked about the promotion's pull request before anyone reviews it: the one change, asked
+ * for by the requester, no reviews, memberships or permissions. The promotion is refused if that already blocks.
+ */
+function previewGateInput(input, change, about) {
+    return {
+        policy: input.policy,
+        defaultBranch: input.baseBranch,
+        changes: [change],
+        ...about,
+        pullRequest: {
+            number: 0,
+            author: 'tollgate',
+            headSha: '',
+            baseRef: input.baseBranch,
+            requestedBy: [input.requestedBy],
+            commitAuthors: [],
+        },
+        reviews: [],
+        memberships: {},
+        permissions: {},
+    };
+}
 function planPromotion(input) {
     const { registry, policy, model, version, stage } = input;
     if (input.weight !== undefined && !(input.weight >= 0 && input.weight <= 1))
@@ -61360,24 +61596,10 @@ function planPromotion(input) {
         });
     }
     const current = from === undefined ? undefined : entry.versions.get(from);
-    const verdict = evaluateGate({
-        policy,
-        defaultBranch: input.baseBranch,
-        changes: [{ kind: 'stage-changed', path: registryPath, model, stage, from, to: version }],
+    const verdict = evaluateGate(previewGateInput(input, { kind: 'stage-changed', path: registryPath, model, stage, from, to: version }, {
         models: {
             [model]: { owners: entry.model.owners, ...(entry.model.gates ? { gates: entry.model.gates } : {}) },
         },
-        pullRequest: {
-            number: 0,
-            author: 'tollgate',
-            headSha: '',
-            baseRef: input.baseBranch,
-            requestedBy: [input.requestedBy],
-            commitAuthors: [],
-        },
-        reviews: [],
-        memberships: {},
-        permissions: {},
         // checkPromotion has judged the stage order (with heldBefore); the preview reads the current pointers too.
         stageHistory: withCurrentPointers(input.stageHistory ?? {}, model, entry.stages?.stages ?? {}),
         versions: {
@@ -61400,7 +61622,7 @@ function planPromotion(input) {
                 },
             },
         },
-    });
+    }));
     if (verdict.blocking.length > 0) {
         const [reason = '', fix = 'correct registry/policy.yaml on the default branch'] = verdict.blocking[0].split(/; fix: /);
         return {
@@ -61430,35 +61652,20 @@ function planPromotion(input) {
         ...(input.runUrl ? { runUrl: input.runUrl } : {}),
         ...(input.repoUrl ? { repoUrl: input.repoUrl } : {}),
     });
-    return {
-        ok: true,
-        model,
-        version,
-        stage,
+    return proposalOf(input, stages, {
         ...(from === undefined ? {} : { from }),
-        requestedBy: input.requestedBy,
-        stages,
-        path: repoPath(input.registryDir, registryPath),
-        content: serializeDocument(stages),
-        branch: promotionBranch(model, stage),
-        baseBranch: input.baseBranch,
         subject,
         trailers,
-        pullRequest: {
-            title: subject,
-            body: `${body}${input.evidence ? `\n${input.evidence}\n` : ''}\nRequested by @${input.requestedBy}.\n`,
-            labels: promotionLabels(stage),
-            reviewers: reviewersFor(verdict.requirements, input.requestedBy),
-        },
+        body: `${body}${input.evidence ? `\n${input.evidence}\n` : ''}\nRequested by @${input.requestedBy}.\n`,
         requirements: verdict.requirements,
-    };
+    });
 }
 /**
  * Only the traffic weight of a stage the version already holds: its own change (`stage-weight-changed`), judged by
  * the policy's rules for that kind, not a promotion (the version passed its promotion to this stage already).
  */
 function planWeightChange(input, before) {
-    const { registry, policy, model, version, stage } = input;
+    const { registry, model, version, stage } = input;
     const entry = registry.models.get(model);
     const weight = input.weight;
     if (before === weight)
@@ -61478,25 +61685,11 @@ function planWeightChange(input, before) {
         ...(before !== undefined ? { from: before } : {}),
         to: weight,
     };
-    const verdict = evaluateGate({
-        policy,
-        defaultBranch: input.baseBranch,
-        changes: [change],
+    const verdict = evaluateGate(previewGateInput(input, change, {
         models: { [model]: { owners: entry.model.owners } },
-        pullRequest: {
-            number: 0,
-            author: 'tollgate',
-            headSha: '',
-            baseRef: input.baseBranch,
-            requestedBy: [input.requestedBy],
-            commitAuthors: [],
-        },
-        reviews: [],
-        memberships: {},
-        permissions: {},
         stageHistory: input.stageHistory ?? {},
         versions: {},
-    });
+    }));
     if (verdict.blocking.length > 0)
         return {
             ok: false,
@@ -61505,35 +61698,46 @@ function planWeightChange(input, before) {
         };
     const { trailers } = promotionCommit({ model, version, stage, requestedBy: input.requestedBy });
     const subject = `Set ${model} ${stage} (${version}) weight ${formatWeight(before)} -> ${formatWeight(weight)}`;
+    return proposalOf(input, stages, {
+        from: version,
+        subject,
+        trailers: { ...trailers, 'Tollgate-Event': 'weight', Weight: String(weight) },
+        body: [
+            `## ${subject}`,
+            '',
+            `Only the share of traffic ${stage} sends to ${version} changes; the version itself passed its promotion to ${stage}.`,
+            ...(input.evidence ? ['', input.evidence] : []),
+            '',
+            `Requested by @${input.requestedBy}.`,
+            '',
+        ].join('\n'),
+        requirements: verdict.requirements,
+    });
+}
+/** The proposal that writes `stages`: its file, branch, commit and pull request (asking who can sign off). */
+function proposalOf(input, stages, made) {
+    const { model, version, stage } = input;
     return {
         ok: true,
         model,
         version,
         stage,
-        from: version,
+        ...(made.from === undefined ? {} : { from: made.from }),
         requestedBy: input.requestedBy,
         stages,
-        path: repoPath(input.registryDir, registryPath),
+        path: repoPath(input.registryDir, stagesPath(model)),
         content: serializeDocument(stages),
         branch: promotionBranch(model, stage),
         baseBranch: input.baseBranch,
-        subject,
-        trailers: { ...trailers, 'Tollgate-Event': 'weight', Weight: String(weight) },
+        subject: made.subject,
+        trailers: made.trailers,
         pullRequest: {
-            title: subject,
-            body: [
-                `## ${subject}`,
-                '',
-                `Only the share of traffic ${stage} sends to ${version} changes; the version itself passed its promotion to ${stage}.`,
-                ...(input.evidence ? ['', input.evidence] : []),
-                '',
-                `Requested by @${input.requestedBy}.`,
-                '',
-            ].join('\n'),
+            title: made.subject,
+            body: made.body,
             labels: promotionLabels(stage),
-            reviewers: reviewersFor(verdict.requirements, input.requestedBy),
+            reviewers: reviewersFor(made.requirements, input.requestedBy),
         },
-        requirements: verdict.requirements,
+        requirements: made.requirements,
     };
 }
 
@@ -61554,13 +61758,6 @@ function planWeightChange(input, before) {
 
 
 
-
-async function commitOf(repoRoot, ref) {
-    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    return result.code === 0 ? result.stdout.trim() : undefined;
-}
 /** The default branch as the working tree's policy names it (the base's own policy is checked after). */
 async function defaultBranchName(repoRoot, registryDir) {
     const bytes = await load_fileSystemReader(`${repoRoot}/${registryDir}`)
@@ -61700,8 +61897,12 @@ async function preparePromotion(repoRoot, options) {
 
 
 async function configuredIdentity(repoRoot, env) {
-    const email = await run_runGit(repoRoot, ['config', 'user.email'], { env, okCodes: [1] });
-    return email.code === 0 && email.stdout.trim() !== '';
+    const email = await gitClient(repoRoot, env)
+        .getConfig('user.email')
+        .catch((error) => {
+        throw fromGitError(error, 'git config user.email', repoRoot);
+    });
+    return (email.value ?? '').trim() !== '';
 }
 async function promoteFlow(request, ports) {
     const { repoRoot, github, gitEnv } = ports;
@@ -62337,28 +62538,6 @@ function incidentOpenedCommit(incident, by) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/policy/read.ts
-// Reading the policy through the registry loader: the file is parsed and schema-checked like any registry file,
-// so a broken policy.yaml is reported with its line instead of being half-applied. No file means the defaults.
-
-
-
-
-
-/** The effective policy of the registry `reader` reads; the defaults when it holds no policy.yaml. */
-async function readPolicy(reader) {
-    const { registry, problems } = await loadFiles(reader, [POLICY_PATH]);
-    const errors = problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) {
-        throw new errors_TollgateError(`${POLICY_PATH} in ${reader.label} is not a valid policy:\n${formatProblems(errors)}`, {
-            file: POLICY_PATH,
-            line: errors[0].line,
-            fix: 'correct policy.yaml (`tollgate validate` lists every problem)',
-        });
-    }
-    return effective_effectivePolicy(registry.policy);
-}
-
 ;// CONCATENATED MODULE: ./src/publish/registry-transaction.ts
 // Registry files in a transaction (src/git/transaction.ts): read the registry as the stage holds it, stage
 // documents through the one writer's rendering and validation, and commit a registry change as ONE commit on
@@ -62548,7 +62727,10 @@ function execute_parseYaml(text, file, at) {
         });
     }
 }
-/** Reads many `rev:path` blobs with one `git cat-file --batch`; a missing one is undefined. */
+/**
+ * Reads many `rev:path` blobs with one `git cat-file --batch`; a missing one is undefined. Raw: the specs go to
+ * git's stdin and the byte counts in its headers need the output as it is, neither of which simple-git offers.
+ */
 async function execute_readBlobs(repoRoot, specs) {
     if (specs.length === 0)
         return [];
@@ -62672,6 +62854,7 @@ async function stageRollback(repoRoot, stage, plan, options) {
     }
     const newest = plan.commitsToRevert[0];
     if (newest !== undefined) {
+        // Raw: the exit code is the answer (1 not an ancestor, 128 an unknown commit); simple-git makes both errors.
         const ancestor = tip
             ? await run_runGit(repoRoot, ['merge-base', '--is-ancestor', newest, tip], { okCodes: [1, 128] })
             : { code: 1 };
@@ -62834,6 +63017,7 @@ function rollbackMessage(plan, options, mode, reverted, forwardFixReason, held) 
 /** Versions of `model` whose file at `ref` carries a `held` mark. */
 async function heldVersions(repoRoot, ref, model, registryDir = 'registry') {
     const dir = `${registryDir}/${stagesPath(model).replace(/stages\.yaml$/, 'versions')}`;
+    // Raw: simple-git has no ls-tree call.
     const files = (await git(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
         .split('\n')
         .filter((f) => f.endsWith('.yaml'));
@@ -62968,10 +63152,27 @@ async function unholdVersion(repoRoot, input) {
 
 
 
-
 const ROLLBACK_LABEL = 'tollgate:rollback';
 const rollbackBranch = (model, stage) => `tollgate/rollback/${model}/${stage}`;
 const publish_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/**
+ * What the incident's record learns of a rollback: started at `startedAt`; an emergency push completes it (at
+ * `completedAt()`), a pull request on the rollback branch completes it when merged (the gate's hook).
+ */
+function rollbackFacts(plan, done, how) {
+    return {
+        model: plan.model,
+        stage: plan.stage,
+        ...(plan.current !== undefined ? { from: plan.current } : {}),
+        to: plan.target,
+        ...done,
+        by: how.by,
+        startedAt: how.startedAt,
+        ...(how.emergency
+            ? { via: { kind: 'emergency-push' }, completedAt: how.completedAt() }
+            : { via: { kind: 'pull-request', branch: rollbackBranch(plan.model, plan.stage) } }),
+    };
+}
 /** Emergency push is allowed only for an incident whose severity the policy lists. */
 const isEmergency = (policy, severity) => severity !== undefined && policy.incident.emergencyPush.includes(severity);
 /**
@@ -62983,7 +63184,7 @@ async function rollbackAndPublish(repoRoot, input, github) {
     const stage = input.stage ?? 'production';
     const registryDir = input.registryDir ?? 'registry';
     const branch = input.policy.defaultBranch;
-    const checkedOut = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    const checkedOut = await checkedOutBranch(repoRoot);
     if (checkedOut !== branch) {
         throw new errors_TollgateError(`a rollback is made on ${branch}, but ${checkedOut || 'a detached HEAD'} is checked out`, {
             fix: `check out ${branch} with full history (actions/checkout with ref: ${branch} and fetch-depth: 0)`,
@@ -63022,21 +63223,14 @@ async function rollbackAndPublish(repoRoot, input, github) {
         GIT_AUTHOR_DATE: publish_iso(input.now),
         GIT_COMMITTER_DATE: publish_iso(input.now),
     };
-    const orig = await git(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    const orig = await history_resolveRef(repoRoot, 'HEAD');
     const pullBranch = rollbackBranch(plan.model, plan.stage);
     const { record } = input;
-    const facts = (done) => ({
-        model: plan.model,
-        stage: plan.stage,
-        ...(plan.current !== undefined ? { from: plan.current } : {}),
-        to: plan.target,
-        ...done,
+    const facts = (done) => rollbackFacts(plan, done, {
         by: input.by,
         startedAt: input.now,
-        // An emergency push completes the rollback; a pull request completes it when merged (the gate's hook).
-        ...(emergency
-            ? { via: { kind: 'emergency-push' }, completedAt: input.clock?.() ?? input.now }
-            : { via: { kind: 'pull-request', branch: pullBranch } }),
+        emergency,
+        completedAt: () => input.clock?.() ?? input.now,
     });
     const rollbackOptions = {
         by: input.by,
@@ -63170,6 +63364,116 @@ async function readIncidents(reader, paths) {
     return [...registry.incidents.values()];
 }
 
+;// CONCATENATED MODULE: ./src/policy/read.ts
+// Reading the policy through the registry loader: the file is parsed and schema-checked like any registry file,
+// so a broken policy.yaml is reported with its line instead of being half-applied. No file means the defaults.
+
+
+
+
+
+/** The effective policy of the registry `reader` reads; the defaults when it holds no policy.yaml. */
+async function readPolicy(reader) {
+    const { registry, problems } = await loadFiles(reader, [POLICY_PATH]);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new errors_TollgateError(`${POLICY_PATH} in ${reader.label} is not a valid policy:\n${formatProblems(errors)}`, {
+            file: POLICY_PATH,
+            line: errors[0].line,
+            fix: 'correct policy.yaml (`tollgate validate` lists every problem)',
+        });
+    }
+    return effective_effectivePolicy(registry.policy);
+}
+
+;// CONCATENATED MODULE: ./src/rollback/local-flow.ts
+// The rollback and unhold use cases on a local checkout (`tollgate rollback`, `tollgate unhold`): plan from the
+// history of the current branch, refuse to roll back a rollback, and commit on the current branch. Nothing is
+// pushed; the rollback action (./flow.ts) is the one that pushes or opens the pull request.
+
+
+
+
+
+
+
+
+
+
+async function localRollbackFlow(inputs, ports) {
+    const { model, stage, by } = inputs;
+    const { now } = ports;
+    const reader = load_fileSystemReader(ports.registryDir.absolute);
+    const policy = await readPolicy(reader);
+    const registryDir = ports.registryDir.inRepo;
+    const { plan, history } = await planRollback(ports.repoRoot, {
+        model,
+        stage,
+        stableFor: policy.rollback.stableFor,
+        now,
+        registryDir,
+        ...(inputs.to !== undefined ? { to: inputs.to } : {}),
+    });
+    // As the rollback action: a second rollback without --to would undo the first one's reason for being.
+    const last = history.at(-1);
+    if (inputs.to === undefined && last !== undefined && lastMoveWasRollback(history)) {
+        // A re-run for the same incident after an interrupted run finds its rollback done, as the action does.
+        if (inputs.incident !== undefined && last.incident === inputs.incident)
+            return { mode: 'already-done', sha: last.sha };
+        throw new errors_TollgateError(`the last change of ${model} ${stage} (${last.sha.slice(0, 12)}) was itself a rollback` +
+            `${last.incident ? ` for ${last.incident}` : ''}; Tollgate does not roll back a rollback`, { fix: 'name the version to return to with --to, or fix forward with a promotion' });
+    }
+    if (inputs.dryRun)
+        return { mode: 'dry-run', plan, history, stableFor: policy.rollback.stableFor };
+    // The named incident's record learns of the rollback in the rollback commit itself.
+    let record;
+    if (inputs.incident !== undefined) {
+        [record] = await readIncidents(reader, [incidentPath(inputs.incident)]);
+        if (!record)
+            ports.note(`note: no record of ${inputs.incident} in this registry, so its timeline was not updated`);
+    }
+    const emergency = isEmergency(policy, record?.severity);
+    const result = await applyRollback(ports.repoRoot, plan, {
+        by,
+        ...(record
+            ? {
+                alsoWrite: (done) => [
+                    {
+                        path: incidentPath(record.id),
+                        document: recordRollback(record, rollbackFacts(plan, done, { by, startedAt: now, emergency, completedAt: () => now })),
+                    },
+                ],
+            }
+            : {}),
+        now,
+        forwardFixOnConflict: policy.rollback.forwardFixOnConflict && !inputs.noForwardFix,
+        registryDir,
+        ...(inputs.incident !== undefined ? { incident: inputs.incident } : {}),
+        ...(inputs.reason !== undefined ? { reason: inputs.reason } : {}),
+    });
+    return { mode: 'committed', plan, result, ...(record ? { record } : {}), emergency };
+}
+/** Clears a version's held mark in one commit on the current branch; a dry run only checks it is held. */
+async function unholdFlow(inputs, ports) {
+    const { model, version } = inputs;
+    if (inputs.dryRun) {
+        const text = await load_fileSystemReader(ports.registryDir.absolute).read(versionPath(model, version));
+        const held = (text === undefined ? undefined : load(text.toString('utf8')))?.held;
+        if (!held)
+            throw new errors_TollgateError(`${model} ${version} is ${text === undefined ? 'not in the registry' : 'not held'}`, { file: `models/${model}/versions/${version}.yaml` });
+        return { mode: 'dry-run', was: held };
+    }
+    const { commit, was } = await unholdVersion(ports.repoRoot, {
+        model,
+        version,
+        by: inputs.by,
+        now: ports.now,
+        reason: inputs.reason,
+        registryDir: ports.registryDir.inRepo,
+    });
+    return { mode: 'committed', commit, was };
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands/rollback.ts
 // `tollgate rollback` and `tollgate unhold`: the rollback shell run against a local checkout. Both commit on the
 // current branch and push nothing: push it (emergency, where the policy allows) or open a pull request.
@@ -63181,14 +63485,16 @@ async function readIncidents(reader, paths) {
 
 
 
-
-
-
-
-
-
 const actor = (context, by) => by ?? context.env.TOLLGATE_ACTOR ?? context.env.GITHUB_ACTOR ?? context.env.USER ?? 'unknown';
-const registryDirOf = (context) => (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir) || '.';
+/** The ports of the local rollback flows: this checkout, its registry and the CLI's clock. */
+const localPorts = (context) => ({
+    repoRoot: context.repoRoot,
+    registryDir: {
+        absolute: context.registryDir,
+        inRepo: (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir) || '.',
+    },
+    now: context.now(),
+});
 const ROLLBACK = commandSpec({
     name: 'rollback',
     summary: 'move a stage back to its last stable version (or --to), by reverting the commits that moved it',
@@ -63263,116 +63569,62 @@ const rollbackCommand = {
                 fix: 'pass an id like INC-20261124-033000-ab12 (see registry/incidents/)',
             });
         }
-        if (values.format !== 'text' && values.format !== 'json') {
-            throw new errors_TollgateError(`--format ${values.format}: expected text or json`);
-        }
-        const policy = await readPolicy(load_fileSystemReader(context.registryDir));
-        const now = context.now();
-        const registryDir = registryDirOf(context);
-        const { plan, history } = await planRollback(context.repoRoot, {
+        const done = await localRollbackFlow({
             model,
             stage,
-            stableFor: policy.rollback.stableFor,
-            now,
-            registryDir,
+            by: actor(context, values.by),
+            dryRun: values['dry-run'],
+            noForwardFix: values['no-forward-fix'],
             ...(values.to !== undefined ? { to: values.to } : {}),
-        });
-        // As the rollback action: a second rollback without --to would undo the first one's reason for being.
-        const last = history.at(-1);
-        // A re-run for the same incident after an interrupted run finds its rollback done, as the action does.
-        if (values.to === undefined &&
-            last !== undefined &&
-            lastMoveWasRollback(history) &&
-            values.incident !== undefined &&
-            last.incident === values.incident) {
-            context.out(`${model} ${stage} was already rolled back for ${values.incident} in ${last.sha.slice(0, 12)}`);
-            return 0;
-        }
-        if (values.to === undefined && last !== undefined && lastMoveWasRollback(history)) {
-            throw new errors_TollgateError(`the last change of ${model} ${stage} (${last.sha.slice(0, 12)}) was itself a rollback` +
-                `${last.incident ? ` for ${last.incident}` : ''}; Tollgate does not roll back a rollback`, { fix: 'name the version to return to with --to, or fix forward with a promotion' });
-        }
-        if (values['dry-run']) {
-            if (values.format === 'json') {
-                context.out(JSON.stringify({ dryRun: true, plan }, null, 2));
-                return 0;
-            }
-            const bySha = new Map(history.map((m) => [m.sha, m]));
-            context.out([
-                `${model} ${stage}: ${plan.current ?? '(none)'} -> ${plan.target} (dry run: nothing written)`,
-                `  ${plan.target} became current at ${plan.since} and held ${stage} for ${formatDuration(plan.heldFor)}` +
-                    (plan.stable ? '' : ` — less than stable_for (${formatDuration(policy.rollback.stableFor)})`),
-                `  would revert ${plan.commitsToRevert.length} commit(s), newest first:`,
-                ...plan.commitsToRevert.map((sha) => {
-                    const m = bySha.get(sha);
-                    return `    ${sha.slice(0, 12)}  ${m?.at ?? ''}  ${m?.from ?? '(none)'} -> ${m?.to ?? '(none)'}${m?.isMerge ? '  merge' : ''}${m?.pullRequest ? `  #${m.pullRequest}` : ''}`;
-                }),
-                ...(plan.current ? [`  would mark ${model} ${plan.current} held`] : []),
-            ].join('\n'));
-            return 0;
-        }
-        // The named incident's record learns of the rollback in the rollback commit itself.
-        let record;
-        if (values.incident !== undefined) {
-            [record] = await readIncidents(load_fileSystemReader(context.registryDir), [incidentPath(values.incident)]);
-            if (!record)
-                context.err(`note: no record of ${values.incident} in this registry, so its timeline was not updated`);
-        }
-        const emergency = isEmergency(policy, record?.severity);
-        const by = actor(context, values.by);
-        const result = await applyRollback(context.repoRoot, plan, {
-            by,
-            ...(record
-                ? {
-                    alsoWrite: (done) => [
-                        {
-                            path: incidentPath(record.id),
-                            document: recordRollback(record, {
-                                model,
-                                stage,
-                                ...(plan.current !== undefined ? { from: plan.current } : {}),
-                                to: plan.target,
-                                ...done,
-                                by,
-                                startedAt: now,
-                                // An emergency push completes it; a pull request completes it when merged.
-                                ...(emergency
-                                    ? { via: { kind: 'emergency-push' }, completedAt: now }
-                                    : { via: { kind: 'pull-request', branch: rollbackBranch(model, stage) } }),
-                            }),
-                        },
-                    ],
-                }
-                : {}),
-            now,
-            forwardFixOnConflict: policy.rollback.forwardFixOnConflict && !values['no-forward-fix'],
-            registryDir,
             ...(values.incident !== undefined ? { incident: values.incident } : {}),
             ...(values.reason !== undefined ? { reason: values.reason } : {}),
-        });
-        if (values.format === 'json') {
-            context.out(JSON.stringify({ dryRun: false, plan, result }, null, 2));
-            return 0;
-        }
-        context.out([
-            `rolled back ${model} ${stage}: ${plan.current ?? '(none)'} -> ${plan.target} in commit ${result.commit.slice(0, 12)}`,
-            result.mode === 'revert'
-                ? `  reverted ${result.reverted.length} commit(s)`
-                : `  wrote the pointer forward (${result.forwardFixReason})`,
-            ...(result.held ? [`  marked ${model} ${result.held} held`] : []),
-            ...(record
-                ? [
-                    `  recorded on ${record.id} in the same commit: rollback-started${emergency ? ' and rollback-completed (emergency push)' : ''}`,
-                ]
-                : []),
-            emergency
-                ? `  nothing was pushed: ${record?.severity} allows an emergency push, so push it now (git push origin HEAD)`
-                : `  nothing was pushed: open a pull request with it (git push origin HEAD:${rollbackBranch(model, stage)})`,
-            `  once it is live, verify it: tollgate verify-rollback ${model} --stage ${stage}${values.incident ? ` --incident ${values.incident}` : ''} (or --no-verify REASON)`,
-        ].join('\n'));
+        }, { ...localPorts(context), note: (text) => context.err(text) });
+        if (done.mode === 'already-done')
+            context.out(`${model} ${stage} was already rolled back for ${values.incident} in ${done.sha.slice(0, 12)}`);
+        else if (values.format === 'json')
+            context.out(JSON.stringify(done.mode === 'dry-run'
+                ? { dryRun: true, plan: done.plan }
+                : { dryRun: false, plan: done.plan, result: done.result }, null, 2));
+        else
+            context.out(describeRollback(done, values.incident));
         return 0;
     },
 };
+function describeRollback(done, incident) {
+    const { plan } = done;
+    const { model, stage } = plan;
+    if (done.mode === 'dry-run') {
+        const bySha = new Map(done.history.map((m) => [m.sha, m]));
+        return [
+            `${model} ${stage}: ${plan.current ?? '(none)'} -> ${plan.target} (dry run: nothing written)`,
+            `  ${plan.target} became current at ${plan.since} and held ${stage} for ${formatDuration(plan.heldFor)}` +
+                (plan.stable ? '' : ` — less than stable_for (${formatDuration(done.stableFor)})`),
+            `  would revert ${plan.commitsToRevert.length} commit(s), newest first:`,
+            ...plan.commitsToRevert.map((sha) => {
+                const m = bySha.get(sha);
+                return `    ${sha.slice(0, 12)}  ${m?.at ?? ''}  ${m?.from ?? '(none)'} -> ${m?.to ?? '(none)'}${m?.isMerge ? '  merge' : ''}${m?.pullRequest ? `  #${m.pullRequest}` : ''}`;
+            }),
+            ...(plan.current ? [`  would mark ${model} ${plan.current} held`] : []),
+        ].join('\n');
+    }
+    const { result, record, emergency } = done;
+    return [
+        `rolled back ${model} ${stage}: ${plan.current ?? '(none)'} -> ${plan.target} in commit ${result.commit.slice(0, 12)}`,
+        result.mode === 'revert'
+            ? `  reverted ${result.reverted.length} commit(s)`
+            : `  wrote the pointer forward (${result.forwardFixReason})`,
+        ...(result.held ? [`  marked ${model} ${result.held} held`] : []),
+        ...(record
+            ? [
+                `  recorded on ${record.id} in the same commit: rollback-started${emergency ? ' and rollback-completed (emergency push)' : ''}`,
+            ]
+            : []),
+        emergency
+            ? `  nothing was pushed: ${record?.severity} allows an emergency push, so push it now (git push origin HEAD)`
+            : `  nothing was pushed: open a pull request with it (git push origin HEAD:${rollbackBranch(model, stage)})`,
+        `  once it is live, verify it: tollgate verify-rollback ${model} --stage ${stage}${incident ? ` --incident ${incident}` : ''} (or --no-verify REASON)`,
+    ].join('\n');
+}
 const unholdCommand = {
     ...UNHOLD,
     async run(args, context) {
@@ -63384,29 +63636,200 @@ const unholdCommand = {
         }
         const model = names_assertSafeName('model', positionals[0]);
         const version = names_assertSafeName('version', positionals[1]);
-        if (values['dry-run']) {
-            const text = await load_fileSystemReader(context.registryDir).read(versionPath(model, version));
-            const held = (text === undefined ? undefined : load(text.toString('utf8')))?.held;
-            if (!held)
-                throw new errors_TollgateError(`${model} ${version} is ${text === undefined ? 'not in the registry' : 'not held'}`, {
-                    file: `models/${model}/versions/${version}.yaml`,
-                });
-            context.out(`${model} ${version}: would clear held (since ${held.at}: ${held.reason}) (dry run: nothing written)`);
+        const done = await unholdFlow({ model, version, reason: values.reason, by: actor(context, values.by), dryRun: values['dry-run'] }, localPorts(context));
+        const { was } = done;
+        if (done.mode === 'dry-run') {
+            context.out(`${model} ${version}: would clear held (since ${was.at}: ${was.reason}) (dry run: nothing written)`);
             return 0;
         }
-        const { commit, was } = await unholdVersion(context.repoRoot, {
-            model,
-            version,
-            by: actor(context, values.by),
-            now: context.now(),
-            reason: values.reason,
-            registryDir: registryDirOf(context),
-        });
-        context.out(`unheld ${model} ${version} in commit ${commit.slice(0, 12)} (held since ${was.at}: ${was.reason}); ` +
+        context.out(`unheld ${model} ${version} in commit ${done.commit.slice(0, 12)} (held since ${was.at}: ${was.reason}); ` +
             'open a pull request: unholding needs the sign-offs the policy names for version-unheld');
         return 0;
     },
 };
+
+;// CONCATENATED MODULE: ./src/github/merge.ts
+// Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
+// once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
+
+
+const METHODS = ['squash', 'merge', 'rebase'];
+/** GitHub answers 405 both for "this method is disabled here" and for "not mergeable now"; only the first retries. */
+const methodDisallowed = (detail) => /merges? (are|is) not allowed|not allowed on this repository/i.test(detail);
+async function mergePullRequest(client, repo, number, options) {
+    const order = [options.method, ...METHODS.filter((m) => m !== options.method)];
+    let last = {
+        status: 'blocked',
+        reason: 'no merge method is allowed',
+        method: options.method,
+    };
+    for (const method of order) {
+        try {
+            const { data } = await client.octokit.rest.pulls.merge({
+                ...repo,
+                pull_number: number,
+                sha: options.sha,
+                merge_method: method,
+                commit_title: `${options.title} (#${number})`,
+            });
+            return { status: 'merged', sha: data.sha, method };
+        }
+        catch (error) {
+            const status = client_statusOf(error);
+            const detail = error instanceof GitHubApiError ? error.message : errors_describeError(error);
+            if (status === 409)
+                return { status: 'head-moved' };
+            if (status === 405 && methodDisallowed(detail)) {
+                last = { status: 'blocked', reason: `${method} merges are not allowed`, method };
+                continue;
+            }
+            return { status: 'blocked', reason: detail.replace(/\s*\n+\s*/g, ' '), method };
+        }
+    }
+    return last;
+}
+const ENABLE_AUTO_MERGE = `mutation TollgateEnableAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
+  enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }) {
+    pullRequest { number autoMergeRequest { enabledAt } }
+  }
+}`;
+/** Asks GitHub to merge the pull request when its required checks pass, and only while its head is `expectedHeadSha`. */
+async function enableAutoMerge(client, repo, number, options) {
+    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: number });
+    try {
+        await client.octokit.graphql(ENABLE_AUTO_MERGE, {
+            id: data.node_id,
+            mergeMethod: options.method.toUpperCase(),
+            head: options.expectedHeadSha,
+        });
+    }
+    catch (error) {
+        if (error instanceof GitHubApiError)
+            throw error;
+        throw new GitHubApiError('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/publish/state.ts
+// The registry-state path (DESIGN "State changes"): schedule updates, failed retrain requests, audit events and
+// incident timeline entries reach the default branch without sign-offs. Either pushed straight to it (policy
+// `state_writes: push`), or as a state-only pull request that the action merges itself: at once when nothing
+// blocks it, otherwise through GitHub's auto-merge, which completes it once the sign-off gate has passed it.
+
+
+
+
+
+
+
+
+/** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
+async function state_publishStateChange(request, github) {
+    const { repoRoot, registryDir } = request;
+    // The gate refuses anything but state only on these branches; a state pull request elsewhere would be merged
+    // by Tollgate whatever someone pushed onto it.
+    if (!isStateBranch(request.branch))
+        throw new errors_TollgateError(`state branch ${request.branch} is not under ${STATE_BRANCH_PREFIXES.join(' or ')}`, {
+            fix: 'name the state branch tollgate/state/...',
+        });
+    const files = request.writes.map((w) => external_node_path_namespaceObject.posix.join(registryDir, w.path));
+    if (request.stateWrites === 'push' && github) {
+        await writeRegistryFiles((0,external_node_path_namespaceObject.join)(repoRoot, registryDir), request.writes);
+        const pushed = await pushStateChange(repoRoot, {
+            paths: files,
+            message: request.message,
+            trailers: request.trailers,
+            branch: request.baseBranch,
+            ...(request.author ? { author: request.author } : {}),
+            ...(request.env ? { env: request.env } : {}),
+        }, github.remote ?? 'origin');
+        return { mode: 'pushed', commit: pushed.commit, branch: request.baseBranch, files };
+    }
+    const proposed = await proposeChange(repoRoot, {
+        branch: request.branch,
+        baseRef: request.baseRef ?? 'HEAD',
+        baseBranch: request.baseBranch,
+        files: await renderRegistryFiles(registryDir, request.writes),
+        message: request.message,
+        trailers: request.trailers,
+        ...(request.author ? { author: request.author } : {}),
+        ...(request.env ? { env: request.env } : {}),
+        pullRequest: request.pullRequest,
+    }, github);
+    if (!github || !proposed.pullRequest)
+        return { mode: 'committed', commit: proposed.commit, branch: proposed.branch, files };
+    const merge = await mergeStatePullRequest(github, proposed.pullRequest.number, proposed.commit, request);
+    return {
+        mode: 'pull-request',
+        commit: proposed.commit,
+        branch: proposed.branch,
+        files,
+        pullRequest: { ...proposed.pullRequest, merge },
+    };
+}
+/**
+ * Merges the state pull request if its head is still the commit made here; when a required check (the gate)
+ * has not passed yet, asks GitHub to merge it once it has. Never throws: the state is safe in the open pull
+ * request either way, and the reason it stays open is reported.
+ */
+async function mergeStatePullRequest(github, number, headSha, request) {
+    const method = request.mergeMethod ?? 'squash';
+    const title = request.message.split('\n')[0];
+    const merged = await mergePullRequest(github.client, github.repo, number, { sha: headSha, method, title });
+    if (merged.status === 'merged')
+        return { status: 'merged', sha: merged.sha };
+    if (merged.status === 'head-moved')
+        return { status: 'open', reason: `its branch moved past ${headSha.slice(0, 7)}; merge it by hand` };
+    try {
+        await enableAutoMerge(github.client, github.repo, number, {
+            expectedHeadSha: headSha,
+            method: merged.method,
+        });
+        return { status: 'auto-merge' };
+    }
+    catch (error) {
+        // The blocker cleared between the two calls (the gate passed it meanwhile): merge it now.
+        if (/clean status/i.test(errors_describeError(error))) {
+            const again = await mergePullRequest(github.client, github.repo, number, {
+                sha: headSha,
+                method,
+                title,
+            });
+            if (again.status === 'merged')
+                return { status: 'merged', sha: again.sha };
+        }
+        const why = error instanceof Error ? error.message.replace(/\s*\n+\s*/g, ' ') : String(error);
+        return {
+            status: 'open',
+            reason: `${merged.reason}; auto-merge could not be enabled either (${why}). Fix: allow auto-merge in the ` +
+                'repository settings (General → Pull Requests), or set `state_writes: push` in policy.yaml',
+        };
+    }
+}
+/** How the state pull request reaches the default branch, for the summary. */
+function state_stateMergeNote(merge) {
+    if (!merge)
+        return '';
+    if (merge.status === 'merged')
+        return `, merged as ${merge.sha.slice(0, 12)}`;
+    if (merge.status === 'auto-merge')
+        return ', which merges once the sign-off gate and validate pass it (the tollgate-state-merge workflow, or auto-merge)';
+    return `, left open: ${merge.reason}`;
+}
+/** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
+async function renderRegistryFiles(registryDir, writes) {
+    const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-state-'));
+    try {
+        await writeRegistryFiles(scratch, writes);
+        return await Promise.all(writes.map(async (w) => ({
+            path: external_node_path_namespaceObject.posix.join(registryDir, w.path),
+            content: await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(scratch, ...w.path.split('/'))),
+        })));
+    }
+    finally {
+        await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
+    }
+}
 
 ;// CONCATENATED MODULE: ./src/scheduler/schedule.ts
 // The retrain schedule as a pure state machine: every transition takes the schedule and the time and returns a
@@ -63741,491 +64164,6 @@ function schedule_formatDuration(seconds) {
     return parts.join('');
 }
 
-;// CONCATENATED MODULE: ./src/retrain/record.ts
-// Recording a retrain: the ModelVersion it produced (with its validation against the gates), the next version
-// id, the audit event for each step, and the pull-request body that compares the candidate with production.
-
-
-
-
-
-
-const COMMIT = /^[0-9a-f]{7,64}$/;
-/** The version record, validated against the policy's gates and then the model's (a model gate overrides). */
-function buildModelVersion(input) {
-    const { model, training, source } = input;
-    if (!COMMIT.test(source.commit)) {
-        throw new errors_TollgateError(`source commit ${JSON.stringify(source.commit)} is not a git commit id`, {
-            field: 'source.commit',
-            fix: 'pass the full commit id the training ran on (GITHUB_SHA or git rev-parse HEAD)',
-        });
-    }
-    const gates = gatesFor(input.policy.gates, model.gates);
-    return {
-        apiVersion: API_VERSION,
-        kind: 'ModelVersion',
-        id: names_assertSafeName('version', input.id),
-        model: names_assertSafeName('model', model.name),
-        created_at: schedule_isoTime(input.now),
-        source,
-        ...(model.training?.data ? { data: model.training.data } : {}),
-        artifact: {
-            uri: input.artifactUri ?? `sha256:${training.artifact.sha256}`,
-            sha256: training.artifact.sha256,
-            size: training.artifact.size,
-        },
-        metrics: training.metrics,
-        validation: evaluateGates(gates, training.metrics),
-        ...(input.request ? { request: names_assertSafeName('request', input.request) } : {}),
-        ...(input.parent ? { parent: names_assertSafeName('version', input.parent) } : {}),
-    };
-}
-/** `v<N+1>` where N is the highest `v<number>` id so far; ids of any other shape are left alone. */
-function nextVersionId(existingIds) {
-    let highest = 0;
-    for (const id of existingIds) {
-        const m = /^v(\d{1,15})$/.exec(id);
-        if (m)
-            highest = Math.max(highest, Number(m[1]));
-    }
-    return `v${highest + 1}`;
-}
-const EVENT_FOR_STATUS = {
-    queued: 'retrain-requested',
-    running: 'retrain-started',
-    completed: 'retrain-completed',
-    failed: 'retrain-failed',
-};
-/** One audit event per lifecycle step; its id is unique per request and step, so a re-run rewrites nothing new. */
-function retrainAuditEvent(input) {
-    const { request } = input;
-    const event = EVENT_FOR_STATUS[request.status];
-    const stamp = schedule_isoTime(input.now)
-        .replace(/\.\d+Z$/, 'Z')
-        .replace(/[-:]/g, '');
-    const step = request.status;
-    const tail = `${request.id}-${step}`.length <= 48
-        ? `${request.id}-${step}`
-        : `${fnv1a(request.id).toString(16)}-${step}`;
-    const id = `${stamp}-${tail}`;
-    if (!AUDIT_ID.test(id))
-        throw new errors_TollgateError(`cannot build an audit id from request ${JSON.stringify(request.id)}`);
-    return {
-        apiVersion: API_VERSION,
-        kind: 'AuditEvent',
-        id,
-        at: schedule_isoTime(input.now),
-        event,
-        actor: input.actor,
-        model: request.model,
-        request: request.id,
-        ...((input.version?.id ?? request.version) ? { version: input.version?.id ?? request.version } : {}),
-        ...(input.commit ? { commit: input.commit } : {}),
-        ...(input.pull_request !== undefined ? { pull_request: input.pull_request } : {}),
-        details: {
-            reason: request.reason,
-            trigger: request.trigger.kind,
-            ...(request.run?.url ? { run: request.run.url } : {}),
-            ...(request.run?.duration !== undefined ? { duration: request.run.duration } : {}),
-            ...(request.error ? { error: request.error } : {}),
-            ...(input.version ? { validation_passed: input.version.validation.passed } : {}),
-        },
-    };
-}
-const record_cell = (text) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-/** Up to 4 decimals, no trailing zeros: metric tables should be read, not decoded. */
-function formatMetric(value) {
-    if (value === undefined || value === null || !Number.isFinite(value))
-        return '—';
-    if (Number.isInteger(value))
-        return String(value);
-    const fixed = Math.abs(value) >= 1e-4 ? String(Number(value.toFixed(4))) : value.toExponential(2);
-    return fixed === '0' || fixed === '-0' ? value.toExponential(2) : fixed;
-}
-function record_formatDelta(candidate, production) {
-    if (candidate === undefined || production === undefined)
-        return '—';
-    const delta = candidate - production;
-    if (delta === 0)
-        return '0';
-    const shown = formatMetric(Math.abs(delta));
-    return `${delta > 0 ? '+' : '-'}${shown}`;
-}
-function formatBytes(size) {
-    if (size < 1024)
-        return `${size} B`;
-    const units = ['kB', 'MB', 'GB', 'TB'];
-    let value = size / 1024;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${Number(value.toFixed(1))} ${units[unit]}`;
-}
-/** key_metrics first (in their order), then every other metric of either version, alphabetically. */
-function metricOrder(candidate, production, model) {
-    const all = new Set([...Object.keys(candidate.metrics), ...Object.keys(production?.metrics ?? {})]);
-    const keys = (model?.key_metrics ?? []).filter((k) => all.has(k));
-    const rest = [...all].filter((k) => !keys.includes(k)).sort();
-    return [...keys, ...rest];
-}
-const gateText = (g) => `\`${record_cell(g.metric)} ${g.op} ${g.threshold}\``;
-/** The retrain pull request's body: where the candidate came from, its metrics against production, its gates. */
-function renderRetrainBody(input) {
-    const { candidate, production, model, request } = input;
-    const gates = candidate.validation.gates;
-    const failedGates = gates.filter((g) => !g.pass).length;
-    const lines = [`## Retrain of \`${candidate.model}\`: candidate \`${candidate.id}\``, ''];
-    if (request) {
-        lines.push(`Requested by @${request.trigger.actor} (${request.trigger.kind}): ${record_cell(request.reason)}. Request \`${request.id}\`.`);
-    }
-    const run = candidate.source.run_url ? ` in [this workflow run](${candidate.source.run_url})` : '';
-    lines.push(`Trained from commit \`${candidate.source.commit.slice(0, 12)}\`${run}` +
-        (candidate.data ? ` on \`${record_cell(candidate.data.uri)}\`` : '') +
-        `. Artifact \`${record_cell(candidate.artifact.uri)}\` (${formatBytes(candidate.artifact.size)}, sha256 \`${candidate.artifact.sha256.slice(0, 12)}…\`).`, '');
-    lines.push(gates.length === 0
-        ? '**Validation:** no gates are configured for this model.'
-        : candidate.validation.passed
-            ? `**Validation: passed** all ${gates.length} gate(s).`
-            : `**Validation: failed** ${failedGates} of ${gates.length} gate(s). This version cannot be promoted as it is.`, '');
-    lines.push('### Metrics', '');
-    if (production) {
-        lines.push(`| metric | candidate \`${candidate.id}\` | production \`${production.id}\` | Δ |`, '| --- | ---: | ---: | ---: |');
-        for (const name of metricOrder(candidate, production, model)) {
-            const c = candidate.metrics[name];
-            const p = production.metrics[name];
-            lines.push(`| ${record_cell(name)} | ${formatMetric(c)} | ${formatMetric(p)} | ${record_formatDelta(c, p)} |`);
-        }
-    }
-    else {
-        lines.push(`| metric | candidate \`${candidate.id}\` |`, '| --- | ---: |');
-        for (const name of metricOrder(candidate, undefined, model)) {
-            lines.push(`| ${record_cell(name)} | ${formatMetric(candidate.metrics[name])} |`);
-        }
-        lines.push('', '_No version serves production yet: nothing to compare with._');
-    }
-    lines.push('');
-    if (gates.length > 0) {
-        lines.push('### Gates', '');
-        if (production) {
-            lines.push(`| gate | candidate | result | production \`${production.id}\` |`, '| --- | ---: | --- | ---: |');
-        }
-        else {
-            lines.push('| gate | candidate | result |', '| --- | ---: | --- |');
-        }
-        for (const g of gates) {
-            const row = `| ${gateText(g)} | ${formatMetric(g.value)} | ${g.pass ? '✅ pass' : '❌ fail'} |`;
-            if (!production) {
-                lines.push(row);
-                continue;
-            }
-            const p = production.metrics[g.metric];
-            const pShown = p === undefined ? '—' : `${formatMetric(p)} ${compare(p, g.op, g.threshold) ? '✅' : '❌'}`;
-            lines.push(`${row} ${pShown} |`);
-        }
-        lines.push('');
-    }
-    if (candidate.parent)
-        lines.push(`Lineage: trained to replace \`${candidate.parent}\`.`, '');
-    return lines.join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/retrain/trigger.ts
-// What triggered a retrain (a drift or an incident): the metric values and the thresholds they crossed, given as
-// JSON by the CLI (--metrics, --thresholds) and the retrain action (inputs metrics, thresholds), snapshotted on
-// the RetrainRequest.
-
-const TRIGGER_KINDS = ['manual', 'schedule', 'incident', 'drift'];
-const OPS = ['>=', '>', '<=', '<', '=='];
-function parseJson(what, text, example) {
-    try {
-        return JSON.parse(text);
-    }
-    catch (error) {
-        throw new errors_TollgateError(`${what} is not JSON: ${error.message}`, {
-            kind: 'usage',
-            fix: `e.g. ${example}`,
-        });
-    }
-}
-/** `{"auc": 0.81}`: metric names to finite numbers. `what` names the option or input in messages. */
-function parseTriggerMetrics(text, what = 'metrics') {
-    const example = `'{"auc": 0.81, "psi": 0.31}'`;
-    const parsed = parseJson(what, text, example);
-    if (typeof parsed !== 'object' ||
-        parsed === null ||
-        Array.isArray(parsed) ||
-        Object.values(parsed).some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
-        throw new errors_TollgateError(`${what} must be a JSON object of metric names to numbers`, {
-            kind: 'usage',
-            fix: `e.g. ${example}`,
-        });
-    }
-    return parsed;
-}
-/** `[{"metric": "auc", "op": ">=", "threshold": 0.85}]`: the thresholds that were crossed. */
-function parseTriggerThresholds(text, what = 'thresholds') {
-    const example = `'[{"metric": "auc", "op": ">=", "threshold": 0.85}]'`;
-    const parsed = parseJson(what, text, example);
-    const isGate = (g) => {
-        const { metric, op, threshold } = (g ?? {});
-        return (typeof metric === 'string' &&
-            metric !== '' &&
-            OPS.includes(op) &&
-            typeof threshold === 'number' &&
-            Number.isFinite(threshold));
-    };
-    if (!Array.isArray(parsed) || !parsed.every(isGate)) {
-        throw new errors_TollgateError(`${what} must be a JSON array of {metric, op (${OPS.join(' ')}), threshold}`, {
-            kind: 'usage',
-            fix: `e.g. ${example}`,
-        });
-    }
-    return parsed.map(({ metric, op, threshold }) => ({ metric, op, threshold }));
-}
-/**
- * A training command given as a JSON array of arguments (run without a shell), e.g. `["node", "train.ts"]`.
- * `what` names the option or input in messages; `field` is set for an action input.
- */
-function parseTrainingCommand(text, what, field) {
-    const example = '["python", "train.py", "--fast"]';
-    let parsed;
-    try {
-        parsed = JSON.parse(text);
-    }
-    catch (error) {
-        throw new errors_TollgateError(`${what} is not JSON: ${error.message}`, {
-            kind: 'usage',
-            ...(field ? { field } : {}),
-            fix: `pass a JSON array of arguments, e.g. ${example}`,
-        });
-    }
-    if (!Array.isArray(parsed) || parsed.length === 0 || parsed.some((a) => typeof a !== 'string' || a === ''))
-        throw new errors_TollgateError(`${what} must be a non-empty JSON array of non-empty strings`, {
-            kind: 'usage',
-            ...(field ? { field } : {}),
-            fix: `e.g. ${example}`,
-        });
-    return parsed;
-}
-/** The retrain flow's request fields from the action's inputs; a bad input is an error naming it. */
-function retrainRequestOf(inputs) {
-    const trigger = inputs.trigger?.trim() || 'manual';
-    if (!TRIGGER_KINDS.includes(trigger))
-        throw new TollgateError(`input "trigger" must be one of ${TRIGGER_KINDS.join(', ')}, not "${trigger}"`, {
-            kind: 'usage',
-            field: 'trigger',
-        });
-    const text = (value) => (value?.trim() ? value : undefined);
-    const command = text(inputs.command);
-    const metrics = text(inputs.metrics);
-    const thresholds = text(inputs.thresholds);
-    return {
-        model: inputs.model,
-        ...(inputs.reason ? { reason: inputs.reason } : {}),
-        trigger: trigger,
-        ...(command ? { command: parseTrainingCommand(command, 'input "command"', 'command') } : {}),
-        ...(metrics ? { triggerMetrics: parseTriggerMetrics(metrics, 'input "metrics"') } : {}),
-        ...(thresholds ? { triggerThresholds: parseTriggerThresholds(thresholds, 'input "thresholds"') } : {}),
-    };
-}
-const RETRAIN_MODES = (/* unused pure expression or super */ null && (['all', 'train', 'record']));
-/** The action's `mode` input: `all` (one job), or one half of a retrain in two jobs. */
-function retrainModeOf(text) {
-    const mode = (text.trim() || 'all');
-    if (!RETRAIN_MODES.includes(mode))
-        throw new TollgateError(`input "mode" must be one of ${RETRAIN_MODES.join(', ')}, not "${mode}"`, {
-            kind: 'usage',
-            field: 'mode',
-            fix: 'use train in the job without write credentials and record in the job that holds the App token',
-        });
-    return mode;
-}
-
-;// CONCATENATED MODULE: ./src/github/merge.ts
-// Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
-// once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
-
-
-const METHODS = ['squash', 'merge', 'rebase'];
-/** GitHub answers 405 both for "this method is disabled here" and for "not mergeable now"; only the first retries. */
-const methodDisallowed = (detail) => /merges? (are|is) not allowed|not allowed on this repository/i.test(detail);
-async function mergePullRequest(client, repo, number, options) {
-    const order = [options.method, ...METHODS.filter((m) => m !== options.method)];
-    let last = {
-        status: 'blocked',
-        reason: 'no merge method is allowed',
-        method: options.method,
-    };
-    for (const method of order) {
-        try {
-            const { data } = await client.octokit.rest.pulls.merge({
-                ...repo,
-                pull_number: number,
-                sha: options.sha,
-                merge_method: method,
-                commit_title: `${options.title} (#${number})`,
-            });
-            return { status: 'merged', sha: data.sha, method };
-        }
-        catch (error) {
-            const status = client_statusOf(error);
-            const detail = error instanceof GitHubApiError ? error.message : errors_describeError(error);
-            if (status === 409)
-                return { status: 'head-moved' };
-            if (status === 405 && methodDisallowed(detail)) {
-                last = { status: 'blocked', reason: `${method} merges are not allowed`, method };
-                continue;
-            }
-            return { status: 'blocked', reason: detail.replace(/\s*\n+\s*/g, ' '), method };
-        }
-    }
-    return last;
-}
-const ENABLE_AUTO_MERGE = `mutation TollgateEnableAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
-  enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }) {
-    pullRequest { number autoMergeRequest { enabledAt } }
-  }
-}`;
-/** Asks GitHub to merge the pull request when its required checks pass, and only while its head is `expectedHeadSha`. */
-async function enableAutoMerge(client, repo, number, options) {
-    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: number });
-    try {
-        await client.octokit.graphql(ENABLE_AUTO_MERGE, {
-            id: data.node_id,
-            mergeMethod: options.method.toUpperCase(),
-            head: options.expectedHeadSha,
-        });
-    }
-    catch (error) {
-        if (error instanceof GitHubApiError)
-            throw error;
-        throw new GitHubApiError('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/publish/state.ts
-// The registry-state path (DESIGN "State changes"): schedule updates, failed retrain requests, audit events and
-// incident timeline entries reach the default branch without sign-offs. Either pushed straight to it (policy
-// `state_writes: push`), or as a state-only pull request that the action merges itself: at once when nothing
-// blocks it, otherwise through GitHub's auto-merge, which completes it once the sign-off gate has passed it.
-
-
-
-
-
-
-
-
-/** Publishes a state-only change; the user's checkout is left as it was unless the change is pushed from it. */
-async function state_publishStateChange(request, github) {
-    const { repoRoot, registryDir } = request;
-    // The gate refuses anything but state only on these branches; a state pull request elsewhere would be merged
-    // by Tollgate whatever someone pushed onto it.
-    if (!isStateBranch(request.branch))
-        throw new errors_TollgateError(`state branch ${request.branch} is not under ${STATE_BRANCH_PREFIXES.join(' or ')}`, {
-            fix: 'name the state branch tollgate/state/...',
-        });
-    const files = request.writes.map((w) => external_node_path_namespaceObject.posix.join(registryDir, w.path));
-    if (request.stateWrites === 'push' && github) {
-        await writeRegistryFiles((0,external_node_path_namespaceObject.join)(repoRoot, registryDir), request.writes);
-        const pushed = await pushStateChange(repoRoot, {
-            paths: files,
-            message: request.message,
-            trailers: request.trailers,
-            branch: request.baseBranch,
-            ...(request.author ? { author: request.author } : {}),
-            ...(request.env ? { env: request.env } : {}),
-        }, github.remote ?? 'origin');
-        return { mode: 'pushed', commit: pushed.commit, branch: request.baseBranch, files };
-    }
-    const proposed = await proposeChange(repoRoot, {
-        branch: request.branch,
-        baseRef: request.baseRef ?? 'HEAD',
-        baseBranch: request.baseBranch,
-        files: await renderRegistryFiles(registryDir, request.writes),
-        message: request.message,
-        trailers: request.trailers,
-        ...(request.author ? { author: request.author } : {}),
-        ...(request.env ? { env: request.env } : {}),
-        pullRequest: request.pullRequest,
-    }, github);
-    if (!github || !proposed.pullRequest)
-        return { mode: 'committed', commit: proposed.commit, branch: proposed.branch, files };
-    const merge = await mergeStatePullRequest(github, proposed.pullRequest.number, proposed.commit, request);
-    return {
-        mode: 'pull-request',
-        commit: proposed.commit,
-        branch: proposed.branch,
-        files,
-        pullRequest: { ...proposed.pullRequest, merge },
-    };
-}
-/**
- * Merges the state pull request if its head is still the commit made here; when a required check (the gate)
- * has not passed yet, asks GitHub to merge it once it has. Never throws: the state is safe in the open pull
- * request either way, and the reason it stays open is reported.
- */
-async function mergeStatePullRequest(github, number, headSha, request) {
-    const method = request.mergeMethod ?? 'squash';
-    const title = request.message.split('\n')[0];
-    const merged = await mergePullRequest(github.client, github.repo, number, { sha: headSha, method, title });
-    if (merged.status === 'merged')
-        return { status: 'merged', sha: merged.sha };
-    if (merged.status === 'head-moved')
-        return { status: 'open', reason: `its branch moved past ${headSha.slice(0, 7)}; merge it by hand` };
-    try {
-        await enableAutoMerge(github.client, github.repo, number, {
-            expectedHeadSha: headSha,
-            method: merged.method,
-        });
-        return { status: 'auto-merge' };
-    }
-    catch (error) {
-        // The blocker cleared between the two calls (the gate passed it meanwhile): merge it now.
-        if (/clean status/i.test(errors_describeError(error))) {
-            const again = await mergePullRequest(github.client, github.repo, number, {
-                sha: headSha,
-                method,
-                title,
-            });
-            if (again.status === 'merged')
-                return { status: 'merged', sha: again.sha };
-        }
-        const why = error instanceof Error ? error.message.replace(/\s*\n+\s*/g, ' ') : String(error);
-        return {
-            status: 'open',
-            reason: `${merged.reason}; auto-merge could not be enabled either (${why}). Fix: allow auto-merge in the ` +
-                'repository settings (General → Pull Requests), or set `state_writes: push` in policy.yaml',
-        };
-    }
-}
-/** How the state pull request reaches the default branch, for the summary. */
-function stateMergeNote(merge) {
-    if (!merge)
-        return '';
-    if (merge.status === 'merged')
-        return `, merged as ${merge.sha.slice(0, 12)}`;
-    if (merge.status === 'auto-merge')
-        return ', which merges once the sign-off gate and validate pass it (the tollgate-state-merge workflow, or auto-merge)';
-    return `, left open: ${merge.reason}`;
-}
-/** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
-async function renderRegistryFiles(registryDir, writes) {
-    const scratch = await (0,promises_namespaceObject.mkdtemp)((0,external_node_path_namespaceObject.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-state-'));
-    try {
-        await writeRegistryFiles(scratch, writes);
-        return await Promise.all(writes.map(async (w) => ({
-            path: external_node_path_namespaceObject.posix.join(registryDir, w.path),
-            content: await (0,promises_namespaceObject.readFile)((0,external_node_path_namespaceObject.join)(scratch, ...w.path.split('/'))),
-        })));
-    }
-    finally {
-        await (0,promises_namespaceObject.rm)(scratch, { recursive: true, force: true });
-    }
-}
-
 // EXTERNAL MODULE: ./node_modules/ajv/dist/ajv.js
 var dist_ajv = __nccwpck_require__(2463);
 ;// CONCATENATED MODULE: ./src/retrain/training.ts
@@ -64262,6 +64200,7 @@ const training_TRAINING_FAILURES = (/* unused pure expression or super */ null &
     'metrics',
     'artifact',
     'artifact-schema',
+    'artifact-validation',
 ]));
 /** A failed training run: what went wrong, with the run details a failed RetrainRequest records. */
 class training_TrainingError extends errors_TollgateError {
@@ -64291,10 +64230,24 @@ function trainingEnv(input) {
         ...(input.data?.sha256 ? { TOLLGATE_DATA_SHA256: input.data.sha256 } : {}),
     };
 }
+/**
+ * What a JavaScript action's process holds that a `run:` step does not: the Actions runtime token (artifacts and the
+ * cache: a command holding it could poison a cache the default branch's workflows restore) and the OIDC request
+ * token when id-token is granted. Repository code never gets them.
+ */
+const ACTIONS_RUNTIME_CREDENTIALS = [
+    'ACTIONS_RUNTIME_TOKEN',
+    'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+    'ACTIONS_ID_TOKEN_REQUEST_URL',
+];
+/**
+ * The environment a user command starts from: this process's, minus action inputs (INPUT_*, which can hold tokens)
+ * and the Actions runtime's credentials.
+ */
 function baseEnv(inherit) {
     if (!inherit)
         return { PATH: process.env.PATH };
-    return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_')));
+    return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_') && !ACTIONS_RUNTIME_CREDENTIALS.includes(name)));
 }
 async function runTraining(options) {
     const { command, cwd, timeoutSeconds } = options;
@@ -64729,6 +64682,7 @@ function startFailureLine(command, error) {
 // schema, and the retrain must be repeated"): a model may name a JSON Schema for its artifact's content in
 // model.yaml `training.artifact_schema` (a repository path). After training, a JSON artifact is checked against
 // it; a failure is a TrainingError, so the retrain fails with the validator's message and is recorded as failed.
+// Or (and) a validation command, `training.artifact_validator`, run on the artifact like the trainer is run.
 
 
 
@@ -64785,6 +64739,243 @@ async function validateArtifactContent(repoRoot, model, artifactPath) {
         .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`)
         .join('; ');
     throw artifact_content_fail(`the artifact does not meet its schema ${path}: ${problems}${(validate.errors?.length ?? 0) > 5 ? ` (and ${validate.errors.length - 5} more)` : ''}`, 'fix the training so the artifact meets the schema, then run the retrain again');
+}
+/** How long an artifact validator may run when the training timeout is longer: a check, not a second training. */
+const MAX_VALIDATOR_SECONDS = 600;
+const validatorFail = (message, fix) => new training_TrainingError(message, { reason: 'artifact-validation', field: 'training.artifact_validator', fix });
+/**
+ * Runs the model's `training.artifact_validator` (argv, no shell) on the artifact, with the training command's
+ * contract: the inherited environment minus INPUT_*, TOLLGATE_ARTIFACT (absolute path) and TOLLGATE_OUTPUT_DIR,
+ * cwd the repository root. Exit 0 accepts the artifact; anything else is a TrainingError whose message is the
+ * validator's own output (its last lines). It runs in the job that ran the trainer: user code, no write token.
+ */
+async function runArtifactValidator(model, options) {
+    const command = model.training?.artifact_validator;
+    if (command === undefined)
+        return;
+    if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string' || !a))
+        throw validatorFail('training.artifact_validator is empty or not a list of strings', 'set training.artifact_validator in model.yaml to an argv list, e.g. [python, check_model.py]');
+    const timeoutSeconds = Math.min(options.timeoutSeconds, MAX_VALIDATOR_SECONDS);
+    const run = await runProcess(command, {
+        stateDir: undefined,
+        cwd: options.cwd,
+        env: {
+            ...baseEnv(true),
+            ...options.env,
+            TOLLGATE_ARTIFACT: options.artifactPath,
+            TOLLGATE_OUTPUT_DIR: options.outputDir,
+        },
+        timeoutMs: timeoutSeconds * 1000,
+        killGraceMs: options.killGraceMs ?? 5000,
+        onOutput: options.onOutput,
+        signal: options.signal,
+    });
+    const shown = command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+    const said = run.tail.length > 0 ? `: ${run.tail.join('\n')}` : ' (it printed nothing)';
+    if (run.spawnError) {
+        const code = run.spawnError.code;
+        throw validatorFail(code === 'ENOENT'
+            ? `artifact validator not found: ${command[0]} (in ${options.cwd})`
+            : `artifact validator ${command[0]} could not start: ${run.spawnError.message}`, `install ${command[0]} on the runner, or fix training.artifact_validator in model.yaml`);
+    }
+    if (run.cancelled)
+        throw validatorFail(`the artifact validator was cancelled: ${shown}`, 'start the retrain again when ready');
+    if (run.timedOut)
+        throw validatorFail(`the artifact validator timed out after ${timeoutSeconds}s and was stopped: ${shown}`, `make the check finish within ${MAX_VALIDATOR_SECONDS}s (or training.timeout, if shorter)`);
+    if (run.exitCode === 0)
+        return;
+    const how = run.exitCode === null ? `was killed by ${run.signal ?? 'a signal'}` : `exited with code ${run.exitCode}`;
+    throw validatorFail(`the artifact validator rejected the artifact (${shown} ${how})${said}`, 'fix the training so the artifact passes its validator, then run the retrain again');
+}
+
+;// CONCATENATED MODULE: ./src/retrain/record.ts
+// Recording a retrain: the ModelVersion it produced (with its validation against the gates), the next version
+// id, the audit event for each step, and the pull-request body that compares the candidate with production.
+
+
+
+
+
+
+const COMMIT = /^[0-9a-f]{7,64}$/;
+/** The version record, validated against the policy's gates and then the model's (a model gate overrides). */
+function buildModelVersion(input) {
+    const { model, training, source } = input;
+    if (!COMMIT.test(source.commit)) {
+        throw new errors_TollgateError(`source commit ${JSON.stringify(source.commit)} is not a git commit id`, {
+            field: 'source.commit',
+            fix: 'pass the full commit id the training ran on (GITHUB_SHA or git rev-parse HEAD)',
+        });
+    }
+    const gates = gatesFor(input.policy.gates, model.gates);
+    return {
+        apiVersion: API_VERSION,
+        kind: 'ModelVersion',
+        id: names_assertSafeName('version', input.id),
+        model: names_assertSafeName('model', model.name),
+        created_at: schedule_isoTime(input.now),
+        source,
+        ...(model.training?.data ? { data: model.training.data } : {}),
+        artifact: {
+            uri: input.artifactUri ?? `sha256:${training.artifact.sha256}`,
+            sha256: training.artifact.sha256,
+            size: training.artifact.size,
+        },
+        metrics: training.metrics,
+        validation: evaluateGates(gates, training.metrics),
+        ...(input.request ? { request: names_assertSafeName('request', input.request) } : {}),
+        ...(input.parent ? { parent: names_assertSafeName('version', input.parent) } : {}),
+    };
+}
+/** `v<N+1>` where N is the highest `v<number>` id so far; ids of any other shape are left alone. */
+function nextVersionId(existingIds) {
+    let highest = 0;
+    for (const id of existingIds) {
+        const m = /^v(\d{1,15})$/.exec(id);
+        if (m)
+            highest = Math.max(highest, Number(m[1]));
+    }
+    return `v${highest + 1}`;
+}
+const EVENT_FOR_STATUS = {
+    queued: 'retrain-requested',
+    running: 'retrain-started',
+    completed: 'retrain-completed',
+    failed: 'retrain-failed',
+};
+/** One audit event per lifecycle step; its id is unique per request and step, so a re-run rewrites nothing new. */
+function retrainAuditEvent(input) {
+    const { request } = input;
+    const event = EVENT_FOR_STATUS[request.status];
+    const stamp = schedule_isoTime(input.now)
+        .replace(/\.\d+Z$/, 'Z')
+        .replace(/[-:]/g, '');
+    const step = request.status;
+    const tail = `${request.id}-${step}`.length <= 48
+        ? `${request.id}-${step}`
+        : `${fnv1a(request.id).toString(16)}-${step}`;
+    const id = `${stamp}-${tail}`;
+    if (!AUDIT_ID.test(id))
+        throw new errors_TollgateError(`cannot build an audit id from request ${JSON.stringify(request.id)}`);
+    return {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id,
+        at: schedule_isoTime(input.now),
+        event,
+        actor: input.actor,
+        model: request.model,
+        request: request.id,
+        ...((input.version?.id ?? request.version) ? { version: input.version?.id ?? request.version } : {}),
+        ...(input.commit ? { commit: input.commit } : {}),
+        ...(input.pull_request !== undefined ? { pull_request: input.pull_request } : {}),
+        details: {
+            reason: request.reason,
+            trigger: request.trigger.kind,
+            ...(request.run?.url ? { run: request.run.url } : {}),
+            ...(request.run?.duration !== undefined ? { duration: request.run.duration } : {}),
+            ...(request.error ? { error: request.error } : {}),
+            ...(input.version ? { validation_passed: input.version.validation.passed } : {}),
+        },
+    };
+}
+const record_cell = (text) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** Up to 4 decimals, no trailing zeros: metric tables should be read, not decoded. */
+function record_formatMetric(value) {
+    if (value === undefined || value === null || !Number.isFinite(value))
+        return '—';
+    if (Number.isInteger(value))
+        return String(value);
+    const fixed = Math.abs(value) >= 1e-4 ? String(Number(value.toFixed(4))) : value.toExponential(2);
+    return fixed === '0' || fixed === '-0' ? value.toExponential(2) : fixed;
+}
+function record_formatDelta(candidate, production) {
+    if (candidate === undefined || production === undefined)
+        return '—';
+    const delta = candidate - production;
+    if (delta === 0)
+        return '0';
+    const shown = record_formatMetric(Math.abs(delta));
+    return `${delta > 0 ? '+' : '-'}${shown}`;
+}
+function formatBytes(size) {
+    if (size < 1024)
+        return `${size} B`;
+    const units = ['kB', 'MB', 'GB', 'TB'];
+    let value = size / 1024;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${Number(value.toFixed(1))} ${units[unit]}`;
+}
+/** key_metrics first (in their order), then every other metric of either version, alphabetically. */
+function metricOrder(candidate, production, model) {
+    const all = new Set([...Object.keys(candidate.metrics), ...Object.keys(production?.metrics ?? {})]);
+    const keys = (model?.key_metrics ?? []).filter((k) => all.has(k));
+    const rest = [...all].filter((k) => !keys.includes(k)).sort();
+    return [...keys, ...rest];
+}
+const gateText = (g) => `\`${record_cell(g.metric)} ${g.op} ${g.threshold}\``;
+/** The retrain pull request's body: where the candidate came from, its metrics against production, its gates. */
+function renderRetrainBody(input) {
+    const { candidate, production, model, request } = input;
+    const gates = candidate.validation.gates;
+    const failedGates = gates.filter((g) => !g.pass).length;
+    const lines = [`## Retrain of \`${candidate.model}\`: candidate \`${candidate.id}\``, ''];
+    if (request) {
+        lines.push(`Requested by @${request.trigger.actor} (${request.trigger.kind}): ${record_cell(request.reason)}. Request \`${request.id}\`.`);
+    }
+    const run = candidate.source.run_url ? ` in [this workflow run](${candidate.source.run_url})` : '';
+    lines.push(`Trained from commit \`${candidate.source.commit.slice(0, 12)}\`${run}` +
+        (candidate.data ? ` on \`${record_cell(candidate.data.uri)}\`` : '') +
+        `. Artifact \`${record_cell(candidate.artifact.uri)}\` (${formatBytes(candidate.artifact.size)}, sha256 \`${candidate.artifact.sha256.slice(0, 12)}…\`).`, '');
+    lines.push(gates.length === 0
+        ? '**Validation:** no gates are configured for this model.'
+        : candidate.validation.passed
+            ? `**Validation: passed** all ${gates.length} gate(s).`
+            : `**Validation: failed** ${failedGates} of ${gates.length} gate(s). This version cannot be promoted as it is.`, '');
+    lines.push('### Metrics', '');
+    if (production) {
+        lines.push(`| metric | candidate \`${candidate.id}\` | production \`${production.id}\` | Δ |`, '| --- | ---: | ---: | ---: |');
+        for (const name of metricOrder(candidate, production, model)) {
+            const c = candidate.metrics[name];
+            const p = production.metrics[name];
+            lines.push(`| ${record_cell(name)} | ${record_formatMetric(c)} | ${record_formatMetric(p)} | ${record_formatDelta(c, p)} |`);
+        }
+    }
+    else {
+        lines.push(`| metric | candidate \`${candidate.id}\` |`, '| --- | ---: |');
+        for (const name of metricOrder(candidate, undefined, model)) {
+            lines.push(`| ${record_cell(name)} | ${record_formatMetric(candidate.metrics[name])} |`);
+        }
+        lines.push('', '_No version serves production yet: nothing to compare with._');
+    }
+    lines.push('');
+    if (gates.length > 0) {
+        lines.push('### Gates', '');
+        if (production) {
+            lines.push(`| gate | candidate | result | production \`${production.id}\` |`, '| --- | ---: | --- | ---: |');
+        }
+        else {
+            lines.push('| gate | candidate | result |', '| --- | ---: | --- |');
+        }
+        for (const g of gates) {
+            const row = `| ${gateText(g)} | ${record_formatMetric(g.value)} | ${g.pass ? '✅ pass' : '❌ fail'} |`;
+            if (!production) {
+                lines.push(row);
+                continue;
+            }
+            const p = production.metrics[g.metric];
+            const pShown = p === undefined ? '—' : `${record_formatMetric(p)} ${compare(p, g.op, g.threshold) ? '✅' : '❌'}`;
+            lines.push(`${row} ${pShown} |`);
+        }
+        lines.push('');
+    }
+    if (candidate.parent)
+        lines.push(`Lineage: trained to replace \`${candidate.parent}\`.`, '');
+    return lines.join('\n');
 }
 
 ;// CONCATENATED MODULE: ./src/retrain/request.ts
@@ -65052,10 +65243,123 @@ function report_outputsMismatch(report, outputs) {
     return problems.length > 0 ? problems.join('; ') : undefined;
 }
 
+;// CONCATENATED MODULE: ./src/retrain/trigger.ts
+// What triggered a retrain (a drift or an incident): the metric values and the thresholds they crossed, given as
+// JSON by the CLI (--metrics, --thresholds) and the retrain action (inputs metrics, thresholds), snapshotted on
+// the RetrainRequest.
+
+const TRIGGER_KINDS = ['manual', 'schedule', 'incident', 'drift'];
+const OPS = ['>=', '>', '<=', '<', '=='];
+function parseJson(what, text, example) {
+    try {
+        return JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors_TollgateError(`${what} is not JSON: ${error.message}`, {
+            kind: 'usage',
+            fix: `e.g. ${example}`,
+        });
+    }
+}
+/** `{"auc": 0.81}`: metric names to finite numbers. `what` names the option or input in messages. */
+function parseTriggerMetrics(text, what = 'metrics') {
+    const example = `'{"auc": 0.81, "psi": 0.31}'`;
+    const parsed = parseJson(what, text, example);
+    if (typeof parsed !== 'object' ||
+        parsed === null ||
+        Array.isArray(parsed) ||
+        Object.values(parsed).some((v) => typeof v !== 'number' || !Number.isFinite(v))) {
+        throw new errors_TollgateError(`${what} must be a JSON object of metric names to numbers`, {
+            kind: 'usage',
+            fix: `e.g. ${example}`,
+        });
+    }
+    return parsed;
+}
+/** `[{"metric": "auc", "op": ">=", "threshold": 0.85}]`: the thresholds that were crossed. */
+function parseTriggerThresholds(text, what = 'thresholds') {
+    const example = `'[{"metric": "auc", "op": ">=", "threshold": 0.85}]'`;
+    const parsed = parseJson(what, text, example);
+    const isGate = (g) => {
+        const { metric, op, threshold } = (g ?? {});
+        return (typeof metric === 'string' &&
+            metric !== '' &&
+            OPS.includes(op) &&
+            typeof threshold === 'number' &&
+            Number.isFinite(threshold));
+    };
+    if (!Array.isArray(parsed) || !parsed.every(isGate)) {
+        throw new errors_TollgateError(`${what} must be a JSON array of {metric, op (${OPS.join(' ')}), threshold}`, {
+            kind: 'usage',
+            fix: `e.g. ${example}`,
+        });
+    }
+    return parsed.map(({ metric, op, threshold }) => ({ metric, op, threshold }));
+}
+/**
+ * A training command given as a JSON array of arguments (run without a shell), e.g. `["node", "train.ts"]`.
+ * `what` names the option or input in messages; `field` is set for an action input.
+ */
+function parseTrainingCommand(text, what, field) {
+    const example = '["python", "train.py", "--fast"]';
+    let parsed;
+    try {
+        parsed = JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors_TollgateError(`${what} is not JSON: ${error.message}`, {
+            kind: 'usage',
+            ...(field ? { field } : {}),
+            fix: `pass a JSON array of arguments, e.g. ${example}`,
+        });
+    }
+    if (!Array.isArray(parsed) || parsed.length === 0 || parsed.some((a) => typeof a !== 'string' || a === ''))
+        throw new errors_TollgateError(`${what} must be a non-empty JSON array of non-empty strings`, {
+            kind: 'usage',
+            ...(field ? { field } : {}),
+            fix: `e.g. ${example}`,
+        });
+    return parsed;
+}
+/** The retrain flow's request fields from the action's inputs; a bad input is an error naming it. */
+function retrainRequestOf(inputs) {
+    const trigger = inputs.trigger?.trim() || 'manual';
+    if (!TRIGGER_KINDS.includes(trigger))
+        throw new TollgateError(`input "trigger" must be one of ${TRIGGER_KINDS.join(', ')}, not "${trigger}"`, {
+            kind: 'usage',
+            field: 'trigger',
+        });
+    const text = (value) => (value?.trim() ? value : undefined);
+    const command = text(inputs.command);
+    const metrics = text(inputs.metrics);
+    const thresholds = text(inputs.thresholds);
+    return {
+        model: inputs.model,
+        ...(inputs.reason ? { reason: inputs.reason } : {}),
+        trigger: trigger,
+        ...(command ? { command: parseTrainingCommand(command, 'input "command"', 'command') } : {}),
+        ...(metrics ? { triggerMetrics: parseTriggerMetrics(metrics, 'input "metrics"') } : {}),
+        ...(thresholds ? { triggerThresholds: parseTriggerThresholds(thresholds, 'input "thresholds"') } : {}),
+    };
+}
+const RETRAIN_MODES = (/* unused pure expression or super */ null && (['all', 'train', 'record']));
+/** The action's `mode` input: `all` (one job), or one half of a retrain in two jobs. */
+function retrainModeOf(text) {
+    const mode = (text.trim() || 'all');
+    if (!RETRAIN_MODES.includes(mode))
+        throw new TollgateError(`input "mode" must be one of ${RETRAIN_MODES.join(', ')}, not "${mode}"`, {
+            kind: 'usage',
+            field: 'mode',
+            fix: 'use train in the job without write credentials and record in the job that holds the App token',
+        });
+    return mode;
+}
+
 ;// CONCATENATED MODULE: ./src/retrain/flow.ts
 // One retrain, end to end, shared by `tollgate retrain` and the retrain action: duplicate guard, request,
 // training run, version record, schedule update, audit event, and the commit that carries them (a pull request
 // on success; a state-only change on failure). Without a GitHub target everything stays on local branches.
+
 
 
 
@@ -65268,6 +65572,15 @@ async function trainPrepared(input, prepared) {
         });
         try {
             await validateArtifactContent(input.repoRoot, prepared.entry.model, training.artifact.path);
+            await runArtifactValidator(prepared.entry.model, {
+                cwd: input.repoRoot,
+                env: prepared.env,
+                artifactPath: training.artifact.path,
+                outputDir,
+                timeoutSeconds: prepared.timeout,
+                ...(input.onOutput ? { onOutput: input.onOutput } : {}),
+                ...(input.signal ? { signal: input.signal } : {}),
+            });
         }
         catch (error) {
             if (!(error instanceof training_TrainingError))
@@ -65291,7 +65604,7 @@ async function trainPrepared(input, prepared) {
         return { running, sourceCommit, outputDir, error };
     }
 }
-async function runRetrainFlow(input) {
+async function flow_runRetrainFlow(input) {
     const prepared = await prepareRetrain(input);
     if (isOutcome(prepared))
         return prepared;
@@ -65331,7 +65644,7 @@ async function runRetrainFlow(input) {
  * no write credential, so the model's code cannot reach one. The duplicate guard's claim and every write happen
  * in the recording job.
  */
-async function runTrainStep(input) {
+async function flow_runTrainStep(input) {
     const prepared = await prepareRetrain(input);
     if (isOutcome(prepared)) {
         const { status, model, plan, request, error } = prepared;
@@ -65399,7 +65712,7 @@ async function runTrainStep(input) {
  * run, and then records exactly as a one-job retrain does: the version on a pull request, or the failure as state.
  * Files that do not match are recorded as a failed retrain, and the run fails.
  */
-async function runRecordStep(input, handoff) {
+async function flow_runRecordStep(input, handoff) {
     const model = assertSafeName('model', input.model);
     if (!handoff.report.trim())
         throw new TollgateError('input "report" is required in mode record', {
@@ -65585,6 +65898,7 @@ async function claimRetrain(input, github, model, requestId, timeout) {
         ...(input.author ? { author: input.author } : {}),
         env,
     });
+    // Raw: exit 1 (the lease refused: another run holds the branch) is the answer, which simple-git makes an error.
     const push = (expect) => run_runGit(input.repoRoot, [
         'push',
         '--quiet',
@@ -65594,18 +65908,20 @@ async function claimRetrain(input, github, model, requestId, timeout) {
     ], { env, okCodes: [1] });
     let claimed = (await push('')).code === 0;
     if (!claimed) {
+        // Raw: a fetch that fails (the holder deleted the branch meanwhile) is an answer here, not an error.
         const held = await run_runGit(input.repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], {
             env,
             okCodes: [1, 128],
         });
-        const holder = held.code === 0 ? await git(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
-        const since = holder ? Number(await git(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
+        const holder = held.code === 0 ? await history_resolveRef(input.repoRoot, 'FETCH_HEAD') : '';
+        const since = holder ? Number((await commitFields(input.repoRoot, holder, { at: '%ct' })).at) : NaN;
         // A holder that could not be read (NaN) is not stale: this run is refused.
         if (isStaleClaim(new Date(since * 1000), input.now(), timeout))
             claimed = (await push(holder)).code === 0;
     }
     const refuse = (message, fix) => new errors_TollgateError(message, { fix: `${fix}; one retrain of a model is in flight at a time` });
     if (!claimed) {
+        // Raw: exit 1 (no such local branch) is an answer; simple-git's deleteLocalBranch would throw.
         await run_runGit(input.repoRoot, ['branch', '-D', branch], { okCodes: [1] });
         return refuse(`another run is starting a retrain of ${model}: it holds the branch ${branch}`, `wait for its pull request; if that run died, delete the branch ${branch}`);
     }
@@ -65619,11 +65935,11 @@ async function claimRetrain(input, github, model, requestId, timeout) {
 /** Deletes the lock branch, only while it is still this run's; best effort (a stale lock is taken over). */
 async function releaseClaim(input, github, claim) {
     const lease = `--force-with-lease=refs/heads/${claim.branch}:${claim.commit}`;
-    await run_runGit(input.repoRoot, ['push', '--quiet', lease, github.remote ?? 'origin', `:refs/heads/${claim.branch}`], {
-        env: input.gitEnv,
-        okCodes: [1, 128],
-    }).catch(() => undefined);
-    await run_runGit(input.repoRoot, ['branch', '-D', claim.branch], { okCodes: [1] }).catch(() => undefined);
+    const client = gitClient(input.repoRoot, input.gitEnv);
+    await client
+        .push(github.remote ?? 'origin', `:refs/heads/${claim.branch}`, ['--quiet', lease])
+        .catch(() => undefined);
+    await client.deleteLocalBranch(claim.branch, true).catch(() => undefined);
 }
 /** Commits carry the flow's clock, so a run with a pinned clock (TOLLGATE_NOW, tests) gives the same commit. */
 function gitDates(now) {
@@ -65717,20 +66033,137 @@ async function recordFailure(input, context) {
     };
 }
 
-;// CONCATENATED MODULE: ./src/cli/commands/retrain.ts
-// `tollgate retrain MODEL`: the retrain flow on a local checkout. Nothing goes to GitHub: the change is a commit
-// on a local branch (tollgate/retrain/<model>/<request>, or tollgate/state/... for a failed run), the checkout
-// is left as it was, and the pull request it would open is printed.
+;// CONCATENATED MODULE: ./src/retrain/run-mode.ts
+// The retrain as both faces start it: the mode picks the flow (all: train and record in one job; train: train and
+// report only, in a job without a write token; record: check the training job's report and record), and the job's
+// SIGINT/SIGTERM stop the training command as a timeout would.
+
+/** Runs `run` with a signal that SIGINT or SIGTERM aborts; the handlers are gone when it settles. */
+async function cancelledBySignals(run) {
+    const controller = new AbortController();
+    const cancel = () => controller.abort();
+    process.once('SIGINT', cancel);
+    process.once('SIGTERM', cancel);
+    try {
+        return await run(controller.signal);
+    }
+    finally {
+        process.off('SIGINT', cancel);
+        process.off('SIGTERM', cancel);
+    }
+}
+/** The flow for `mode`; `record` needs the training job's handoff (its report and the downloaded folder). */
+async function runRetrainMode(mode, input, handoff) {
+    return cancelledBySignals(async (signal) => {
+        if (mode === 'train')
+            return { mode, outcome: await runTrainStep({ ...input, signal }) };
+        if (mode === 'record')
+            return { mode, outcome: await runRecordStep({ ...input, signal }, handoff) };
+        return { mode, outcome: await runRetrainFlow({ ...input, signal }) };
+    });
+}
+
+;// CONCATENATED MODULE: ./src/retrain/summary.ts
+// The retrain action's job summary and outputs (what happened, the pull request, the version's metrics and gates),
+// and `tollgate retrain`'s text report.
 
 
+function retrainSummary(outcome) {
+    const lines = [`## Tollgate retrain: \`${outcome.model}\``, ''];
+    const pr = outcome.pullRequest
+        ? `[#${outcome.pullRequest.number}](${outcome.pullRequest.url})${outcome.pullRequest.created ? '' : ' (updated)'}`
+        : undefined;
+    switch (outcome.status) {
+        case 'dry-run': {
+            const p = outcome.plan;
+            lines.push(`**Dry run:** nothing was run or written. Would record \`${p.version}\` from request \`${p.request.id}\`` +
+                ` on \`${p.branch}\`.`, '', `Command: \`${p.command.join(' ')}\` (timeout ${p.timeout}s)`, '', 'Files it would write:', '', ...p.files.map((f) => `- \`${f}\``));
+            break;
+        }
+        case 'refused':
+            lines.push(`**Refused:** ${outcome.error?.message ?? ''}`);
+            break;
+        case 'failed':
+            lines.push(`**Training failed**; request \`${outcome.request?.id}\` is recorded as failed` +
+                (outcome.pushed
+                    ? ` in ${outcome.commit?.slice(0, 12)} on \`${outcome.branch}\`.`
+                    : pr
+                        ? ` in ${pr}${stateMergeNote(outcome.stateMerge)}.`
+                        : '.'), '', '```text', outcome.error?.message ?? '', '```');
+            break;
+        case 'completed': {
+            const v = outcome.version;
+            lines.push(`Recorded \`${v.id}\` from request \`${outcome.request?.id}\`${pr ? ` in ${pr}` : ''}: validation ` +
+                `**${v.validation.passed ? 'passed' : 'failed'}**.`, '', '| metric | value |', '| --- | ---: |', ...Object.entries(v.metrics).map(([k, value]) => `| ${k} | ${formatMetric(value)} |`));
+            break;
+        }
+    }
+    return `${lines.join('\n')}\n`;
+}
+/** The training job's summary: the report the recording job will check, or why nothing was trained. */
+function trainingSummary(outcome) {
+    if (outcome.status === 'dry-run')
+        return retrainSummary({ ...outcome, status: 'dry-run' });
+    const lines = [`## Tollgate retrain (training job): \`${outcome.model}\``, ''];
+    const report = outcome.report;
+    if (outcome.status === 'refused')
+        lines.push(`**Refused:** ${outcome.error?.message ?? ''}`);
+    if (outcome.status === 'failed')
+        lines.push(`**Training failed**; the recording job records request \`${report?.request}\` as failed.`, '', '```text', outcome.error?.message ?? '', '```');
+    if (outcome.status === 'trained' && report?.artifact)
+        lines.push(`Trained request \`${report.request}\` as \`${report.version}\`; the recording job checks these hashes ` +
+            'before it records anything:', '', `- \`metrics.json\`: sha256 \`${report.metrics_sha256}\``, `- \`${report.artifact.name}\`: sha256 \`${report.artifact.sha256}\` (${report.artifact.size} bytes)`);
+    return `${lines.join('\n')}\n`;
+}
+/** The action's outputs for a mode's outcome: the training job's report and folder, or what was recorded. */
+function retrainOutputs(result) {
+    return result.mode === 'train'
+        ? {
+            status: result.outcome.status,
+            request: result.outcome.report?.request ?? result.outcome.request?.id ?? '',
+            version: result.outcome.report?.version ?? '',
+            // What the recording job checks, and the folder to upload.
+            report: result.outcome.report ? JSON.stringify(result.outcome.report) : '',
+            'output-dir': result.outcome.outputDir ?? '',
+        }
+        : {
+            request: result.outcome.request?.id ?? '',
+            version: result.outcome.version?.id ?? '',
+            status: result.outcome.status,
+            'pull-request': result.outcome.pullRequest?.number ?? '',
+            'pull-request-url': result.outcome.pullRequest?.url ?? '',
+            artifact: result.outcome.artifactPath ?? '',
+        };
+}
+/** `tollgate retrain`'s text report: the plan of a dry run, the version recorded, or the failure; the local commit. */
+function retrainText(outcome) {
+    const lines = [];
+    if (outcome.status === 'dry-run' && outcome.plan) {
+        const p = outcome.plan;
+        lines.push(`would retrain ${p.model} as ${p.version}${p.parent ? ` (parent ${p.parent})` : ''} (dry run: nothing run, nothing written)`, `  request:  ${p.request.id} (${p.request.trigger.kind} by ${p.request.trigger.actor}): ${p.request.reason}`, `  command:  ${p.command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`, `  in:       ${p.cwd} (timeout ${p.timeout}s)`, `  env:      ${Object.entries(p.env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`, `  branch:   ${p.branch} -> pull request into ${p.baseBranch}`, '  files it would write:', ...p.files.map((f) => `    ${f}`));
+        return lines;
+    }
+    if (outcome.status === 'completed' && outcome.version) {
+        const v = outcome.version;
+        lines.push(`recorded ${outcome.model} ${v.id} from request ${outcome.request?.id}: validation ${v.validation.passed ? 'passed' : 'failed'}`, `  artifact: ${outcome.artifactPath} (${v.artifact.size} bytes, sha256 ${v.artifact.sha256})`, ...Object.entries(v.metrics).map(([k, value]) => `  ${k}: ${record_formatMetric(value)}`), ...v.validation.gates.map((g) => `  gate ${g.metric} ${g.op} ${g.threshold}: ${record_formatMetric(g.value)} ${g.pass ? 'pass' : 'FAIL'}`));
+    }
+    else if (outcome.status === 'failed') {
+        lines.push(`retrain of ${outcome.model} failed; recorded request ${outcome.request?.id} as failed`);
+        if (outcome.schedule?.cooldown_until)
+            lines.push(`  schedule cools down until ${outcome.schedule.cooldown_until}`);
+    }
+    if (outcome.commit && outcome.branch) {
+        lines.push(`  committed ${outcome.commit.slice(0, 12)} on local branch ${outcome.branch} (your checkout is unchanged)`, `  files: ${(outcome.files ?? []).join(', ')}`, '', `pull request it would open: ${outcome.title}`, '', outcome.body ?? '', `push it with: git push origin ${outcome.branch}`);
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/actor.ts
+// Who a writing command acts for, recorded as Requested-By (retrain, schedule, monitor, drift-report, verify-rollback).
 
 
-
-
-
-
-
-const retrain_USAGE = 'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--metrics JSON] [--thresholds JSON] [--by LOGIN] [--dry-run] [--format json]';
 /**
  * Who asks, recorded as Requested-By: --requested-by (or --by), else TOLLGATE_ACTOR, GITHUB_ACTOR, git's
  * user.name, USER. Never "unknown": with none of them it is a usage error.
@@ -65750,6 +66183,7 @@ function actorOf(context, by) {
 }
 function gitUserName(repoRoot, env) {
     try {
+        // Raw: a synchronous check before the command starts, in the command's own environment (context.env only).
         return ((0,external_node_child_process_namespaceObject.execFileSync)('git', ['config', 'user.name'], {
             cwd: repoRoot,
             env,
@@ -65761,6 +66195,23 @@ function gitUserName(repoRoot, env) {
         return undefined;
     }
 }
+
+;// CONCATENATED MODULE: ./src/cli/commands/retrain.ts
+// `tollgate retrain MODEL`: the retrain flow on a local checkout. Nothing goes to GitHub: the change is a commit
+// on a local branch (tollgate/retrain/<model>/<request>, or tollgate/state/... for a failed run), the checkout
+// is left as it was, and the pull request it would open is printed.
+
+
+
+
+
+
+
+
+
+
+
+const retrain_USAGE = 'tollgate retrain MODEL [--reason TEXT] [--trigger manual|schedule|incident|drift] [--command JSON] [--metrics JSON] [--thresholds JSON] [--by LOGIN] [--dry-run] [--format json]';
 function parseTrigger(value) {
     const trigger = (value ?? 'manual');
     if (!TRIGGER_KINDS.includes(trigger)) {
@@ -65775,29 +66226,6 @@ function parseTrigger(value) {
 async function currentBranch(repoRoot) {
     const name = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
     return name || undefined;
-}
-function textReport(outcome) {
-    const lines = [];
-    if (outcome.status === 'dry-run' && outcome.plan) {
-        const p = outcome.plan;
-        lines.push(`would retrain ${p.model} as ${p.version}${p.parent ? ` (parent ${p.parent})` : ''} (dry run: nothing run, nothing written)`, `  request:  ${p.request.id} (${p.request.trigger.kind} by ${p.request.trigger.actor}): ${p.request.reason}`, `  command:  ${p.command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`, `  in:       ${p.cwd} (timeout ${p.timeout}s)`, `  env:      ${Object.entries(p.env)
-            .map(([k, v]) => `${k}=${v}`)
-            .join(' ')}`, `  branch:   ${p.branch} -> pull request into ${p.baseBranch}`, '  files it would write:', ...p.files.map((f) => `    ${f}`));
-        return lines;
-    }
-    if (outcome.status === 'completed' && outcome.version) {
-        const v = outcome.version;
-        lines.push(`recorded ${outcome.model} ${v.id} from request ${outcome.request?.id}: validation ${v.validation.passed ? 'passed' : 'failed'}`, `  artifact: ${outcome.artifactPath} (${v.artifact.size} bytes, sha256 ${v.artifact.sha256})`, ...Object.entries(v.metrics).map(([k, value]) => `  ${k}: ${formatMetric(value)}`), ...v.validation.gates.map((g) => `  gate ${g.metric} ${g.op} ${g.threshold}: ${formatMetric(g.value)} ${g.pass ? 'pass' : 'FAIL'}`));
-    }
-    else if (outcome.status === 'failed') {
-        lines.push(`retrain of ${outcome.model} failed; recorded request ${outcome.request?.id} as failed`);
-        if (outcome.schedule?.cooldown_until)
-            lines.push(`  schedule cools down until ${outcome.schedule.cooldown_until}`);
-    }
-    if (outcome.commit && outcome.branch) {
-        lines.push(`  committed ${outcome.commit.slice(0, 12)} on local branch ${outcome.branch} (your checkout is unchanged)`, `  files: ${(outcome.files ?? []).join(', ')}`, '', `pull request it would open: ${outcome.title}`, '', outcome.body ?? '', `push it with: git push origin ${outcome.branch}`);
-    }
-    return lines;
 }
 const RETRAIN = commandSpec({
     name: 'retrain',
@@ -65838,10 +66266,7 @@ const retrainCommand = {
             throw new errors_TollgateError('retrain needs exactly one model name', { kind: 'usage', fix: retrain_USAGE });
         const format = formatOption(values.format, 'retrain');
         const prefix = registryPrefix(context).replace(/\/$/, '');
-        const controller = new AbortController();
-        const cancel = () => controller.abort();
-        process.once('SIGINT', cancel);
-        process.once('SIGTERM', cancel);
+        const baseBranch = (await currentBranch(context.repoRoot)) ?? 'main';
         let outcome;
         // The trainer's first seconds of output wait, so a trainer that cannot start is reported in one line.
         let early = [];
@@ -65853,7 +66278,7 @@ const retrainCommand = {
         const shown = setTimeout(flushEarly, 2000);
         shown.unref();
         try {
-            outcome = await runRetrainFlow({
+            outcome = await cancelledBySignals((signal) => flow_runRetrainFlow({
                 repoRoot: context.repoRoot,
                 registryPrefix: prefix,
                 model: positionals[0],
@@ -65870,12 +66295,12 @@ const retrainCommand = {
                     ? { triggerThresholds: parseTriggerThresholds(values.thresholds, '--thresholds') }
                     : {}),
                 dryRun: values['dry-run'],
-                baseBranch: (await currentBranch(context.repoRoot)) ?? 'main',
+                baseBranch,
                 now: () => context.now(),
                 onOutput: (line) => (early ? early.push(line) : context.err(line)),
-                signal: controller.signal,
+                signal,
                 throwIfNeverStarted: true,
-            });
+            }));
         }
         catch (error) {
             // A trainer that could not start is one line (its last output is in it), not its whole stack trace.
@@ -65884,8 +66309,6 @@ const retrainCommand = {
         }
         finally {
             clearTimeout(shown);
-            process.off('SIGINT', cancel);
-            process.off('SIGTERM', cancel);
         }
         flushEarly();
         if (format === 'json') {
@@ -65893,7 +66316,7 @@ const retrainCommand = {
             context.out(JSON.stringify({ ...rest, ...(error ? { error: { message: error.message, fix: error.fix } } : {}) }, null, 2));
         }
         else {
-            const lines = textReport(outcome);
+            const lines = retrainText(outcome);
             if (lines.length > 0)
                 context.out(lines.join('\n'));
         }
@@ -65978,6 +66401,8 @@ const canaryCommand = {
                 repoRoot: context.repoRoot,
                 env: context.env,
                 where: `models/${model}/model.yaml`,
+                // The person at the terminal runs the repository's metrics command, as they would by hand.
+                commands: 'run',
             });
             result = await runCanaryAnalysis({
                 registry,
@@ -66055,12 +66480,7 @@ const canaryCommand = {
 
 
 
-async function refExists(repoRoot, ref) {
-    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
-        okCodes: [1],
-    });
-    return result.code === 0;
-}
+const refExists = async (repoRoot, ref) => (await commitOf(repoRoot, ref)) !== undefined;
 /** The branch the registry is live on: the policy's default_branch, origin's HEAD, then main/master. */
 async function defaultBranchCandidates(context) {
     const candidates = [];
@@ -66075,6 +66495,7 @@ async function defaultBranchCandidates(context) {
             // A broken policy is `tollgate validate`'s business; here it only means no hint.
         }
     }
+    // Raw: simple-git has no symbolic-ref call; exit 1 (origin names no HEAD) is an answer.
     const originHead = await run_runGit(context.repoRoot, ['symbolic-ref', '-q', '--short', 'refs/remotes/origin/HEAD'], {
         okCodes: [1, 128],
     });
@@ -66475,7 +66896,11 @@ function credentials(job, workflow, options) {
         ...secretsRead(job).map((s) => `it reads the secret ${s}`),
     ];
 }
-/** What in the job runs code from the repository: a shell step, a local action, or the training command. */
+/**
+ * What in the job runs code from the repository: a shell step, a local action, the training command, or a metrics
+ * command. Tollgate's retrain and monitor actions count unless `mode: record` is written out: those modes run no
+ * repository code, and an older release of either ran it in every mode.
+ */
 function userCode(job) {
     for (const step of job.steps ?? []) {
         if (step.run !== undefined)
@@ -66486,6 +66911,8 @@ function userCode(job) {
             return `the local action ${step.uses}`;
         if (/\/tollgate\/actions\/retrain@/.test(step.uses) && String(step.with?.mode ?? 'all') !== 'record')
             return "Tollgate's retrain action outside mode `record` (it runs the model's training command)";
+        if (/\/tollgate\/actions\/monitor@/.test(step.uses) && String(step.with?.mode ?? '') !== 'record')
+            return "Tollgate's monitor action outside mode `record` (it runs the models' metrics commands)";
     }
     return undefined;
 }
@@ -66566,6 +66993,38 @@ function analyzeWorkflow(path, text, options) {
                     'and do the write in another job that runs no repository code and verifies what the first one produced ' +
                     '(templates/workflows/tollgate-retrain.yml: `train` and `record`)',
             });
+        for (const step of job.steps ?? []) {
+            if (typeof step.uses !== 'string' || !step.uses.startsWith('actions/download-artifact@'))
+                continue;
+            const elsewhere = ['run-id', 'repository', 'github-token'].filter((i) => step.with?.[i] !== undefined);
+            if (held.length === 0 || elsewhere.length === 0)
+                continue;
+            findings.push({
+                id: 'artifact-from-another-run',
+                severity: 'weakness',
+                where,
+                problem: `the job holds a write credential (${held.join('; ')}) and downloads an artifact from another run (${elsewhere.map((i) => `\`${i}\``).join(', ')})`,
+                attack: "another run's artifact can come from a workflow a writer ran on their own branch or pull request; the job " +
+                    'then records or judges what they wrote (observations, a trained artifact) with its credential',
+                fix: 'download only from this run (no `run-id`, `repository` or `github-token`), as the monitor and retrain templates do',
+            });
+        }
+        for (const step of job.steps ?? []) {
+            if (typeof step.run !== 'string' || !step.run.includes('${{'))
+                continue;
+            findings.push({
+                id: 'expression-in-run',
+                severity: 'weakness',
+                where,
+                problem: `a \`run:\` step expands \`\${{ }}\` into its shell script: ${step.run
+                    .split('\n')
+                    .find((l) => l.includes('${{'))
+                    .trim()}`,
+                attack: 'the expression is pasted into the script before the shell reads it, so a value a writer or a dispatch sender ' +
+                    'controls (an input, a payload field, a branch name, a title) runs as shell code in this job',
+                fix: 'pass the value through `env:` (`env: { VALUE: ${{ … }} }`) and use "$VALUE" in the script',
+            });
+        }
         for (const uses of usesOf(job)) {
             if (uses.startsWith('./') || uses.startsWith('docker://') || PINNED.test(uses))
                 continue;
@@ -66864,6 +67323,45 @@ function analyzeRules(facts) {
     return findings;
 }
 const QUEUE = (branch) => `gh-readonly-queue/${branch}/*`;
+/** The workflow file that publishes the site, and the environment GitHub Pages deploys through. */
+const SITE_WORKFLOW = '.github/workflows/tollgate-site.yml';
+const PAGES_ENVIRONMENT = 'github-pages';
+/**
+ * The site is the face auditors read (promotions, sign-offs, evidence bundles). tollgate-site.yml may be dispatched
+ * on any ref, and then runs that ref's copy of itself: only the `github-pages` environment's deployment branches stop
+ * a writer's branch from publishing a site of their own making.
+ */
+function analyzePagesEnvironment(facts) {
+    if (!facts.environments.ok || !facts.workflows.ok)
+        return [];
+    if (!facts.workflows.value.some((w) => w.path === SITE_WORKFLOW))
+        return [];
+    const pages = facts.environments.value.find((e) => e.name === PAGES_ENVIRONMENT);
+    if (!pages || !pages.branches.ok)
+        return [];
+    const branches = pages.branches.value;
+    const others = branches === null
+        ? 'any branch'
+        : branches === 'protected'
+            ? 'any protected branch'
+            : branches
+                .filter((p) => !(p.type === 'branch' && p.name === facts.defaultBranch))
+                .map((p) => `${p.type} "${p.name}"`)
+                .join(', ');
+    if (others === '')
+        return [];
+    return [
+        {
+            id: 'pages-environment-not-default-branch',
+            severity: 'weakness',
+            where: `environment "${PAGES_ENVIRONMENT}"`,
+            problem: `${others} may deploy to it${branches !== null && branches !== 'protected' ? ` besides ${facts.defaultBranch}` : ''}`,
+            attack: 'a writer dispatches tollgate-site.yml on their own branch, whose copy publishes a site of their making: ' +
+                'promotions, sign-offs and evidence bundles that never were, under the repository’s own Pages address',
+            fix: `Settings → Environments → ${PAGES_ENVIRONMENT} → Deployment branches and tags → Selected, with only ${facts.defaultBranch}`,
+        },
+    ];
+}
 function analyzeEnvironments(facts) {
     const findings = [];
     if (!facts.environments.ok)
@@ -67074,6 +67572,7 @@ function analyzeRepository(facts) {
     const findings = [
         ...analyzeRules(facts),
         ...analyzeEnvironments(facts),
+        ...analyzePagesEnvironment(facts),
         ...analyzeSecrets(facts),
         ...analyzeActions(facts),
         ...analyzeWorkflowFiles(facts),
@@ -67693,6 +68192,23 @@ function promotionRows(evidence) {
         const logins = record
             ? record.approvers.map((a) => a.login.toLowerCase())
             : (pr?.reviews ?? []).filter((r) => r.state === 'APPROVED').map((r) => r.reviewer.toLowerCase());
+        // Both sources read: the record's approvals must show on GitHub as approvals given by the merge.
+        const merged = pr?.mergedAt ? Date.parse(pr.mergedAt) : Infinity;
+        const onGitHub = new Set((pr?.reviews ?? [])
+            .filter((r) => r.state === 'APPROVED' && !(Date.parse(r.at) > merged))
+            .map((r) => r.reviewer.toLowerCase()));
+        const disagreements = record && pr?.reviewsKnown
+            ? record.approvers
+                .filter((a) => !onGitHub.has(a.login.toLowerCase()))
+                .map((a) => `${a.login} (${a.role}): the merge record counts an approval GitHub does not show`)
+            : [];
+        const source = record
+            ? pr?.reviewsKnown
+                ? `merge record ${record.record}, checked against GitHub's reviews${disagreements.length ? ': they disagree' : ': they agree'}`
+                : `merge record ${record.record} (git)`
+            : pr?.reviewsKnown
+                ? "GitHub's reviews (no merge record)"
+                : 'none (no merge record, git only)';
         const verdict = record?.gateVerdict ?? (pr?.gate ? (pr.gate.conclusion ?? 'not finished') : 'unknown');
         const run = record?.checkRun;
         rows.push({
@@ -67713,9 +68229,78 @@ function promotionRows(evidence) {
                         ? 'none found at the merge'
                         : 'unknown',
             selfApproved: requesters.some((r) => logins.includes(r.toLowerCase())),
+            source,
+            disagreements,
         });
     }
     return rows;
+}
+const report_short = (sha) => sha.slice(0, 12);
+function controlRows(evidence) {
+    const prs = new Map(evidence.pullRequests.map((p) => [p.number, p]));
+    return (evidence.controls?.promotions ?? []).map((c) => {
+        const pr = c.pullRequest === undefined ? undefined : prs.get(c.pullRequest);
+        const members = (r) => [...r.users.map((u) => `@${u}`), ...r.teams.map((t) => `team ${t}`)].join(', ') || 'nobody';
+        return {
+            model: c.model,
+            stage: c.stage,
+            move: `${c.from ?? '(none)'} → ${c.version}`,
+            pullRequest: c.pullRequest === undefined ? '(direct)' : `#${c.pullRequest}`,
+            policy: `${c.policy ? `sha256 ${report_short(c.policy)}` : 'no policy.yaml'} at ${report_short(c.rulesReadAt)}${c.policyAfter ? `; this change wrote sha256 ${report_short(c.policyAfter)}` : ''}`,
+            codeowners: c.codeowners ? `${c.codeowners.path} sha256 ${report_short(c.codeowners.sha256)}` : 'none',
+            roles: c.roles.map((r) => `${r.role}: ${members(r)}`).join('; ') || 'none',
+            filledBy: c.memberships.length
+                ? c.memberships.map((m) => m.team
+                    ? `${m.login} in ${m.team}: ${m.state ?? 'unknown'} (${m.source})`
+                    : `${m.login} as ${m.role ?? '?'}, ${m.via ?? 'how unknown'} (${m.source})`)
+                : [c.pullRequest === undefined ? 'no review (not a pull request)' : 'not recorded'],
+            body: pr?.body
+                ? `sha256 ${report_short(pr.body.sha256)} (${pr.body.source === 'github' ? 'GitHub, at export' : `merge record`})${pr.body.note ? `: ${pr.body.note}` : ''}`
+                : c.pullRequest === undefined
+                    ? ''
+                    : 'not recorded',
+        };
+    });
+}
+const CONTROL_HEAD = [
+    'model',
+    'stage',
+    'from → to',
+    'PR',
+    'policy in force',
+    'CODEOWNERS',
+    'roles (policy, model owners)',
+    'who filled them',
+    'description reviewed',
+];
+/** Each distinct rule file: kind, digest, bundle file, and the moves it governed. */
+function controlDocumentLines(evidence) {
+    const controls = evidence.controls;
+    if (!controls)
+        return [];
+    return controls.documents
+        .filter((d) => d.kind !== 'pr-body')
+        .map((d) => {
+        const governed = controls.promotions
+            .filter((c) => d.kind === 'policy'
+            ? c.policy === d.sha256
+            : d.kind === 'codeowners'
+                ? c.codeowners?.sha256 === d.sha256
+                : c.modelFile === d.sha256)
+            .map((c) => `${c.model} ${c.stage} ${c.version}${c.pullRequest === undefined ? '' : ` (#${c.pullRequest})`}`);
+        const written = controls.promotions.filter((c) => d.kind === 'policy' && c.policyAfter === d.sha256);
+        return `${d.kind} ${d.path} sha256 ${d.sha256}: ${d.file}; governed ${governed.join(', ') || 'no move'}${written.length ? `; written by ${written.map((c) => report_short(c.commit)).join(', ')}` : ''}`;
+    });
+}
+/** A fence longer than any run of backticks in the text, so the text cannot close it. */
+function fenced(text) {
+    const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return [`${fence}text`, text.replace(/\n$/, ''), fence];
+}
+function bodyLine(pr) {
+    const b = pr.body;
+    return `Description the reviewers saw (${b.source === 'github' ? 'from GitHub' : `merge record ${b.record}`}, sha256 ${b.sha256}, ${b.file})${b.note ? `: ${b.note}` : ''}.`;
 }
 /** Whether a timeline event belongs to adopting Tollgate (the adoption commit, or an `init`): shown folded away. */
 function isAdoption(evidence, e) {
@@ -67802,10 +68387,25 @@ function renderReportMarkdown(evidence) {
         r.move,
         r.pullRequest,
         r.selfApproved ? `${r.requester} (ALSO APPROVED)` : r.requester,
-        r.approvers.join('; '),
+        [...r.approvers, ...r.disagreements.map((d) => `DISAGREES: ${d}`), `source: ${r.source}`].join('; '),
         r.verdict,
         r.checkRun,
     ])));
+    if (evidence.controls) {
+        lines.push('## Controls in force', '', "The rules each stage move was judged by, read at its landing commit's first parent; each file is in the bundle once, by SHA-256.", '', ...mdTable(CONTROL_HEAD, controlRows(evidence).map((r) => [
+            r.model,
+            r.stage,
+            r.move,
+            r.pullRequest,
+            r.policy,
+            r.codeowners,
+            r.roles,
+            r.filledBy.join('; '),
+            r.body,
+        ])));
+        const docs = controlDocumentLines(evidence);
+        lines.push('### Rule files', '', ...(docs.length ? docs.map((d) => `- ${md(d)}`) : ['_none_']), '');
+    }
     if (evidence.warnings.length)
         lines.push('## Warnings', '', ...evidence.warnings.map((w) => `- ${md(w)}`), '');
     const timeline = timelineRows(evidence);
@@ -67841,6 +68441,10 @@ function renderReportMarkdown(evidence) {
                 : 'Gate check: unknown (git alone does not record it).', '');
         for (const line of recordedLines(pr))
             lines.push(md(line), '');
+        if (pr.body)
+            lines.push(md(bodyLine(pr)), '', ...fenced(pr.body.text), '');
+        else
+            lines.push('Description the reviewers saw: not recorded (no merge record kept it; GitHub not read).', '');
         if (pr.reviewsKnown)
             lines.push(...mdTable(['reviewer', 'roles', 'state', 'commit', 'time'], pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at])));
         else
@@ -67926,8 +68530,9 @@ dl.summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr))
 dl.summary div{border:1px solid #d0d7de;border-radius:6px;padding:.3rem .6rem}dt{color:#57606a;font-size:.8rem}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 ul.findings{list-style:none;padding:0}ul.findings li{border-left:4px solid #57606a;padding:.3rem .7rem;margin:.4rem 0;background:#f6f8fa;overflow-wrap:anywhere}
 ul.findings li.violation{border-color:#cf222e;background:#ffebe9}.badge{font-size:.75rem;text-transform:uppercase;font-weight:700}
-.ok{color:#1a7f37}tr.self td{background:#ffebe9}table.sod td{font-size:.9rem}td,dd,li,p{overflow-wrap:anywhere}
+.ok{color:#1a7f37}tr.self td{background:#ffebe9}table.sod td{font-size:.9rem}td,dd,li,p,summary{overflow-wrap:anywhere}
 @media (max-width:48rem){body{margin:1rem auto}table,thead,tbody,tr,th,td{display:block;width:auto}thead{display:none}tr{border:1px solid #d0d7de;margin:.4rem 0}td{border:0;border-bottom:1px solid #eaeef2}}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:.5rem;border:1px solid #d0d7de}
 @media print{body{margin:0}h2{break-after:avoid}}
 `;
 function renderReportHtml(evidence) {
@@ -67957,8 +68562,17 @@ function renderReportHtml(evidence) {
     parts.push('<h2 id="promotions">Promotions: who requested, who approved</h2>', promotions.length === 0
         ? '<p class="none">none</p>'
         : `<table class="sod"><thead><tr>${['model', 'stage', 'from → to', 'PR', 'requested by', 'approved by (role, commit, time)', 'gate verdict', 'check run'].map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${promotions
-            .map((r) => `<tr${r.selfApproved ? ' class="self"' : ''}><td>${e(r.model)}</td><td>${e(r.stage)}</td><td>${e(r.move)}</td><td>${e(r.pullRequest)}</td><td>${e(r.requester)}${r.selfApproved ? ' <strong>(also approved)</strong>' : ''}</td><td>${r.approvers.map(e).join('<br>')}</td><td>${e(r.verdict)}</td><td>${e(r.checkRun)}</td></tr>`)
+            .map((r) => `<tr${r.selfApproved ? ' class="self"' : ''}><td>${e(r.model)}</td><td>${e(r.stage)}</td><td>${e(r.move)}</td><td>${e(r.pullRequest)}</td><td>${e(r.requester)}${r.selfApproved ? ' <strong>(also approved)</strong>' : ''}</td><td>${[...r.approvers.map(e), ...r.disagreements.map((d) => `<strong>disagrees:</strong> ${e(d)}`), `<span class="meta">source: ${e(r.source)}</span>`].join('<br>')}</td><td>${e(r.verdict)}</td><td>${e(r.checkRun)}</td></tr>`)
             .join('')}</tbody></table>`);
+    if (evidence.controls) {
+        const docs = controlDocumentLines(evidence);
+        const rows = controlRows(evidence);
+        parts.push('<h2 id="controls">Controls in force</h2>', '<p class="meta">The rules each stage move was judged by, read at its landing commit\'s first parent; each file is in the bundle once, by SHA-256.</p>', rows.length === 0
+            ? '<p class="none">none</p>'
+            : `<table class="sod"><thead><tr>${CONTROL_HEAD.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+                .map((r) => `<tr>${[r.model, r.stage, r.move, r.pullRequest, r.policy, r.codeowners, r.roles].map((c) => `<td>${e(c)}</td>`).join('')}<td>${r.filledBy.map(e).join('<br>')}</td><td>${e(r.body)}</td></tr>`)
+                .join('')}</tbody></table>`, '<h3>Rule files</h3>', docs.length ? `<ul>${docs.map((d) => `<li>${e(d)}</li>`).join('')}</ul>` : '<p class="none">none</p>');
+    }
     if (evidence.warnings.length)
         parts.push(`<div class="warn"><strong>Warnings</strong><ul>${evidence.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>`);
     parts.push('<h2 id="timeline">Timeline</h2>');
@@ -67986,7 +68600,9 @@ function renderReportHtml(evidence) {
             ? `${e(pr.gate.conclusion ?? 'not finished')} on <code>${e(pr.gate.headSha.slice(0, 12))}</code>, completed ${e(pr.gate.completedAt ?? 'never')}`
             : pr.reviewsKnown
                 ? '<strong>none recorded</strong>'
-                : 'unknown (git alone does not record it)'}.</p>`, ...recordedLines(pr).map((line) => `<p>${e(line)}</p>`), pr.reviewsKnown
+                : 'unknown (git alone does not record it)'}.</p>`, ...recordedLines(pr).map((line) => `<p>${e(line)}</p>`), pr.body
+            ? `<details class="body"><summary>${e(bodyLine(pr))}</summary><pre>${e(pr.body.text)}</pre></details>`
+            : '<p>Description the reviewers saw: not recorded (no merge record kept it; GitHub not read).</p>', pr.reviewsKnown
             ? table(['reviewer', 'roles', 'state', 'commit', 'time'], pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at]))
             : '<p>Reviews: unknown (git alone does not record them).</p>');
     }
@@ -68068,6 +68684,199 @@ function lineageOf(version, parentData) {
         ...(version.parent ? { parent: version.parent } : {}),
         warnings,
     };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/controls.ts
+// The control in the bundle: for every stage move, the rules it was judged by, as git held them when it landed —
+// the policy, CODEOWNERS and the model's owners, read at the landing commit's first parent (the base the gate reads;
+// a change cannot loosen the rules that judge it) — with each distinct file kept once by its SHA-256, the roles
+// and who filled them (merge records, and GitHub's team answers when a token is given), and the description the
+// reviewers saw. Pure apart from the blob reader it is handed.
+
+
+
+/** Where GitHub looks for CODEOWNERS, in the order it looks (the first found is the one in force). */
+const controls_CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'];
+const sha256Text = (text) => (0,external_node_crypto_.createHash)('sha256').update(text, 'utf8').digest('hex');
+/** The bundle file that holds a control document's text. */
+function controlFile(kind, sha256) {
+    return `controls/${kind}/${sha256}${kind === 'codeowners' ? '' : kind === 'pr-body' ? '.md' : '.yaml'}`;
+}
+/** The commit whose tree holds the rules a landing commit was judged by: its first parent (itself for a root). */
+function rulesCommit(sha, commits) {
+    const parents = commits.get(sha)?.parents;
+    if (parents)
+        return parents[0] ?? sha;
+    return `${sha}^1`;
+}
+/** The roles a policy names and the owners a model.yaml names, as lists of names (a malformed file gives none). */
+function rolesIn(policyText, modelText) {
+    const names = (v) => Array.isArray(v) ? v.filter((x) => typeof x === 'string') : [];
+    const of = (role, v) => v && typeof v === 'object'
+        ? [
+            {
+                role,
+                users: names(v.users),
+                teams: names(v.teams),
+            },
+        ]
+        : [];
+    const policy = parseYaml(policyText);
+    const roles = policy && typeof policy === 'object' && policy.roles && typeof policy.roles === 'object';
+    const model = parseYaml(modelText);
+    return [
+        ...(roles ? Object.entries(policy.roles).flatMap(([role, v]) => of(role, v)) : []),
+        ...(model && typeof model === 'object' ? of('model-owner', model.owners) : []),
+    ];
+}
+/**
+ * The description the reviewers saw: the merge record's copy (what stood at the merge), checked against its digest
+ * and against GitHub's text when a token gave one; else GitHub's text as it reads now; else nothing.
+ */
+function pullRequestBody(records, github) {
+    const warnings = [];
+    for (const record of records) {
+        const details = record.details ?? {};
+        const text = typeof details.body === 'string' ? details.body : undefined;
+        if (text === undefined)
+            continue;
+        const digest = sha256Text(text);
+        const stated = typeof details.body_sha256 === 'string' ? details.body_sha256 : undefined;
+        const notes = [];
+        if (stated !== undefined && stated !== digest) {
+            notes.push(`the record states sha256 ${stated}, its text hashes to ${digest}: the record was edited`);
+            warnings.push(`merge record ${record.id}: the pull request body does not match its recorded digest`);
+        }
+        if (github !== undefined && sha256Text(github) !== digest)
+            notes.push('the description on GitHub differs now: it was edited after the merge');
+        return {
+            body: {
+                sha256: digest,
+                source: 'merge record',
+                record: record.id,
+                text,
+                file: controlFile('pr-body', digest),
+                ...(notes.length ? { note: notes.join('; ') } : {}),
+            },
+            warnings,
+        };
+    }
+    if (github === undefined)
+        return { warnings };
+    const digest = sha256Text(github);
+    return {
+        body: {
+            sha256: digest,
+            source: 'github',
+            text: github,
+            file: controlFile('pr-body', digest),
+            note: 'as GitHub shows it at export time: no merge record kept the text that stood at the merge',
+        },
+        warnings,
+    };
+}
+/** The rules in force for every stage move, each distinct file once (by SHA-256), in the order first used. */
+async function collectControls(input) {
+    const { prefix: p } = input;
+    const byShaCommit = new Map(input.commits.map((c) => [c.sha, c]));
+    const policyPath = `${p}${POLICY_PATH}`;
+    const moves = input.tenures.map((t) => {
+        const at = rulesCommit(t.sha, byShaCommit);
+        const commit = byShaCommit.get(t.sha);
+        return {
+            t,
+            at,
+            policy: `${at}:${policyPath}`,
+            model: `${at}:${p}models/${t.model}/model.yaml`,
+            codeowners: controls_CODEOWNERS_PATHS.map((path) => ({ path, spec: `${at}:${path}` })),
+            // A commit that changed the policy itself: the policy after it is kept too, so both are in the bundle.
+            after: commit?.files.some((f) => f.path === policyPath) ? `${t.sha}:${policyPath}` : undefined,
+        };
+    });
+    const blobs = await input.read(moves.flatMap((m) => [
+        m.policy,
+        m.model,
+        ...m.codeowners.map((c) => c.spec),
+        ...(m.after ? [m.after] : []),
+    ]));
+    const documents = new Map();
+    const keep = (kind, path, text) => {
+        if (text === undefined)
+            return undefined;
+        const sha256 = sha256Text(text);
+        const key = `${kind}\0${sha256}`;
+        if (!documents.has(key))
+            documents.set(key, { kind, path, sha256, file: controlFile(kind, sha256), text });
+        return sha256;
+    };
+    const prs = new Map(input.pullRequests.map((pr) => [pr.number, pr]));
+    const previous = new Map();
+    const promotions = [];
+    for (const m of moves) {
+        const { t } = m;
+        const key = `${t.model}\0${t.stage}`;
+        const from = previous.get(key);
+        previous.set(key, t.version);
+        const policyText = blobs.get(m.policy);
+        const modelText = blobs.get(m.model);
+        const policy = keep('policy', policyPath, policyText);
+        const after = m.after ? keep('policy', policyPath, blobs.get(m.after)) : undefined;
+        const model = keep('model', `${p}models/${t.model}/model.yaml`, modelText);
+        const owners = m.codeowners.find((c) => blobs.get(c.spec) !== undefined);
+        const codeowners = owners ? keep('codeowners', owners.path, blobs.get(owners.spec)) : undefined;
+        const roles = rolesIn(policyText, modelText);
+        const pr = t.pullRequest === undefined ? undefined : prs.get(t.pullRequest);
+        promotions.push({
+            model: t.model,
+            stage: t.stage,
+            version: t.version,
+            ...(from !== undefined ? { from } : {}),
+            ...(t.pullRequest !== undefined ? { pullRequest: t.pullRequest } : {}),
+            commit: t.sha,
+            at: t.since,
+            rulesReadAt: m.at,
+            ...(policy ? { policy } : {}),
+            ...(after && after !== policy ? { policyAfter: after } : {}),
+            ...(codeowners && owners ? { codeowners: { path: owners.path, sha256: codeowners } } : {}),
+            ...(model ? { modelFile: model } : {}),
+            roles,
+            memberships: pr ? membershipsOf(pr, t, roles) : [],
+            ...(pr?.body ? { body: pr.body.sha256 } : {}),
+        });
+    }
+    for (const pr of input.pullRequests)
+        if (pr.body)
+            keep('pr-body', `pull request #${pr.number}`, pr.body.text);
+    return { documents: [...documents.values()], promotions };
+}
+/**
+ * Who filled which role on this move, and the team memberships that made it so: from the merge record of the move
+ * (what the gate counted at the merge), and from GitHub's answers for the reviewers (as GitHub answers at export).
+ */
+function membershipsOf(pr, t, roles) {
+    const out = [];
+    const record = pr.recorded?.find((r) => (r.model ?? t.model) === t.model && (r.stage ?? t.stage) === t.stage);
+    for (const a of record?.approvers ?? []) {
+        const base = a.role.replace(/ \(.*\)$/, '');
+        const slot = roles.find((r) => r.role === base);
+        const byName = slot?.users.some((u) => u.toLowerCase() === a.login.toLowerCase());
+        out.push({
+            login: a.login,
+            role: a.role,
+            via: byName ? 'listed by name' : slot?.teams.length ? `a team of ${slot.teams.join(', ')}` : 'unknown',
+            source: `merge record ${record.record}`,
+        });
+    }
+    const seen = new Set();
+    for (const r of pr.reviews)
+        for (const m of r.teams ?? []) {
+            const key = `${r.reviewer.toLowerCase()}\0${m.team.toLowerCase()}`;
+            if (seen.has(key))
+                continue;
+            seen.add(key);
+            out.push({ login: r.reviewer, team: m.team, state: m.state, source: 'GitHub at export time' });
+        }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/sign.ts
@@ -68288,6 +69097,7 @@ function readUstar(archive) {
 // Evidence for one subject (a model or version, a pull request, an incident, a time window): collected from git
 // (and a ReviewSource when given) into one plain object, then written as a folder with a hashed manifest and a
 // deterministic tarball.
+
 
 
 
@@ -68763,10 +69573,14 @@ async function collect(repoRoot, subject, options, objects) {
     }
     const mergeRecords = auditParsed.map((a) => a.event).filter(isMergeRecord);
     const pullRequests = await Promise.all(prRecords.map(async ({ number, pr, landed }) => {
-        const recorded = mergeRecords
-            .filter((a) => a.pull_request === number && (!a.commit || !landed || a.commit === landed.sha))
-            .map(signoffFromRecord);
-        const withRecords = recorded.length ? { recorded } : {};
+        const ownRecords = mergeRecords.filter((a) => a.pull_request === number && (!a.commit || !landed || a.commit === landed.sha));
+        const recorded = ownRecords.map(signoffFromRecord);
+        const described = pullRequestBody(ownRecords, pr?.body);
+        warnings.push(...described.warnings);
+        const withRecords = {
+            ...(recorded.length ? { recorded } : {}),
+            ...(described.body ? { body: described.body } : {}),
+        };
         if (!pr)
             return { number, found: false, reviewsKnown: false, reviews: [], ...withRecords };
         const slots = landed && pr.reviews.length ? roleSlots(second, roleSpecs(landed)) : [];
@@ -68791,6 +69605,7 @@ async function collect(repoRoot, subject, options, objects) {
                     state: r.state,
                     commit: r.commitId,
                     at: r.submittedAt,
+                    ...(held.teams.length ? { teams: held.teams } : {}),
                 };
             }),
             ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
@@ -68799,6 +69614,8 @@ async function collect(repoRoot, subject, options, objects) {
         };
     }));
     warnings.push(...(options.reviews?.warnings?.() ?? []));
+    progress('reading the rules each stage move was judged by');
+    const controls = await collectControls({ tenures, commits, prefix: p, pullRequests, read: readSome });
     const commitEvidence = commits.map((c) => ({
         sha: c.sha,
         parents: c.parents,
@@ -68839,6 +69656,7 @@ async function collect(repoRoot, subject, options, objects) {
         rollbacks: events.filter((e) => e.event.includes('rollback')),
         records,
         warnings,
+        controls,
         driftReports: driftRecords(auditParsed.map((a) => a.event), 'model' in subject ? subject.model : undefined),
     };
 }
@@ -68920,6 +69738,7 @@ function roleSlots(blobs, specs) {
 async function rolesHeld(login, slots, reviews) {
     const roles = [];
     const unknown = [];
+    const asked = new Map();
     for (const { role, members } of slots) {
         if (holdsRole(login, members, {}).holds) {
             roles.push(role);
@@ -68930,15 +69749,21 @@ async function rolesHeld(login, slots, reviews) {
             continue;
         const states = await Promise.all(teams.map(async (team) => [team, (await reviews.teamMembership?.(team, login)) ?? 'unknown']));
         const known = {};
-        for (const [team, state] of states)
+        for (const [team, state] of states) {
+            asked.set(team, state);
             if (state !== 'unknown')
                 known[team] = { [login]: state };
+        }
         if (holdsRole(login, members, known).holds)
             roles.push(role);
         else if (states.some(([, state]) => state === 'unknown'))
             unknown.push(role);
     }
-    return { roles: roles.sort(), unknown: unknown.sort() };
+    return {
+        roles: roles.sort(),
+        unknown: unknown.sort(),
+        teams: [...asked].sort(([a], [b]) => a.localeCompare(b)).map(([team, state]) => ({ team, state })),
+    };
 }
 const bundle_sha256 = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
 const json = (value) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
@@ -68953,6 +69778,7 @@ function bundleFiles(evidence) {
         head: evidence.head,
         ...(evidence.summary ? { summary: evidence.summary } : {}),
         ...(evidence.findings ? { findings: evidence.findings } : {}),
+        ...(evidence.controls ? { controls: controlsJson(evidence.controls) } : {}),
         warnings: evidence.warnings,
     }));
     if (evidence.findings)
@@ -68960,7 +69786,18 @@ function bundleFiles(evidence) {
     files.set('commits.json', json(evidence.commits));
     files.set('events.json', json(evidence.events));
     files.set('stage-history.json', json(evidence.stageHistory));
-    files.set('pull-requests.json', json(evidence.pullRequests));
+    // A description's text is its own file (controls/pr-body/), named here by digest and path.
+    files.set('pull-requests.json', json(evidence.pullRequests.map((pr) => {
+        if (!pr.body)
+            return pr;
+        const { text: _text, ...body } = pr.body;
+        return { ...pr, body };
+    })));
+    if (evidence.controls) {
+        files.set('controls.json', json(controlsJson(evidence.controls)));
+        for (const d of evidence.controls.documents)
+            files.set(d.file, Buffer.from(d.text));
+    }
     files.set('runs.json', json(evidence.versions.filter((v) => v.run).map((v) => ({ model: v.model, version: v.version, ...v.run }))));
     files.set('validation.json', json(evidence.versions.map((v) => ({ model: v.model, version: v.version, ...(v.validation ?? {}) }))));
     const drift = evidence.versions.filter((v) => v.drift);
@@ -68985,6 +69822,13 @@ function bundleFiles(evidence) {
     files.set('report.md', Buffer.from(renderReportMarkdown(evidence)));
     files.set('report.html', Buffer.from(renderReportHtml(evidence)));
     return files;
+}
+/** The controls as data: every document by digest and bundle file (texts are files of their own), every move. */
+function controlsJson(controls) {
+    return {
+        documents: controls.documents.map(({ text: _text, ...d }) => d),
+        promotions: controls.promotions,
+    };
 }
 async function writeEvidenceBundle(evidence, outDir, options = {}) {
     if ((0,external_node_fs_namespaceObject.existsSync)(outDir) && (0,external_node_fs_namespaceObject.readdirSync)(outDir).length > 0)
@@ -69189,6 +70033,29 @@ function responseReport(incidents, policy, now, postmortems = new Map()) {
     });
     return { perSeverity, breaches, overduePostmortems };
 }
+/** What an incident's GitHub issue hears about after it was opened: rollbacks, their verification, notes. */
+const ISSUE_FOLLOW_UP = /^(rollback-|note$)/;
+const ISSUE_OUTCOME = /\(github-issue \w+\)$/;
+/**
+ * The timeline entries an open incident's GitHub issue has not been told about: rollback and verification entries
+ * (and notes) recorded after the issue channel's last outcome, for an incident whose severity announces on a
+ * github-issue channel and whose issue exists (a `notified … (github-issue …)` entry). Empty otherwise. The
+ * escalation sweep comments them on the issue, so the issue follows a rollback or a verification that another job
+ * recorded with a token that could not write issues.
+ */
+function issueFollowUps(incident, policy) {
+    if (incident.status !== 'open')
+        return [];
+    const channels = policy.incident.response[incident.severity].channels;
+    const announces = channels.some((name) => policy.incident.channels[name]?.type === 'github-issue');
+    if (!announces)
+        return [];
+    const outcomes = incident.timeline.filter((e) => (e.event === 'notified' || e.event === 'notification-failed') && ISSUE_OUTCOME.test(e.detail ?? ''));
+    if (!outcomes.some((e) => e.event === 'notified'))
+        return [];
+    const last = incident.timeline.lastIndexOf(outcomes.at(-1));
+    return incident.timeline.slice(last + 1).filter((e) => ISSUE_FOLLOW_UP.test(e.event));
+}
 
 ;// CONCATENATED MODULE: ./src/evidence/findings.ts
 // What an auditor must see first: a summary of the period, and the findings, from the gate-integrity audit
@@ -69351,6 +70218,7 @@ function summarize(evidence, findings, auditedSince) {
 }
 /** The commit that adopted Tollgate: the first on the first-parent line to add policy.yaml. */
 async function adoptionCommit(repoRoot, head, prefix) {
+    // Raw: only the shas are wanted; simple-git's log formats every field of every commit it walks.
     const out = await git(repoRoot, [
         'log',
         '--first-parent',
@@ -69935,6 +70803,7 @@ function gateRequestOf(inputs, payload, runUrl) {
         checkName: inputs.checkName || GATE_CHECK_NAME,
         registry: inputs.registry || 'registry',
         ...(inputs.appId !== undefined ? { appId: inputs.appId } : {}),
+        ...(inputs.appSlug ? { appSlug: inputs.appSlug } : {}),
         ...(defaultBranch !== undefined ? { defaultBranch } : {}),
         ...(runUrl ? { runUrl } : {}),
     };
@@ -69998,6 +70867,7 @@ function closedPullOf(payload) {
         mergeSha: target_str(pull.merge_commit_sha) ?? '',
         mergedAt: target_str(pull.merged_at) ?? '',
         mergedBy: target_str(target_obj(pull.merged_by)?.login) ?? '',
+        ...(typeof pull.body === 'string' || pull.body === null ? { body: pull.body ?? '' } : {}),
     };
 }
 /**
@@ -70034,10 +70904,8 @@ function checkNameFor(checkName, otherBase) {
 
 
 
-async function hasCommit(repoRoot, sha) {
-    const result = await run_runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
-    return result.code === 0;
-}
+
+const hasCommit = async (repoRoot, sha) => (await commitOf(repoRoot, sha)) !== undefined;
 /** Fetches commits into the checkout as data (never checked out); a fork's head comes from refs/pull/N/head. */
 async function fetchCommits(repoRoot, shas, pullNumber) {
     for (const sha of shas) {
@@ -70045,6 +70913,7 @@ async function fetchCommits(repoRoot, shas, pullNumber) {
             throw new errors_TollgateError(`"${sha}" is not a commit sha`);
         if (await hasCommit(repoRoot, sha))
             continue;
+        // Raw: a failed fetch is an answer here (the next place is tried), which simple-git would throw.
         await run_runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', sha], { okCodes: [1, 128] });
         if (!(await hasCommit(repoRoot, sha)) && pullNumber !== undefined)
             await run_runGit(repoRoot, [
@@ -70066,14 +70935,16 @@ async function fetchCommits(repoRoot, shas, pullNumber) {
  */
 async function currentBaseTip(repoRoot, baseRef) {
     const ref = `refs/heads/${baseRef}`;
+    // Raw: simple-git has no check-ref-format; its exit code is the answer.
     const valid = await run_runGit(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
     if (baseRef.startsWith('-') || valid.code !== 0)
         throw new errors_TollgateError(`the pull request's base branch "${baseRef}" is not a valid branch name`);
     const local = 'refs/tollgate/base';
+    // Raw: a failed fetch is reported below, with how to fix it, rather than as git's error.
     const fetched = await run_runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
         okCodes: [1, 128],
     });
-    const sha = (await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', local], { okCodes: [1] })).stdout.trim();
+    const sha = (await commitOf(repoRoot, local)) ?? '';
     if (fetched.code !== 0 || !target_SHA.test(sha))
         throw new errors_TollgateError(`cannot fetch the base branch ${baseRef} from origin`, {
             fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
@@ -70082,6 +70953,7 @@ async function currentBaseTip(repoRoot, baseRef) {
 }
 /** Subjects of the commits in base..head (a merge group's pull request numbers are in them). */
 async function commitSubjects(repoRoot, baseSha, headSha) {
+    // Raw: only the subjects are wanted; simple-git's log formats every field of every commit.
     return (await runGit(repoRoot, ['log', '--format=%s', `${baseSha}..${headSha}`, '--'])).stdout
         .split('\n')
         .filter((s) => s !== '');
@@ -70117,6 +70989,7 @@ async function judgeCommits(repoRoot, request, access) {
         reviews,
         ...(request.defaultBranch ? { defaultBranch: request.defaultBranch } : {}),
         ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+        ...(request.recordWriter ? { recordWriter: request.recordWriter } : {}),
     });
     const verdict = await access.evaluate(input);
     const intoDefault = context.baseRef === (request.defaultBranch ?? facts.policy.defaultBranch);
@@ -70142,6 +71015,7 @@ async function judgePullRequest(number, options, onHead = () => { }, baseOverrid
         headSha,
         context,
         ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
+        ...(options.recordWriter ? { recordWriter: options.recordWriter } : {}),
     }, githubGateAccess(client, repo, context));
 }
 
@@ -70211,7 +71085,12 @@ function parsePermissions(values) {
 
 
 
+
 const merged_SHA = /^[0-9a-f]{40}$/;
+/** The SHA-256 (hex) of a pull request body's UTF-8 text, as merge records and the evidence bundle state it. */
+function bodyDigest(body) {
+    return (0,external_node_crypto_.createHash)('sha256').update(body, 'utf8').digest('hex');
+}
 const merged_iso = (at) => new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z');
 const trailer = (commit, key) => Object.entries(commit.trailers)
     .filter(([k]) => k.toLowerCase() === key.toLowerCase())
@@ -70331,6 +71210,8 @@ function recordMergedPullRequest(input) {
         const details = {
             title: pull.title,
             head: pull.headSha,
+            // The text reviewers approved against, and its digest: the evidence bundle shows both and notices a later edit.
+            ...(pull.body !== undefined ? { body_sha256: bodyDigest(pull.body), body: pull.body } : {}),
             from_version: move.from ?? null,
             ...(requestedBy.length > 0 ? { requested_by: requestedBy } : {}),
             approvers,
@@ -70397,24 +71278,18 @@ function recordMergedPullRequest(input) {
 
 
 
-
-async function rev(repoRoot, ref) {
-    const out = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
-        okCodes: [1],
-    });
-    return out.code === 0 ? out.stdout.trim() : undefined;
-}
 async function recordMergeLocally(input) {
     const { repoRoot } = input;
-    const mergeSha = await rev(repoRoot, input.mergeSha);
-    const base = await rev(repoRoot, `${input.mergeSha}^1`);
-    const head = await rev(repoRoot, `${input.mergeSha}^2`);
+    const mergeSha = await commitOf(repoRoot, input.mergeSha);
+    const base = await commitOf(repoRoot, `${input.mergeSha}^1`);
+    const head = await commitOf(repoRoot, `${input.mergeSha}^2`);
     if (mergeSha === undefined || base === undefined || head === undefined)
         throw new errors_TollgateError(`${input.mergeSha} is not a merge commit of a pull request`, {
             fix: 'name the merge commit (`git merge --no-ff`): its first parent is the base, its second the head',
         });
-    const mergedAt = input.mergedAt ?? (await run_runGit(repoRoot, ['log', '-1', '--format=%cI', mergeSha])).stdout.trim();
-    const title = (await run_runGit(repoRoot, ['log', '-1', '--format=%s', mergeSha])).stdout.trim();
+    const merge = await commitFields(repoRoot, mergeSha, { at: '%cI', title: '%s' });
+    const mergedAt = input.mergedAt ?? merge.at;
+    const { title } = merge;
     const prefix = input.registryDir === '.' ? '' : input.registryDir;
     const facts = await collectGateFacts(repoRoot, {
         baseSha: base,
@@ -70466,7 +71341,15 @@ async function recordMergeLocally(input) {
             written.length = 0;
             const incidents = await readIncidents(reader, incidentIds.map(incidentPath));
             record = recordMergedPullRequest({
-                pull: { number: input.number, title, mergeSha, mergedAt, mergedBy: input.mergedBy, headSha: head },
+                pull: {
+                    number: input.number,
+                    title,
+                    mergeSha,
+                    mergedAt,
+                    mergedBy: input.mergedBy,
+                    headSha: head,
+                    ...(input.body !== undefined ? { body: input.body } : {}),
+                },
                 changes: facts.changes,
                 verdict,
                 checkName: input.checkName,
@@ -70519,7 +71402,7 @@ async function recordMergeLocally(input) {
 
 const RECORD_USAGE = 'tollgate gate record-merge --merge REF --pr N --merged-by LOGIN [--approve LOGIN[@REF][=TIME]]... ' +
     '[--member ORG/TEAM=LOGIN,...]... [--permission LOGIN=LEVEL]... [--requested-by LOGIN]... ' +
-    '[--check-run ID=CONCLUSION[@TIME]]';
+    '[--check-run ID=CONCLUSION[@TIME]] [--body-file FILE]';
 const RECORD_MERGE = commandSpec({
     name: 'gate record-merge',
     summary: 'record a pull request merged outside GitHub Actions as the gate action records one after a merge',
@@ -70554,6 +71437,11 @@ const RECORD_MERGE = commandSpec({
             description: 'who requested the change',
         },
         'check-run': { type: 'string', value: 'ID=CONCLUSION[@TIME]', description: "the gate's check run" },
+        'body-file': {
+            type: 'string',
+            value: 'FILE',
+            description: 'the pull request description the reviewers saw, kept in the record with its sha256',
+        },
     },
     examples: [
         [
@@ -70576,7 +71464,7 @@ async function recordMergeCommand(args, context) {
         });
     });
     // Approvals without a time were given just before the merge, a second apart.
-    const start = Date.parse((await run_runGit(context.repoRoot, ['log', '-1', '--format=%cI', mergeSha])).stdout.trim());
+    const start = Date.parse((await commitFields(context.repoRoot, mergeSha, { at: '%cI' })).at);
     const reviews = [];
     for (const [i, value] of (values.approve ?? []).entries()) {
         // LOGIN[@REF][=TIME]: TIME is when the approval was submitted.
@@ -70612,6 +71500,7 @@ async function recordMergeCommand(args, context) {
         requestedBy: (values['requested-by'] ?? []).map((v) => login(v, '--requested-by')),
         checkName: types_GATE_CHECK_NAME,
         ...(checkRun ? { checkRun } : {}),
+        ...(values['body-file'] !== undefined ? { body: readBody(context, values['body-file']) } : {}),
         env: { GIT_COMMITTER_DATE: context.now().toISOString() },
         dryRun: values['dry-run'],
     });
@@ -70648,6 +71537,18 @@ function checkRunOption(value) {
         conclusion: m[2],
         ...(m[3] !== undefined ? { completedAt: new Date(m[3]).toISOString().replace(/\.000Z$/, 'Z') } : {}),
     };
+}
+function readBody(context, file) {
+    try {
+        return (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_namespaceObject.resolve)(context.cwd, file), 'utf8');
+    }
+    catch (error) {
+        throw new errors_TollgateError(`gate record-merge: cannot read --body-file ${file}`, {
+            kind: 'usage',
+            cause: error,
+            fix: 'name a file holding the pull request description',
+        });
+    }
 }
 
 ;// CONCATENATED MODULE: ./src/cli/commands/gate.ts
@@ -71051,6 +71952,7 @@ function webhookMessage(incident, notice, context) {
 
 ;// CONCATENATED MODULE: ./src/incident/notify.ts
 
+
 const notify_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** The message body: severity, models, alert, what the timeline says happened to the rollback. Pure. */
 function notificationPayload(incident, link) {
@@ -71155,6 +72057,17 @@ function channelNotifier(policy, deps) {
                 }
                 if (notice === 'updated')
                     continue;
+                // INPUT_TOKEN and the like hold this job's own credentials: never sent, whatever the policy says.
+                const reserved = [channel.url_env, channel.routing_key_env].find((n) => n !== undefined && isReservedEnvName(n));
+                if (reserved !== undefined) {
+                    entries.push({
+                        at: notify_iso(deps.now()),
+                        event: 'notification-failed',
+                        detail: `channel "${name}" names $${reserved}, a variable the runner or the action sets (it may hold this ` +
+                            "job's token), not a secret of yours: not sent; fix: name your own variable in registry/policy.yaml",
+                    });
+                    continue;
+                }
                 if (channel.type === 'pagerduty') {
                     const key = secret(channel, deps.env, 'routing_key_env');
                     if (key === undefined)
@@ -71562,11 +72475,287 @@ async function openIncidentJournal(repoRoot, request, newId) {
     return { id, done: () => (0,promises_namespaceObject.rm)(file, { force: true }) };
 }
 
+;// CONCATENATED MODULE: ./src/monitor/health.ts
+// Whether a stage is healthy after a rollback: each success criterion against the metrics read after the settle
+// time. A metric without data fails its criterion: a rollback is verified only on evidence. Pure.
+
+function judgeHealth(metrics, criteria) {
+    const checks = criteria.map((c) => {
+        const value = Object.prototype.hasOwnProperty.call(metrics, c.metric) ? metrics[c.metric] : undefined;
+        return {
+            criterion: `${c.metric} ${c.op} ${c.value}`,
+            metric: c.metric,
+            ...(value !== undefined ? { value } : {}),
+            pass: compare(value, c.op, c.value),
+        };
+    });
+    return { healthy: checks.length > 0 && checks.every((c) => c.pass), checks };
+}
+/** One level more severe (P0 stays P0): an unhealthy rollback escalates its incident. */
+function escalated(severity) {
+    const order = ['P0', 'P1', 'P2', 'P3', 'P4'];
+    return order[Math.max(0, order.indexOf(severity) - 1)];
+}
+const describeChecks = (checks) => checks.map((c) => `${c.criterion}: ${c.value ?? 'no data'} ${c.pass ? 'ok' : 'FAILED'}`).join('; ');
+
+;// CONCATENATED MODULE: ./src/monitor/verify-rollback.ts
+// Verifying a rollback (the incident protocol's step 5): wait the policy's settle time, read the stage's metrics,
+// check the success criteria (default error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99) and record
+// `rollback-verified` or `rollback-unhealthy`. An unhealthy rollback keeps its incident open and escalates it.
+// Called from the rollback flow (src/rollback/flow.ts) after a rollback is live, and by `tollgate verify-rollback`.
+
+
+
+
+
+
+
+
+
+
+
+
+const VERIFIED_EVENT = 'rollback-verified';
+const UNHEALTHY_EVENT = 'rollback-unhealthy';
+const SKIPPED_EVENT = 'rollback-verification-skipped';
+async function verifyRollback(input) {
+    const settle = input.settle ?? input.policy.monitoring.rollback.settle;
+    const criteria = input.policy.monitoring.rollback.criteria;
+    if (settle > 0)
+        await input.sleep(settle * 1000);
+    const at = input.now();
+    const metrics = await input.source.instant([...new Set(criteria.map((c) => c.metric))], { model: input.model.name, stage: input.stage, version: input.version }, at);
+    const verdict = judgeHealth(metrics, criteria);
+    const status = verdict.healthy ? 'verified' : 'unhealthy';
+    const name = status === 'verified' ? VERIFIED_EVENT : UNHEALTHY_EVENT;
+    const event = {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id: auditId(at, `${input.model.name}-${input.stage}-${name}`),
+        at: isoSeconds(at),
+        event: name,
+        actor: input.actor,
+        model: input.model.name,
+        version: input.version,
+        stage: input.stage,
+        ...(input.incident ? { incident: input.incident.id } : {}),
+        ...(input.commit ? { commit: input.commit } : {}),
+        details: { settle, source: input.source.label, checks: verdict.checks },
+    };
+    const writes = [{ path: paths_auditPath(event.id), document: event }];
+    const summary = [
+        `rollback of ${input.model.name} ${input.stage} to ${input.version} ${status === 'verified' ? 'verified healthy' : 'UNHEALTHY'} after ${settle}s: ${describeChecks(verdict.checks)}`,
+    ];
+    if (status === 'unhealthy' && input.incident) {
+        const before = input.incident.severity;
+        const severity = input.incident.status === 'open' ? escalated(before) : before;
+        const updated = {
+            ...appendTimeline(input.incident, {
+                at: isoSeconds(at),
+                event: 'note',
+                detail: `rollback-unhealthy: ${describeChecks(verdict.checks)}; the incident stays open${severity !== before ? `, escalated ${before} -> ${severity}` : ''}`,
+            }),
+            severity,
+        };
+        writes.push({ path: incidentPath(input.incident.id), document: updated });
+        summary.push(`${input.incident.id} stays open${severity !== before ? ` and is escalated ${before} -> ${severity}` : ''}: the rollback did not restore health`);
+    }
+    return { status, checks: verdict.checks, settle, event, writes, summary };
+}
+/** The audit event of a rollback whose verification was skipped on purpose (`--no-verify`), with the reason. */
+function verificationSkipped(input) {
+    return {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id: auditId(input.now, `${input.model}-${input.stage}-verification-skipped`),
+        at: isoSeconds(input.now),
+        event: SKIPPED_EVENT,
+        actor: input.actor,
+        model: input.model,
+        version: input.version,
+        stage: input.stage,
+        ...(input.incident ? { incident: input.incident } : {}),
+        details: { reason: input.reason },
+    };
+}
+/** The model's metrics source, for a verification; a model without one cannot be verified (an error saying so). */
+function rollbackSource(policy, model, context) {
+    try {
+        return metricsSourceOf(sourceSpecFor(model, policy.monitoring.source), {
+            ...context,
+            where: `models/${model.name}/model.yaml`,
+        });
+    }
+    catch (error) {
+        throw new MetricsSourceError(`cannot verify the rollback of ${model.name}: ${error.message}`, {
+            fix: 'name a metrics source (docs/monitoring.md), or skip verification with --no-verify and a reason',
+            cause: error,
+        });
+    }
+}
+/**
+ * After a rollback reached the default branch (an emergency push): verify it, or record why not, as a state change
+ * of its own. A source that cannot be read is reported as `failed` with its reason; the rollback itself stands.
+ */
+async function verifyLiveRollback(input) {
+    const { registry } = await loadRegistry(fileSystemReader(join(input.repoRoot, input.registryDir)));
+    const policy = effectivePolicy(registry.policy);
+    const entry = registry.models.get(input.model);
+    const incident = input.incidentId ? registry.incidents.get(input.incidentId) : undefined;
+    let writes;
+    let status;
+    let summary;
+    if (input.noVerify !== undefined || !entry) {
+        const reason = input.noVerify ?? `no model ${input.model} in the registry`;
+        const event = verificationSkipped({
+            model: input.model,
+            stage: input.stage,
+            version: input.version,
+            ...(input.incidentId ? { incident: input.incidentId } : {}),
+            actor: input.actor,
+            now: input.ports.now(),
+            reason,
+        });
+        writes = [{ path: auditPath(event.id), document: event }];
+        status = 'skipped';
+        summary = [`rollback verification skipped: ${reason}`];
+    }
+    else {
+        try {
+            const verification = await verifyRollback({
+                policy,
+                model: entry.model,
+                stage: input.stage,
+                version: input.version,
+                ...(incident ? { incident } : {}),
+                actor: input.actor,
+                ...(input.commit ? { commit: input.commit } : {}),
+                source: rollbackSource(policy, entry.model, {
+                    repoRoot: input.repoRoot,
+                    env: input.ports.env,
+                    commands: input.ports.commands ?? 'refuse',
+                    ...(input.ports.fetch ? { fetch: input.ports.fetch } : {}),
+                }),
+                now: input.ports.now,
+                sleep: input.ports.sleep,
+            });
+            writes = verification.writes;
+            status = verification.status;
+            summary = verification.summary;
+        }
+        catch (error) {
+            return { status: 'failed', summary: [`rollback not verified: ${describeError(error)}`] };
+        }
+    }
+    const now = input.ports.now();
+    const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase();
+    const recorded = await publishStateChange({
+        repoRoot: input.repoRoot,
+        registryDir: input.registryDir,
+        writes,
+        message: `rollback of ${input.model} ${input.stage} to ${input.version}: ${status}`,
+        trailers: {
+            'Tollgate-Event': `rollback-${status}`,
+            Model: input.model,
+            Version: input.version,
+            ...(input.incidentId ? { Incident: input.incidentId } : {}),
+        },
+        baseBranch: input.baseBranch,
+        stateWrites: policy.stateWrites,
+        branch: `tollgate/state/${input.model}/verify-${stamp}`,
+        pullRequest: {
+            title: `Rollback of ${input.model} ${input.stage}: ${status}`,
+            body: summary.join('\n\n'),
+            labels: ['tollgate:state'],
+        },
+        env: {
+            ...input.ports.gitEnv,
+            GIT_AUTHOR_DATE: now.toISOString(),
+            GIT_COMMITTER_DATE: now.toISOString(),
+        },
+    }, input.github);
+    return { status, summary, recorded };
+}
+
+;// CONCATENATED MODULE: ./src/incident/verify.ts
+// Verifying the incident action's own automatic rollbacks (the protocol's step 5), as the rollback action does
+// (src/monitor/verify-rollback.ts): for each rollback that went live, wait the policy's settle time, read the stage's
+// metrics, check the success criteria and record `rollback-verified` or `rollback-unhealthy`. Unhealthy keeps the
+// incident open, escalates it and announces the escalation. Everything lands in the incident's own record: the
+// event with its audit events, the incident with its timeline; a source that cannot be read is a timeline note.
+
+
+
+
+
+
+
+/** Verifies each pushed rollback in `rollbacks` (setting its `verification`); returns the incident and events. */
+async function verifyIncidentRollbacks(context, incident, rollbacks, actor) {
+    const verify = context.ports.verify;
+    const live = rollbacks.filter((r) => r.outcome?.mode === 'pushed' && r.decision.rollback);
+    if (!verify || live.length === 0)
+        return { incident, audit: [] };
+    const { repoRoot, registryDir } = context.ports;
+    const { registry } = await load_loadRegistry(load_fileSystemReader((0,external_node_path_namespaceObject.join)(repoRoot, registryDir)));
+    const audit = [];
+    for (const rollback of live) {
+        const outcome = rollback.outcome;
+        const version = rollback.decision.rollback ? rollback.decision.target : '';
+        const before = incident.severity;
+        try {
+            const entry = registry.models.get(rollback.model);
+            if (!entry)
+                throw new Error(`no model ${rollback.model} in the registry`);
+            const input = {
+                policy: context.policy,
+                model: entry.model,
+                stage: 'production',
+                version,
+                incident,
+                actor,
+                ...('commit' in outcome ? { commit: outcome.commit } : {}),
+                source: rollbackSource(context.policy, entry.model, {
+                    repoRoot,
+                    env: verify.env,
+                    commands: verify.commands ?? 'refuse',
+                    ...(verify.fetch ? { fetch: verify.fetch } : {}),
+                }),
+                now: context.clock,
+                sleep: verify.sleep,
+            };
+            const verification = await verifyRollback(input);
+            audit.push(verification.event);
+            const updated = verification.writes.find((w) => w.path === incidentPath(incident.id));
+            incident =
+                updated !== undefined
+                    ? updated.document
+                    : appendTimeline(incident, {
+                        at: verification.event.at,
+                        event: 'note',
+                        detail: `rollback-verified: ${verification.summary[0]}`,
+                    });
+            rollback.verification = { status: verification.status, summary: verification.summary };
+        }
+        catch (error) {
+            const why = `rollback of ${rollback.model} to ${version} not verified: ${errors_describeError(error)}`;
+            incident = appendTimeline(incident, { at: open_context_iso(context.clock()), event: 'note', detail: why });
+            rollback.verification = { status: 'failed', summary: [why] };
+        }
+        if (incident.severity !== before && context.notifier)
+            for (const entry of await context.notifier.notify(incident, 'escalated'))
+                incident = appendTimeline(incident, entry);
+    }
+    return { incident, audit };
+}
+
 ;// CONCATENATED MODULE: ./src/incident/open-publish.ts
 // The incident action's writer of "open an incident": each rollback goes through the same path as the rollback
 // action (pushed when the severity is an emergency, else proposed), and the record with its audit events is a state
 // change (pushed or proposed, as the policy's state_writes says). One API call decides "promotion in flight"; none
 // is made per commit.
+
+
 
 
 
@@ -71627,7 +72816,7 @@ async function publishOpenIncident(context) {
         if (emergency && beforeRecord === undefined) {
             // An emergency rollback is judged by the incident record in its own tree (the integrity audit reads it
             // there), so the record goes first, in a commit pushed together with the rollback.
-            beforeRecord = await git(workspace, ['rev-parse', 'HEAD']);
+            beforeRecord = await history_resolveRef(workspace, 'HEAD');
             await commitRecord(workspace, registryDir, [
                 { path: incidentPath(id), document: incident },
                 { path: paths_auditPath(opened.id), document: opened },
@@ -71692,13 +72881,21 @@ async function publishOpenIncident(context) {
     }
     if (beforeRecord !== undefined && !onBranch) {
         // Nothing was pushed with the early record: drop it; the full record is written below like any other.
-        await git(workspace, ['reset', '-q', '--hard', beforeRecord]);
+        const record = beforeRecord;
+        await gitClient(workspace)
+            .reset(Xt.HARD, ['-q', record])
+            .catch((error) => {
+            throw fromGitError(error, `git reset --hard ${record}`, workspace);
+        });
         beforeRecord = undefined;
     }
     // After the rollback, so a slow or dead channel never delays it; the outcome goes on the timeline.
     const notifications = context.notifier && !dryRun ? await context.notifier.notify(incident) : [];
     for (const entry of notifications)
         incident = appendTimeline(incident, entry);
+    // After the announcement, so the settle time never delays it; before the record, so the record says how it went.
+    const verified = await verifyIncidentRollbacks(context, incident, rollbacks, actor);
+    incident = verified.incident;
     const audit = [
         opened,
         ...rollbacks.map((r, i) => incidentAuditEvent({
@@ -71719,6 +72916,7 @@ async function publishOpenIncident(context) {
                 ...(r.outcome ? { mode: r.outcome.mode } : {}),
             },
         })),
+        ...verified.audit,
     ];
     const files = [
         { path: incidentPath(id), document: incident },
@@ -72378,9 +73576,9 @@ async function resolve_flow_resolveBase(repoRoot, branch, given) {
     for (const ref of candidates) {
         if (ref.startsWith('-'))
             break;
-        const r = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], { okCodes: [1, 128] });
-        if (r.code === 0)
-            return { ref: ref.replace(/^refs\/(heads|remotes)\//, ''), sha: r.stdout.trim() };
+        const sha = await commitOf(repoRoot, ref);
+        if (sha !== undefined)
+            return { ref: ref.replace(/^refs\/(heads|remotes)\//, ''), sha };
     }
     throw new errors_TollgateError(`no commit ${given ?? `${branch} (or origin/${branch})`} in this clone`, {
         fix: given !== undefined
@@ -72484,7 +73682,6 @@ async function resolveIncidentFlow(request, ports) {
 
 
 
-
 /** The GitHub repository to open the pull request in, when a token says to: --repo, GITHUB_REPOSITORY, origin. */
 async function githubTarget(context, repoFlag) {
     if (!context.env.GITHUB_TOKEN && !context.env.GH_TOKEN)
@@ -72494,7 +73691,7 @@ async function githubTarget(context, repoFlag) {
         ? parseRepoOption(repoFlag)
         : fromEnv
             ? parseRepoOption(fromEnv)
-            : repoFromRemoteUrl(await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+            : await originRepo(context.repoRoot);
     if (!repo) {
         throw new errors_TollgateError('a GitHub token is set, but which repository? The origin remote names none', {
             kind: 'usage',
@@ -72677,6 +73874,79 @@ function streakIncident(schedule, policy, now, id) {
     };
 }
 /**
+ * The sweep's decision on `reader`: every open incident not acknowledged within its severity's response time,
+ * escalated at its level (once per level), and an incident per retrain failure streak at the policy's limit (once
+ * per streak). `ids` keeps one incident id per model across calls, so a rebuilt commit keeps the same incident.
+ */
+async function dueChanges(reader, policy, ports, ids = new Map()) {
+    const suffix = ports.suffix ?? (() => (0,external_node_crypto_.randomBytes)(2).toString('hex'));
+    const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const reasons = [];
+    const incidents = [];
+    const schedules = [];
+    const all = await allIncidents(reader);
+    for (const d of dueEscalations(all, policy, ports.now)) {
+        reasons.push(`${d.incident.id}: ${d.reason}`);
+        const incident = escalateIncident(d.incident, {
+            to: d.severity,
+            now: ports.now,
+            by: ports.actor,
+            reason: d.reason,
+            policy,
+        });
+        incidents.push({ incident, notice: 'escalated' });
+    }
+    const escalated = new Set(incidents.map((i) => i.incident.id));
+    for (const incident of all) {
+        const news = !ports.issueFollowUps || escalated.has(incident.id) ? [] : issueFollowUps(incident, policy);
+        if (news.length === 0)
+            continue;
+        // One comment for everything it missed: the entry itself when one, else each entry on its own.
+        const summary = news.length === 1
+            ? { ...news[0], at: date }
+            : { at: date, event: 'note', detail: news.map((e) => `${e.event}: ${e.detail ?? ''}`).join('; ') };
+        reasons.push(`${incident.id}: ${news.map((e) => e.event).join(', ')} to its GitHub issue`);
+        incidents.push({
+            incident,
+            notice: 'updated',
+            announce: { ...incident, timeline: [...incident.timeline, summary] },
+        });
+    }
+    for (const schedule of await readSchedules(reader)) {
+        if (!streakNeedsEscalation(schedule, policy))
+            continue;
+        if (!ids.has(schedule.model))
+            ids.set(schedule.model, incidentId(ports.now, suffix()));
+        const incident = streakIncident(schedule, policy, ports.now, ids.get(schedule.model));
+        reasons.push(`${schedule.model}: ${incident.timeline[1].detail} -> ${incident.id}`);
+        incidents.push({ incident, notice: 'opened' });
+        schedules.push({ ...schedule, streak_escalated_at: date, updated_at: date });
+    }
+    return { reasons, incidents, schedules };
+}
+/** The sweep's commit message and trailers for what it changed. */
+function sweepCommit(changed, schedules, actor) {
+    const streaks = schedules.length;
+    const count = (notice) => changed.filter((c) => c.notice === notice).length;
+    const [overdue, updated] = [count('escalated'), count('updated')];
+    const plural = (n) => `${n} incident${n === 1 ? '' : 's'}`;
+    const parts = [
+        ...(overdue ? [`escalate ${overdue} unacknowledged incident${overdue === 1 ? '' : 's'}`] : []),
+        ...(streaks ? [`open ${plural(streaks)} for retrain failure streaks`] : []),
+        ...(updated ? [`tell the GitHub issues of ${plural(updated)} what followed`] : []),
+    ];
+    const message = parts.join(', ');
+    return {
+        message: message.charAt(0).toUpperCase() + message.slice(1),
+        trailers: {
+            'Tollgate-Event': overdue ? 'incident-escalated' : streaks ? 'incident-opened' : 'incident-notified',
+            Incident: changed.map((c) => c.incident.id),
+            ...(streaks ? { Model: schedules.map((x) => x.model) } : {}),
+            'Requested-By': actor,
+        },
+    };
+}
+/**
  * The scheduled job's sweep: every open incident not acknowledged within its severity's response time is escalated
  * at its level, once per level (dueEscalations); every retrain failure streak at the policy's limit opens an
  * incident through the severity matrix, once per streak (streakNeedsEscalation). One commit for all, none when
@@ -72686,37 +73956,9 @@ async function escalateDueFlow(ports, options) {
     const policy = await readPolicy(load_fileSystemReader((0,external_node_path_namespaceObject.join)(ports.repoRoot, ports.registryDir)));
     const notifier = options.dryRun ? undefined : ports.notifier?.(policy);
     const sent = new Map();
-    const suffix = ports.suffix ?? (() => (0,external_node_crypto_.randomBytes)(2).toString('hex'));
     const ids = new Map();
     const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const decide = async (reader) => {
-        const reasons = [];
-        const incidents = [];
-        const schedules = [];
-        for (const d of dueEscalations(await allIncidents(reader), policy, ports.now)) {
-            reasons.push(`${d.incident.id}: ${d.reason}`);
-            const incident = escalateIncident(d.incident, {
-                to: d.severity,
-                now: ports.now,
-                by: ports.actor,
-                reason: d.reason,
-                policy,
-            });
-            incidents.push({ incident, notice: 'escalated' });
-        }
-        for (const schedule of await readSchedules(reader)) {
-            if (!streakNeedsEscalation(schedule, policy))
-                continue;
-            // One id per model for the whole run, so a rebuilt commit (a lost race) keeps the same incident.
-            if (!ids.has(schedule.model))
-                ids.set(schedule.model, incidentId(ports.now, suffix()));
-            const incident = streakIncident(schedule, policy, ports.now, ids.get(schedule.model));
-            reasons.push(`${schedule.model}: ${incident.timeline[1].detail} -> ${incident.id}`);
-            incidents.push({ incident, notice: 'opened' });
-            schedules.push({ ...schedule, streak_escalated_at: date, updated_at: date });
-        }
-        return { reasons, incidents, schedules };
-    };
+    const decide = (reader) => dueChanges(reader, policy, ports, ids);
     if (options.dryRun) {
         const d = await decide(load_fileSystemReader((0,external_node_path_namespaceObject.join)(ports.repoRoot, ports.registryDir)));
         return { incidents: d.incidents.map((i) => i.incident), reasons: d.reasons, dryRun: true };
@@ -72726,42 +73968,32 @@ async function escalateDueFlow(ports, options) {
         ...(ports.gitEnv ? { env: ports.gitEnv } : {}),
         build: async (reader, stage) => {
             const d = await decide(reader);
-            const changed = [];
-            for (const { incident, notice } of d.incidents) {
+            const told = [];
+            for (const { incident, notice, announce } of d.incidents) {
                 let next = incident;
                 if (notifier) {
                     if (!sent.has(next.id))
-                        sent.set(next.id, notifier.notify(next, notice));
+                        sent.set(next.id, notifier.notify(announce ?? next, notice));
                     for (const entry of await sent.get(next.id))
                         next = appendTimeline(next, entry);
                 }
-                changed.push(next);
+                // A follow-up nobody could be told about (no issue channel here) changes nothing.
+                if (notice !== 'updated' || next !== incident)
+                    told.push({ incident: next, notice });
             }
+            const changed = told.map((t) => t.incident);
             if (changed.length === 0)
                 return { value: { incidents: [], reasons: d.reasons } };
             stage.writeRegistry([
                 ...changed.map((incident) => ({ path: incidentPath(incident.id), document: incident })),
                 ...d.schedules.map((schedule) => ({ path: schedulePath(schedule.model), document: schedule })),
             ]);
-            const streaks = d.schedules.length;
-            const overdue = changed.length - streaks;
-            const parts = [
-                ...(overdue ? [`escalate ${overdue} unacknowledged incident${overdue === 1 ? '' : 's'}`] : []),
-                ...(streaks
-                    ? [`open ${streaks} incident${streaks === 1 ? '' : 's'} for retrain failure streaks`]
-                    : []),
-            ];
-            const message = parts.join(', ');
+            const { message, trailers } = sweepCommit(told, d.schedules, ports.actor);
             return {
                 value: { incidents: changed, reasons: d.reasons },
                 commit: {
-                    message: message.charAt(0).toUpperCase() + message.slice(1),
-                    trailers: {
-                        'Tollgate-Event': streaks && !overdue ? 'incident-opened' : 'incident-escalated',
-                        Incident: changed.map((i) => i.id),
-                        ...(streaks ? { Model: d.schedules.map((x) => x.model) } : {}),
-                        'Requested-By': ports.actor,
-                    },
+                    message,
+                    trailers,
                     env: { ...ports.gitEnv, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
                 },
             };
@@ -72794,13 +74026,24 @@ async function readSchedules(reader) {
 
 
 
-const ports = (context, by) => ({
-    repoRoot: context.repoRoot,
-    registryDir: registryRelDir(context),
-    now: context.now(),
-    actor: incident_common_actor(context, by),
-    notifier: (policy) => channelNotifier(policy, { env: context.env, now: context.now }),
-});
+
+
+/**
+ * With a GitHub token and a repository to name (GITHUB_REPOSITORY or a GitHub origin), the severity matrix's
+ * github-issue channel comments on the incident's issue; without, the record is all there is.
+ */
+async function ports(context, by) {
+    const github = await githubTarget(context, undefined).catch(() => undefined);
+    const issues = github ? githubIssueChannel(github.client, github.repo, context.now) : undefined;
+    return {
+        repoRoot: context.repoRoot,
+        registryDir: registryRelDir(context),
+        now: context.now(),
+        actor: incident_common_actor(context, by),
+        issueFollowUps: issues !== undefined,
+        notifier: (policy) => channelNotifier(policy, { env: context.env, now: context.now, ...(issues ? { issues } : {}) }),
+    };
+}
 function render(context, result, what) {
     const lines = result.incidents.map((i) => {
         const last = i.timeline.filter((e) => e.event === 'acknowledged' || e.event === 'escalated').at(-1);
@@ -72821,7 +74064,7 @@ function render(context, result, what) {
 async function ack(args, context) {
     const { values, positionals } = parseCommandArgs(INCIDENT_ACK, args);
     const id = assertIncidentId(positionals[0], 'tollgate incident ack INC-20261124-033000-ab12 [--by LOGIN]');
-    return render(context, await acknowledgeFlow(id, ports(context, values.by), { dryRun: values['dry-run'] }), 'acknowledge');
+    return render(context, await acknowledgeFlow(id, await ports(context, values.by), { dryRun: values['dry-run'] }), 'acknowledge');
 }
 async function escalate(args, context) {
     const { values, positionals } = parseCommandArgs(INCIDENT_ESCALATE, args);
@@ -72832,7 +74075,7 @@ async function escalate(args, context) {
                 kind: 'usage',
                 fix: 'tollgate incident escalate --due [--dry-run]',
             });
-        const result = await escalateDueFlow(ports(context, values.by ?? 'tollgate-bot'), { dryRun });
+        const result = await escalateDueFlow(await ports(context, values.by ?? 'tollgate-bot'), { dryRun });
         if (result.reasons.length)
             context.out(result.reasons.map((r) => `due: ${r}`).join('\n'));
         return render(context, result, 'escalate');
@@ -72846,7 +74089,7 @@ async function escalate(args, context) {
     const result = await escalateFlow(id, {
         ...(values.to !== undefined ? { to: values.to } : {}),
         ...(values.reason !== undefined ? { reason: values.reason } : {}),
-    }, ports(context, values.by), { dryRun });
+    }, await ports(context, values.by), { dryRun });
     return render(context, result, 'escalate');
 }
 
@@ -73329,48 +74572,6 @@ function codeownersBlock(answers, registry, schemasDir) {
 `;
 }
 
-;// CONCATENATED MODULE: ./src/init/next-steps.ts
-// What is left to do by hand after `tollgate init`, with the exact names the written workflows expect. Pure: the
-// command passes in what it knows (the repository, when the origin remote names one).
-
-/** The names the workflow templates read; GitHub settings must use exactly these. */
-const APP_ID_VARIABLE = 'TOLLGATE_APP_ID';
-const next_steps_APP_KEY_SECRET = 'TOLLGATE_APP_KEY';
-const APP_ENVIRONMENT = ENVIRONMENTS.app;
-const EMERGENCY_ENVIRONMENT = ENVIRONMENTS.emergency;
-const next_steps_EMERGENCY_KEY_SECRET = 'TOLLGATE_EMERGENCY_PUSH_KEY';
-function nextSteps(input) {
-    const server = (input.serverUrl ?? 'https://github.com').replace(/\/+$/, '');
-    const settings = (page, path) => input.repository === undefined ? `Settings → ${page}` : `${server}/${input.repository}/settings/${path}`;
-    const env = `repos/{owner}/{repo}/environments/${APP_ENVIRONMENT}`;
-    return [
-        `1. Commit these files and merge them into ${input.defaultBranch}: the gate runs from the default branch, so it`,
-        '   must be there before the ruleset requires its check.',
-        '2. Create the GitHub App Tollgate runs as, and install it on this repository:',
-        '     npx tollgate app manifest --org YOUR_ORG --format html > tollgate-app.html',
-        '   Open tollgate-app.html in a browser and press the button; on the new App\'s page, "Install App". Then',
-        '   "Generate a private key" there (a .pem file downloads) and note its App ID.',
-        `3. The App ID as the Actions variable ${APP_ID_VARIABLE} (${settings('Secrets and variables → Actions → Variables', 'variables/actions')}):`,
-        `     gh variable set ${APP_ID_VARIABLE} --body APP_ID`,
-        `4. The environment "${APP_ENVIRONMENT}", limited to ${input.defaultBranch}, holding the key as the secret ` +
-            `${next_steps_APP_KEY_SECRET} (${settings('Environments', 'environments')}):`,
-        `     gh api -X PUT '${env}' -F "deployment_branch_policy[protected_branches]=false" \\`,
-        '       -F "deployment_branch_policy[custom_branch_policies]=true"',
-        `     gh api -X POST '${env}/deployment-branch-policies' -f name=${input.defaultBranch}`,
-        `     gh secret set ${next_steps_APP_KEY_SECRET} --env ${APP_ENVIRONMENT} < PATH/TO/the-app.private-key.pem`,
-        `   The same for "${EMERGENCY_ENVIRONMENT}" (the rollback and incident jobs), which also holds the emergency`,
-        `   push key ${next_steps_EMERGENCY_KEY_SECRET}, a deploy key with write access (docs/gate.md "How to set up").`,
-        input.rulesetApplied
-            ? '5. The rulesets and environments are applied (above).'
-            : `5. Apply the rulesets above (${settings('Rules → Rulesets', 'rules')}), pinned to the App, with a token ` +
-                'that has Administration: write:\n     GITHUB_TOKEN=$(gh auth token) npx tollgate init --apply --app-id APP_ID',
-        '6. Check the whole set-up against the live repository:',
-        '     GITHUB_TOKEN=$(gh auth token) npx tollgate doctor --app-id APP_ID',
-        `7. Set ${input.model}'s training command in its model.yaml, then start its first retrain:`,
-        `     gh workflow run tollgate-retrain.yml -f model=${input.model}`,
-    ];
-}
-
 ;// CONCATENATED MODULE: ./src/github/rulesets.ts
 /** Creates a repository ruleset (needs Administration: write); returns its id. */
 async function createRepositoryRuleset(client, repo, ruleset) {
@@ -73505,6 +74706,117 @@ function settingsReport(defaultBranch, plan, applied) {
         'Apply them with `tollgate init --apply --app-id ID` (needs GITHUB_TOKEN with administration: write;',
         'it also turns on "Allow auto-merge", which Tollgate\'s state pull requests use), or by hand:',
         ...describeSettings(plan),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/init/flow.ts
+// The adoption use case of `tollgate init`: plan the files from the answers, check them, write them, and apply the
+// rulesets and environments on GitHub when asked. The command asks the questions and prints what this returns.
+
+
+
+
+
+
+
+
+
+async function initFlow(request, ports) {
+    const { answers } = request;
+    // Tollgate's own `uses:` lines name the release this CLI came from (src/init/release.ts says why).
+    const release = installedRelease();
+    // The site's workflow is read too: planInit writes it only with --with-site.
+    const files = planInit(answers, workflowTemplates([...WORKFLOWS, 'site'], release));
+    assertValidRegistryFiles(files, answers.registry);
+    const existing = files.filter((f) => !f.append && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.resolve)(ports.repoRoot, f.path)));
+    if (existing.length > 0 && !request.force && !request.settingsOnly)
+        throw new errors_TollgateError(`init would overwrite ${existing.map((f) => f.path).join(', ')}`, {
+            fix: 'pass --force to replace them, or remove them first',
+        });
+    // Decided before anything is written: --apply without a pinnable App id writes nothing.
+    const settings = settingsFor(answers, request.appId, request.apply);
+    const written = request.dryRun || request.settingsOnly ? [] : await writePlanned(ports.repoRoot, files);
+    let applied;
+    if (request.apply && !request.dryRun && settings) {
+        // Creating rulesets and environments needs Administration: write on the repository.
+        const { client, repo } = await ports.github();
+        const done = await applySettings(client, repo, settings);
+        applied = `${describeApplied(`${repo.owner}/${repo.repo}`, settings, done)} ${describeCalls(client)}`;
+    }
+    return { files, written, ...(settings ? { settings } : {}), ...(applied ? { applied } : {}), release };
+}
+/** Init never leaves a registry that fails `validate`: its registry files are checked before anything is written. */
+function assertValidRegistryFiles(files, registry) {
+    for (const file of files.filter((f) => f.path.startsWith(`${registry}/`))) {
+        const registryPath = file.path.slice(registry.length + 1);
+        const { problems } = parseRegistryFile(registryPath, file.content);
+        const errors = problems.filter((p) => p.severity === 'error');
+        if (errors.length > 0)
+            throw new errors_TollgateError(`the ${registryPath} init would write is invalid: ${errors[0].message}`, {
+                file: registryPath,
+                field: errors[0].field,
+                fix: 'check the names and teams passed to init',
+            });
+    }
+}
+async function writePlanned(root, files) {
+    const written = [];
+    for (const file of files) {
+        const target = (0,external_node_path_namespaceObject.resolve)(root, file.path);
+        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(target), { recursive: true });
+        if (file.append) {
+            const current = (0,external_node_fs_namespaceObject.existsSync)(target) ? (0,external_node_fs_namespaceObject.readFileSync)(target, 'utf8') : '';
+            // Appending twice would duplicate the block; the first line of it marks it as present.
+            if (current.includes(file.content.trim().split('\n')[0]))
+                continue;
+            await (0,promises_namespaceObject.appendFile)(target, file.content);
+        }
+        else
+            await (0,promises_namespaceObject.writeFile)(target, file.content);
+        written.push(file.path);
+    }
+    return written;
+}
+
+;// CONCATENATED MODULE: ./src/init/next-steps.ts
+// What is left to do by hand after `tollgate init`, with the exact names the written workflows expect. Pure: the
+// command passes in what it knows (the repository, when the origin remote names one).
+
+/** The names the workflow templates read; GitHub settings must use exactly these. */
+const APP_ID_VARIABLE = 'TOLLGATE_APP_ID';
+const next_steps_APP_KEY_SECRET = 'TOLLGATE_APP_KEY';
+const APP_ENVIRONMENT = ENVIRONMENTS.app;
+const EMERGENCY_ENVIRONMENT = ENVIRONMENTS.emergency;
+const next_steps_EMERGENCY_KEY_SECRET = 'TOLLGATE_EMERGENCY_PUSH_KEY';
+function nextSteps(input) {
+    const server = (input.serverUrl ?? 'https://github.com').replace(/\/+$/, '');
+    const settings = (page, path) => input.repository === undefined ? `Settings → ${page}` : `${server}/${input.repository}/settings/${path}`;
+    const env = `repos/{owner}/{repo}/environments/${APP_ENVIRONMENT}`;
+    return [
+        `1. Commit these files and merge them into ${input.defaultBranch}: the gate runs from the default branch, so it`,
+        '   must be there before the ruleset requires its check.',
+        '2. Create the GitHub App Tollgate runs as, and install it on this repository:',
+        '     npx tollgate app manifest --org YOUR_ORG --format html > tollgate-app.html',
+        '   Open tollgate-app.html in a browser and press the button; on the new App\'s page, "Install App". Then',
+        '   "Generate a private key" there (a .pem file downloads) and note its App ID.',
+        `3. The App ID as the Actions variable ${APP_ID_VARIABLE} (${settings('Secrets and variables → Actions → Variables', 'variables/actions')}):`,
+        `     gh variable set ${APP_ID_VARIABLE} --body APP_ID`,
+        `4. The environment "${APP_ENVIRONMENT}", limited to ${input.defaultBranch}, holding the key as the secret ` +
+            `${next_steps_APP_KEY_SECRET} (${settings('Environments', 'environments')}):`,
+        `     gh api -X PUT '${env}' -F "deployment_branch_policy[protected_branches]=false" \\`,
+        '       -F "deployment_branch_policy[custom_branch_policies]=true"',
+        `     gh api -X POST '${env}/deployment-branch-policies' -f name=${input.defaultBranch}`,
+        `     gh secret set ${next_steps_APP_KEY_SECRET} --env ${APP_ENVIRONMENT} < PATH/TO/the-app.private-key.pem`,
+        `   The same for "${EMERGENCY_ENVIRONMENT}" (the rollback and incident jobs), which also holds the emergency`,
+        `   push key ${next_steps_EMERGENCY_KEY_SECRET}, a deploy key with write access (docs/gate.md "How to set up").`,
+        input.rulesetApplied
+            ? '5. The rulesets and environments are applied (above).'
+            : `5. Apply the rulesets above (${settings('Rules → Rulesets', 'rules')}), pinned to the App, with a token ` +
+                'that has Administration: write:\n     GITHUB_TOKEN=$(gh auth token) npx tollgate init --apply --app-id APP_ID',
+        '6. Check the whole set-up against the live repository:',
+        '     GITHUB_TOKEN=$(gh auth token) npx tollgate doctor --app-id APP_ID',
+        `7. Set ${input.model}'s training command in its model.yaml, then start its first retrain:`,
+        `     gh workflow run tollgate-retrain.yml -f model=${input.model}`,
     ];
 }
 
@@ -73737,15 +75049,13 @@ async function replaceAll(root, plan) {
 
 
 
-
-
 const init_list = (value) => value
     .split(/[\s,]+/)
     .map((v) => v.trim())
     .filter((v) => v !== '');
 /** owner/name from `--repo` or the origin remote's URL (https or ssh form). */
 async function repositoryName(context, flag) {
-    const source = flag ?? (await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => ''));
+    const source = flag ?? (await originUrl(context.repoRoot)) ?? '';
     const match = /([^/:]+)\/([^/]+?)(?:\.git)?$/.exec(source);
     if (!match)
         throw new errors_TollgateError('cannot tell which GitHub repository to apply the ruleset to', {
@@ -73819,7 +75129,7 @@ const initCommand = {
         const answer = async (given, question, fallback) => given !== undefined && given.length > 0
             ? [given].flat().flatMap(init_list)
             : init_list(interactive ? await ask(question, fallback) : fallback);
-        const currentBranch = await git(context.repoRoot, ['symbolic-ref', '--short', 'HEAD']).catch(() => 'main');
+        const currentBranch = (await checkedOutBranch(context.repoRoot)) || 'main';
         const answers = {
             model: (await answer(values.model, 'First model name', 'my-model'))[0],
             owners: await answer(values.owner, 'Model owners (org/team or login)', 'my-org/ml-team'),
@@ -73834,33 +75144,20 @@ const initCommand = {
             dispatchSenders: (values['dispatch-sender'] ?? []).flatMap(init_list),
             withSite: values['with-site'],
         };
-        // Tollgate's own `uses:` lines name the release this CLI came from (src/init/release.ts says why).
-        const release = installedRelease();
-        // The site's workflow is read too: planInit writes it only with --with-site.
-        const files = planInit(answers, workflowTemplates([...WORKFLOWS, 'site'], release));
-        // Validate the registry files before anything is written: init never leaves a registry that fails `validate`.
-        for (const file of files.filter((f) => f.path.startsWith(`${answers.registry}/`))) {
-            const registryPath = file.path.slice(answers.registry.length + 1);
-            const { problems } = parseRegistryFile(registryPath, file.content);
-            const errors = problems.filter((p) => p.severity === 'error');
-            if (errors.length > 0)
-                throw new errors_TollgateError(`the ${registryPath} init would write is invalid: ${errors[0].message}`, {
-                    file: registryPath,
-                    field: errors[0].field,
-                    fix: 'check the names and teams passed to init',
-                });
-        }
-        const existing = files.filter((f) => !f.append && (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_namespaceObject.resolve)(context.repoRoot, f.path)));
-        if (existing.length > 0 && !values.force && !settingsOnly)
-            throw new errors_TollgateError(`init would overwrite ${existing.map((f) => f.path).join(', ')}`, {
-                fix: 'pass --force to replace them, or remove them first',
-            });
-        // Decided before anything is written: --apply without a pinnable App id writes nothing.
-        const settings = settingsFor(answers, values['app-id'], values.apply);
-        const written = values['dry-run'] || settingsOnly ? [] : await writePlanned(context.repoRoot, files);
-        let applied;
-        if (values.apply && !values['dry-run'] && settings)
-            applied = await applyRuleset(context, values.repo, settings);
+        const { files, written, settings, applied, release } = await initFlow({
+            answers,
+            force: values.force,
+            dryRun: values['dry-run'],
+            apply: values.apply,
+            settingsOnly,
+            ...(values['app-id'] !== undefined ? { appId: values['app-id'] } : {}),
+        }, {
+            repoRoot: context.repoRoot,
+            github: async () => ({
+                repo: await repositoryName(context, values.repo),
+                client: githubClientFromEnv(context.env),
+            }),
+        });
         // Links to the settings pages only for a repository named by --repo or a GitHub-style origin URL.
         const origin = values.repo !== undefined ? parseRepoOption(values.repo) : await originRepo(context.repoRoot);
         const steps = nextSteps({
@@ -73896,31 +75193,6 @@ const initCommand = {
         return 0;
     },
 };
-async function writePlanned(root, files) {
-    const written = [];
-    for (const file of files) {
-        const target = (0,external_node_path_namespaceObject.resolve)(root, file.path);
-        await (0,promises_namespaceObject.mkdir)((0,external_node_path_namespaceObject.dirname)(target), { recursive: true });
-        if (file.append) {
-            const current = (0,external_node_fs_namespaceObject.existsSync)(target) ? (0,external_node_fs_namespaceObject.readFileSync)(target, 'utf8') : '';
-            // Appending twice would duplicate the block; the first line of it marks it as present.
-            if (current.includes(file.content.trim().split('\n')[0]))
-                continue;
-            await (0,promises_namespaceObject.appendFile)(target, file.content);
-        }
-        else
-            await (0,promises_namespaceObject.writeFile)(target, file.content);
-        written.push(file.path);
-    }
-    return written;
-}
-async function applyRuleset(context, repoFlag, settings) {
-    const { owner, repo } = await repositoryName(context, repoFlag);
-    // Creating rulesets and environments needs Administration: write on the repository.
-    const client = githubClientFromEnv(context.env);
-    const applied = await applySettings(client, { owner, repo }, settings);
-    return `${describeApplied(`${owner}/${repo}`, settings, applied)} ${describeCalls(client)}`;
-}
 
 ;// CONCATENATED MODULE: ./src/monitor/alertmanager.ts
 // Alerts from Prometheus Alertmanager's webhook (payload version 4), relayed as a repository_dispatch. An alert
@@ -74188,7 +75460,7 @@ async function act(action, model, context, actor) {
     if (action.kind === 'skipped')
         return `${action.rule}: ${action.reason}`;
     if (action.kind === 'retrain') {
-        const outcome = await runRetrainFlow({
+        const outcome = await flow_runRetrainFlow({
             repoRoot: context.repoRoot,
             registryPrefix: registryPrefix(context).replace(/\/$/, ''),
             model,
@@ -74264,6 +75536,8 @@ const monitorCommand = {
                 repoRoot: context.repoRoot,
                 env: context.env,
                 where: `models/${model}/model.yaml`,
+                // The person at the terminal runs the repository's metrics command, as they would by hand.
+                commands: 'run',
             });
         let plan;
         try {
@@ -74364,7 +75638,7 @@ async function requester(context, given) {
         fix: 'pass --requested-by YOUR-GITHUB-LOGIN (git user.name is not a GitHub login here)',
     });
 }
-function promote_registryDirOf(context) {
+function registryDirOf(context) {
     const rel = (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir);
     if (rel.startsWith('..'))
         throw new errors_TollgateError(`the registry ${context.registryDir} is not inside the repository ${context.repoRoot}`, {
@@ -74446,7 +75720,7 @@ const promoteCommand = {
             version,
             stage: values.to,
             requestedBy: await requester(context, values['requested-by']),
-            registryDir: promote_registryDirOf(context),
+            registryDir: registryDirOf(context),
             dryRun,
             force: values.force,
             ...(values.weight !== undefined ? { weight: parseWeight(values.weight) } : {}),
@@ -74644,35 +75918,17 @@ const retrainsCommand = {
     },
 };
 
-;// CONCATENATED MODULE: ./src/cli/commands/schedule.ts
-// `tollgate schedule status|pause|resume|reset|set-interval`: read and change a model's retrain schedule on a local
-// checkout. Each change is one schedule.yaml written by the registry writer and one commit with trailers.
+;// CONCATENATED MODULE: ./src/scheduler/status.ts
+// `tollgate schedule status`: each model's schedule as the scheduler sees it at a moment (due, waiting, paused,
+// cooling down, disabled), and the flow that reads them from a registry folder.
 
 
 
 
 
 
-
-
-
-
-
-
-
-
-const schedule_USAGE = [
-    'tollgate schedule status [MODEL] [--format json]',
-    'tollgate schedule pause MODEL [--for 2h | --until TIME] --reason TEXT [--by LOGIN] [--dry-run]  (neither: until resumed)',
-    'tollgate schedule reset MODEL --reason TEXT [--by LOGIN] [--dry-run]  (clears the failure streak and cooldown)',
-    'tollgate schedule resume MODEL [--by LOGIN] [--dry-run]',
-    'tollgate schedule set-interval MODEL DURATION [--by LOGIN] [--dry-run]',
-].join('\n');
-async function schedule_load(context) {
-    const { registry } = await load_loadRegistry(load_fileSystemReader(context.registryDir));
-    return { registry, policy: effective_effectivePolicy(registry.policy) };
-}
-function entryOf(registry, name) {
+/** The model's entry, or an error naming the file to look at. */
+function scheduledEntry(registry, name) {
     const model = names_assertSafeName('model', name);
     const entry = registry.models.get(model);
     if (!entry) {
@@ -74742,7 +75998,131 @@ function scheduleStatus(entry, policy, now) {
             Object.assign(shown, { [field]: schedule[field] });
     return { model, state, due: verdict.due, reason: verdict.reason, ...shown, ...extra };
 }
-const schedule_BY = {
+/**
+ * The status of `model`, or of every scheduled model (those with neither schedule.yaml nor settings left out),
+ * sorted by name, read from the registry folder at `registryDir`.
+ */
+async function scheduleStatusFlow(registryDir, model, now) {
+    const { registry } = await load_loadRegistry(load_fileSystemReader(registryDir));
+    const policy = effective_effectivePolicy(registry.policy);
+    const entries = model !== undefined ? [scheduledEntry(registry, model)] : [...registry.models.values()];
+    return entries
+        .map((entry) => scheduleStatus(entry, policy, now))
+        .filter((row) => model !== undefined || row.state !== 'not scheduled')
+        .sort((a, b) => a.model.localeCompare(b.model));
+}
+
+;// CONCATENATED MODULE: ./src/scheduler/change-flow.ts
+// Changing one model's schedule (pause, resume, reset, set-interval): decided from the registry as the branch holds
+// it at commit time, written by the one writer, one commit with trailers (or, on a dry run, only described).
+
+
+
+
+
+
+
+
+/** The fields that differ, as `field: old -> new` lines. */
+function scheduleChanges(before, after) {
+    const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after)])];
+    const show = (v) => (v === undefined ? '(none)' : String(v));
+    return keys
+        .filter((k) => before?.[k] !== after[k])
+        .map((k) => `${k}: ${show(before?.[k])} -> ${show(after[k])}`);
+}
+async function changeScheduleFlow(model, what, ports, options) {
+    const { now, actor } = ports;
+    // Decided from the registry as the branch holds it at commit time, so runs side by side never describe (or
+    // overwrite) each other's schedule: a run that loses the race decides again on the winner's result.
+    const decide = async (reader) => {
+        const name = names_assertSafeName('model', model);
+        const { registry } = await loadFiles(reader, [POLICY_PATH, ...(await reader.list(`models/${name}`))]);
+        const entry = scheduledEntry(registry, name);
+        const current = entry.schedule;
+        if (!current && !entry.model.schedule) {
+            throw new errors_TollgateError(`model ${name} is not scheduled: it has no schedule.yaml and no schedule: in model.yaml`, {
+                file: `models/${name}/model.yaml`,
+                field: 'schedule',
+                fix: 'add `schedule: { interval: 86400 }` to its model.yaml in a pull request first',
+            });
+        }
+        const policy = effective_effectivePolicy(registry.policy);
+        const next = what.apply(current ?? initialSchedule(entry.model, intervalFor(entry.model, policy), now), now, actor);
+        return { name, next, summary: what.summary(next), diff: scheduleChanges(current, next) };
+    };
+    if (options.dryRun) {
+        const { summary, diff } = await decide(load_fileSystemReader(ports.registryPath));
+        return { summary, diff, dryRun: true };
+    }
+    const date = now.toISOString();
+    const result = await commitRegistryChange(ports.repoRoot, {
+        registryDir: ports.registryDir,
+        build: async (reader, stage) => {
+            const decided = await decide(reader);
+            stage.writeRegistry([{ path: schedulePath(decided.name), document: decided.next }]);
+            return {
+                value: decided,
+                commit: {
+                    message: decided.summary,
+                    trailers: { 'Tollgate-Event': what.event, Model: decided.name, 'Requested-By': actor },
+                    env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+                },
+            };
+        },
+    });
+    const { summary, diff } = result.value;
+    return {
+        summary,
+        diff,
+        dryRun: false,
+        checkout: result.checkout,
+        ...(result.commit ? { commit: result.commit } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/schedule-change.ts
+// What the schedule-changing commands share: run src/scheduler/change-flow.ts on the local checkout as the actor,
+// and render its result (the summary, the field changes, the commit and what happened to the checkout).
+
+
+
+
+async function runScheduleChange(context, model, by, dryRun, what) {
+    const result = await changeScheduleFlow(model, what, {
+        repoRoot: context.repoRoot,
+        registryPath: context.registryDir,
+        registryDir: (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir).split(external_node_path_namespaceObject.sep).join('/') || '.',
+        now: context.now(),
+        actor: actorOf(context, by),
+    }, { dryRun });
+    const { summary, diff } = result;
+    if (result.dryRun)
+        context.out([`${summary} (dry run: nothing written)`, ...diff.map((l) => `  ${l}`)].join('\n'));
+    else if (!result.commit)
+        context.out(`${summary}: already so, nothing to commit`);
+    else
+        context.out([
+            `${summary}: commit ${result.commit.slice(0, 12)} (push it or open a pull request; the gate passes schedule changes without sign-offs)`,
+            ...diff.map((l) => `  ${l}`),
+            ...checkoutNote(result.checkout),
+        ].join('\n'));
+    return 0;
+}
+
+;// CONCATENATED MODULE: ./src/cli/commands/schedule-options.ts
+// The `tollgate schedule` commands' option tables and usage, declared once (src/cli/spec.ts); each subcommand's face
+// is its own file: schedule.ts (status and the group), schedule-pause.ts, schedule-resume.ts, schedule-reset.ts,
+// schedule-interval.ts.
+
+const schedule_options_USAGE = [
+    'tollgate schedule status [MODEL] [--format json]',
+    'tollgate schedule pause MODEL [--for 2h | --until TIME] --reason TEXT [--by LOGIN] [--dry-run]  (neither: until resumed)',
+    'tollgate schedule reset MODEL --reason TEXT [--by LOGIN] [--dry-run]  (clears the failure streak and cooldown)',
+    'tollgate schedule resume MODEL [--by LOGIN] [--dry-run]',
+    'tollgate schedule set-interval MODEL DURATION [--by LOGIN] [--dry-run]',
+].join('\n');
+const schedule_options_BY = {
     by: {
         type: 'string',
         value: 'LOGIN',
@@ -74767,7 +76147,7 @@ const PAUSE = commandSpec({
     positionals: [1, 1],
     writes: true,
     options: {
-        ...schedule_BY,
+        ...schedule_options_BY,
         for: {
             type: 'string',
             value: 'DURATION',
@@ -74789,7 +76169,7 @@ const RESET = commandSpec({
     positionals: [1, 1],
     writes: true,
     options: {
-        ...schedule_BY,
+        ...schedule_options_BY,
         reason: { type: 'string', value: 'TEXT', required: true, description: 'what was fixed, recorded' },
     },
     examples: [
@@ -74802,7 +76182,7 @@ const RESUME = commandSpec({
     args: 'MODEL',
     positionals: [1, 1],
     writes: true,
-    options: { ...schedule_BY },
+    options: { ...schedule_options_BY },
     examples: [['tollgate schedule resume fraud-detector', 'retrain again when due']],
 });
 const SET_INTERVAL = commandSpec({
@@ -74811,7 +76191,7 @@ const SET_INTERVAL = commandSpec({
     args: 'MODEL DURATION',
     positionals: [2, 2],
     writes: true,
-    options: { ...schedule_BY },
+    options: { ...schedule_options_BY },
     examples: [
         ['tollgate schedule set-interval fraud-detector 7d', 'retrain weekly'],
         ['tollgate schedule set-interval fraud-detector 12h --dry-run', 'show the change, write nothing'],
@@ -74825,103 +76205,41 @@ const SCHEDULE = commandSpec({
     defaultSubcommand: 'status',
     examples: [STATUS.examples[0], PAUSE.examples[0], SET_INTERVAL.examples[0]],
 });
-async function schedule_status(args, context) {
-    const { values, positionals } = parseCommandArgs(STATUS, args);
-    const format = formatOption(values.format, 'schedule status');
-    if (positionals.length > 1)
-        throw new errors_TollgateError('schedule status takes at most one model', { kind: 'usage', fix: schedule_USAGE });
-    const { registry, policy } = await schedule_load(context);
-    const now = context.now();
-    const entries = positionals[0] !== undefined ? [entryOf(registry, positionals[0])] : [...registry.models.values()];
-    const rows = entries
-        .map((entry) => scheduleStatus(entry, policy, now))
-        .filter((row) => positionals.length > 0 || row.state !== 'not scheduled')
-        .sort((a, b) => a.model.localeCompare(b.model));
-    if (format === 'json') {
-        context.out(JSON.stringify({ now: schedule_isoTime(now), models: rows }, null, 2));
-        return 0;
+
+;// CONCATENATED MODULE: ./src/cli/commands/schedule-interval.ts
+// `tollgate schedule set-interval MODEL DURATION`: how often the model is retrained.
+
+
+
+
+
+async function setIntervalCommand(args, context) {
+    const { values, positionals } = parseCommandArgs(SET_INTERVAL, args);
+    if (positionals.length !== 2) {
+        throw new errors_TollgateError('schedule set-interval needs a model and a duration', {
+            kind: 'usage',
+            fix: schedule_options_USAGE,
+        });
     }
-    if (rows.length === 0) {
-        context.out('no scheduled models');
-        return 0;
-    }
-    const width = Math.max(...rows.map((r) => r.model.length));
-    const lines = [`at ${schedule_isoTime(now)}:`];
-    for (const row of rows) {
-        const every = row.interval ? `every ${schedule_formatDuration(row.interval)}` : '';
-        const active = row.active_request ? `; retrain ${row.active_request} is active` : '';
-        lines.push(`  ${row.model.padEnd(width)}  ${row.state.padEnd(12)}  ${every.padEnd(10)}  ${row.reason}${active}`);
-    }
-    context.out(lines.join('\n'));
-    return 0;
-}
-/** The fields that differ, as `field: old -> new` lines. */
-function scheduleChanges(before, after) {
-    const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after)])];
-    const show = (v) => (v === undefined ? '(none)' : String(v));
-    return keys
-        .filter((k) => before?.[k] !== after[k])
-        .map((k) => `${k}: ${show(before?.[k])} -> ${show(after[k])}`);
-}
-async function change(context, model, by, dryRun, what) {
-    const actor = actorOf(context, by);
-    const now = context.now();
-    // Decided from the registry as the branch holds it at commit time, so runs side by side never describe (or
-    // overwrite) each other's schedule: a run that loses the race decides again on the winner's result.
-    const decide = async (reader) => {
-        const name = names_assertSafeName('model', model);
-        const { registry } = await loadFiles(reader, [POLICY_PATH, ...(await reader.list(`models/${name}`))]);
-        const entry = entryOf(registry, name);
-        const current = entry.schedule;
-        if (!current && !entry.model.schedule) {
-            throw new errors_TollgateError(`model ${name} is not scheduled: it has no schedule.yaml and no schedule: in model.yaml`, {
-                file: `models/${name}/model.yaml`,
-                field: 'schedule',
-                fix: 'add `schedule: { interval: 86400 }` to its model.yaml in a pull request first',
-            });
-        }
-        const policy = effective_effectivePolicy(registry.policy);
-        const next = what.apply(current ?? initialSchedule(entry.model, intervalFor(entry.model, policy), now), now, actor);
-        return { name, next, summary: what.summary(next), diff: scheduleChanges(current, next) };
-    };
-    if (dryRun) {
-        const { summary, diff } = await decide(load_fileSystemReader(context.registryDir));
-        context.out([`${summary} (dry run: nothing written)`, ...diff.map((l) => `  ${l}`)].join('\n'));
-        return 0;
-    }
-    const date = now.toISOString();
-    const registryDir = (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir).split(external_node_path_namespaceObject.sep).join('/') || '.';
-    const result = await commitRegistryChange(context.repoRoot, {
-        registryDir,
-        build: async (reader, stage) => {
-            const decided = await decide(reader);
-            stage.writeRegistry([{ path: schedulePath(decided.name), document: decided.next }]);
-            return {
-                value: decided,
-                commit: {
-                    message: decided.summary,
-                    trailers: { 'Tollgate-Event': what.event, Model: decided.name, 'Requested-By': actor },
-                    env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
-                },
-            };
-        },
+    const seconds = parseDuration(positionals[1]);
+    return runScheduleChange(context, positionals[0], values.by, values['dry-run'], {
+        event: 'schedule-interval',
+        summary: (next) => `Retrain ${next.model} every ${schedule_formatDuration(seconds)}`,
+        apply: (schedule, now) => setScheduleInterval(schedule, seconds, now),
     });
-    const { summary, diff } = result.value;
-    if (!result.commit) {
-        context.out(`${summary}: already so, nothing to commit`);
-        return 0;
-    }
-    context.out([
-        `${summary}: commit ${result.commit.slice(0, 12)} (push it or open a pull request; the gate passes schedule changes without sign-offs)`,
-        ...diff.map((l) => `  ${l}`),
-        ...checkoutNote(result.checkout),
-    ].join('\n'));
-    return 0;
 }
+
+;// CONCATENATED MODULE: ./src/cli/commands/schedule-pause.ts
+// `tollgate schedule pause MODEL [--for DURATION | --until TIME] --reason TEXT`: neither bound pauses until resumed.
+
+
+
+
+
 async function pauseCommand(args, context) {
     const { values, positionals } = parseCommandArgs(PAUSE, args);
     if (positionals.length !== 1)
-        throw new errors_TollgateError('schedule pause needs exactly one model', { kind: 'usage', fix: schedule_USAGE });
+        throw new errors_TollgateError('schedule pause needs exactly one model', { kind: 'usage', fix: schedule_options_USAGE });
     // Neither --for nor --until: paused until `tollgate schedule resume`.
     if (values.for !== undefined && values.until !== undefined) {
         throw new errors_TollgateError('schedule pause takes --for DURATION or --until TIME, not both', {
@@ -74943,51 +76261,92 @@ async function pauseCommand(args, context) {
         }
     }
     const reason = values.reason;
-    return change(context, positionals[0], values.by, values['dry-run'], {
+    return runScheduleChange(context, positionals[0], values.by, values['dry-run'], {
         event: 'schedule-pause',
         summary: (next) => `Pause the retrain schedule of ${next.model} until ${next.paused_until ?? 'resumed'}: ${next.paused_reason}`,
         apply: (schedule, now, by) => pause(schedule, { reason, by, ...(duration !== undefined ? { duration } : {}), ...(until ? { until } : {}) }, now),
     });
 }
+
+;// CONCATENATED MODULE: ./src/cli/commands/schedule-reset.ts
+// `tollgate schedule reset MODEL --reason TEXT`: the runbook's mark-executed, once the cause of the failures is fixed.
+
+
+
+
+
 async function resetCommand(args, context) {
     const { values, positionals } = parseCommandArgs(RESET, args);
     if (positionals.length !== 1)
-        throw new errors_TollgateError('schedule reset needs exactly one model', { kind: 'usage', fix: schedule_USAGE });
+        throw new errors_TollgateError('schedule reset needs exactly one model', { kind: 'usage', fix: schedule_options_USAGE });
     if (!values.reason?.trim())
         throw new errors_TollgateError('schedule reset needs --reason: what was fixed', {
             fix: '--reason "feature feed restored"',
         });
     const reason = values.reason;
-    return change(context, positionals[0], values.by, values['dry-run'], {
+    return runScheduleChange(context, positionals[0], values.by, values['dry-run'], {
         event: 'schedule-reset',
         summary: (next) => `Reset the failure streak (${next.last_reset?.failure_streak ?? 0}) and cooldown of ${next.model}: ${next.last_reset?.reason ?? reason}`,
         apply: (schedule, now, by) => resetFailures(schedule, now, { by, reason }),
     });
 }
+
+;// CONCATENATED MODULE: ./src/cli/commands/schedule-resume.ts
+// `tollgate schedule resume MODEL`: lift a pause.
+
+
+
+
+
 async function resumeCommand(args, context) {
     const { values, positionals } = parseCommandArgs(RESUME, args);
     if (positionals.length !== 1)
-        throw new errors_TollgateError('schedule resume needs exactly one model', { kind: 'usage', fix: schedule_USAGE });
-    return change(context, positionals[0], values.by, values['dry-run'], {
+        throw new errors_TollgateError('schedule resume needs exactly one model', { kind: 'usage', fix: schedule_options_USAGE });
+    return runScheduleChange(context, positionals[0], values.by, values['dry-run'], {
         event: 'schedule-resume',
         summary: (next) => `Resume the retrain schedule of ${next.model}`,
         apply: (schedule, now, by) => resume(schedule, now, by),
     });
 }
-async function setIntervalCommand(args, context) {
-    const { values, positionals } = parseCommandArgs(SET_INTERVAL, args);
-    if (positionals.length !== 2) {
-        throw new errors_TollgateError('schedule set-interval needs a model and a duration', {
-            kind: 'usage',
-            fix: schedule_USAGE,
-        });
+
+;// CONCATENATED MODULE: ./src/cli/commands/schedule.ts
+// `tollgate schedule status|pause|resume|reset|set-interval`: read and change a model's retrain schedule on a local
+// checkout. status is here; each change is its own file (schedule-pause.ts …) over src/scheduler/change-flow.ts:
+// one schedule.yaml written by the registry writer and one commit with trailers.
+
+
+
+
+
+
+
+
+
+
+async function schedule_status(args, context) {
+    const { values, positionals } = parseCommandArgs(STATUS, args);
+    const format = formatOption(values.format, 'schedule status');
+    if (positionals.length > 1)
+        throw new errors_TollgateError('schedule status takes at most one model', { kind: 'usage', fix: schedule_options_USAGE });
+    const now = context.now();
+    const rows = await scheduleStatusFlow(context.registryDir, positionals[0], now);
+    if (format === 'json') {
+        context.out(JSON.stringify({ now: schedule_isoTime(now), models: rows }, null, 2));
+        return 0;
     }
-    const seconds = parseDuration(positionals[1]);
-    return change(context, positionals[0], values.by, values['dry-run'], {
-        event: 'schedule-interval',
-        summary: (next) => `Retrain ${next.model} every ${schedule_formatDuration(seconds)}`,
-        apply: (schedule, now) => setScheduleInterval(schedule, seconds, now),
-    });
+    if (rows.length === 0) {
+        context.out('no scheduled models');
+        return 0;
+    }
+    const width = Math.max(...rows.map((r) => r.model.length));
+    const lines = [`at ${schedule_isoTime(now)}:`];
+    for (const row of rows) {
+        const every = row.interval ? `every ${schedule_formatDuration(row.interval)}` : '';
+        const active = row.active_request ? `; retrain ${row.active_request} is active` : '';
+        lines.push(`  ${row.model.padEnd(width)}  ${row.state.padEnd(12)}  ${every.padEnd(10)}  ${row.reason}${active}`);
+    }
+    context.out(lines.join('\n'));
+    return 0;
 }
 const SUBCOMMANDS = {
     status: schedule_status,
@@ -75002,7 +76361,7 @@ const scheduleCommand = {
         const [sub, ...rest] = args;
         const handler = sub === undefined ? schedule_status : SUBCOMMANDS[sub];
         if (!handler)
-            throw new errors_TollgateError(`unknown schedule command "${sub}"`, { kind: 'usage', fix: schedule_USAGE });
+            throw new errors_TollgateError(`unknown schedule command "${sub}"`, { kind: 'usage', fix: schedule_options_USAGE });
         return handler(rest, context);
     },
 };
@@ -75028,9 +76387,11 @@ const ESCAPES = {
     '"': '&quot;',
     "'": '&#39;',
 };
+const SPECIAL = /[&<>"']/;
 /** Text made safe for element content and quoted attribute values. */
 function escapeText(text) {
-    return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+    // Most text (versions, times, metric values) has nothing to escape: a test is cheaper than a replace.
+    return SPECIAL.test(text) ? text.replace(/[&<>"']/g, (c) => ESCAPES[c]) : text;
 }
 function insert(value) {
     if (value === null || value === undefined || value === false)
@@ -76116,8 +77477,10 @@ function evidenceSection(data) {
         ? markup `<p class="muted">No evidence bundle has been exported yet.</p>`
         : markup `<div class="table-wrap"><table><thead><tr><th scope="col">bundle (workflow run)</th><th scope="col">exported</th><th scope="col">at commit</th><th scope="col">digest</th><th scope="col">size</th></tr></thead>
 <tbody>${gh.evidence.map(row)}</tbody></table></div>`;
+    const slug = data.repo ? `${data.repo.owner}/${data.repo.name}` : 'OWNER/NAME';
+    const branch = gh.evidence[0]?.headBranch ?? 'DEFAULT_BRANCH';
     return markup `<h2 id="evidence">Evidence bundles</h2>
-<p class="muted">Bundles the evidence workflow exported, each with the digest GitHub recorded when it was uploaded. To check one, download it from its run and compare; docs/site.md shows how, and docs/audit.md how to verify its attestation.</p>
+<p class="muted">Bundles the evidence workflow exported from the default branch, each with the digest GitHub recorded when it was uploaded. The workflow attests each bundle by that digest: download it from its run and <code>gh attestation verify tollgate-evidence.zip --repo ${slug} --signer-workflow ${slug}/.github/workflows/tollgate-evidence.yml --source-ref refs/heads/${branch}</code> checks it is the one listed here, made by the evidence workflow on the default branch (with <code>--repo</code> alone, a bundle a writer made and attested with a workflow of their own on another branch also verifies; bundles exported before the workflow had its attest job carry no attestation). docs/site.md shows how, and docs/audit.md how to verify the bundle inside.</p>
 ${table}`;
 }
 function openIncidents(data) {
@@ -76251,6 +77614,14 @@ async function githubFacts(github) {
 }
 /** The site: every page rendered from one reading of the registry, its history and (optionally) GitHub. */
 async function buildSite(ports, options) {
+    try {
+        return await readAndRender(ports, options);
+    }
+    finally {
+        ports.git.close?.();
+    }
+}
+async function readAndRender(ports, options) {
     const prefix = options.registryPrefix;
     const head = await ports.git.branchHead(options.ref);
     const { shown, at } = await shownCommit(ports.git, head, options.at);
@@ -76326,15 +77697,18 @@ async function buildSite(ports, options) {
 }
 
 ;// CONCATENATED MODULE: ./src/site/git-source.ts
-// The site's git port over a local clone: the registry at a commit through one ls-tree and one cat-file stream,
-// the registry's first-parent history in one `git log`, and the gate-integrity audit as `tollgate audit verify`
-// runs it.
+// The site's git port over a local clone. One build reads everything it can through one `git cat-file --batch`
+// (branch head, registry tree and files, stage blobs, audit events, the integrity audit's blobs) and walks the
+// registry's first-parent history once: the integrity audit takes its commits from that walk unless `--since`
+// narrows it. An object read twice (a stages blob the pages and the audit both need) is read once.
+
 
 
 
 
 
 async function git_source_commitOf(repoRoot, args) {
+    // Raw: exit 128 (no such commit) is an answer, and --end-of-options (in args) keeps the head a revision.
     const r = await run_runGit(repoRoot, [...args, '--'], { okCodes: [128] });
     const out = r.code === 0 ? r.stdout.trim() : '';
     if (out === '')
@@ -76342,11 +77716,70 @@ async function git_source_commitOf(repoRoot, args) {
     const [sha, date] = out.split('\0');
     return { sha, date };
 }
+/** A full object id: what names the same bytes for ever, so its answer may be kept. */
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** An object reader that keeps what it read by object id, for one build. */
+class BuildObjectReader extends ObjectReader {
+    #read = new Map();
+    lookup(spec) {
+        if (!OBJECT_ID.test(spec))
+            return super.lookup(spec);
+        let object = this.#read.get(spec);
+        if (!object) {
+            object = super.lookup(spec);
+            this.#read.set(spec, object);
+            object.catch(() => this.#read.delete(spec));
+        }
+        return object;
+    }
+    close() {
+        this.#read.clear();
+        super.close();
+    }
+}
+/**
+ * The committer time of a raw commit object as `git log --format=%cI` prints it (strict ISO 8601 in the
+ * committer's own offset), so a commit read through cat-file reads as one git log printed.
+ */
+function committerTimeAsGitPrints(commitObject) {
+    const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
+    if (!m)
+        return undefined;
+    const offset = (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
+    const local = new Date((Number(m[1]) + offset * 60) * 1000).toISOString().slice(0, 19);
+    return `${local}${m[2]}${m[3]}:${m[4]}`;
+}
 function gitSiteSource(repoRoot, registryPrefix) {
+    const objects = new BuildObjectReader(repoRoot);
+    const guarded = (path) => path.startsWith(registryPrefix) &&
+        (path === `${registryPrefix}${POLICY_PATH}` ||
+            classifyRegistryPath(path.slice(registryPrefix.length))?.kind === 'Stages');
+    const trails = new Map();
+    const trail = (sha) => {
+        let commits = trails.get(sha);
+        if (!commits) {
+            // The stage pointers and the policy at each change are what the pages and the audit read next: asked for
+            // while git still walks the history, they are there when the walk ends.
+            const prefetch = (c) => {
+                for (const f of c.files)
+                    if (guarded(f.path))
+                        for (const oid of [f.blob, f.previousBlob])
+                            if (oid !== undefined)
+                                objects.lookup(oid).catch(() => undefined);
+            };
+            commits = readTrail(repoRoot, { ref: sha, paths: [registryPrefix], onCommit: prefetch });
+            trails.set(sha, commits);
+            commits.catch(() => trails.delete(sha));
+        }
+        return commits;
+    };
     return {
-        branchHead: (ref) => resolveBranchHead(repoRoot, ref, registryPrefix),
-        // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
-        commit: (rev) => git_source_commitOf(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', `${rev}^{commit}`]),
+        branchHead: (ref) => resolveBranchHead(repoRoot, ref, registryPrefix, objects),
+        async commit(rev) {
+            const object = await objects.lookup(`${rev}^{commit}`);
+            const date = object?.type === 'commit' ? committerTimeAsGitPrints(object.content.toString('utf8')) : undefined;
+            return object && date ? { sha: object.oid, date } : undefined;
+        },
         commitAt: (head, time) => git_source_commitOf(repoRoot, [
             'log',
             '-1',
@@ -76356,25 +77789,32 @@ function gitSiteSource(repoRoot, registryPrefix) {
             '--end-of-options',
             head,
         ]),
-        async registryAt(sha) {
-            const reader = gitTreeReader(repoRoot, sha, registryPrefix);
-            try {
-                return await load_loadRegistry(reader);
-            }
-            finally {
-                reader.close();
-            }
+        registryAt: (sha) => load_loadRegistry(gitTreeReader(repoRoot, sha, registryPrefix, objects)),
+        trail,
+        blobs: (oids) => readBlobs(objects, oids),
+        auditEvents: async (sha) => (await readAuditEvents(repoRoot, sha, registryPrefix, objects)).map((e) => e.event),
+        async integrity(sha, since) {
+            // The audit checks that the history is complete before it uses any of it, as it does walking on its own.
+            const commits = await trail(sha).catch(() => undefined);
+            return verifyGateIntegrity(repoRoot, {
+                ref: sha,
+                registryPrefix,
+                objects,
+                ...(since === undefined ? {} : { since }),
+                ...(commits ? { registryTrail: commits } : {}),
+            });
         },
-        trail: (sha) => readTrail(repoRoot, { ref: sha, paths: [registryPrefix] }),
-        blobs: (oids) => readBlobs(repoRoot, oids),
-        auditEvents: async (sha) => (await readAuditEvents(repoRoot, sha, registryPrefix)).map((e) => e.event),
-        integrity: (sha, since) => verifyGateIntegrity(repoRoot, { ref: sha, registryPrefix, ...(since === undefined ? {} : { since }) }),
+        close: () => {
+            objects.close();
+            trails.clear();
+        },
     };
 }
 
 ;// CONCATENATED MODULE: ./src/site/github-source.ts
 // The site's GitHub port: promotion pull requests still open with the sign-off gate's latest verdict on each, and
 // the evidence bundles the evidence workflow uploaded, with the digest GitHub recorded. A few calls per build.
+
 
 
 
@@ -76417,6 +77857,9 @@ function githubSiteSource(options) {
         },
         async evidenceBundles() {
             const found = [];
+            // Only bundles from runs on the default branch of this repository: any writer can run a workflow of their own
+            // on a branch that uploads (and attests) a bundle of this name, and the site must not list it as evidence.
+            const branch = options.defaultBranch ?? (await repositoryDefaultBranch(client, repo));
             for (let page = 1; page <= ARTIFACT_PAGES; page++) {
                 const { data } = await client.octokit.rest.actions.listArtifactsForRepo({
                     ...repo,
@@ -76427,6 +77870,8 @@ function githubSiteSource(options) {
                     if (!EVIDENCE_ARTIFACT.test(a.name))
                         continue;
                     const run = a.workflow_run ?? undefined;
+                    if (!run || run.head_branch !== branch || run.head_repository_id !== run.repository_id)
+                        continue;
                     found.push({
                         id: a.id,
                         name: a.name,
@@ -76441,6 +77886,7 @@ function githubSiteSource(options) {
                             }
                             : {}),
                         ...(run?.head_sha ? { headSha: run.head_sha } : {}),
+                        headBranch: branch,
                     });
                 }
                 if (data.artifacts.length < 100)
@@ -76799,12 +78245,115 @@ async function reviewerOf(client, pulls) {
     return { login, teams };
 }
 
+;// CONCATENATED MODULE: ./src/gate/digest-flow.ts
+// The reviewers' daily digest as the scheduled workflow runs it: the inbox (pending-flow.ts) cut at the policy's
+// `signoff.digest_after`, and, when anything waited longer, the message posted to the policy's
+// `signoff.digest_channels` (Slack incoming webhooks or generic JSON webhooks, their secrets from the environment).
+// A channel that fails is reported, never thrown: the digest is advice, not a gate.
+
+
+
+
+
+
+const originOf = (url) => {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        return 'an invalid URL';
+    }
+};
+/** The body for a channel: Slack reads `text` (mrkdwn: the `<url|#N>` links); a webhook gets the rows as data. */
+function digestBody(type, digest, repository, threshold) {
+    if (type === 'slack')
+        return { text: digest.text };
+    return {
+        text: digest.text,
+        event: 'signoff-digest',
+        repository,
+        threshold,
+        overdue: digest.overdue.map((row) => ({
+            number: row.number,
+            url: row.url,
+            model: row.model ?? null,
+            stage: row.stage ?? null,
+            age_seconds: row.ageSeconds,
+            owed: row.owed.map((o) => ({ role: o.role, candidates: o.candidates })),
+        })),
+    };
+}
+async function postTo(name, policy, body, ports) {
+    const channel = Object.prototype.hasOwnProperty.call(policy.incident.channels, name)
+        ? policy.incident.channels[name]
+        : undefined;
+    if (channel === undefined)
+        return {
+            channel: name,
+            outcome: 'failed',
+            detail: `no channel "${name}" in the policy's incident.channels`,
+        };
+    if (channel.type !== 'slack' && channel.type !== 'webhook')
+        return {
+            channel: name,
+            outcome: 'skipped',
+            detail: `a ${channel.type} channel does not take the digest (slack or webhook only)`,
+        };
+    const fromEnv = channel.url_env ? ports.env[channel.url_env]?.trim() : undefined;
+    const url = channel.url ?? (fromEnv || undefined) ?? (name === 'webhook' ? policy.incident.notifyWebhook : undefined);
+    if (url === undefined)
+        return { channel: name, outcome: 'skipped', detail: `${channel.url_env ?? 'its URL'} is not set` };
+    const where = originOf(url);
+    try {
+        const response = await (ports.fetch ?? globalThis.fetch)(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body(channel.type)),
+            signal: AbortSignal.timeout(ports.timeoutMs ?? 5000),
+        });
+        return response.ok
+            ? { channel: name, outcome: 'posted', detail: `posted to ${where}` }
+            : { channel: name, outcome: 'failed', detail: `${where} answered ${response.status}` };
+    }
+    catch (error) {
+        return { channel: name, outcome: 'failed', detail: `${where}: ${errors_describeError(error).split('\n')[0]}` };
+    }
+}
+/**
+ * The digest of what has waited longer than `olderThanSeconds` (default the policy's `signoff.digest_after`), and,
+ * with `post` and something due, the posts to each of the policy's digest channels.
+ */
+async function signoffDigestFlow(ports, options) {
+    const policy = await readPolicy(load_fileSystemReader((0,external_node_path_namespaceObject.join)(ports.repoRoot, ports.registry)));
+    const threshold = options.olderThanSeconds ?? policy.signoff.digestAfter;
+    const result = await pendingSignoffsFlow(ports, { ...options.filter, olderThanSeconds: threshold });
+    const repository = `${ports.repo.owner}/${ports.repo.repo}`;
+    const digest = signoffDigest(result.rows, threshold, repository);
+    const posts = [];
+    if (options.post && digest.due) {
+        const body = (type) => digestBody(type, digest, repository, threshold);
+        for (const name of policy.signoff.digestChannels)
+            posts.push(await postTo(name, policy, body, ports));
+    }
+    return { repository, threshold, digest, posts };
+}
+/** The job summary: the digest (or that nothing is late) and how each channel took it. */
+function digestSummary(result) {
+    return [
+        '## Sign-off digest',
+        '',
+        result.digest.due
+            ? result.digest.text
+            : 'Nothing has waited longer than the policy allows for a sign-off.',
+        '',
+        ...result.posts.map((p) => `- ${p.channel}: ${p.outcome}, ${p.detail}`),
+        '',
+    ].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/cli/commands/signoffs.ts
 // `tollgate signoffs pending`: the reviewers' inbox. Parses, runs the pending flow (src/gate/pending-flow.ts) and
 // renders the rows (src/gate/inbox.ts) as a table or JSON.
-
-
-
 
 
 
@@ -76834,6 +78383,10 @@ const SIGNOFFS_PENDING = commandSpec({
         digest: {
             type: 'boolean',
             description: 'print the daily digest: what waited longer than signoff.digest_after (or --older-than); empty when nothing did',
+        },
+        post: {
+            type: 'boolean',
+            description: 'with --digest: post it to the policy’s signoff.digest_channels when anything is late (the scheduled workflow’s digest job)',
         },
         repo: {
             type: 'string',
@@ -76865,20 +78418,12 @@ async function signoffs_repositoryOf(context, flag) {
             return parseRepoOption(named);
         }
         catch (error) {
-            throw new errors_TollgateError(`${flag !== undefined ? '--repo' : 'GITHUB_REPOSITORY'} ${named} is not OWNER/NAME`, {
-                kind: 'usage',
-                fix: '--repo acme/models',
-                cause: error,
-            });
+            throw new errors_TollgateError(`${flag !== undefined ? '--repo' : 'GITHUB_REPOSITORY'} ${named} is not OWNER/NAME`, { kind: 'usage', fix: '--repo acme/models', cause: error });
         }
     }
-    const url = await git(context.repoRoot, ['remote', 'get-url', 'origin']).catch(() => '');
-    const repo = repoFromRemoteUrl(url);
+    const repo = await originRepo(context.repoRoot);
     if (!repo)
-        throw new errors_TollgateError('which repository? No --repo, no GITHUB_REPOSITORY, and origin names no GitHub repository', {
-            kind: 'usage',
-            fix: 'tollgate signoffs pending --repo OWNER/NAME',
-        });
+        throw new errors_TollgateError('which repository? No --repo, no GITHUB_REPOSITORY, and origin names no GitHub repository', { kind: 'usage', fix: 'tollgate signoffs pending --repo OWNER/NAME' });
     return repo;
 }
 function renderRows(rows) {
@@ -76920,29 +78465,44 @@ async function pending(args, context) {
             kind: 'environment',
             fix: 'set GITHUB_TOKEN (or GH_TOKEN), e.g. GH_TOKEN=$(gh auth token)',
         });
+    if (values.post && !values.digest)
+        throw new errors_TollgateError('--post posts the digest: it needs --digest', {
+            kind: 'usage',
+            fix: 'tollgate signoffs pending --digest --post',
+        });
     const repo = await signoffs_repositoryOf(context, values.repo);
     const client = githubClientFromEnv(context.env);
-    const result = await pendingSignoffsFlow({ client, repo, repoRoot: context.repoRoot, registry: registryPrefix(context), now: context.now() }, {
+    const ports = {
+        client,
+        repo,
+        repoRoot: context.repoRoot,
+        registry: registryPrefix(context),
+        now: context.now(),
+    };
+    const filter = {
         ...(values.role !== undefined ? { role: values.role } : {}),
         ...(values.me ? { me: true } : {}),
-        ...(olderThanSeconds !== undefined ? { olderThanSeconds } : {}),
-    });
-    const repository = `${repo.owner}/${repo.repo}`;
+    };
     const json = (value) => context.out(JSON.stringify(value, null, 2));
     if (values.digest) {
-        const threshold = olderThanSeconds ?? (await readPolicy(load_fileSystemReader(context.registryDir))).signoff.digestAfter;
-        // Rows are already cut at --older-than when given; the digest keeps those strictly past the threshold.
-        const digest = signoffDigest(result.rows, threshold, repository);
+        const { repository, threshold, digest, posts } = await signoffDigestFlow({ ...ports, env: context.env }, { ...(olderThanSeconds !== undefined ? { olderThanSeconds } : {}), post: values.post === true, filter });
         const { due, text, overdue } = digest;
         if (values.format === 'json')
-            json({ repository, threshold, due, text, overdue });
+            json({ repository, threshold, due, text, overdue, posts });
         else if (digest.due)
             context.out(digest.text);
         else
             context.err(`nothing has waited longer than ${schedule_formatDuration(threshold)} for a sign-off`);
+        for (const post of posts)
+            context.err(`digest ${post.channel}: ${post.outcome}, ${post.detail}`);
         context.err(describeCalls(client));
         return 0;
     }
+    const result = await pendingSignoffsFlow(ports, {
+        ...filter,
+        ...(olderThanSeconds !== undefined ? { olderThanSeconds } : {}),
+    });
+    const repository = `${repo.owner}/${repo.repo}`;
     if (values.format === 'json') {
         json({ repository, ...(result.me ? { me: result.me } : {}), open: result.open, pending: result.rows });
         return 0;
@@ -77068,7 +78628,7 @@ const train = {
                 `training succeeded in ${(result.durationMs / 1000).toFixed(1)}s`,
                 `artifact: ${result.artifact.path} (${result.artifact.size} bytes, sha256 ${result.artifact.sha256})`,
                 'metrics:',
-                ...Object.entries(result.metrics).map(([k, v]) => `  ${k.padEnd(width)}  ${formatMetric(v)}`),
+                ...Object.entries(result.metrics).map(([k, v]) => `  ${k.padEnd(width)}  ${record_formatMetric(v)}`),
             ].join('\n'));
             return 0;
         }
@@ -77153,6 +78713,7 @@ async function validateFlow(request, ports) {
         }
     };
     if (scope.kind === 'changed') {
+        // Raw: only the names; simple-git's diffSummary counts the changed lines of every file too.
         const diff = await git(repoRoot, ['diff', '--name-only', '--no-renames', `${scope.base}...HEAD`]).catch((error) => {
             throw new errors_TollgateError(`cannot compare with ${scope.base}: ${error.message}`, {
                 fix: 'check out with `fetch-depth: 0` (actions/checkout) so the base commit is present',
@@ -77397,207 +78958,6 @@ const versionsCommand = {
     },
 };
 
-;// CONCATENATED MODULE: ./src/monitor/health.ts
-// Whether a stage is healthy after a rollback: each success criterion against the metrics read after the settle
-// time. A metric without data fails its criterion: a rollback is verified only on evidence. Pure.
-
-function judgeHealth(metrics, criteria) {
-    const checks = criteria.map((c) => {
-        const value = Object.prototype.hasOwnProperty.call(metrics, c.metric) ? metrics[c.metric] : undefined;
-        return {
-            criterion: `${c.metric} ${c.op} ${c.value}`,
-            metric: c.metric,
-            ...(value !== undefined ? { value } : {}),
-            pass: compare(value, c.op, c.value),
-        };
-    });
-    return { healthy: checks.length > 0 && checks.every((c) => c.pass), checks };
-}
-/** One level more severe (P0 stays P0): an unhealthy rollback escalates its incident. */
-function escalated(severity) {
-    const order = ['P0', 'P1', 'P2', 'P3', 'P4'];
-    return order[Math.max(0, order.indexOf(severity) - 1)];
-}
-const describeChecks = (checks) => checks.map((c) => `${c.criterion}: ${c.value ?? 'no data'} ${c.pass ? 'ok' : 'FAILED'}`).join('; ');
-
-;// CONCATENATED MODULE: ./src/monitor/verify-rollback.ts
-// Verifying a rollback (the incident protocol's step 5): wait the policy's settle time, read the stage's metrics,
-// check the success criteria (default error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99) and record
-// `rollback-verified` or `rollback-unhealthy`. An unhealthy rollback keeps its incident open and escalates it.
-// Called from the rollback flow (src/rollback/flow.ts) after a rollback is live, and by `tollgate verify-rollback`.
-
-
-
-
-
-
-
-
-
-
-
-
-const VERIFIED_EVENT = 'rollback-verified';
-const UNHEALTHY_EVENT = 'rollback-unhealthy';
-const SKIPPED_EVENT = 'rollback-verification-skipped';
-async function verifyRollback(input) {
-    const settle = input.settle ?? input.policy.monitoring.rollback.settle;
-    const criteria = input.policy.monitoring.rollback.criteria;
-    if (settle > 0)
-        await input.sleep(settle * 1000);
-    const at = input.now();
-    const metrics = await input.source.instant([...new Set(criteria.map((c) => c.metric))], { model: input.model.name, stage: input.stage, version: input.version }, at);
-    const verdict = judgeHealth(metrics, criteria);
-    const status = verdict.healthy ? 'verified' : 'unhealthy';
-    const name = status === 'verified' ? VERIFIED_EVENT : UNHEALTHY_EVENT;
-    const event = {
-        apiVersion: API_VERSION,
-        kind: 'AuditEvent',
-        id: auditId(at, `${input.model.name}-${input.stage}-${name}`),
-        at: isoSeconds(at),
-        event: name,
-        actor: input.actor,
-        model: input.model.name,
-        version: input.version,
-        stage: input.stage,
-        ...(input.incident ? { incident: input.incident.id } : {}),
-        ...(input.commit ? { commit: input.commit } : {}),
-        details: { settle, source: input.source.label, checks: verdict.checks },
-    };
-    const writes = [{ path: paths_auditPath(event.id), document: event }];
-    const summary = [
-        `rollback of ${input.model.name} ${input.stage} to ${input.version} ${status === 'verified' ? 'verified healthy' : 'UNHEALTHY'} after ${settle}s: ${describeChecks(verdict.checks)}`,
-    ];
-    if (status === 'unhealthy' && input.incident) {
-        const before = input.incident.severity;
-        const severity = input.incident.status === 'open' ? escalated(before) : before;
-        const updated = {
-            ...appendTimeline(input.incident, {
-                at: isoSeconds(at),
-                event: 'note',
-                detail: `rollback-unhealthy: ${describeChecks(verdict.checks)}; the incident stays open${severity !== before ? `, escalated ${before} -> ${severity}` : ''}`,
-            }),
-            severity,
-        };
-        writes.push({ path: incidentPath(input.incident.id), document: updated });
-        summary.push(`${input.incident.id} stays open${severity !== before ? ` and is escalated ${before} -> ${severity}` : ''}: the rollback did not restore health`);
-    }
-    return { status, checks: verdict.checks, settle, event, writes, summary };
-}
-/** The audit event of a rollback whose verification was skipped on purpose (`--no-verify`), with the reason. */
-function verificationSkipped(input) {
-    return {
-        apiVersion: API_VERSION,
-        kind: 'AuditEvent',
-        id: auditId(input.now, `${input.model}-${input.stage}-verification-skipped`),
-        at: isoSeconds(input.now),
-        event: SKIPPED_EVENT,
-        actor: input.actor,
-        model: input.model,
-        version: input.version,
-        stage: input.stage,
-        ...(input.incident ? { incident: input.incident } : {}),
-        details: { reason: input.reason },
-    };
-}
-/** The model's metrics source, for a verification; a model without one cannot be verified (an error saying so). */
-function rollbackSource(policy, model, context) {
-    try {
-        return metricsSourceOf(sourceSpecFor(model, policy.monitoring.source), {
-            ...context,
-            where: `models/${model.name}/model.yaml`,
-        });
-    }
-    catch (error) {
-        throw new MetricsSourceError(`cannot verify the rollback of ${model.name}: ${error.message}`, {
-            fix: 'name a metrics source (docs/monitoring.md), or skip verification with --no-verify and a reason',
-            cause: error,
-        });
-    }
-}
-/**
- * After a rollback reached the default branch (an emergency push): verify it, or record why not, as a state change
- * of its own. A source that cannot be read is reported as `failed` with its reason; the rollback itself stands.
- */
-async function verifyLiveRollback(input) {
-    const { registry } = await loadRegistry(fileSystemReader(join(input.repoRoot, input.registryDir)));
-    const policy = effectivePolicy(registry.policy);
-    const entry = registry.models.get(input.model);
-    const incident = input.incidentId ? registry.incidents.get(input.incidentId) : undefined;
-    let writes;
-    let status;
-    let summary;
-    if (input.noVerify !== undefined || !entry) {
-        const reason = input.noVerify ?? `no model ${input.model} in the registry`;
-        const event = verificationSkipped({
-            model: input.model,
-            stage: input.stage,
-            version: input.version,
-            ...(input.incidentId ? { incident: input.incidentId } : {}),
-            actor: input.actor,
-            now: input.ports.now(),
-            reason,
-        });
-        writes = [{ path: auditPath(event.id), document: event }];
-        status = 'skipped';
-        summary = [`rollback verification skipped: ${reason}`];
-    }
-    else {
-        try {
-            const verification = await verifyRollback({
-                policy,
-                model: entry.model,
-                stage: input.stage,
-                version: input.version,
-                ...(incident ? { incident } : {}),
-                actor: input.actor,
-                ...(input.commit ? { commit: input.commit } : {}),
-                source: rollbackSource(policy, entry.model, {
-                    repoRoot: input.repoRoot,
-                    env: input.ports.env,
-                    ...(input.ports.fetch ? { fetch: input.ports.fetch } : {}),
-                }),
-                now: input.ports.now,
-                sleep: input.ports.sleep,
-            });
-            writes = verification.writes;
-            status = verification.status;
-            summary = verification.summary;
-        }
-        catch (error) {
-            return { status: 'failed', summary: [`rollback not verified: ${describeError(error)}`] };
-        }
-    }
-    const now = input.ports.now();
-    const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase();
-    const recorded = await publishStateChange({
-        repoRoot: input.repoRoot,
-        registryDir: input.registryDir,
-        writes,
-        message: `rollback of ${input.model} ${input.stage} to ${input.version}: ${status}`,
-        trailers: {
-            'Tollgate-Event': `rollback-${status}`,
-            Model: input.model,
-            Version: input.version,
-            ...(input.incidentId ? { Incident: input.incidentId } : {}),
-        },
-        baseBranch: input.baseBranch,
-        stateWrites: policy.stateWrites,
-        branch: `tollgate/state/${input.model}/verify-${stamp}`,
-        pullRequest: {
-            title: `Rollback of ${input.model} ${input.stage}: ${status}`,
-            body: summary.join('\n\n'),
-            labels: ['tollgate:state'],
-        },
-        env: {
-            ...input.ports.gitEnv,
-            GIT_AUTHOR_DATE: now.toISOString(),
-            GIT_COMMITTER_DATE: now.toISOString(),
-        },
-    }, input.github);
-    return { status, summary, recorded };
-}
-
 ;// CONCATENATED MODULE: ./src/cli/commands/verify-rollback.ts
 // `tollgate verify-rollback MODEL`: after a rollback is live, waits the policy's settle time (or --settle), reads the
 // stage's metrics and records rollback-verified or rollback-unhealthy (an unhealthy one keeps the incident open and
@@ -77702,7 +79062,11 @@ const verifyRollbackCommand = {
                     version,
                     ...(incident ? { incident } : {}),
                     actor,
-                    source: rollbackSource(policy, entry.model, { repoRoot: context.repoRoot, env: context.env }),
+                    source: rollbackSource(policy, entry.model, {
+                        repoRoot: context.repoRoot,
+                        env: context.env,
+                        commands: 'run',
+                    }),
                     now: context.now,
                     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
                     ...(settle !== undefined ? { settle } : {}),
@@ -77896,6 +79260,7 @@ function checkRevisions(spec, values, context) {
             continue;
         const ref = values[name];
         try {
+            // Raw and synchronous: checked while the arguments are parsed, before the command's async work starts.
             (0,external_node_child_process_namespaceObject.execFileSync)('git', ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
                 cwd: context.repoRoot,
                 stdio: 'ignore',
@@ -77928,6 +79293,7 @@ async function preflight(spec, options, context) {
     const path = (0,external_node_path_namespaceObject.relative)(context.repoRoot, context.registryDir) || '.';
     if (path.startsWith('..'))
         return;
+    // Raw: `git status --porcelain` lists an untracked folder as one entry; simple-git's status lists every file (-u).
     const dirty = (0,external_node_child_process_namespaceObject.execFileSync)('git', ['status', '--porcelain', '--', path], {
         cwd: context.repoRoot,
         encoding: 'utf8',

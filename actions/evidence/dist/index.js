@@ -38219,7 +38219,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6257);
-/* harmony import */ var _evidence_bundle_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(9956);
+/* harmony import */ var _evidence_bundle_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6875);
 /* harmony import */ var _evidence_export_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4632);
 /* harmony import */ var _evidence_github_reviews_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(7492);
 /* harmony import */ var _gate_types_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9014);
@@ -38405,7 +38405,7 @@ function describeError(error) {
 
 /***/ }),
 
-/***/ 9956:
+/***/ 6875:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -38442,8 +38442,8 @@ var effective = __nccwpck_require__(4327);
 var history_at = __nccwpck_require__(6135);
 // EXTERNAL MODULE: ./src/evidence/history.ts
 var evidence_history = __nccwpck_require__(5685);
-// EXTERNAL MODULE: ./src/evidence/integrity.ts + 16 modules
-var integrity = __nccwpck_require__(5455);
+// EXTERNAL MODULE: ./src/evidence/integrity.ts + 17 modules
+var integrity = __nccwpck_require__(7959);
 // EXTERNAL MODULE: ./src/evidence/report.ts
 var report = __nccwpck_require__(9679);
 // EXTERNAL MODULE: ./src/evidence/reviews.ts
@@ -38585,6 +38585,199 @@ function lineageOf(version, parentData) {
         ...(version.parent ? { parent: version.parent } : {}),
         warnings,
     };
+}
+
+;// CONCATENATED MODULE: ./src/evidence/controls.ts
+// The control in the bundle: for every stage move, the rules it was judged by, as git held them when it landed —
+// the policy, CODEOWNERS and the model's owners, read at the landing commit's first parent (the base the gate reads;
+// a change cannot loosen the rules that judge it) — with each distinct file kept once by its SHA-256, the roles
+// and who filled them (merge records, and GitHub's team answers when a token is given), and the description the
+// reviewers saw. Pure apart from the blob reader it is handed.
+
+
+
+/** Where GitHub looks for CODEOWNERS, in the order it looks (the first found is the one in force). */
+const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'];
+const sha256Text = (text) => (0,external_node_crypto_.createHash)('sha256').update(text, 'utf8').digest('hex');
+/** The bundle file that holds a control document's text. */
+function controlFile(kind, sha256) {
+    return `controls/${kind}/${sha256}${kind === 'codeowners' ? '' : kind === 'pr-body' ? '.md' : '.yaml'}`;
+}
+/** The commit whose tree holds the rules a landing commit was judged by: its first parent (itself for a root). */
+function rulesCommit(sha, commits) {
+    const parents = commits.get(sha)?.parents;
+    if (parents)
+        return parents[0] ?? sha;
+    return `${sha}^1`;
+}
+/** The roles a policy names and the owners a model.yaml names, as lists of names (a malformed file gives none). */
+function rolesIn(policyText, modelText) {
+    const names = (v) => Array.isArray(v) ? v.filter((x) => typeof x === 'string') : [];
+    const of = (role, v) => v && typeof v === 'object'
+        ? [
+            {
+                role,
+                users: names(v.users),
+                teams: names(v.teams),
+            },
+        ]
+        : [];
+    const policy = (0,evidence_history/* parseYaml */.hN)(policyText);
+    const roles = policy && typeof policy === 'object' && policy.roles && typeof policy.roles === 'object';
+    const model = (0,evidence_history/* parseYaml */.hN)(modelText);
+    return [
+        ...(roles ? Object.entries(policy.roles).flatMap(([role, v]) => of(role, v)) : []),
+        ...(model && typeof model === 'object' ? of('model-owner', model.owners) : []),
+    ];
+}
+/**
+ * The description the reviewers saw: the merge record's copy (what stood at the merge), checked against its digest
+ * and against GitHub's text when a token gave one; else GitHub's text as it reads now; else nothing.
+ */
+function pullRequestBody(records, github) {
+    const warnings = [];
+    for (const record of records) {
+        const details = record.details ?? {};
+        const text = typeof details.body === 'string' ? details.body : undefined;
+        if (text === undefined)
+            continue;
+        const digest = sha256Text(text);
+        const stated = typeof details.body_sha256 === 'string' ? details.body_sha256 : undefined;
+        const notes = [];
+        if (stated !== undefined && stated !== digest) {
+            notes.push(`the record states sha256 ${stated}, its text hashes to ${digest}: the record was edited`);
+            warnings.push(`merge record ${record.id}: the pull request body does not match its recorded digest`);
+        }
+        if (github !== undefined && sha256Text(github) !== digest)
+            notes.push('the description on GitHub differs now: it was edited after the merge');
+        return {
+            body: {
+                sha256: digest,
+                source: 'merge record',
+                record: record.id,
+                text,
+                file: controlFile('pr-body', digest),
+                ...(notes.length ? { note: notes.join('; ') } : {}),
+            },
+            warnings,
+        };
+    }
+    if (github === undefined)
+        return { warnings };
+    const digest = sha256Text(github);
+    return {
+        body: {
+            sha256: digest,
+            source: 'github',
+            text: github,
+            file: controlFile('pr-body', digest),
+            note: 'as GitHub shows it at export time: no merge record kept the text that stood at the merge',
+        },
+        warnings,
+    };
+}
+/** The rules in force for every stage move, each distinct file once (by SHA-256), in the order first used. */
+async function collectControls(input) {
+    const { prefix: p } = input;
+    const byShaCommit = new Map(input.commits.map((c) => [c.sha, c]));
+    const policyPath = `${p}${paths/* POLICY_PATH */.l$}`;
+    const moves = input.tenures.map((t) => {
+        const at = rulesCommit(t.sha, byShaCommit);
+        const commit = byShaCommit.get(t.sha);
+        return {
+            t,
+            at,
+            policy: `${at}:${policyPath}`,
+            model: `${at}:${p}models/${t.model}/model.yaml`,
+            codeowners: CODEOWNERS_PATHS.map((path) => ({ path, spec: `${at}:${path}` })),
+            // A commit that changed the policy itself: the policy after it is kept too, so both are in the bundle.
+            after: commit?.files.some((f) => f.path === policyPath) ? `${t.sha}:${policyPath}` : undefined,
+        };
+    });
+    const blobs = await input.read(moves.flatMap((m) => [
+        m.policy,
+        m.model,
+        ...m.codeowners.map((c) => c.spec),
+        ...(m.after ? [m.after] : []),
+    ]));
+    const documents = new Map();
+    const keep = (kind, path, text) => {
+        if (text === undefined)
+            return undefined;
+        const sha256 = sha256Text(text);
+        const key = `${kind}\0${sha256}`;
+        if (!documents.has(key))
+            documents.set(key, { kind, path, sha256, file: controlFile(kind, sha256), text });
+        return sha256;
+    };
+    const prs = new Map(input.pullRequests.map((pr) => [pr.number, pr]));
+    const previous = new Map();
+    const promotions = [];
+    for (const m of moves) {
+        const { t } = m;
+        const key = `${t.model}\0${t.stage}`;
+        const from = previous.get(key);
+        previous.set(key, t.version);
+        const policyText = blobs.get(m.policy);
+        const modelText = blobs.get(m.model);
+        const policy = keep('policy', policyPath, policyText);
+        const after = m.after ? keep('policy', policyPath, blobs.get(m.after)) : undefined;
+        const model = keep('model', `${p}models/${t.model}/model.yaml`, modelText);
+        const owners = m.codeowners.find((c) => blobs.get(c.spec) !== undefined);
+        const codeowners = owners ? keep('codeowners', owners.path, blobs.get(owners.spec)) : undefined;
+        const roles = rolesIn(policyText, modelText);
+        const pr = t.pullRequest === undefined ? undefined : prs.get(t.pullRequest);
+        promotions.push({
+            model: t.model,
+            stage: t.stage,
+            version: t.version,
+            ...(from !== undefined ? { from } : {}),
+            ...(t.pullRequest !== undefined ? { pullRequest: t.pullRequest } : {}),
+            commit: t.sha,
+            at: t.since,
+            rulesReadAt: m.at,
+            ...(policy ? { policy } : {}),
+            ...(after && after !== policy ? { policyAfter: after } : {}),
+            ...(codeowners && owners ? { codeowners: { path: owners.path, sha256: codeowners } } : {}),
+            ...(model ? { modelFile: model } : {}),
+            roles,
+            memberships: pr ? membershipsOf(pr, t, roles) : [],
+            ...(pr?.body ? { body: pr.body.sha256 } : {}),
+        });
+    }
+    for (const pr of input.pullRequests)
+        if (pr.body)
+            keep('pr-body', `pull request #${pr.number}`, pr.body.text);
+    return { documents: [...documents.values()], promotions };
+}
+/**
+ * Who filled which role on this move, and the team memberships that made it so: from the merge record of the move
+ * (what the gate counted at the merge), and from GitHub's answers for the reviewers (as GitHub answers at export).
+ */
+function membershipsOf(pr, t, roles) {
+    const out = [];
+    const record = pr.recorded?.find((r) => (r.model ?? t.model) === t.model && (r.stage ?? t.stage) === t.stage);
+    for (const a of record?.approvers ?? []) {
+        const base = a.role.replace(/ \(.*\)$/, '');
+        const slot = roles.find((r) => r.role === base);
+        const byName = slot?.users.some((u) => u.toLowerCase() === a.login.toLowerCase());
+        out.push({
+            login: a.login,
+            role: a.role,
+            via: byName ? 'listed by name' : slot?.teams.length ? `a team of ${slot.teams.join(', ')}` : 'unknown',
+            source: `merge record ${record.record}`,
+        });
+    }
+    const seen = new Set();
+    for (const r of pr.reviews)
+        for (const m of r.teams ?? []) {
+            const key = `${r.reviewer.toLowerCase()}\0${m.team.toLowerCase()}`;
+            if (seen.has(key))
+                continue;
+            seen.add(key);
+            out.push({ login: r.reviewer, team: m.team, state: m.state, source: 'GitHub at export time' });
+        }
+    return out;
 }
 
 ;// CONCATENATED MODULE: ./src/evidence/sign.ts
@@ -38805,6 +38998,7 @@ function readUstar(archive) {
 // Evidence for one subject (a model or version, a pull request, an incident, a time window): collected from git
 // (and a ReviewSource when given) into one plain object, then written as a folder with a hashed manifest and a
 // deterministic tarball.
+
 
 
 
@@ -39280,10 +39474,14 @@ async function collect(repoRoot, subject, options, objects) {
     }
     const mergeRecords = auditParsed.map((a) => a.event).filter(history_at/* isMergeRecord */._r);
     const pullRequests = await Promise.all(prRecords.map(async ({ number, pr, landed }) => {
-        const recorded = mergeRecords
-            .filter((a) => a.pull_request === number && (!a.commit || !landed || a.commit === landed.sha))
-            .map(history_at/* signoffFromRecord */.UJ);
-        const withRecords = recorded.length ? { recorded } : {};
+        const ownRecords = mergeRecords.filter((a) => a.pull_request === number && (!a.commit || !landed || a.commit === landed.sha));
+        const recorded = ownRecords.map(history_at/* signoffFromRecord */.UJ);
+        const described = pullRequestBody(ownRecords, pr?.body);
+        warnings.push(...described.warnings);
+        const withRecords = {
+            ...(recorded.length ? { recorded } : {}),
+            ...(described.body ? { body: described.body } : {}),
+        };
         if (!pr)
             return { number, found: false, reviewsKnown: false, reviews: [], ...withRecords };
         const slots = landed && pr.reviews.length ? roleSlots(second, roleSpecs(landed)) : [];
@@ -39308,6 +39506,7 @@ async function collect(repoRoot, subject, options, objects) {
                     state: r.state,
                     commit: r.commitId,
                     at: r.submittedAt,
+                    ...(held.teams.length ? { teams: held.teams } : {}),
                 };
             }),
             ...(pr.gateCheck ? { gate: pr.gateCheck } : {}),
@@ -39316,6 +39515,8 @@ async function collect(repoRoot, subject, options, objects) {
         };
     }));
     warnings.push(...(options.reviews?.warnings?.() ?? []));
+    progress('reading the rules each stage move was judged by');
+    const controls = await collectControls({ tenures, commits, prefix: p, pullRequests, read: readSome });
     const commitEvidence = commits.map((c) => ({
         sha: c.sha,
         parents: c.parents,
@@ -39356,6 +39557,7 @@ async function collect(repoRoot, subject, options, objects) {
         rollbacks: events.filter((e) => e.event.includes('rollback')),
         records,
         warnings,
+        controls,
         driftReports: (0,drift_report/* driftRecords */._1)(auditParsed.map((a) => a.event), 'model' in subject ? subject.model : undefined),
     };
 }
@@ -39437,6 +39639,7 @@ function roleSlots(blobs, specs) {
 async function rolesHeld(login, slots, reviews) {
     const roles = [];
     const unknown = [];
+    const asked = new Map();
     for (const { role, members } of slots) {
         if ((0,signoffs/* holdsRole */.vd)(login, members, {}).holds) {
             roles.push(role);
@@ -39447,15 +39650,21 @@ async function rolesHeld(login, slots, reviews) {
             continue;
         const states = await Promise.all(teams.map(async (team) => [team, (await reviews.teamMembership?.(team, login)) ?? 'unknown']));
         const known = {};
-        for (const [team, state] of states)
+        for (const [team, state] of states) {
+            asked.set(team, state);
             if (state !== 'unknown')
                 known[team] = { [login]: state };
+        }
         if ((0,signoffs/* holdsRole */.vd)(login, members, known).holds)
             roles.push(role);
         else if (states.some(([, state]) => state === 'unknown'))
             unknown.push(role);
     }
-    return { roles: roles.sort(), unknown: unknown.sort() };
+    return {
+        roles: roles.sort(),
+        unknown: unknown.sort(),
+        teams: [...asked].sort(([a], [b]) => a.localeCompare(b)).map(([team, state]) => ({ team, state })),
+    };
 }
 const bundle_sha256 = (data) => (0,external_node_crypto_.createHash)('sha256').update(data).digest('hex');
 const json = (value) => Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
@@ -39470,6 +39679,7 @@ function bundleFiles(evidence) {
         head: evidence.head,
         ...(evidence.summary ? { summary: evidence.summary } : {}),
         ...(evidence.findings ? { findings: evidence.findings } : {}),
+        ...(evidence.controls ? { controls: controlsJson(evidence.controls) } : {}),
         warnings: evidence.warnings,
     }));
     if (evidence.findings)
@@ -39477,7 +39687,18 @@ function bundleFiles(evidence) {
     files.set('commits.json', json(evidence.commits));
     files.set('events.json', json(evidence.events));
     files.set('stage-history.json', json(evidence.stageHistory));
-    files.set('pull-requests.json', json(evidence.pullRequests));
+    // A description's text is its own file (controls/pr-body/), named here by digest and path.
+    files.set('pull-requests.json', json(evidence.pullRequests.map((pr) => {
+        if (!pr.body)
+            return pr;
+        const { text: _text, ...body } = pr.body;
+        return { ...pr, body };
+    })));
+    if (evidence.controls) {
+        files.set('controls.json', json(controlsJson(evidence.controls)));
+        for (const d of evidence.controls.documents)
+            files.set(d.file, Buffer.from(d.text));
+    }
     files.set('runs.json', json(evidence.versions.filter((v) => v.run).map((v) => ({ model: v.model, version: v.version, ...v.run }))));
     files.set('validation.json', json(evidence.versions.map((v) => ({ model: v.model, version: v.version, ...(v.validation ?? {}) }))));
     const drift = evidence.versions.filter((v) => v.drift);
@@ -39502,6 +39723,13 @@ function bundleFiles(evidence) {
     files.set('report.md', Buffer.from((0,report/* renderReportMarkdown */.Ay)(evidence)));
     files.set('report.html', Buffer.from((0,report/* renderReportHtml */.Y8)(evidence)));
     return files;
+}
+/** The controls as data: every document by digest and bundle file (texts are files of their own), every move. */
+function controlsJson(controls) {
+    return {
+        documents: controls.documents.map(({ text: _text, ...d }) => d),
+        promotions: controls.promotions,
+    };
 }
 async function writeEvidenceBundle(evidence, outDir, options = {}) {
     if ((0,external_node_fs_.existsSync)(outDir) && (0,external_node_fs_.readdirSync)(outDir).length > 0)
@@ -39560,8 +39788,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/git/history.ts + 4 modules
 var git_history = __nccwpck_require__(135);
-// EXTERNAL MODULE: ./src/evidence/bundle.ts + 4 modules
-var bundle = __nccwpck_require__(9956);
+// EXTERNAL MODULE: ./src/evidence/bundle.ts + 5 modules
+var bundle = __nccwpck_require__(6875);
 // EXTERNAL MODULE: ./src/git/run.ts + 1 modules
 var run = __nccwpck_require__(4310);
 // EXTERNAL MODULE: ./src/errors.ts
@@ -40321,11 +40549,34 @@ function responseReport(incidents, policy, now, postmortems = new Map()) {
     });
     return { perSeverity, breaches, overduePostmortems };
 }
+/** What an incident's GitHub issue hears about after it was opened: rollbacks, their verification, notes. */
+const ISSUE_FOLLOW_UP = /^(rollback-|note$)/;
+const ISSUE_OUTCOME = /\(github-issue \w+\)$/;
+/**
+ * The timeline entries an open incident's GitHub issue has not been told about: rollback and verification entries
+ * (and notes) recorded after the issue channel's last outcome, for an incident whose severity announces on a
+ * github-issue channel and whose issue exists (a `notified … (github-issue …)` entry). Empty otherwise. The
+ * escalation sweep comments them on the issue, so the issue follows a rollback or a verification that another job
+ * recorded with a token that could not write issues.
+ */
+function issueFollowUps(incident, policy) {
+    if (incident.status !== 'open')
+        return [];
+    const channels = policy.incident.response[incident.severity].channels;
+    const announces = channels.some((name) => policy.incident.channels[name]?.type === 'github-issue');
+    if (!announces)
+        return [];
+    const outcomes = incident.timeline.filter((e) => (e.event === 'notified' || e.event === 'notification-failed') && ISSUE_OUTCOME.test(e.detail ?? ''));
+    if (!outcomes.some((e) => e.event === 'notified'))
+        return [];
+    const last = incident.timeline.lastIndexOf(outcomes.at(-1));
+    return incident.timeline.slice(last + 1).filter((e) => ISSUE_FOLLOW_UP.test(e.event));
+}
 
 // EXTERNAL MODULE: ./src/evidence/history.ts
 var evidence_history = __nccwpck_require__(5685);
-// EXTERNAL MODULE: ./src/evidence/integrity.ts + 16 modules
-var evidence_integrity = __nccwpck_require__(5455);
+// EXTERNAL MODULE: ./src/evidence/integrity.ts + 17 modules
+var evidence_integrity = __nccwpck_require__(7959);
 ;// CONCATENATED MODULE: ./src/evidence/findings.ts
 // What an auditor must see first: a summary of the period, and the findings, from the gate-integrity audit
 // (`audit verify`) and the records themselves — direct pushes (who, what changed, whether a held version went back
@@ -40487,6 +40738,7 @@ function summarize(evidence, findings, auditedSince) {
 }
 /** The commit that adopted Tollgate: the first on the first-parent line to add policy.yaml. */
 async function adoptionCommit(repoRoot, head, prefix) {
+    // Raw: only the shas are wanted; simple-git's log formats every field of every commit it walks.
     const out = await (0,run/* git */.$Y)(repoRoot, [
         'log',
         '--first-parent',
@@ -40993,6 +41245,7 @@ function githubReviews(options) {
             ...(pull.mergedBy ? { mergedBy: pull.mergedBy } : {}),
             ...(pull.mergeCommitSha ? { mergeCommitSha: pull.mergeCommitSha } : {}),
             reviews: submitted,
+            body: pull.body,
             ...(gateCheck ? { gateCheck, gateChecks } : {}),
             ...(foreignChecks.length > 0 ? { foreignChecks } : {}),
             reviewsKnown: true,
@@ -41200,6 +41453,7 @@ function signoffFromRecord(a) {
         ...(Object.keys(checkRun).length ? { checkRun } : {}),
         at: a.at,
         mergedBy: a.actor,
+        ...(str(details.body_sha256) ? { bodySha256: str(details.body_sha256) } : {}),
     };
 }
 /** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
@@ -41288,10 +41542,12 @@ async function readTrail(repoRoot, options = {}) {
     const onCommit = options.onCommit;
     if (!onCommit) {
         // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+        // Raw: simple-git's log has no --raw file lists and parses NUL-delimited records its own way (benchmarked path).
         const [output] = await Promise.all([(0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(repoRoot, args), shallowCheck]);
         return parseLog(output);
     }
     const commits = [];
+    // Raw: records are handed on while git still prints; simple-git returns the output only once git exits.
     const walk = (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .streamGit */ .t1)(repoRoot, args, '\x1e', (record) => {
         const commit = parseLogRecord(record);
         if (!commit)
@@ -41484,26 +41740,23 @@ function parseYaml(text) {
         return undefined;
     }
 }
-/** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
-async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/') {
-    const listing = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(repoRoot, [
-        'ls-tree',
-        '-r',
-        '-z',
-        '--end-of-options',
-        ref,
-        '--',
-        `${registryPrefix}audit/`,
-    ]);
-    const entries = listing
-        .split('\0')
-        .filter((line) => line !== '')
-        .map((line) => {
-        const [meta, path] = line.split('\t');
-        return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
-    })
-        .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
-    const blobs = await readBlobs(repoRoot, entries.map((e) => e.oid));
+/**
+ * Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. Through a caller's `objects`
+ * reader, when given, the files are listed and read without starting another git process.
+ */
+async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/', objects) {
+    const entries = objects
+        ? (await (0,_git_reader_js__WEBPACK_IMPORTED_MODULE_2__/* .listFiles */ .CS)(objects, ref, [`${registryPrefix}audit/`])).filter((e) => e.path.endsWith('.yaml'))
+        : // Raw: simple-git has no ls-tree call; -z keeps any path exact.
+            (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(repoRoot, ['ls-tree', '-r', '-z', '--end-of-options', ref, '--', `${registryPrefix}audit/`]))
+                .split('\0')
+                .filter((line) => line !== '')
+                .map((line) => {
+                const [meta, path] = line.split('\t');
+                return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
+            })
+                .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
+    const blobs = await readBlobs(objects ?? repoRoot, entries.map((e) => e.oid));
     const events = [];
     for (const e of entries) {
         const doc = parseYaml(blobs.get(e.oid));
@@ -41563,7 +41816,7 @@ function mergeEvents(commitEvents, auditEvents) {
 
 /***/ }),
 
-/***/ 5455:
+/***/ 7959:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -41708,6 +41961,21 @@ function namesAreSafe(match) {
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/**
+ * model.yaml fields that say what Tollgate runs or reads on its own, with no person in the loop: `monitoring` (the
+ * metrics source: a command it runs, a URL it sends the Prometheus token to; and the rules that start retrains and
+ * incidents) and every command a retrain runs (`training.command`, `training.artifact_validator`). Whoever sets them
+ * decides what automation does after the merge, so setting or changing them needs the policy owners, as a policy
+ * change does.
+ */
+const GUARDED_MODEL_FIELDS = (/* unused pure expression or super */ null && (['monitoring', 'training.command', 'training.artifact_validator']));
+const fieldAt = (doc, path) => path.split('.').reduce((v, key) => (isPlainObject(v) ? v[key] : undefined), doc);
+/** The guarded fields that differ between two model.yaml documents (undefined: no file). */
+function guardedModelFields(before, after) {
+    if (after === undefined)
+        return [];
+    return GUARDED_MODEL_FIELDS.filter((f) => !deepEqual(fieldAt(before, f), fieldAt(after, f)));
+}
 /** A traffic share as a percentage; no weight means all of the stage's traffic. */
 const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
@@ -41745,9 +42013,16 @@ function diffDocuments(path, before, after) {
         case 'Policy':
             changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
             break;
-        case 'Model':
-            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+        case 'Model': {
+            const guarded = guardedModelFields(was, now);
+            changes.push({
+                kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed',
+                path,
+                model: match.model,
+                ...(guarded.length > 0 ? { guarded } : {}),
+            });
             break;
+        }
         case 'Stages': {
             const from = pointers(was);
             const to = pointers(now);
@@ -41898,9 +42173,9 @@ function describeChange(change) {
         case 'version-unheld':
             return `${change.model}: version ${change.version} released from hold`;
         case 'model-added':
-            return `model ${change.model} added`;
+            return `model ${change.model} added${change.guarded ? ` (sets ${change.guarded.join(', ')})` : ''}`;
         case 'model-changed':
-            return `model ${change.model} changed`;
+            return `model ${change.model} changed${change.guarded ? ` (${change.guarded.join(', ')})` : ''}`;
         case 'model-removed':
             return `model ${change.model} removed`;
         case 'policy-changed':
@@ -41980,6 +42255,19 @@ async function diff_refs_registryDiffBetweenRefs(repoRoot, baseRef, headRef, reg
 var dist = __nccwpck_require__(2815);
 // EXTERNAL MODULE: ./src/registry/types.ts
 var types = __nccwpck_require__(234);
+;// CONCATENATED MODULE: ./src/registry/env-names.ts
+// Registry fields that name the environment variable holding a secret (a Prometheus bearer token, a notification
+// URL, a PagerDuty routing key) are read in jobs that also hold the runner's own variables: an action's inputs
+// (INPUT_TOKEN is the App token in the monitor, scheduler and incident jobs), the Actions runtime's credentials,
+// GitHub's and the runner's. Naming one of those would send it, with a URL the registry also names, to whoever
+// runs that URL. So they are refused, by the schema and again where the variable is read. Pure.
+/** The prefixes of the variables the runner and the action itself set. */
+const RESERVED_ENV_PREFIXES = ['INPUT_', 'ACTIONS_', 'GITHUB_', 'RUNNER_'];
+/** The JSON Schema pattern of a secret's variable name. */
+const SECRET_ENV_PATTERN = `^(?!${RESERVED_ENV_PREFIXES.join('|')})[A-Z_][A-Z0-9_]{0,127}$`;
+/** Whether `name` is one of the runner's or the action's own variables, never a secret the registry may name. */
+const isReservedEnvName = (name) => RESERVED_ENV_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix));
+
 ;// CONCATENATED MODULE: ./src/registry/limits.ts
 // The largest numbers the runtime turns into dates and timers. The schemas carry them as maxima, so a value
 // that validates is one the scheduler, the retrain runner and the rollback planner can compute with.
@@ -41998,6 +42286,7 @@ const MAX_FAILURE_COUNT = 1_000_000;
 // The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
 // here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
 // published files share one source. Property order here is the order the writer emits.
+
 
 
 const schemas_KINDS = (/* unused pure expression or super */ null && ([
@@ -42111,9 +42400,7 @@ const DEFS = {
             propertyNames: { pattern: METRIC_NAME_PATTERN },
             additionalProperties: str('A PromQL query.'),
         },
-        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
-            pattern: '^[A-Z_][A-Z0-9_]*$',
-        }),
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token); not one the runner sets (INPUT_, ACTIONS_, GITHUB_, RUNNER_).', { pattern: SECRET_ENV_PATTERN }),
         command: schemas_list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
             minItems: 1,
         }),
@@ -42167,7 +42454,7 @@ const signoffRule = obj('A sign-off rule: which roles must approve a kind of reg
     require: schemas_list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => schemas_list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const ENV_NAME = { pattern: SECRET_ENV_PATTERN };
 const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
     respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
         minimum: 1,
@@ -42215,6 +42502,7 @@ const schemas_SCHEMAS = {
                 minLength: 1,
             }), { uniqueItems: true }),
             digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+            digest_channels: schemas_list('Where the scheduled workflow posts the daily digest: names of incident.channels of type slack or webhook (built in: slack, webhook). Default [slack]; a channel whose secret is not set is skipped.', schemas_name('A channel name.'), { uniqueItems: true }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: schemas_list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
@@ -42327,6 +42615,7 @@ const schemas_SCHEMAS = {
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
             artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
+            artifact_validator: schemas_list("argv of a command that checks the artifact's content, run without a shell after training (TOLLGATE_ARTIFACT names the file); a non-zero exit fails the retrain with its output.", str('One argument.'), { minItems: 1 }),
         }, ['command']),
         gates: schemas_list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: schemas_list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
@@ -43152,9 +43441,12 @@ function fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await open(full, flags);
+    // Synchronous calls: a registry file is small and, when validated, usually in the page cache, where the four
+    // thread-pool round trips of the promise API cost more than the read (bench/validate.bench.ts). O_NONBLOCK keeps
+    // a FIFO from blocking the open; it is then refused as not a regular file.
+    const fd = openSync(full, flags | constants.O_NONBLOCK);
     try {
-        const info = await handle.stat();
+        const info = fstatSync(fd);
         if (!info.isFile())
             return undefined;
         const tooBig = (size) => new TollgateError(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
@@ -43163,20 +43455,24 @@ async function readBounded(full, path, flags) {
         });
         if (info.size > MAX_FILE_BYTES)
             throw tooBig(info.size);
-        const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
+        const buffer = Buffer.allocUnsafe(Math.min(info.size, MAX_FILE_BYTES) + 1);
         let length = 0;
+        // Up to the size stat gave (one read for a registry file): a file that grows meanwhile is read as it was, and
+        // the buffer's one spare byte still catches one that grows past the limit within that read.
         while (length < buffer.length) {
-            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+            const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
             if (bytesRead === 0)
                 break;
             length += bytesRead;
+            if (length >= info.size)
+                break;
         }
         if (length > MAX_FILE_BYTES)
             throw tooBig(`more than ${MAX_FILE_BYTES}`);
         return buffer.subarray(0, length);
     }
     finally {
-        await handle.close();
+        closeSync(fd);
     }
 }
 /** A reader over files in memory, for tests and dry runs. */
@@ -43744,8 +44040,7 @@ function collect_loginFromEmail(email) {
     return m && LOGIN.test(m[1]) ? m[1] : undefined;
 }
 async function assertCommit(repoRoot, sha, what) {
-    const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
-    if (result.code !== 0)
+    if ((await commitOf(repoRoot, sha)) === undefined)
         throw new TollgateError(`the ${what} commit ${sha} is not in this clone`, {
             fix: 'check out with `fetch-depth: 0` and fetch the pull request head (`git fetch origin <sha>`)',
         });
@@ -43786,8 +44081,7 @@ const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.
 async function sourceOnBase(repoRoot, commit, baseSha) {
     if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit))
         return false;
-    const present = await runGit(repoRoot, ['cat-file', '-e', `${commit}^{commit}`], { okCodes: [1, 128] });
-    if (present.code !== 0)
+    if ((await commitOf(repoRoot, commit)) === undefined)
         return undefined;
     return isAncestor(repoRoot, commit, baseSha);
 }
@@ -43891,6 +44185,7 @@ async function historyOfModels(repoRoot, names, baseSha, prefix) {
  */
 async function transientPointersOf(repoRoot, range, prefix) {
     const registry = prefix === '' ? '' : `${prefix}/`;
+    // Raw: only shas and paths are wanted; simple-git's log formats every field of every commit.
     const log = await runGit(repoRoot, [
         'log',
         '--no-merges',
@@ -43978,6 +44273,7 @@ async function invalidChangedFiles(base, head, paths, prefix) {
 async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
     const candidates = [...new Set(shas.filter((sha) => SHA.test(sha)))];
     const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
+    // Raw: the specs go to git's stdin, which simple-git has no way to pass.
     const out = await runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
     const lines = out.stdout.split('\n');
     // "<spec> missing" (no such commit, or no registry in it) never counts as equal.
@@ -44084,6 +44380,7 @@ function collect_gateInputOf(facts, context, pull) {
             baseRef: context.baseRef,
             headRef: context.headRef,
             authorIsBot: context.authorIsBot,
+            ...(pull.recordWriter ? { recordWriter: pull.recordWriter } : {}),
             requestedBy: pull.requestedBy
                 ? [...new Set([...facts.requestedBy, ...pull.requestedBy])]
                 : facts.requestedBy,
@@ -44192,6 +44489,8 @@ function eligibility_ineligibleMoves(input) {
  * them that is not registry state: otherwise Tollgate would merge it.
  */
 const STATE_BRANCH_PREFIXES = (/* unused pure expression or super */ null && (['tollgate/state/', 'tollgate/incident/']));
+/** Whether `login` is the bot of the App `slug` (REST says `slug[bot]`, GraphQL says `slug`). */
+const isAppBot = (login, slug) => login.replace(/\[bot\]$/i, '').toLowerCase() === slug.replace(/\[bot\]$/i, '').toLowerCase();
 const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
@@ -44263,12 +44562,17 @@ function requirements_requiredSignoffs(input) {
                 'fix: restore the file from the base branch and record a new event instead');
         }
     }
-    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
-    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    // Merge records name who signed off; readers without a token take them at their word. A person or another bot
+    // (rather than Tollgate's App, which writes them after a merge) adding one is forging the trail.
     const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
-    if (forged.length > 0 && input.authorIsBot !== true)
-        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
-            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    const byTollgate = input.authorIsBot === true &&
+        (input.recordWriter === undefined || isAppBot(input.author ?? '', input.recordWriter));
+    if (forged.length > 0 && !byTollgate)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request ` +
+            (input.authorIsBot === true
+                ? `another bot (${input.author ?? 'unknown'}) opened`
+                : 'a person opened') +
+            ": only the sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
     if (input.headRef !== undefined && isStateBranch(input.headRef)) {
         const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
         if (more.length > 0)
@@ -44365,6 +44669,15 @@ function requirements_requiredSignoffs(input) {
                 addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
         }
     }
+    // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, the
+    // commands a retrain runs) is acted on after the merge with nobody in the loop: the policy owners' business too.
+    const automation = reviewed.filter((c) => (c.kind === 'model-added' || c.kind === 'model-changed') && (c.guarded?.length ?? 0) > 0);
+    if (automation.length > 0)
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, 'model automation (monitoring, retrain commands)', undefined, 'signoff.policy_owners');
+    if (automation.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push('signoff.policy_owners is empty, so nobody may approve a change to what a model makes Tollgate run ' +
+            `(${automation.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
     // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
     for (const change of guarded) {
         lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
@@ -44417,6 +44730,8 @@ function requirementsInput(input) {
         baseRef: input.pullRequest.baseRef,
         ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
         authorIsBot: input.pullRequest.authorIsBot === true,
+        author: input.pullRequest.author,
+        ...(input.pullRequest.recordWriter ? { recordWriter: input.pullRequest.recordWriter } : {}),
         stageHistory: input.stageHistory,
         versions: input.versions,
         ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
@@ -44791,12 +45106,12 @@ function recheckShortfall(recheck, firstParent) {
 
 
 const MERGE_SUBJECT = /^Merge pull request #(\d+) from /;
-async function resolveCommit(repoRoot, rev) {
-    // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
-    const r = await (0,run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    return r.code === 0 ? r.stdout.trim() : undefined;
+async function resolveCommit(repoRoot, rev, objects) {
+    if (objects) {
+        const commit = await objects.lookup(`${rev}^{commit}`);
+        return commit?.type === 'commit' ? commit.oid : undefined;
+    }
+    return (0,git_history/* commitOf */.D3)(repoRoot, rev);
 }
 /** The branch whose stage pointers are live, as a ref this clone has. */
 async function defaultBranchRef(repoRoot, registryPrefix = 'registry/') {
@@ -44822,6 +45137,7 @@ async function resolveBranchHead(repoRoot, ref, registryPrefix = 'registry/', re
         }
         ref = 'HEAD';
     }
+    // Raw: --end-of-options keeps a --ref that looks like an option a revision; exit 128 (no such commit) is an answer.
     const r = await (0,run/* runGit */.EO)(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', ref, '--'], {
         okCodes: [128],
     });
@@ -45015,7 +45331,7 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
     await (0,git_history/* assertFullHistory */.gU)(repoRoot);
     const prefix = options.registryPrefix ?? 'registry/';
     const ref = options.ref ?? (await defaultBranchRef(repoRoot, prefix));
-    const head = await resolveCommit(repoRoot, ref);
+    const head = await resolveCommit(repoRoot, ref, options.objects);
     if (!head)
         throw new errors/* TollgateError */.x(`audit verify: ${ref} is not a commit in this clone`, {
             fix: 'fetch the default branch (`git fetch origin`) or name it with --ref',
@@ -45024,8 +45340,12 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
     const allowed = [];
     let range = head;
     let baseline;
+    // What of the caller's registry trail the audit covers, where that is known without asking git: all of it, or
+    // the part above a baseline that lies on it.
+    let fromTrail = options.since === undefined ? options.registryTrail : undefined;
     if (options.since !== undefined) {
-        baseline = await resolveCommit(repoRoot, options.since);
+        baseline = await resolveCommit(repoRoot, options.since, options.objects);
+        const onTrail = options.registryTrail?.findIndex((c) => c.sha === baseline) ?? -1;
         if (!baseline) {
             findings.push({
                 sha: options.since,
@@ -45033,28 +45353,37 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
                 kind: 'baseline-missing',
                 missing: `the trusted baseline ${options.since}: it is not in this clone's history (rewritten, or not fetched)`,
             });
+            fromTrail = options.registryTrail;
+        }
+        else if (onTrail >= 0) {
+            // On the head's first-parent trail, the baseline is an ancestor of the head.
+            range = `${baseline}..${head}`;
+            fromTrail = options.registryTrail.slice(0, onTrail);
         }
         else {
-            const ancestor = await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', baseline, head], {
-                okCodes: [1],
-            });
-            if (ancestor.code !== 0) {
+            if (!(await (0,git_history/* isAncestor */.QX)(repoRoot, baseline, head))) {
                 findings.push({
                     sha: baseline,
                     subject: '',
                     kind: 'history-rewritten',
                     missing: `the trusted baseline ${options.since} in the history of ${ref}: the branch was force-pushed`,
                 });
-                const base = await (0,run/* runGit */.EO)(repoRoot, ['merge-base', baseline, head], { okCodes: [1] });
-                range = base.code === 0 ? `${base.stdout.trim()}..${head}` : head;
+                const base = await (0,git_history/* mergeBase */.wu)(repoRoot, baseline, head);
+                range = base !== undefined ? `${base}..${head}` : head;
             }
             else
                 range = `${baseline}..${head}`;
         }
     }
-    const commits = (await (0,evidence_history/* readTrail */.hd)(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${paths/* POLICY_PATH */.l$}`] })).reverse();
+    const audited = (path) => path.startsWith(`${prefix}models/`) || path === `${prefix}${paths/* POLICY_PATH */.l$}`;
+    const commits = (fromTrail
+        ? // The same commits and files as a walk limited to those paths.
+            fromTrail
+                .map((c) => ({ ...c, files: c.files.filter((f) => audited(f.path)) }))
+                .filter((c) => c.files.length > 0)
+        : await (0,evidence_history/* readTrail */.hd)(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${paths/* POLICY_PATH */.l$}`] })).reverse();
     // Every stages/policy blob before and after, in one batch.
-    const blobs = await (0,evidence_history/* readBlobs */.b4)(repoRoot, commits.flatMap((c) => guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b) => !!b))));
+    const blobs = await (0,evidence_history/* readBlobs */.b4)(options.objects ?? repoRoot, commits.flatMap((c) => guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b) => !!b))));
     const guarded = commits
         .map((c) => ({ c, changes: integrity_guardedChanges(c, prefix, blobs), moves: pointerMoves(c, prefix, blobs) }))
         .filter((g) => g.changes.length > 0);
@@ -45069,7 +45398,7 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
     // From git alone, the gate's merge records (at the head) say how each merge's check and sign-offs stood.
     const recordsByCommit = new Map();
     if (!options.reviews)
-        for (const { event } of await (0,evidence_history/* readAuditEvents */.Vk)(repoRoot, head, prefix))
+        for (const { event } of await (0,evidence_history/* readAuditEvents */.Vk)(repoRoot, head, prefix, options.objects))
             if ((0,history_at/* isMergeRecord */._r)(event) && event.commit)
                 recordsByCommit.set(event.commit, [...(recordsByCommit.get(event.commit) ?? []), event]);
     let guardedCommits = 0;
@@ -45198,7 +45527,7 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
 /* harmony export */   J9: () => (/* binding */ reportHeadline),
 /* harmony export */   Y8: () => (/* binding */ renderReportHtml)
 /* harmony export */ });
-/* unused harmony exports timelineRows, rolesCell, summaryPairs, promotionRows, lineageLine, recordedLines, escapeHtml */
+/* unused harmony exports timelineRows, rolesCell, summaryPairs, promotionRows, controlRows, controlDocumentLines, lineageLine, recordedLines, escapeHtml */
 /* harmony import */ var _monitor_drift_report_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(4008);
 // Human-readable renderings of an evidence object: Markdown, and a self-contained HTML page (inline CSS, no
 // scripts, no external assets) an auditor can open offline or print. Every piece of repository text is escaped.
@@ -45283,6 +45612,23 @@ function promotionRows(evidence) {
         const logins = record
             ? record.approvers.map((a) => a.login.toLowerCase())
             : (pr?.reviews ?? []).filter((r) => r.state === 'APPROVED').map((r) => r.reviewer.toLowerCase());
+        // Both sources read: the record's approvals must show on GitHub as approvals given by the merge.
+        const merged = pr?.mergedAt ? Date.parse(pr.mergedAt) : Infinity;
+        const onGitHub = new Set((pr?.reviews ?? [])
+            .filter((r) => r.state === 'APPROVED' && !(Date.parse(r.at) > merged))
+            .map((r) => r.reviewer.toLowerCase()));
+        const disagreements = record && pr?.reviewsKnown
+            ? record.approvers
+                .filter((a) => !onGitHub.has(a.login.toLowerCase()))
+                .map((a) => `${a.login} (${a.role}): the merge record counts an approval GitHub does not show`)
+            : [];
+        const source = record
+            ? pr?.reviewsKnown
+                ? `merge record ${record.record}, checked against GitHub's reviews${disagreements.length ? ': they disagree' : ': they agree'}`
+                : `merge record ${record.record} (git)`
+            : pr?.reviewsKnown
+                ? "GitHub's reviews (no merge record)"
+                : 'none (no merge record, git only)';
         const verdict = record?.gateVerdict ?? (pr?.gate ? (pr.gate.conclusion ?? 'not finished') : 'unknown');
         const run = record?.checkRun;
         rows.push({
@@ -45303,9 +45649,78 @@ function promotionRows(evidence) {
                         ? 'none found at the merge'
                         : 'unknown',
             selfApproved: requesters.some((r) => logins.includes(r.toLowerCase())),
+            source,
+            disagreements,
         });
     }
     return rows;
+}
+const short = (sha) => sha.slice(0, 12);
+function controlRows(evidence) {
+    const prs = new Map(evidence.pullRequests.map((p) => [p.number, p]));
+    return (evidence.controls?.promotions ?? []).map((c) => {
+        const pr = c.pullRequest === undefined ? undefined : prs.get(c.pullRequest);
+        const members = (r) => [...r.users.map((u) => `@${u}`), ...r.teams.map((t) => `team ${t}`)].join(', ') || 'nobody';
+        return {
+            model: c.model,
+            stage: c.stage,
+            move: `${c.from ?? '(none)'} → ${c.version}`,
+            pullRequest: c.pullRequest === undefined ? '(direct)' : `#${c.pullRequest}`,
+            policy: `${c.policy ? `sha256 ${short(c.policy)}` : 'no policy.yaml'} at ${short(c.rulesReadAt)}${c.policyAfter ? `; this change wrote sha256 ${short(c.policyAfter)}` : ''}`,
+            codeowners: c.codeowners ? `${c.codeowners.path} sha256 ${short(c.codeowners.sha256)}` : 'none',
+            roles: c.roles.map((r) => `${r.role}: ${members(r)}`).join('; ') || 'none',
+            filledBy: c.memberships.length
+                ? c.memberships.map((m) => m.team
+                    ? `${m.login} in ${m.team}: ${m.state ?? 'unknown'} (${m.source})`
+                    : `${m.login} as ${m.role ?? '?'}, ${m.via ?? 'how unknown'} (${m.source})`)
+                : [c.pullRequest === undefined ? 'no review (not a pull request)' : 'not recorded'],
+            body: pr?.body
+                ? `sha256 ${short(pr.body.sha256)} (${pr.body.source === 'github' ? 'GitHub, at export' : `merge record`})${pr.body.note ? `: ${pr.body.note}` : ''}`
+                : c.pullRequest === undefined
+                    ? ''
+                    : 'not recorded',
+        };
+    });
+}
+const CONTROL_HEAD = [
+    'model',
+    'stage',
+    'from → to',
+    'PR',
+    'policy in force',
+    'CODEOWNERS',
+    'roles (policy, model owners)',
+    'who filled them',
+    'description reviewed',
+];
+/** Each distinct rule file: kind, digest, bundle file, and the moves it governed. */
+function controlDocumentLines(evidence) {
+    const controls = evidence.controls;
+    if (!controls)
+        return [];
+    return controls.documents
+        .filter((d) => d.kind !== 'pr-body')
+        .map((d) => {
+        const governed = controls.promotions
+            .filter((c) => d.kind === 'policy'
+            ? c.policy === d.sha256
+            : d.kind === 'codeowners'
+                ? c.codeowners?.sha256 === d.sha256
+                : c.modelFile === d.sha256)
+            .map((c) => `${c.model} ${c.stage} ${c.version}${c.pullRequest === undefined ? '' : ` (#${c.pullRequest})`}`);
+        const written = controls.promotions.filter((c) => d.kind === 'policy' && c.policyAfter === d.sha256);
+        return `${d.kind} ${d.path} sha256 ${d.sha256}: ${d.file}; governed ${governed.join(', ') || 'no move'}${written.length ? `; written by ${written.map((c) => short(c.commit)).join(', ')}` : ''}`;
+    });
+}
+/** A fence longer than any run of backticks in the text, so the text cannot close it. */
+function fenced(text) {
+    const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+    const fence = '`'.repeat(longest + 1);
+    return [`${fence}text`, text.replace(/\n$/, ''), fence];
+}
+function bodyLine(pr) {
+    const b = pr.body;
+    return `Description the reviewers saw (${b.source === 'github' ? 'from GitHub' : `merge record ${b.record}`}, sha256 ${b.sha256}, ${b.file})${b.note ? `: ${b.note}` : ''}.`;
 }
 /** Whether a timeline event belongs to adopting Tollgate (the adoption commit, or an `init`): shown folded away. */
 function isAdoption(evidence, e) {
@@ -45392,10 +45807,25 @@ function renderReportMarkdown(evidence) {
         r.move,
         r.pullRequest,
         r.selfApproved ? `${r.requester} (ALSO APPROVED)` : r.requester,
-        r.approvers.join('; '),
+        [...r.approvers, ...r.disagreements.map((d) => `DISAGREES: ${d}`), `source: ${r.source}`].join('; '),
         r.verdict,
         r.checkRun,
     ])));
+    if (evidence.controls) {
+        lines.push('## Controls in force', '', "The rules each stage move was judged by, read at its landing commit's first parent; each file is in the bundle once, by SHA-256.", '', ...mdTable(CONTROL_HEAD, controlRows(evidence).map((r) => [
+            r.model,
+            r.stage,
+            r.move,
+            r.pullRequest,
+            r.policy,
+            r.codeowners,
+            r.roles,
+            r.filledBy.join('; '),
+            r.body,
+        ])));
+        const docs = controlDocumentLines(evidence);
+        lines.push('### Rule files', '', ...(docs.length ? docs.map((d) => `- ${md(d)}`) : ['_none_']), '');
+    }
     if (evidence.warnings.length)
         lines.push('## Warnings', '', ...evidence.warnings.map((w) => `- ${md(w)}`), '');
     const timeline = timelineRows(evidence);
@@ -45431,6 +45861,10 @@ function renderReportMarkdown(evidence) {
                 : 'Gate check: unknown (git alone does not record it).', '');
         for (const line of recordedLines(pr))
             lines.push(md(line), '');
+        if (pr.body)
+            lines.push(md(bodyLine(pr)), '', ...fenced(pr.body.text), '');
+        else
+            lines.push('Description the reviewers saw: not recorded (no merge record kept it; GitHub not read).', '');
         if (pr.reviewsKnown)
             lines.push(...mdTable(['reviewer', 'roles', 'state', 'commit', 'time'], pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at])));
         else
@@ -45516,8 +45950,9 @@ dl.summary{display:grid;grid-template-columns:repeat(auto-fit,minmax(11rem,1fr))
 dl.summary div{border:1px solid #d0d7de;border-radius:6px;padding:.3rem .6rem}dt{color:#57606a;font-size:.8rem}dd{margin:0;font-weight:600;overflow-wrap:anywhere}
 ul.findings{list-style:none;padding:0}ul.findings li{border-left:4px solid #57606a;padding:.3rem .7rem;margin:.4rem 0;background:#f6f8fa;overflow-wrap:anywhere}
 ul.findings li.violation{border-color:#cf222e;background:#ffebe9}.badge{font-size:.75rem;text-transform:uppercase;font-weight:700}
-.ok{color:#1a7f37}tr.self td{background:#ffebe9}table.sod td{font-size:.9rem}td,dd,li,p{overflow-wrap:anywhere}
+.ok{color:#1a7f37}tr.self td{background:#ffebe9}table.sod td{font-size:.9rem}td,dd,li,p,summary{overflow-wrap:anywhere}
 @media (max-width:48rem){body{margin:1rem auto}table,thead,tbody,tr,th,td{display:block;width:auto}thead{display:none}tr{border:1px solid #d0d7de;margin:.4rem 0}td{border:0;border-bottom:1px solid #eaeef2}}
+pre{white-space:pre-wrap;overflow-wrap:anywhere;background:#f6f8fa;padding:.5rem;border:1px solid #d0d7de}
 @media print{body{margin:0}h2{break-after:avoid}}
 `;
 function renderReportHtml(evidence) {
@@ -45547,8 +45982,17 @@ function renderReportHtml(evidence) {
     parts.push('<h2 id="promotions">Promotions: who requested, who approved</h2>', promotions.length === 0
         ? '<p class="none">none</p>'
         : `<table class="sod"><thead><tr>${['model', 'stage', 'from → to', 'PR', 'requested by', 'approved by (role, commit, time)', 'gate verdict', 'check run'].map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${promotions
-            .map((r) => `<tr${r.selfApproved ? ' class="self"' : ''}><td>${e(r.model)}</td><td>${e(r.stage)}</td><td>${e(r.move)}</td><td>${e(r.pullRequest)}</td><td>${e(r.requester)}${r.selfApproved ? ' <strong>(also approved)</strong>' : ''}</td><td>${r.approvers.map(e).join('<br>')}</td><td>${e(r.verdict)}</td><td>${e(r.checkRun)}</td></tr>`)
+            .map((r) => `<tr${r.selfApproved ? ' class="self"' : ''}><td>${e(r.model)}</td><td>${e(r.stage)}</td><td>${e(r.move)}</td><td>${e(r.pullRequest)}</td><td>${e(r.requester)}${r.selfApproved ? ' <strong>(also approved)</strong>' : ''}</td><td>${[...r.approvers.map(e), ...r.disagreements.map((d) => `<strong>disagrees:</strong> ${e(d)}`), `<span class="meta">source: ${e(r.source)}</span>`].join('<br>')}</td><td>${e(r.verdict)}</td><td>${e(r.checkRun)}</td></tr>`)
             .join('')}</tbody></table>`);
+    if (evidence.controls) {
+        const docs = controlDocumentLines(evidence);
+        const rows = controlRows(evidence);
+        parts.push('<h2 id="controls">Controls in force</h2>', '<p class="meta">The rules each stage move was judged by, read at its landing commit\'s first parent; each file is in the bundle once, by SHA-256.</p>', rows.length === 0
+            ? '<p class="none">none</p>'
+            : `<table class="sod"><thead><tr>${CONTROL_HEAD.map((h) => `<th>${e(h)}</th>`).join('')}</tr></thead><tbody>${rows
+                .map((r) => `<tr>${[r.model, r.stage, r.move, r.pullRequest, r.policy, r.codeowners, r.roles].map((c) => `<td>${e(c)}</td>`).join('')}<td>${r.filledBy.map(e).join('<br>')}</td><td>${e(r.body)}</td></tr>`)
+                .join('')}</tbody></table>`, '<h3>Rule files</h3>', docs.length ? `<ul>${docs.map((d) => `<li>${e(d)}</li>`).join('')}</ul>` : '<p class="none">none</p>');
+    }
     if (evidence.warnings.length)
         parts.push(`<div class="warn"><strong>Warnings</strong><ul>${evidence.warnings.map((w) => `<li>${e(w)}</li>`).join('')}</ul></div>`);
     parts.push('<h2 id="timeline">Timeline</h2>');
@@ -45576,7 +46020,9 @@ function renderReportHtml(evidence) {
             ? `${e(pr.gate.conclusion ?? 'not finished')} on <code>${e(pr.gate.headSha.slice(0, 12))}</code>, completed ${e(pr.gate.completedAt ?? 'never')}`
             : pr.reviewsKnown
                 ? '<strong>none recorded</strong>'
-                : 'unknown (git alone does not record it)'}.</p>`, ...recordedLines(pr).map((line) => `<p>${e(line)}</p>`), pr.reviewsKnown
+                : 'unknown (git alone does not record it)'}.</p>`, ...recordedLines(pr).map((line) => `<p>${e(line)}</p>`), pr.body
+            ? `<details class="body"><summary>${e(bodyLine(pr))}</summary><pre>${e(pr.body.text)}</pre></details>`
+            : '<p>Description the reviewers saw: not recorded (no merge record kept it; GitHub not read).</p>', pr.reviewsKnown
             ? table(['reviewer', 'roles', 'state', 'commit', 'time'], pr.reviews.map((r) => [r.reviewer, rolesCell(r), r.state, r.commit.slice(0, 12), r.at]))
             : '<p>Reviews: unknown (git alone does not record them).</p>');
     }
@@ -45844,10 +46290,13 @@ const GATE_CHECK_NAME = 'tollgate/signoff';
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   gU: () => (/* binding */ assertFullHistory),
+  D3: () => (/* binding */ commitOf),
+  QX: () => (/* binding */ isAncestor),
+  wu: () => (/* binding */ mergeBase),
   o7: () => (/* binding */ parseCommitMessage)
 });
 
-// UNUSED EXPORTS: WORKTREE, changedPaths, commitsTouching, isAncestor, isShallow, mergeBase, parseLog, parseNameStatus, resolveRef
+// UNUSED EXPORTS: WORKTREE, changedPaths, checkedOutBranch, commitFields, commitsTouching, isShallow, parseLog, parseNameStatus, resolveRef
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -45864,7 +46313,7 @@ function dist_c(...n) {
 function dist_r(n) {
   return n instanceof String && t.has(n);
 }
-function o(n) {
+function dist_o(n) {
   return t.get(n) ?? [];
 }
 
@@ -45872,7 +46321,7 @@ function o(n) {
 
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/argv-parser/dist/index.mjs
 
-function* dist_L(e, t) {
+function* L(e, t) {
   const n = t === "global";
   for (const o of e)
     o.isGlobal === n && (yield o);
@@ -45903,7 +46352,7 @@ const K = /* @__PURE__ */ new Set([
   "unset"
 ]), D = /* @__PURE__ */ new Set(["get", "get-color", "get-colorbool", "list"]);
 function B(e, t) {
-  for (const { name: o } of dist_L(e, "task")) {
+  for (const { name: o } of L(e, "task")) {
     if (K.has(o))
       return w(!0, t, o === "--rename-section");
     if (I.has(o))
@@ -45938,7 +46387,7 @@ function q(e) {
   };
 }
 function z(e) {
-  for (const { name: t } of dist_L(e, "task"))
+  for (const { name: t } of L(e, "task"))
     switch (t) {
       case "--global":
         return "global";
@@ -46168,15 +46617,15 @@ function oe(e, t, n = []) {
   let r = 0;
   for (; r < e.length; ) {
     const f = e[r];
-    if (b(f)) {
-      s.push(..._(f)), r++;
+    if (dist_r(f)) {
+      s.push(...dist_o(f)), r++;
       continue;
     }
     const p = String(f);
     if (p === "--") {
       for (let i = r + 1; i < e.length; i++) {
         const d = e[i];
-        b(d) ? s.push(..._(d)) : s.push(String(d));
+        dist_r(d) ? s.push(...dist_o(d)) : s.push(String(d));
       }
       break;
     }
@@ -46193,7 +46642,7 @@ function oe(e, t, n = []) {
         absorbedNext: !1,
         isGlobal: !1
       };
-      i.needsNext && d.value === void 0 && h < e.length && !b(e[h]) && (d.value = String(e[h]), d.absorbedNext = !0, h++), n.push(d);
+      i.needsNext && d.value === void 0 && h < e.length && !dist_r(e[h]) && (d.value = String(e[h]), d.absorbedNext = !0, h++), n.push(d);
     }
     r = h;
   }
@@ -46343,7 +46792,7 @@ const y = { globalOnly: !0, withValue: !0 }, de = [
 function G(e, t, n) {
   return [...ue(e, t), ...ae(n)];
 }
-function dist_Ae(...e) {
+function Ae(...e) {
   const { flags: t, taskIndex: n } = ne(e), o = n < e.length ? String(e[n]).toLowerCase() : null, a = o !== null ? e.slice(n + 1) : [], { positionals: s, pathspecs: r } = oe(a, o, t), f = J(o, t, s);
   return {
     task: o,
@@ -46520,7 +46969,7 @@ function* ve(e, t) {
 }
 function* be(e) {
   for (const t of Object.keys(e))
-    if (dist_M(t)) {
+    if (M(t)) {
       const n = N[t];
       yield {
         category: n,
@@ -46530,12 +46979,12 @@ function* be(e) {
       };
     }
 }
-function dist_M(e) {
+function M(e) {
   return Object.hasOwn(N, e);
 }
 function Ue(e) {
   const t = String(e).toLowerCase().trim();
-  return t.startsWith("git_") || dist_M(t);
+  return t.startsWith("git_") || M(t);
 }
 function $(e) {
   const t = {};
@@ -46580,11 +47029,11 @@ const ye = [
   "file",
   "scp",
   "local"
-], dist_xe = new Set(ye), dist_Ce = /^([a-z][a-z0-9+.-]*):\/\//i, Se = /^(?:([^@/]+)@)?([^/:]+):(?!\/\/)/;
+], xe = new Set(ye), Ce = /^([a-z][a-z0-9+.-]*):\/\//i, Se = /^(?:([^@/]+)@)?([^/:]+):(?!\/\/)/;
 function Ge(e, { protocols: t } = {}) {
-  const n = t ? new Set(t) : dist_xe;
+  const n = t ? new Set(t) : xe;
   return new k(String(e), (o) => {
-    const a = dist_Ce.exec(o)?.[1]?.toLowerCase();
+    const a = Ce.exec(o)?.[1]?.toLowerCase();
     if (a !== void 0) {
       if (!n.has(a))
         return `protocol "${a}" is not permitted`;
@@ -46609,7 +47058,7 @@ const Ee = /[\u0000-\u001f\u007f]/, _e = /^[a-z][a-z0-9+.-]*::/i, P = /* @__PURE
 function m(e) {
   throw new ke(e);
 }
-function dist_$e(e) {
+function $e(e) {
   return Array.isArray(e) && Array.isArray(e.raw) && Object.isFrozen(e);
 }
 function U(e) {
@@ -46639,7 +47088,7 @@ function Pe(e, t) {
   }), a(), n;
 }
 function Ne(e, t) {
-  dist_$e(e) || m("must be used as a tagged template literal");
+  $e(e) || m("must be used as a tagged template literal");
   const n = [];
   let o, a = !1, s;
   for (const r of Pe(e, t)) {
@@ -46792,14 +47241,14 @@ function ft(t, e) {
   return e;
 }
 const lt = Object.prototype.toString.call.bind(Object.prototype.toString);
-function dist_(t) {
+function _(t) {
   return Array.isArray(t) ? t : [t];
 }
 function Ut(t) {
   return t.replace(/[\s-]+(.)/g, (e, n) => n.toUpperCase());
 }
 function dist_j(t) {
-  return dist_(t).map((e) => e instanceof String ? e : String(e));
+  return _(t).map((e) => e instanceof String ? e : String(e));
 }
 function d(t, e = 0) {
   if (t == null)
@@ -46936,7 +47385,7 @@ function kt(t, e) {
   return t(e.stdOut, e.stdErr);
 }
 function dist_S(t, e, n, r = !0) {
-  return dist_(n).forEach((s) => {
+  return _(n).forEach((s) => {
     for (let o = dist_H(s, r), i = 0, a = o.length; i < a; i++) {
       const c = (h = 0) => {
         if (!(i + h >= a))
@@ -47008,7 +47457,7 @@ function fn(t) {
     parser: t
   };
 }
-function dist_b(t) {
+function b(t) {
   return {
     commands: qt,
     format: "empty",
@@ -47049,7 +47498,7 @@ const Ht = /* @__PURE__ */ new Set([
 ]);
 function dn(t, e) {
   const { cleanMode: n, options: r, valid: s } = wn(t);
-  return n ? s.options ? (r.push(...e), r.some(kn) ? dist_b(hn) : gn(n, r)) : dist_b(pn + JSON.stringify(t)) : dist_b(mn);
+  return n ? s.options ? (r.push(...e), r.some(kn) ? b(hn) : gn(n, r)) : b(pn + JSON.stringify(t)) : b(mn);
 }
 function gn(t, e) {
   return {
@@ -47248,7 +47697,7 @@ function Ln() {
       for (const s of Nn)
         if (n.includes(s))
           return this._runTask(
-            dist_b(`git.grep: use of "${s}" is not supported.`),
+            b(`git.grep: use of "${s}" is not supported.`),
             e
           );
       typeof t == "string" && (t = Mn().param(t));
@@ -47592,7 +48041,7 @@ const Zt = (t, e, n) => {
   return p(t) && r.push(dist_c(t)), p(e) && r.push(dist_c(e)), dist_g(r);
 }, Hn = (t, e, n) => (dist_O(n, "--mirror"), Zt(t, e, n));
 function Ot(t, e, n, ...r) {
-  return p(n) ? e(n, dist_y(r[0], p), dist_m(arguments)) : dist_b(`git.${t}() requires a string 'repoPath'`);
+  return p(n) ? e(n, dist_y(r[0], p), dist_m(arguments)) : b(`git.${t}() requires a string 'repoPath'`);
 }
 function Vn() {
   return {
@@ -47611,15 +48060,15 @@ function Vn() {
   };
 }
 function Yn(t, e, n = !1) {
-  if (!dist_$e(t))
-    return dist_b(
+  if (!$e(t))
+    return b(
       "git.cmd must be used as a tagged template literal, for example git.cmd`status`, use git.raw to supply an array of arguments"
     );
   try {
     return dist_g(Ne(t, e), n);
   } catch (r) {
     if (r instanceof ke)
-      return dist_b(`git.cmd: ${r.message}`);
+      return b(`git.cmd: ${r.message}`);
     throw r;
   }
 }
@@ -47680,8 +48129,8 @@ function Zn() {
   return {
     commit(e, ...n) {
       const r = dist_u(arguments), s = t(e) || Jn(
-        dist_(e),
-        dist_(dist_y(n[0], dist_z, [])),
+        _(e),
+        _(dist_y(n[0], dist_z, [])),
         [
           ...dist_j(dist_y(n[1], dist_V, [])),
           ...dist_m(arguments, 0, !0)
@@ -47691,7 +48140,7 @@ function Zn() {
     }
   };
   function t(e) {
-    return !dist_z(e) && dist_b(
+    return !dist_z(e) && b(
       "git.commit: requires the commit message to be supplied as a string/string[]"
     );
   }
@@ -47779,7 +48228,7 @@ function cr(t = !1, e, n) {
   };
 }
 function fr(t) {
-  return t === void 0 ? dist_b("interpretTrailers called without input content") : {
+  return t === void 0 ? b("interpretTrailers called without input content") : {
     format: "utf-8",
     parser(e) {
       return Object.fromEntries(
@@ -47959,11 +48408,11 @@ function Tr(t) {
 function gt(t) {
   const e = t.filter(hr);
   if (e.length > 1)
-    return dist_b(
+    return b(
       `Summary flags are mutually exclusive - pick one of ${e.join(",")}`
     );
   if (e.length && t.includes("-z"))
-    return dist_b(
+    return b(
       `Summary flag ${e} parsing is not compatible with null termination option '-z'`
     );
 }
@@ -48022,7 +48471,7 @@ function Er() {
     return vr(n.splitter, n.fields, n.commands);
   }
   function e(n, r) {
-    return p(n) && p(r) && dist_b(
+    return p(n) && p(r) && b(
       "git.log(string, string) should be replaced with git.log({ from: string, to: string })"
     );
   }
@@ -48201,7 +48650,7 @@ function xt(t) {
         throw new ut(r);
       return r;
     }
-  } : dist_b("Git.merge requires at least one option");
+  } : b("Git.merge requires at least one option");
 }
 function Ur(t, e, n) {
   const r = n.includes("deleted"), s = n.includes("tag") || /^refs\/tags/.test(t), o = !n.includes("new");
@@ -48503,7 +48952,7 @@ class dist_pe {
   }
   add(e) {
     return this._runTask(
-      dist_g(["add", ...dist_(e)]),
+      dist_g(["add", ..._(e)]),
       dist_u(arguments)
     );
   }
@@ -48519,7 +48968,7 @@ class dist_pe {
       ),
       n
     ) : this._runTask(
-      dist_b("Git.cwd: workingDirectory must be supplied as a string"),
+      b("Git.cwd: workingDirectory must be supplied as a string"),
       n
     );
   }
@@ -48546,7 +48995,7 @@ class dist_pe {
       xt([e, n, ...dist_m(arguments)]),
       dist_u(arguments, !1)
     ) : this._runTask(
-      dist_b(
+      b(
         "Git.mergeFromTo requires that the 'remote' and 'branch' arguments are supplied as strings"
       )
     );
@@ -48823,7 +49272,7 @@ function Ss(t) {
 }
 function Rs(t, e, n) {
   const r = ["fetch", ...n];
-  return t && e && r.push(t, e), r.find(Ss) ? dist_b("git.fetch: potential exploit argument blocked.") : {
+  return t && e && r.push(t, e), r.find(Ss) ? b("git.fetch: potential exploit argument blocked.") : {
     commands: r,
     format: "utf-8",
     parser: Es
@@ -48839,7 +49288,7 @@ function Cs(t) {
 }
 function As(t, e) {
   return {
-    commands: ["mv", "-v", ...dist_(t), e],
+    commands: ["mv", "-v", ..._(t), e],
     format: "utf-8",
     parser: Cs
   };
@@ -49063,13 +49512,13 @@ f.prototype.reset = function(t) {
 };
 f.prototype.revert = function(t) {
   const e = dist_u(arguments);
-  return typeof t != "string" ? this._runTask(dist_b("Commit must be a string"), e) : this._runTask(
+  return typeof t != "string" ? this._runTask(b("Commit must be a string"), e) : this._runTask(
     dist_g(["revert", ...dist_m(arguments, 0, !0), t]),
     e
   );
 };
 f.prototype.addTag = function(t) {
-  const e = typeof t == "string" ? Hs(t) : dist_b("Git.addTag requires a tag name");
+  const e = typeof t == "string" ? Hs(t) : b("Git.addTag requires a tag name");
   return this._runTask(e, dist_u(arguments));
 };
 f.prototype.addAnnotatedTag = function(t, e) {
@@ -49109,7 +49558,7 @@ f.prototype.raw = function(t) {
   n.push(...dist_m(arguments, 0, !0));
   var r = dist_u(arguments);
   return n.length ? this._runTask(dist_g(n, this._trimmed), r) : this._runTask(
-    dist_b("Raw: must supply one or more command to execute"),
+    b("Raw: must supply one or more command to execute"),
     r
   );
 };
@@ -49177,13 +49626,13 @@ f.prototype.pushTags = function(t, e) {
 };
 f.prototype.rm = function(t) {
   return this._runTask(
-    dist_g(["rm", "-f", ...dist_(t)]),
+    dist_g(["rm", "-f", ..._(t)]),
     dist_u(arguments)
   );
 };
 f.prototype.rmKeepLocal = function(t) {
   return this._runTask(
-    dist_g(["rm", "--cached", ...dist_(t)]),
+    dist_g(["rm", "--cached", ..._(t)]),
     dist_u(arguments)
   );
 };
@@ -49197,7 +49646,7 @@ f.prototype._catFile = function(t, e) {
   var n = dist_u(e), r = ["cat-file"], s = e[0];
   if (typeof s == "string")
     return this._runTask(
-      dist_b("Git.catFile: options must be supplied as an array of strings"),
+      b("Git.catFile: options must be supplied as an array of strings"),
       n
     );
   Array.isArray(s) && r.push.apply(r, s);
@@ -49205,7 +49654,7 @@ f.prototype._catFile = function(t, e) {
   return this._runTask(o, n);
 };
 f.prototype.diff = function(t, e) {
-  const n = p(t) ? dist_b(
+  const n = p(t) ? b(
     "git.diff: supplying options as a single string is no longer supported, switch to an array of strings"
   ) : dist_g(["diff", ...dist_m(arguments)]);
   return this._runTask(n, dist_u(arguments));
@@ -49217,7 +49666,7 @@ f.prototype.diffSummary = function() {
   );
 };
 f.prototype.applyPatch = function(t) {
-  const e = dist_z(t) ? is(dist_(t), dist_m([].slice.call(arguments, 1))) : dist_b(
+  const e = dist_z(t) ? is(_(t), dist_m([].slice.call(arguments, 1))) : b(
     "git.applyPatch requires one or more string patches as the first argument"
   );
   return this._runTask(e, dist_u(arguments));
@@ -49248,7 +49697,7 @@ f.prototype.exec = function(t) {
 };
 f.prototype.checkIgnore = function(t, e) {
   return this._runTask(
-    Ts(dist_(dist_y(t, dist_z, []))),
+    Ts(_(dist_y(t, dist_z, []))),
     dist_u(arguments)
   );
 };
@@ -49285,7 +49734,7 @@ function Xs(t, e = !1) {
       );
       for (const a of Object.keys(o)) {
         const c = a.toLowerCase().trim();
-        if (!(!Oe(c) || n.has(c))) {
+        if (!(!Ue(c) || n.has(c))) {
           if (i.has(c))
             throw new x(
               void 0,
@@ -49312,7 +49761,7 @@ function Zs({
   allowEnvironment: n = [],
   strict: r
 }) {
-  const s = Ce(Mt(e)), o = new Set(Mt(n, (h) => h.toLowerCase())), i = t.recommended === !0 || r;
+  const s = he(Mt(e)), o = new Set(Mt(n, (h) => h.toLowerCase())), i = t.recommended === !0 || r;
   function a(h) {
     return h.level !== "recommended" || i;
   }
@@ -49322,7 +49771,7 @@ function Zs({
   return {
     type: "spawn.args",
     action(h, { env: w }) {
-      const T = Ae(...h), k = xe(w ?? {}, process.env), R = /* @__PURE__ */ new Set();
+      const T = Ae(...h), k = Re(w ?? {}, process.env), R = /* @__PURE__ */ new Set();
       for (const v of [...T.vulnerabilities, ...k.vulnerabilities]) {
         if (!c(v)) {
           if (!a(v))
@@ -49332,7 +49781,7 @@ function Zs({
         v.configKey !== void 0 && R.add(v.configKey);
       }
       for (const { key: v } of [...T.config.write, ...k.config.write])
-        if (!(R.has(v) || $e(v) || s(v))) {
+        if (!(R.has(v) || Le(v) || s(v))) {
           if (r)
             throw new x(
               void 0,
@@ -49346,7 +49795,7 @@ function Zs({
   };
 }
 function Mt(t, e = (n) => n) {
-  return dist_(t ?? []).flatMap((n) => e(String(n ?? "").trim()) || []);
+  return _(t ?? []).flatMap((n) => e(String(n ?? "").trim()) || []);
 }
 function to({ message: t, configKey: e, envKey: n }) {
   return e !== void 0 ? `${t} or adding "${e}" to the allowConfig option` : n !== void 0 && !dist_ke.has(n) ? `${t} or adding "${n.toUpperCase()}" to the allowEnvironment option` : t;
@@ -49374,10 +49823,10 @@ function ro({
   function n() {
     let s = -1;
     const o = {
-      close: M(),
-      closeTimeout: M(),
-      exit: M(),
-      exitTimeout: M()
+      close: (0,promise_deferred_dist/* deferred */.yX)(),
+      closeTimeout: (0,promise_deferred_dist/* deferred */.yX)(),
+      exit: (0,promise_deferred_dist/* deferred */.yX)(),
+      exitTimeout: (0,promise_deferred_dist/* deferred */.yX)()
     }, i = Promise.race([
       t === !1 ? Dt : o.closeTimeout.promise,
       e === !1 ? Dt : o.exitTimeout.promise
@@ -49433,9 +49882,9 @@ function Lt(t, e) {
   };
 }
 function co(t, e = ["git"], n = !1) {
-  let r = Lt(dist_(e), n);
+  let r = Lt(_(e), n);
   t.on("binary", (s) => {
-    r = Lt(dist_(s), n), dist_e.info("reconfiguring %o", r);
+    r = Lt(_(s), n), dist_e.info("reconfiguring %o", r);
   }), t.append("spawn.binary", () => r.binary), t.append("spawn.args", (s) => r.prefix ? [r.prefix, ...s] : s);
 }
 const dist_ve = {
@@ -49509,7 +49958,7 @@ function yo(t) {
 }
 class wo {
   constructor() {
-    this.plugins = /* @__PURE__ */ new Set(), this.events = new je();
+    this.plugins = /* @__PURE__ */ new Set(), this.events = new external_node_events_.EventEmitter();
   }
   on(e, n) {
     this.events.on(e, n);
@@ -49523,7 +49972,7 @@ class wo {
   }
   add(e) {
     const n = [];
-    return dist_(e).forEach(
+    return _(e).forEach(
       (r) => {
         r && this.plugins.add(dist_O(n, r));
       }
@@ -49587,13 +50036,13 @@ function _o() {
       }
       for (let s = 0; s < t.length; s++) {
         const o = t[s];
-        if (L(o)) {
-          r(wt(o));
+        if (dist_r(o)) {
+          r(dist_o(o));
           continue;
         }
         if (o === "--") {
           r(
-            t.slice(s + 1).flatMap((i) => L(i) && wt(i) || i)
+            t.slice(s + 1).flatMap((i) => dist_r(i) && dist_o(i) || i)
           );
           break;
         }
@@ -49663,7 +50112,7 @@ function client_gitClient(repoRoot, env = {}) {
     // The environment is the user's or the runner's own, as for every git Tollgate starts, not one an attacker
     // chose: simple-git's guard against git-steering variables (GIT_*, EDITOR, PAGER...) is told so by name.
     const names = Object.keys(full).filter((name) => full[name] !== undefined);
-    return simpleGit({
+    return No({
         baseDir: repoRoot,
         maxConcurrentProcesses: 16,
         trimmed: true,
@@ -49672,13 +50121,23 @@ function client_gitClient(repoRoot, env = {}) {
     }).env(full);
 }
 /** simple-git's error as Tollgate's: what failed, where, and git's own words. */
-function fromGitError(error, what, repoRoot) {
+function client_fromGitError(error, what, repoRoot) {
     if (!(error instanceof GitError))
         return error;
     return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
         cause: error,
         kind: 'environment',
     });
+}
+/**
+ * The origin remote's fetch URL as git resolves it (`url.<base>.insteadOf` applied), from simple-git's typed
+ * remotes; undefined when there is no origin or `repoRoot` is not a repository.
+ */
+async function originUrl(repoRoot) {
+    const remotes = await client_gitClient(repoRoot)
+        .getRemotes(true)
+        .catch(() => []);
+    return remotes.find((remote) => remote.name === 'origin')?.refs.fetch || undefined;
 }
 
 // EXTERNAL MODULE: ./src/git/run.ts + 1 modules
@@ -49725,17 +50184,49 @@ async function assertFullHistory(repoRoot) {
         fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
     });
 }
-/** The commit a ref names, as a full sha. */
-async function resolveRef(repoRoot, ref) {
-    let sha = '';
+/** The commit a ref names, as a full sha; undefined when it names none (or `repoRoot` is no repository). */
+async function commitOf(repoRoot, ref) {
     try {
-        sha = await gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+        // --quiet: a ref that names no commit exits 1 with no output, which simple-git hands back as ''.
+        const sha = await client_gitClient(repoRoot).revparse([
+            '--verify',
+            '--quiet',
+            '--end-of-options',
+            `${ref}^{commit}`,
+        ]);
+        return sha === '' ? undefined : sha;
     }
     catch (error) {
-        if (!(error instanceof GitError))
-            throw error;
+        if (error instanceof dist_A)
+            return undefined;
+        throw error;
     }
-    if (sha === '') {
+}
+/**
+ * The short name of the checked-out branch, also an unborn one (a repository with no commit yet); '' for a
+ * detached HEAD or no repository. Raw: simple-git has no symbolic-ref call, and its branch list omits an unborn one.
+ */
+async function checkedOutBranch(repoRoot) {
+    return git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+/**
+ * Fields of the one commit `rev` names, each a pretty-format placeholder (`{ at: '%cI', title: '%s' }`), from
+ * simple-git's typed log.
+ */
+async function commitFields(repoRoot, rev, format) {
+    const { latest } = await gitClient(repoRoot)
+        .log({ format, maxCount: 1, [rev]: null })
+        .catch((error) => {
+        throw fromGitError(error, `git log ${rev}`, repoRoot);
+    });
+    if (!latest)
+        throw new TollgateError(`no commit named "${rev}" in ${repoRoot}`);
+    return latest;
+}
+/** The commit a ref names, as a full sha. */
+async function resolveRef(repoRoot, ref) {
+    const sha = await commitOf(repoRoot, ref);
+    if (sha === undefined) {
         throw new TollgateError(`no commit named "${ref}" in ${repoRoot}`, {
             fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
         });
@@ -49744,12 +50235,14 @@ async function resolveRef(repoRoot, ref) {
 }
 /** The best common ancestor of two refs, or undefined when they share no history. */
 async function mergeBase(repoRoot, a, b) {
-    const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
+    // Raw: exit 1 (no common ancestor) is an answer, which simple-git would make an error.
+    const result = await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
     return result.code === 0 ? result.stdout.trim() : undefined;
 }
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 async function isAncestor(repoRoot, ancestor, descendant) {
-    const result = await runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
+    // Raw: the exit code is the answer (0 yes, 1 no), which simple-git would make an error.
+    const result = await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
         okCodes: [1],
     });
     return result.code === 0;
@@ -50065,13 +50558,16 @@ async function readObjects(from, specs) {
 }
 /**
  * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early. Given a
+ * caller's reader, the list comes from the tree objects read through it and no other git process starts.
  */
-function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
+function gitTreeReader(repoRoot, ref, registryPrefix = 'registry', shared) {
     const prefix = normalizePrefix(registryPrefix);
     let tree;
-    const objects = new ObjectReader(repoRoot);
+    const objects = shared ?? new ObjectReader(repoRoot);
     const entries = () => (tree ??= (async () => {
+        if (shared)
+            return treeEntriesThrough(shared, ref, prefix);
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
@@ -50090,7 +50586,8 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
     })());
     return {
         label: ref,
-        close: () => objects.close(),
+        // A caller's reader outlives this one: the caller closes it.
+        close: () => (shared ? undefined : objects.close()),
         async list(dir) {
             const d = normalizePrefix(dir);
             return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
@@ -50205,6 +50702,44 @@ async function listFiles(reader, rev, paths) {
         await walk(await reader.lookup(`${rev}:${path}`), path);
     }));
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/**
+ * What `git ls-tree -r --full-tree <ref> -- <prefix>` lists below `prefix` (paths relative to it), read as tree
+ * objects through `reader`: blobs and links as blobs, submodules as commits. A prefix that is a link is refused as
+ * ls-tree's caller refuses it; a prefix that is missing, or not a folder, lists nothing.
+ */
+async function treeEntriesThrough(reader, ref, prefix) {
+    const entries = new Map();
+    let tree = await reader.lookup(`${ref}^{tree}`);
+    if (tree?.type !== 'tree')
+        throw new TollgateError(`${ref} is not a commit or tree in this repository`);
+    const oidBytes = tree.oid.length / 2;
+    const parts = prefix === '' ? [] : prefix.split('/');
+    for (const [i, name] of parts.entries()) {
+        const entry = parseTreeObject(tree.content, oidBytes).find((e) => e.name === name);
+        if (!entry)
+            return entries;
+        if (entry.mode === SYMLINK_MODE && i === parts.length - 1)
+            throw linkError(ref, prefix);
+        if (entry.mode !== '40000')
+            return entries;
+        tree = await reader.lookup(entry.oid);
+        if (tree?.type !== 'tree')
+            return entries;
+    }
+    const walk = async (content, dir) => {
+        const subtrees = [];
+        for (const e of parseTreeObject(content, oidBytes)) {
+            const path = dir === '' ? e.name : `${dir}/${e.name}`;
+            if (e.mode === '40000')
+                subtrees.push(reader.lookup(e.oid).then((sub) => (sub?.type === 'tree' ? walk(sub.content, path) : undefined)));
+            else
+                entries.set(path, { mode: e.mode, type: e.mode === '160000' ? 'commit' : 'blob', oid: e.oid });
+        }
+        await Promise.all(subtrees);
+    };
+    await walk(tree.content, '');
+    return entries;
 }
 
 
@@ -51356,6 +51891,7 @@ function effectivePolicy(policy) {
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
             digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
+            digestChannels: p.signoff?.digest_channels ?? ['slack'],
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],

@@ -38682,7 +38682,6 @@ module.exports = {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   OJ: () => (/* reexport safe */ _registry_paths_js__WEBPACK_IMPORTED_MODULE_0__.OJ),
 /* harmony export */   fB: () => (/* binding */ BOT_GIT_ENV)
 /* harmony export */ });
 /* unused harmony export ACTIONS_BOT */
@@ -38711,11 +38710,11 @@ const BOT_GIT_ENV = {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K_: () => (/* reexport safe */ _incident_request_js__WEBPACK_IMPORTED_MODULE_10__.K),
-/* harmony export */   MY: () => (/* reexport safe */ _incident_open_publish_js__WEBPACK_IMPORTED_MODULE_11__.M),
-/* harmony export */   ao: () => (/* binding */ runIncident),
+/* harmony export */   K_: () => (/* reexport safe */ _incident_request_js__WEBPACK_IMPORTED_MODULE_7__.K),
+/* harmony export */   MY: () => (/* reexport safe */ _incident_open_publish_js__WEBPACK_IMPORTED_MODULE_8__.M),
+/* harmony export */   ao: () => (/* reexport safe */ _incident_action_flow_js__WEBPACK_IMPORTED_MODULE_4__.a),
 /* harmony export */   eF: () => (/* binding */ run),
-/* harmony export */   o0: () => (/* reexport safe */ _incident_request_js__WEBPACK_IMPORTED_MODULE_10__.o)
+/* harmony export */   o0: () => (/* reexport safe */ _incident_request_js__WEBPACK_IMPORTED_MODULE_7__.o)
 /* harmony export */ });
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7598);
 /* harmony import */ var node_crypto__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_crypto__WEBPACK_IMPORTED_MODULE_0__);
@@ -38723,16 +38722,13 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6257);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2490);
-/* harmony import */ var _incident_issue_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4413);
-/* harmony import */ var _incident_notify_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4718);
-/* harmony import */ var _incident_open_flow_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(8815);
-/* harmony import */ var _incident_summary_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4614);
-/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(6735);
-/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(3683);
-/* harmony import */ var _incident_request_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(5375);
-/* harmony import */ var _incident_open_publish_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(4418);
-// The incident action: parse the inputs (or a repository_dispatch client_payload), run the open-incident flow
-// (src/incident/open-flow.ts: classify, auto-rollback, notify, record), and render its outputs and summary.
+/* harmony import */ var _incident_action_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(8432);
+/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(6735);
+/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(3683);
+/* harmony import */ var _incident_request_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7756);
+/* harmony import */ var _incident_open_publish_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5375);
+// The incident action: parse the inputs (or a repository_dispatch client_payload), run the incident's action flow
+// (src/incident/action-flow.ts: classify, auto-rollback and verify it, notify, record), render outputs and summary.
 
 
 
@@ -38743,41 +38739,11 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-
-
-async function runIncident(inputs, env, deps) {
-    const clock = deps.clock ?? (() => deps.now);
-    const secrets = {
-        ...deps.env,
-        ...(deps.notifyWebhook ? { TOLLGATE_NOTIFY_WEBHOOK: deps.notifyWebhook } : {}),
-    };
-    const repo = { owner: env.owner, repo: env.repo };
-    const github = deps.client ? { client: deps.client, repo, remote: deps.remote ?? 'origin' } : undefined;
-    const channels = {
-        env: secrets,
-        now: clock,
-        ...(deps.fetch ? { fetch: deps.fetch } : {}),
-        ...(env.runUrl ? { link: env.runUrl } : {}),
-        ...(github ? { issues: (0,_incident_issue_js__WEBPACK_IMPORTED_MODULE_4__/* .githubIssueChannel */ .Cs)(github.client, repo, clock) } : {}),
-    };
-    const result = await (0,_incident_open_flow_js__WEBPACK_IMPORTED_MODULE_6__/* .openIncidentFlow */ .T)({ inputs, event: env }, {
-        repoRoot: env.workspace,
-        registryDir: (0,_checkout_js__WEBPACK_IMPORTED_MODULE_8__/* .registryFolder */ .OJ)(inputs.registry),
-        now: deps.now,
-        clock,
-        suffix: () => deps.suffix,
-        actor: env.actor,
-        origin: env,
-        notifier: (policy) => (0,_incident_notify_js__WEBPACK_IMPORTED_MODULE_5__/* .channelNotifier */ .aF)(policy, channels),
-        ...(deps.gitEnv ? { gitEnv: deps.gitEnv } : {}),
-        ...(github ? { github } : {}),
-    }, { dryRun: inputs.dryRun, write: 'publish', autoRollback: true });
-    return { ...result, summary: (0,_incident_summary_js__WEBPACK_IMPORTED_MODULE_7__/* .incidentSummary */ .H)(result, inputs.dryRun) };
-}
-async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_9__/* .githubContext */ .h4) {
+async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_6__/* .githubContext */ .h4) {
     let client;
-    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_9__/* .runAction */ .Cs)('Tollgate incident', async (action) => {
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_6__/* .runAction */ .Cs)('Tollgate incident', async (action) => {
         client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('token') });
+        const issuesToken = _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('issues-token');
         try {
             const [model, metrics, alert, description, registry] = [
                 'model',
@@ -38786,26 +38752,32 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_9__/* .githubC
                 'description',
                 'registry',
             ].map((name) => _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4(name));
-            const inputs = { model, metrics, alert, description, registry, dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_9__/* .booleanInput */ .tE)('dry-run', false) };
-            const now = new Date();
-            const deps = {
+            const inputs = { model, metrics, alert, description, registry, dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_6__/* .booleanInput */ .tE)('dry-run', false) };
+            const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+            const result = await (0,_incident_action_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .runIncident */ .a)(inputs, (0,_runtime_js__WEBPACK_IMPORTED_MODULE_6__/* .actionEnvironmentOf */ .DL)(context), {
                 client,
-                now,
+                now: new Date(),
                 clock: () => new Date(),
                 suffix: (0,node_crypto__WEBPACK_IMPORTED_MODULE_0__.randomBytes)(2).toString('hex'),
-                gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_8__/* .BOT_GIT_ENV */ .fB,
+                gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_5__/* .BOT_GIT_ENV */ .fB,
                 env: process.env,
-            };
-            const result = await runIncident(inputs, (0,_runtime_js__WEBPACK_IMPORTED_MODULE_9__/* .actionEnvironmentOf */ .DL)(context), deps);
+                ...(issuesToken ? { issuesClient: (0,_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .githubClientFromEnv */ .CY)(process.env, { token: issuesToken }) } : {}),
+                // A command metrics source is refused here: this job holds the App token and the emergency push key.
+                verify: { sleep, env: process.env, commands: 'refuse' },
+            });
+            const verification = result.rollbacks.find((r) => r.verification)?.verification?.status ?? '';
             const outputs = {
                 id: result.incident.id,
                 severity: result.incident.severity,
                 'rolled-back': String(result.rolledBack),
                 'rollback-pull-request': result.rollbackPullRequest === undefined ? '' : String(result.rollbackPullRequest),
+                verification,
             };
             for (const [name, value] of Object.entries(outputs))
                 _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .setOutput */ .uH(name, value);
             _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .summary */ .z.addRaw(result.summary);
+            if (verification === 'unhealthy')
+                _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .warning */ .$e(`the rollback did not restore health: ${result.incident.id} stays open, escalated to ${result.incident.severity}`);
             if (result.record.merge?.status === 'open')
                 _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .warning */ .$e(`the incident record's pull request stays open: ${result.record.merge.reason}`);
         }
@@ -38958,9 +38930,12 @@ function describeError(error) {
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   XS: () => (/* reexport */ dist_A),
+  fE: () => (/* reexport */ Xt),
   hJ: () => (/* binding */ fromGitError),
   is: () => (/* binding */ gitClient)
 });
+
+// UNUSED EXPORTS: originUrl
 
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/args-pathspec/dist/index.mjs
 const t = /* @__PURE__ */ new WeakMap();
@@ -42791,6 +42766,16 @@ function fromGitError(error, what, repoRoot) {
         kind: 'environment',
     });
 }
+/**
+ * The origin remote's fetch URL as git resolves it (`url.<base>.insteadOf` applied), from simple-git's typed
+ * remotes; undefined when there is no origin or `repoRoot` is not a repository.
+ */
+async function originUrl(repoRoot) {
+    const remotes = await gitClient(repoRoot)
+        .getRemotes(true)
+        .catch(() => []);
+    return remotes.find((remote) => remote.name === 'origin')?.refs.fetch || undefined;
+}
 
 
 /***/ }),
@@ -42961,12 +42946,14 @@ async function commitFilesToBranch(repoRoot, options) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D3: () => (/* binding */ commitOf),
 /* harmony export */   aS: () => (/* binding */ commitsTouching),
 /* harmony export */   gU: () => (/* binding */ assertFullHistory),
+/* harmony export */   iD: () => (/* binding */ checkedOutBranch),
 /* harmony export */   o7: () => (/* binding */ parseCommitMessage),
 /* harmony export */   qE: () => (/* binding */ resolveRef)
 /* harmony export */ });
-/* unused harmony exports isShallow, mergeBase, isAncestor, WORKTREE, changedPaths, parseNameStatus, parseLog */
+/* unused harmony exports isShallow, commitFields, mergeBase, isAncestor, WORKTREE, changedPaths, parseNameStatus, parseLog */
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3024);
 /* harmony import */ var node_fs__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
@@ -43015,17 +43002,49 @@ async function assertFullHistory(repoRoot) {
         fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
     });
 }
-/** The commit a ref names, as a full sha. */
-async function resolveRef(repoRoot, ref) {
-    let sha = '';
+/** The commit a ref names, as a full sha; undefined when it names none (or `repoRoot` is no repository). */
+async function commitOf(repoRoot, ref) {
     try {
-        sha = await (0,_client_js__WEBPACK_IMPORTED_MODULE_3__/* .gitClient */ .is)(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+        // --quiet: a ref that names no commit exits 1 with no output, which simple-git hands back as ''.
+        const sha = await (0,_client_js__WEBPACK_IMPORTED_MODULE_3__/* .gitClient */ .is)(repoRoot).revparse([
+            '--verify',
+            '--quiet',
+            '--end-of-options',
+            `${ref}^{commit}`,
+        ]);
+        return sha === '' ? undefined : sha;
     }
     catch (error) {
-        if (!(error instanceof _client_js__WEBPACK_IMPORTED_MODULE_3__/* .GitError */ .XS))
-            throw error;
+        if (error instanceof _client_js__WEBPACK_IMPORTED_MODULE_3__/* .GitError */ .XS)
+            return undefined;
+        throw error;
     }
-    if (sha === '') {
+}
+/**
+ * The short name of the checked-out branch, also an unborn one (a repository with no commit yet); '' for a
+ * detached HEAD or no repository. Raw: simple-git has no symbolic-ref call, and its branch list omits an unborn one.
+ */
+async function checkedOutBranch(repoRoot) {
+    return (0,_run_js__WEBPACK_IMPORTED_MODULE_4__/* .git */ .$Y)(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+/**
+ * Fields of the one commit `rev` names, each a pretty-format placeholder (`{ at: '%cI', title: '%s' }`), from
+ * simple-git's typed log.
+ */
+async function commitFields(repoRoot, rev, format) {
+    const { latest } = await gitClient(repoRoot)
+        .log({ format, maxCount: 1, [rev]: null })
+        .catch((error) => {
+        throw fromGitError(error, `git log ${rev}`, repoRoot);
+    });
+    if (!latest)
+        throw new TollgateError(`no commit named "${rev}" in ${repoRoot}`);
+    return latest;
+}
+/** The commit a ref names, as a full sha. */
+async function resolveRef(repoRoot, ref) {
+    const sha = await commitOf(repoRoot, ref);
+    if (sha === undefined) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`no commit named "${ref}" in ${repoRoot}`, {
             fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
         });
@@ -43034,11 +43053,13 @@ async function resolveRef(repoRoot, ref) {
 }
 /** The best common ancestor of two refs, or undefined when they share no history. */
 async function mergeBase(repoRoot, a, b) {
+    // Raw: exit 1 (no common ancestor) is an answer, which simple-git would make an error.
     const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
     return result.code === 0 ? result.stdout.trim() : undefined;
 }
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 async function isAncestor(repoRoot, ancestor, descendant) {
+    // Raw: the exit code is the answer (0 yes, 1 no), which simple-git would make an error.
     const result = await runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
         okCodes: [1],
     });
@@ -43649,13 +43670,16 @@ async function readObjects(from, specs) {
 }
 /**
  * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early. Given a
+ * caller's reader, the list comes from the tree objects read through it and no other git process starts.
  */
-function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
+function gitTreeReader(repoRoot, ref, registryPrefix = 'registry', shared) {
     const prefix = normalizePrefix(registryPrefix);
     let tree;
-    const objects = new ObjectReader(repoRoot);
+    const objects = shared ?? new ObjectReader(repoRoot);
     const entries = () => (tree ??= (async () => {
+        if (shared)
+            return treeEntriesThrough(shared, ref, prefix);
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
@@ -43674,7 +43698,8 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
     })());
     return {
         label: ref,
-        close: () => objects.close(),
+        // A caller's reader outlives this one: the caller closes it.
+        close: () => (shared ? undefined : objects.close()),
         async list(dir) {
             const d = normalizePrefix(dir);
             return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
@@ -43789,6 +43814,44 @@ async function listFiles(reader, rev, paths) {
         await walk(await reader.lookup(`${rev}:${path}`), path);
     }));
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/**
+ * What `git ls-tree -r --full-tree <ref> -- <prefix>` lists below `prefix` (paths relative to it), read as tree
+ * objects through `reader`: blobs and links as blobs, submodules as commits. A prefix that is a link is refused as
+ * ls-tree's caller refuses it; a prefix that is missing, or not a folder, lists nothing.
+ */
+async function treeEntriesThrough(reader, ref, prefix) {
+    const entries = new Map();
+    let tree = await reader.lookup(`${ref}^{tree}`);
+    if (tree?.type !== 'tree')
+        throw new TollgateError(`${ref} is not a commit or tree in this repository`);
+    const oidBytes = tree.oid.length / 2;
+    const parts = prefix === '' ? [] : prefix.split('/');
+    for (const [i, name] of parts.entries()) {
+        const entry = parseTreeObject(tree.content, oidBytes).find((e) => e.name === name);
+        if (!entry)
+            return entries;
+        if (entry.mode === SYMLINK_MODE && i === parts.length - 1)
+            throw linkError(ref, prefix);
+        if (entry.mode !== '40000')
+            return entries;
+        tree = await reader.lookup(entry.oid);
+        if (tree?.type !== 'tree')
+            return entries;
+    }
+    const walk = async (content, dir) => {
+        const subtrees = [];
+        for (const e of parseTreeObject(content, oidBytes)) {
+            const path = dir === '' ? e.name : `${dir}/${e.name}`;
+            if (e.mode === '40000')
+                subtrees.push(reader.lookup(e.oid).then((sub) => (sub?.type === 'tree' ? walk(sub.content, path) : undefined)));
+            else
+                entries.set(path, { mode: e.mode, type: e.mode === '160000' ? 'commit' : 'blob', oid: e.oid });
+        }
+        await Promise.all(subtrees);
+    };
+    await walk(tree.content, '');
+    return entries;
 }
 
 ;// CONCATENATED MODULE: ./src/git/transaction.ts
@@ -45096,106 +45159,19 @@ async function listOpenPullRequests(client, repo, options = {}) {
 
 /***/ }),
 
-/***/ 8902:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   c: () => (/* binding */ assessModel)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _rollback_target_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9899);
-/* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5777);
-
-
-
-const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-/**
- * The auto-rollback decision for one model: a pointer that cannot be read is a skip naming why; otherwise the
- * policy's conditions and safety rules (decideAutoRollback) decide, with the stable target chosen from history.
- * `inFlight` lists the model's open promotion pull requests (numbers), or is `true` when only known to exist.
- */
-function assessModel(input) {
-    const { model, pointer } = input;
-    const stage = input.stage ?? 'production';
-    if (!pointer.ok) {
-        const reason = pointer.error;
-        return {
-            model,
-            stage,
-            readError: reason,
-            decision: {
-                rollback: false,
-                reason,
-                matched: [],
-                entry: { at: iso(input.now), event: 'rollback-skipped', detail: `${model} ${stage}: ${reason}` },
-            },
-        };
-    }
-    let plan;
-    let planError;
-    try {
-        plan = (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_1__/* .chooseRollbackTarget */ .N)({
-            model,
-            stage,
-            history: pointer.history,
-            current: pointer.current,
-            stableFor: input.policy.rollback.stableFor,
-            now: input.now,
-            held: pointer.held,
-        });
-    }
-    catch (error) {
-        if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x))
-            throw error;
-        planError = error.message;
-    }
-    const numbers = Array.isArray(input.inFlight) ? input.inFlight : [];
-    const inFlight = input.inFlight === true || numbers.length > 0;
-    const decision = (0,_record_js__WEBPACK_IMPORTED_MODULE_2__/* .decideAutoRollback */ .c_)({
-        incident: input.incident,
-        policy: input.policy,
-        now: input.now,
-        state: {
-            model,
-            stage,
-            promotionInFlight: inFlight,
-            lastPointerChangeWasRollback: (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_1__/* .lastMoveWasRollback */ .e)(pointer.history),
-            ...(pointer.current !== undefined ? { current: pointer.current } : {}),
-            ...(plan !== undefined ? { stableTarget: plan.target } : {}),
-        },
-    });
-    const shown = decision.rollback || numbers.length === 0
-        ? decision
-        : {
-            ...decision,
-            entry: { ...decision.entry, detail: `${decision.entry.detail} (#${numbers.join(', #')})` },
-        };
-    return {
-        model,
-        stage,
-        decision: shown,
-        history: pointer.history,
-        ...(plan !== undefined ? { plan } : {}),
-        ...(planError !== undefined ? { planError } : {}),
-    };
-}
-
-
-/***/ }),
-
-/***/ 4413:
+/***/ 8432:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Cs: () => (/* binding */ githubIssueChannel)
+  a: () => (/* binding */ runIncident)
 });
 
-// UNUSED EXPORTS: INCIDENT_ISSUE_LABEL, incidentIssueBody, incidentLabels
-
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
+var src_errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/github/comments.ts
 function commentMarker(key) {
     return `<!-- tollgate:${key} -->`;
@@ -45396,27 +45372,15 @@ function githubIssueChannel(client, repo, now) {
                 return {
                     at: iso(now()),
                     event: 'notification-failed',
-                    detail: `GitHub issue: ${(0,errors/* describeError */.U)(error).split('\n')[0]} (github-issue ${notice})`,
+                    detail: `GitHub issue: ${(0,src_errors/* describeError */.U)(error).split('\n')[0]} (github-issue ${notice})`,
                 };
             }
         },
     };
 }
 
-
-/***/ }),
-
-/***/ 4718:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  aF: () => (/* binding */ channelNotifier)
-});
-
-// UNUSED EXPORTS: notificationPayload, notifyIncident
-
+// EXTERNAL MODULE: ./src/registry/env-names.ts
+var env_names = __nccwpck_require__(4841);
 ;// CONCATENATED MODULE: ./src/incident/channels.ts
 const PAGERDUTY_ENQUEUE_URL = 'https://events.pagerduty.com/v2/enqueue';
 /** PagerDuty's four severities for Tollgate's five. */
@@ -45548,7 +45512,8 @@ function webhookMessage(incident, notice, context) {
 
 ;// CONCATENATED MODULE: ./src/incident/notify.ts
 
-const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+const notify_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 /** The message body: severity, models, alert, what the timeline says happened to the rollback. Pure. */
 function notificationPayload(incident, link) {
     const rollback = incident.timeline
@@ -45596,16 +45561,16 @@ async function notifyIncident(url, incident, deps, body = notificationPayload(in
         });
         if (!response.ok) {
             return {
-                at: iso(deps.now()),
+                at: notify_iso(deps.now()),
                 event: 'notification-failed',
                 detail: `${where} answered ${response.status}${suffix}`,
             };
         }
-        return { at: iso(deps.now()), event: 'notified', detail: `posted to ${where}${suffix}` };
+        return { at: notify_iso(deps.now()), event: 'notified', detail: `posted to ${where}${suffix}` };
     }
     catch (error) {
         return {
-            at: iso(deps.now()),
+            at: notify_iso(deps.now()),
             event: 'notification-failed',
             detail: `${where}: ${error.message.split('\n')[0]}${suffix}`,
         };
@@ -45638,7 +45603,7 @@ function channelNotifier(policy, deps) {
                     : undefined;
                 if (channel === undefined) {
                     entries.push({
-                        at: iso(deps.now()),
+                        at: notify_iso(deps.now()),
                         event: 'notification-failed',
                         detail: `no channel "${name}" in the policy's incident.channels`,
                     });
@@ -45652,6 +45617,17 @@ function channelNotifier(policy, deps) {
                 }
                 if (notice === 'updated')
                     continue;
+                // INPUT_TOKEN and the like hold this job's own credentials: never sent, whatever the policy says.
+                const reserved = [channel.url_env, channel.routing_key_env].find((n) => n !== undefined && (0,env_names/* isReservedEnvName */.ne)(n));
+                if (reserved !== undefined) {
+                    entries.push({
+                        at: notify_iso(deps.now()),
+                        event: 'notification-failed',
+                        detail: `channel "${name}" names $${reserved}, a variable the runner or the action sets (it may hold this ` +
+                            "job's token), not a secret of yours: not sent; fix: name your own variable in registry/policy.yaml",
+                    });
+                    continue;
+                }
                 if (channel.type === 'pagerduty') {
                     const key = secret(channel, deps.env, 'routing_key_env');
                     if (key === undefined)
@@ -45675,57 +45651,8 @@ function channelNotifier(policy, deps) {
     };
 }
 
-
-/***/ }),
-
-/***/ 1402:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   K: () => (/* binding */ iso),
-/* harmony export */   q: () => (/* binding */ readPointer)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _rollback_execute_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6011);
-// The shapes shared by the "open an incident" flow (open-flow.ts) and its two writers (open-publish.ts,
-// open-commit.ts), and the one git read they both make.
-
-
-const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
-/** The stage's pointer at `ref` through git, or why it could not be read (a typo, a shallow clone). */
-async function readPointer(ports, model, stage, ref) {
-    try {
-        const state = await (0,_rollback_execute_js__WEBPACK_IMPORTED_MODULE_1__/* .readPointerState */ .Jx)(ports.repoRoot, {
-            model,
-            stage,
-            registryDir: ports.registryDir,
-            ...(ref !== undefined ? { ref } : {}),
-        });
-        return { ok: true, ...state };
-    }
-    catch (error) {
-        if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x))
-            throw error;
-        return { ok: false, error: error.message };
-    }
-}
-
-
-/***/ }),
-
-/***/ 8815:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  T: () => (/* binding */ openIncidentFlow)
-});
-
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
-// EXTERNAL MODULE: ./src/errors.ts
-var src_errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/policy/dispatch.ts
 // Who may start a rollback or declare an incident from outside: a repository_dispatch is accepted only from a
 // sender the policy lists (dispatch.allowed_senders), since anyone holding a token with write access can send one.
@@ -45770,8 +45697,6 @@ function assertDispatchAccepted(allowedSenders, origin, what) {
 
 // EXTERNAL MODULE: ./src/registry/load.ts + 1 modules
 var load = __nccwpck_require__(9637);
-// EXTERNAL MODULE: ./src/registry/paths.ts
-var paths = __nccwpck_require__(143);
 // EXTERNAL MODULE: ./src/registry/writer.ts + 1 modules
 var writer = __nccwpck_require__(7528);
 // EXTERNAL MODULE: ./src/policy/effective.ts
@@ -46070,10 +45995,10 @@ async function openIncidentJournal(repoRoot, request, newId) {
     return { id, done: () => (0,promises_.rm)(file, { force: true }) };
 }
 
-// EXTERNAL MODULE: ./src/incident/open-publish.ts
-var open_publish = __nccwpck_require__(4418);
+// EXTERNAL MODULE: ./src/incident/open-publish.ts + 10 modules
+var open_publish = __nccwpck_require__(5375);
 // EXTERNAL MODULE: ./src/incident/request.ts
-var incident_request = __nccwpck_require__(5375);
+var incident_request = __nccwpck_require__(7756);
 ;// CONCATENATED MODULE: ./src/incident/open-flow.ts
 // The "open an incident" use case, for both faces: classify the declared metrics, decide per model whether to roll
 // back automatically (assess.ts), roll back, notify, and record the incident in one write. Two writers, one per
@@ -46105,33 +46030,1010 @@ async function openIncidentFlow(input, ports, options) {
     return options.write === 'publish' ? (0,open_publish/* publishOpenIncident */.t)(context) : commitOpenIncident(context);
 }
 
+// EXTERNAL MODULE: ./src/publish/state.ts + 6 modules
+var state = __nccwpck_require__(1249);
+;// CONCATENATED MODULE: ./src/incident/summary.ts
+// The incident action's job summary: the record's timeline as a table and where the record went. Pure.
+
+const summary_cell = (value) => value.replaceAll('|', '\\|').replaceAll('\n', ' ');
+function incidentSummary(result, dryRun) {
+    const { incident } = result;
+    const lines = [
+        `## Tollgate incident ${incident.id}${dryRun ? ' (dry run: nothing written)' : ''}`,
+        '',
+        `**${incident.severity}** on ${incident.models.join(', ')}: ${incident.timeline[1]?.detail ?? ''}`,
+        '',
+        '| time | event | detail |',
+        '| --- | --- | --- |',
+        ...incident.timeline.map((e) => `| ${e.at} | ${e.event}${e.duration !== undefined ? ` (+${e.duration} s)` : ''} | ${summary_cell(e.detail ?? '')} |`),
+        '',
+    ];
+    const verified = result.rollbacks.filter((r) => r.verification);
+    if (verified.length > 0)
+        lines.push('### Rollback verification', '', ...verified.flatMap((r) => r.verification.summary.map((line) => `- ${line}`)), '');
+    if (result.record.mode === 'pull-request')
+        lines.push(`Record proposed in pull request #${result.record.pullRequest}${(0,state/* stateMergeNote */["if"])(result.record.merge)}.`);
+    if (result.record.mode === 'pushed')
+        lines.push(`Record pushed in ${result.record.commit?.slice(0, 12)}.`);
+    if (result.record.mode === 'committed')
+        lines.push(`Record committed locally in ${result.record.commit?.slice(0, 12)}.`);
+    return `${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/incident/action-flow.ts
+
+
+
+
+
+async function runIncident(inputs, env, deps) {
+    const clock = deps.clock ?? (() => deps.now);
+    const secrets = {
+        ...deps.env,
+        ...(deps.notifyWebhook ? { TOLLGATE_NOTIFY_WEBHOOK: deps.notifyWebhook } : {}),
+    };
+    const repo = { owner: env.owner, repo: env.repo };
+    const github = deps.client ? { client: deps.client, repo, remote: deps.remote ?? 'origin' } : undefined;
+    const channels = {
+        env: secrets,
+        now: clock,
+        ...(deps.fetch ? { fetch: deps.fetch } : {}),
+        ...(env.runUrl ? { link: env.runUrl } : {}),
+        ...(github ? { issues: githubIssueChannel(deps.issuesClient ?? github.client, repo, clock) } : {}),
+    };
+    const result = await openIncidentFlow({ inputs, event: env }, {
+        repoRoot: env.workspace,
+        registryDir: (0,paths/* registryFolder */.OJ)(inputs.registry),
+        now: deps.now,
+        clock,
+        suffix: () => deps.suffix,
+        actor: env.actor,
+        origin: env,
+        notifier: (policy) => channelNotifier(policy, channels),
+        ...(deps.gitEnv ? { gitEnv: deps.gitEnv } : {}),
+        ...(deps.verify ? { verify: deps.verify } : {}),
+        ...(github ? { github } : {}),
+    }, { dryRun: inputs.dryRun, write: 'publish', autoRollback: true });
+    return { ...result, summary: incidentSummary(result, inputs.dryRun) };
+}
+
 
 /***/ }),
 
-/***/ 4418:
+/***/ 8902:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   M: () => (/* binding */ INCIDENT_LABEL),
-/* harmony export */   t: () => (/* binding */ publishOpenIncident)
+/* harmony export */   c: () => (/* binding */ assessModel)
 /* harmony export */ });
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
-/* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5895);
-/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(4310);
-/* harmony import */ var _github_pulls_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(4487);
-/* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1249);
-/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(143);
-/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(7528);
-/* harmony import */ var _rollback_publish_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5311);
-/* harmony import */ var _assess_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(8902);
-/* harmony import */ var _open_context_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(1402);
-/* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(5777);
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _rollback_target_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(9899);
+/* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5777);
+
+
+
+const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/**
+ * The auto-rollback decision for one model: a pointer that cannot be read is a skip naming why; otherwise the
+ * policy's conditions and safety rules (decideAutoRollback) decide, with the stable target chosen from history.
+ * `inFlight` lists the model's open promotion pull requests (numbers), or is `true` when only known to exist.
+ */
+function assessModel(input) {
+    const { model, pointer } = input;
+    const stage = input.stage ?? 'production';
+    if (!pointer.ok) {
+        const reason = pointer.error;
+        return {
+            model,
+            stage,
+            readError: reason,
+            decision: {
+                rollback: false,
+                reason,
+                matched: [],
+                entry: { at: iso(input.now), event: 'rollback-skipped', detail: `${model} ${stage}: ${reason}` },
+            },
+        };
+    }
+    let plan;
+    let planError;
+    try {
+        plan = (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_1__/* .chooseRollbackTarget */ .N)({
+            model,
+            stage,
+            history: pointer.history,
+            current: pointer.current,
+            stableFor: input.policy.rollback.stableFor,
+            now: input.now,
+            held: pointer.held,
+        });
+    }
+    catch (error) {
+        if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x))
+            throw error;
+        planError = error.message;
+    }
+    const numbers = Array.isArray(input.inFlight) ? input.inFlight : [];
+    const inFlight = input.inFlight === true || numbers.length > 0;
+    const decision = (0,_record_js__WEBPACK_IMPORTED_MODULE_2__/* .decideAutoRollback */ .c_)({
+        incident: input.incident,
+        policy: input.policy,
+        now: input.now,
+        state: {
+            model,
+            stage,
+            promotionInFlight: inFlight,
+            lastPointerChangeWasRollback: (0,_rollback_target_js__WEBPACK_IMPORTED_MODULE_1__/* .lastMoveWasRollback */ .e)(pointer.history),
+            ...(pointer.current !== undefined ? { current: pointer.current } : {}),
+            ...(plan !== undefined ? { stableTarget: plan.target } : {}),
+        },
+    });
+    const shown = decision.rollback || numbers.length === 0
+        ? decision
+        : {
+            ...decision,
+            entry: { ...decision.entry, detail: `${decision.entry.detail} (#${numbers.join(', #')})` },
+        };
+    return {
+        model,
+        stage,
+        decision: shown,
+        history: pointer.history,
+        ...(plan !== undefined ? { plan } : {}),
+        ...(planError !== undefined ? { planError } : {}),
+    };
+}
+
+
+/***/ }),
+
+/***/ 1402:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   K: () => (/* binding */ iso),
+/* harmony export */   q: () => (/* binding */ readPointer)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _rollback_execute_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6011);
+// The shapes shared by the "open an incident" flow (open-flow.ts) and its two writers (open-publish.ts,
+// open-commit.ts), and the one git read they both make.
+
+
+const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The stage's pointer at `ref` through git, or why it could not be read (a typo, a shallow clone). */
+async function readPointer(ports, model, stage, ref) {
+    try {
+        const state = await (0,_rollback_execute_js__WEBPACK_IMPORTED_MODULE_1__/* .readPointerState */ .Jx)(ports.repoRoot, {
+            model,
+            stage,
+            registryDir: ports.registryDir,
+            ...(ref !== undefined ? { ref } : {}),
+        });
+        return { ok: true, ...state };
+    }
+    catch (error) {
+        if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x))
+            throw error;
+        return { ok: false, error: error.message };
+    }
+}
+
+
+/***/ }),
+
+/***/ 5375:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  M: () => (/* binding */ INCIDENT_LABEL),
+  t: () => (/* binding */ publishOpenIncident)
+});
+
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
+// EXTERNAL MODULE: ./src/errors.ts
+var errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: ./src/git/commit.ts
+var git_commit = __nccwpck_require__(5895);
+// EXTERNAL MODULE: ./src/git/client.ts + 3 modules
+var client = __nccwpck_require__(9200);
+// EXTERNAL MODULE: ./src/git/history.ts
+var git_history = __nccwpck_require__(528);
+// EXTERNAL MODULE: ./src/github/pulls.ts
+var pulls = __nccwpck_require__(4487);
+// EXTERNAL MODULE: ./src/publish/state.ts + 6 modules
+var state = __nccwpck_require__(1249);
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+// EXTERNAL MODULE: ./src/registry/writer.ts + 1 modules
+var writer = __nccwpck_require__(7528);
+// EXTERNAL MODULE: ./src/rollback/publish.ts
+var publish = __nccwpck_require__(5311);
+// EXTERNAL MODULE: ./src/incident/assess.ts
+var assess = __nccwpck_require__(8902);
+// EXTERNAL MODULE: ./src/incident/record.ts
+var incident_record = __nccwpck_require__(5777);
+// EXTERNAL MODULE: ./src/policy/effective.ts
+var effective = __nccwpck_require__(4327);
+// EXTERNAL MODULE: ./src/registry/load.ts + 1 modules
+var load = __nccwpck_require__(9637);
+// EXTERNAL MODULE: ./src/registry/types.ts
+var types = __nccwpck_require__(234);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var names = __nccwpck_require__(1815);
+;// CONCATENATED MODULE: ./src/monitor/audit.ts
+// The audit events monitoring writes: a rule starting or stopping to fire, a drift report, a rollback's
+// verification. Ids are `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants.
+
+
+
+function audit_auditId(now, suffix) {
+    const at = now.toISOString();
+    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
+    const clean = suffix
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 48)
+        .replace(/-+$/, '');
+    const id = `${stamp}-${clean || 'event'}`;
+    if (!names/* AUDIT_ID */.O0.test(id))
+        throw new errors/* TollgateError */.x(`cannot build an audit id from "${suffix}"`);
+    return id;
+}
+const audit_isoSeconds = (now) => now.toISOString().replace('.000Z', 'Z');
+function monitorAuditEvent(input) {
+    const { rule } = input.verdict;
+    const kind = input.event.endsWith('firing') ? 'firing' : 'resolved';
+    return {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id: audit_auditId(input.now, `${input.model}-${rule.name}-${kind}`),
+        at: audit_isoSeconds(input.now),
+        event: input.event,
+        actor: input.actor,
+        model: input.model,
+        ...(rule.stage ? { stage: rule.stage } : {}),
+        details: {
+            rule: rule.name,
+            metric: rule.metric,
+            op: rule.op,
+            threshold: rule.threshold,
+            for: rule.for,
+            action: rule.action,
+            ...(input.verdict.value !== undefined ? { value: input.verdict.value } : {}),
+            reason: input.verdict.reason,
+            source: input.source,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/health.ts
+// Whether a stage is healthy after a rollback: each success criterion against the metrics read after the settle
+// time. A metric without data fails its criterion: a rollback is verified only on evidence. Pure.
+
+function judgeHealth(metrics, criteria) {
+    const checks = criteria.map((c) => {
+        const value = Object.prototype.hasOwnProperty.call(metrics, c.metric) ? metrics[c.metric] : undefined;
+        return {
+            criterion: `${c.metric} ${c.op} ${c.value}`,
+            metric: c.metric,
+            ...(value !== undefined ? { value } : {}),
+            pass: (0,effective/* compare */.UD)(value, c.op, c.value),
+        };
+    });
+    return { healthy: checks.length > 0 && checks.every((c) => c.pass), checks };
+}
+/** One level more severe (P0 stays P0): an unhealthy rollback escalates its incident. */
+function escalated(severity) {
+    const order = ['P0', 'P1', 'P2', 'P3', 'P4'];
+    return order[Math.max(0, order.indexOf(severity) - 1)];
+}
+const describeChecks = (checks) => checks.map((c) => `${c.criterion}: ${c.value ?? 'no data'} ${c.pass ? 'ok' : 'FAILED'}`).join('; ');
+
+;// CONCATENATED MODULE: ./src/monitor/source.ts
+// The metrics port: where a model's live metrics come from. Flows (monitor, canary analysis, rollback
+// verification) take a MetricsSource; `metricsSourceFor` builds one from the model's or the policy's `monitoring.source`.
+
+/** A source that could not be read (unreachable server, failing command, missing credential): exit code 3. */
+class MetricsSourceError extends errors/* TollgateError */.x {
+}
+/** `${model}`, `${stage}` and `${version}` in a query, argument or path, replaced by the scope's values. */
+function expandScope(text, scope) {
+    return text.replace(/\$\{(model|stage|version)\}/g, (_, key) => {
+        const value = scope[key];
+        if (value === undefined)
+            throw new errors/* TollgateError */.x(`"${text}" uses \${${key}}, but no ${key} is known here`, {
+                fix: `the stage ${scope.stage} of ${scope.model} serves no version; point it at one first`,
+            });
+        return value;
+    });
+}
+/** The source a model's metrics come from: model.yaml's monitoring.source, else the policy's. */
+function sourceSpecFor(model, policySource) {
+    const spec = model.monitoring?.source ?? policySource;
+    if (!spec)
+        throw new errors/* TollgateError */.x(`model ${model.name} names no metrics source`, {
+            file: `models/${model.name}/model.yaml`,
+            field: 'monitoring.source',
+            fix: 'add monitoring: { source: { kind: prometheus, url: ..., queries: {...} } } to model.yaml or policy.yaml (docs/monitoring.md)',
+        });
+    return spec;
+}
+/** Checks that a spec has the fields its kind needs; the schema allows every field on every kind. */
+function assertSourceSpec(spec, where) {
+    const need = (field, example) => {
+        if (spec[field] === undefined)
+            throw new errors/* TollgateError */.x(`a ${spec.kind} metrics source needs ${field}`, {
+                file: where,
+                field: `monitoring.source.${field}`,
+                fix: `add ${field}: ${example}`,
+            });
+    };
+    if (spec.kind === 'prometheus') {
+        need('url', 'http://prometheus:9090');
+        need('queries', '{ error_rate: "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))" }');
+    }
+    else if (spec.kind === 'command')
+        need('command', '[node, scripts/metrics.ts]');
+    else
+        need('path', 'metrics/live.json');
+}
+
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: ./src/monitor/metrics-json.ts
+// The metrics JSON a `command` or `file` metrics source gives (docs/monitoring.md): the latest values, optional
+// timestamped samples for rules with a duration, and per-stage sections for canary analysis. Pure.
+
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+function fail(where, field, message) {
+    throw new errors/* TollgateError */.x(`${where}: ${field} ${message}`, {
+        field,
+        fix: 'print {"metrics": {"error_rate": 0.01}, "samples": {"drift_score": [["2026-12-06T09:00:00Z", 0.85]]}} (see docs/monitoring.md)',
+    });
+}
+function timeOf(where, field, raw) {
+    if (typeof raw === 'number' && Number.isFinite(raw))
+        return raw * 1000;
+    if (typeof raw === 'string') {
+        const ms = Date.parse(raw);
+        if (!Number.isNaN(ms) && /Z$|[+-]\d\d:\d\d$/.test(raw))
+            return ms;
+    }
+    return fail(where, field, `has time ${JSON.stringify(raw)}: give unix seconds or an ISO-8601 time with a zone`);
+}
+function stageSection(where, prefix, raw) {
+    const metrics = {};
+    const samples = {};
+    if (raw.metrics !== undefined) {
+        if (!isObject(raw.metrics))
+            fail(where, `${prefix}metrics`, 'must be an object of metric names to numbers');
+        for (const [name, value] of Object.entries(raw.metrics)) {
+            if (typeof value !== 'number' || !Number.isFinite(value))
+                fail(where, `${prefix}metrics.${name}`, `is ${JSON.stringify(value)}, not a finite number`);
+            metrics[name] = value;
+        }
+    }
+    if (raw.samples !== undefined) {
+        if (!isObject(raw.samples))
+            fail(where, `${prefix}samples`, 'must be an object of metric names to [time, value] lists');
+        for (const [name, list] of Object.entries(raw.samples)) {
+            const field = `${prefix}samples.${name}`;
+            if (!Array.isArray(list))
+                fail(where, field, 'must be a list of [time, value] pairs');
+            samples[name] = list
+                .map((pair, i) => {
+                if (!Array.isArray(pair) || pair.length !== 2)
+                    fail(where, `${field}[${i}]`, 'must be a [time, value] pair');
+                const value = pair[1];
+                if (typeof value !== 'number' || !Number.isFinite(value))
+                    fail(where, `${field}[${i}]`, `has value ${JSON.stringify(value)}, not a finite number`);
+                return { at: timeOf(where, `${field}[${i}]`, pair[0]), value };
+            })
+                .sort((a, b) => a.at - b.at);
+            // The latest sample is the current value when `metrics` does not give one.
+            const last = samples[name].at(-1);
+            if (last && metrics[name] === undefined)
+                metrics[name] = last.value;
+        }
+    }
+    return { metrics, samples };
+}
+/** Parses the metrics JSON; `where` names the file or command in messages. */
+function parseMetricsDocument(text, where) {
+    let raw;
+    try {
+        raw = JSON.parse(text);
+    }
+    catch (error) {
+        throw new errors/* TollgateError */.x(`${where}: not JSON: ${error.message}`, {
+            fix: 'print one JSON object, e.g. {"metrics": {"error_rate": 0.01}} (see docs/monitoring.md)',
+        });
+    }
+    if (!isObject(raw))
+        fail(where, 'the document', 'must be a JSON object');
+    const stages = {};
+    if (raw.stages !== undefined) {
+        if (!isObject(raw.stages))
+            fail(where, 'stages', 'must be an object of stage names to sections');
+        for (const [stage, section] of Object.entries(raw.stages)) {
+            if (!isObject(section))
+                fail(where, `stages.${stage}`, 'must be an object with metrics and samples');
+            stages[stage] = stageSection(where, `stages.${stage}.`, section);
+        }
+    }
+    return { all: stageSection(where, '', raw), stages };
+}
+/** The section for `stage`: its own, else the top level. */
+const stageOf = (doc, stage) => doc.stages[stage] ?? doc.all;
+
+;// CONCATENATED MODULE: ./src/monitor/window.ts
+/** The min, max or mean of the samples in [end - seconds, end]; undefined when none fall in it. */
+function aggregateWindow(samples, stat, end, seconds) {
+    const start = end - seconds * 1000;
+    const inside = samples.filter((s) => s.at >= start && s.at <= end);
+    if (inside.length === 0)
+        return undefined;
+    const values = inside.map((s) => s.value);
+    const value = stat === 'min'
+        ? Math.min(...values)
+        : stat === 'max'
+            ? Math.max(...values)
+            : values.reduce((a, b) => a + b, 0) / values.length;
+    const first = Math.min(...inside.map((s) => s.at));
+    return { value, samples: inside.length, covered: Math.round((end - first) / 1000) };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/json-source.ts
+// MetricsSources over the metrics JSON (metrics-json.ts): a command that prints it (argv, no shell, the same
+// contract style as the training command) or a file. Windows are aggregated from the samples the JSON records.
+
+
+
+
+
+
+/** Largest metrics JSON read from a command or a file. */
+const MAX_METRICS_BYTES = 4 * 1024 * 1024;
+/** A MetricsSource over metrics JSON documents, one per scope and window; windows aggregated from samples. */
+function jsonSource(label, load) {
+    return {
+        label,
+        async instant(metrics, scope, now) {
+            const section = stageOf(await load(scope, now, 0), scope.stage);
+            return Object.fromEntries(metrics.flatMap((m) => Object.prototype.hasOwnProperty.call(section.metrics, m) ? [[m, section.metrics[m]]] : []));
+        },
+        async range(metric, scope, now, seconds) {
+            const section = stageOf(await load(scope, now, seconds), scope.stage);
+            const start = now.getTime() - seconds * 1000;
+            return (section.samples[metric] ?? []).filter((s) => s.at >= start && s.at <= now.getTime());
+        },
+        async overWindow(metric, stat, scope, now, seconds) {
+            const section = stageOf(await load(scope, now, seconds), scope.stage);
+            const samples = section.samples[metric];
+            if (samples)
+                return aggregateWindow(samples, stat, now.getTime(), seconds);
+            // Only a current value: it stands for the window's end and covers none of it.
+            const value = section.metrics[metric];
+            return value === undefined ? undefined : { value, samples: 1, covered: 0 };
+        },
+    };
+}
+/**
+ * Runs the command once per scope and window: argv with `${model}`/`${stage}`/`${version}` expanded, in the
+ * repository root, with TOLLGATE_MODEL, TOLLGATE_STAGE, TOLLGATE_VERSION, TOLLGATE_NOW and TOLLGATE_WINDOW set.
+ */
+function commandSource(spec, options) {
+    const argv = spec.command ?? [];
+    const cache = new Map();
+    const label = `command ${argv.join(' ')}`;
+    return jsonSource(label, (scope, now, window) => {
+        const key = JSON.stringify([scope, now.getTime(), window]);
+        let doc = cache.get(key);
+        if (!doc) {
+            doc = run(argv.map((a) => expandScope(a, scope)), scope, now, window);
+            cache.set(key, doc);
+        }
+        return doc;
+    });
+    function run(args, scope, now, window) {
+        const [file, ...rest] = args;
+        const env = {
+            ...options.env,
+            TOLLGATE_MODEL: scope.model,
+            TOLLGATE_STAGE: scope.stage,
+            TOLLGATE_VERSION: scope.version ?? '',
+            TOLLGATE_NOW: now.toISOString(),
+            TOLLGATE_WINDOW: String(window),
+        };
+        return new Promise((resolve, reject) => {
+            (0,external_node_child_process_.execFile)(file, rest, {
+                cwd: options.repoRoot,
+                env,
+                timeout: (spec.timeout ?? 30) * 1000,
+                maxBuffer: MAX_METRICS_BYTES,
+                killSignal: 'SIGKILL',
+            }, (error, stdout, stderr) => {
+                if (error) {
+                    const why = error.killed
+                        ? `timed out after ${spec.timeout ?? 30}s`
+                        : `failed: ${error.message.split('\n')[0]}`;
+                    reject(new MetricsSourceError(`metrics command ${args.join(' ')} ${why}${stderr ? `\n${String(stderr).trim().slice(-500)}` : ''}`, {
+                        fix: 'run the command by hand; it must print the metrics JSON and exit 0 (docs/monitoring.md)',
+                    }));
+                    return;
+                }
+                try {
+                    const parsed = parseMetricsDocument(String(stdout), `metrics command ${args.join(' ')}`);
+                    options.capture?.({ scope, window, output: String(stdout) });
+                    resolve(parsed);
+                }
+                catch (parseError) {
+                    reject(parseError);
+                }
+            });
+        });
+    }
+}
+/** Reads the metrics JSON from a repository-relative file (`${stage}` etc. expanded), each time it is asked. */
+function fileSource(spec, options) {
+    const label = `file ${spec.path}`;
+    return jsonSource(label, async (scope) => {
+        const path = expandScope(spec.path ?? '', scope);
+        const full = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.join)(options.repoRoot, path);
+        if (!(0,external_node_path_.isAbsolute)(path) && (0,external_node_path_.relative)(options.repoRoot, full).startsWith('..'))
+            throw new MetricsSourceError(`metrics file ${path} is outside the repository`, {
+                field: 'monitoring.source.path',
+                fix: 'give a path inside the repository',
+            });
+        let text;
+        try {
+            const bytes = await (0,promises_.readFile)(full);
+            if (bytes.length > MAX_METRICS_BYTES)
+                throw new MetricsSourceError(`metrics file ${path} is larger than ${MAX_METRICS_BYTES} bytes`);
+            text = bytes.toString('utf8');
+        }
+        catch (error) {
+            if (error instanceof MetricsSourceError)
+                throw error;
+            throw new MetricsSourceError(`cannot read metrics file ${path}: ${error.message}`, {
+                field: 'monitoring.source.path',
+                fix: 'write the metrics JSON there first (docs/monitoring.md), or fix the path',
+            });
+        }
+        return parseMetricsDocument(text, `metrics file ${path}`);
+    });
+}
+
+// EXTERNAL MODULE: ./src/registry/env-names.ts
+var env_names = __nccwpck_require__(4841);
+;// CONCATENATED MODULE: ./src/monitor/prometheus.ts
+// A MetricsSource over the Prometheus HTTP API (/api/v1/query, /api/v1/query_range). One PromQL query per metric,
+// each returning one series; windows are evaluated by Prometheus itself (min_over_time over a subquery).
+
+
+const seconds = (d) => (d.getTime() / 1000).toFixed(3);
+function prometheusSource(spec, options) {
+    const base = (spec.url ?? '').replace(/\/+$/, '');
+    const queries = spec.queries ?? {};
+    const doFetch = options.fetch ?? globalThis.fetch;
+    const timeoutMs = (spec.timeout ?? 30) * 1000;
+    const defaultStep = options.step ?? 60;
+    const label = `prometheus ${base}`;
+    const headers = () => {
+        if (!spec.bearer_token_env)
+            return {};
+        // INPUT_TOKEN is the App token in the monitor job: never sent to the URL the registry names.
+        if ((0,env_names/* isReservedEnvName */.ne)(spec.bearer_token_env))
+            throw new MetricsSourceError(`the metrics source's bearer_token_env names $${spec.bearer_token_env}, a variable the runner or the action ` +
+                "sets (it may hold this job's token), not a secret of yours: not sent", {
+                fix: 'name your own variable (e.g. PROMETHEUS_TOKEN) in model.yaml monitoring.source.bearer_token_env',
+            });
+        const token = options.env[spec.bearer_token_env];
+        if (!token)
+            throw new MetricsSourceError(`the metrics source needs a bearer token in $${spec.bearer_token_env}, which is not set`, {
+                fix: `set ${spec.bearer_token_env} in the environment (an Actions secret), never in the registry`,
+            });
+        return { authorization: `Bearer ${token}` };
+    };
+    const queryFor = (metric, scope) => {
+        const query = Object.prototype.hasOwnProperty.call(queries, metric) ? queries[metric] : undefined;
+        if (query === undefined)
+            throw new MetricsSourceError(`the prometheus source of ${scope.model} has no query for ${metric}`, {
+                field: `monitoring.source.queries.${metric}`,
+                fix: `add queries: { ${metric}: "<PromQL>" } to the source`,
+            });
+        return expandScope(query, scope);
+    };
+    async function call(path, params) {
+        const url = `${base}${path}`;
+        let response;
+        try {
+            response = await doFetch(url, {
+                method: 'POST',
+                headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers() },
+                body: new URLSearchParams(params).toString(),
+                signal: AbortSignal.timeout(timeoutMs),
+            });
+        }
+        catch (error) {
+            if (error instanceof MetricsSourceError)
+                throw error;
+            throw new MetricsSourceError(`cannot reach ${url}: ${error.message}`, {
+                fix: 'check monitoring.source.url and that Prometheus is up',
+            });
+        }
+        const text = await response.text();
+        let body;
+        try {
+            body = JSON.parse(text);
+        }
+        catch {
+            body = undefined;
+        }
+        if (!response.ok || body?.status !== 'success') {
+            const why = body?.error
+                ? `${body.errorType ?? 'error'}: ${body.error}`
+                : `HTTP ${response.status} ${text.slice(0, 200)}`;
+            throw new MetricsSourceError(`${url} refused query ${JSON.stringify(params.query)}: ${why}`, {
+                fix: response.status === 401 || response.status === 403
+                    ? `check the token in $${spec.bearer_token_env ?? '(no bearer_token_env set)'}`
+                    : 'try the query in the Prometheus UI; each must return exactly one series',
+            });
+        }
+        return body.data;
+    }
+    /** One number from an instant query; undefined when it returns no series. */
+    async function one(query, now) {
+        const data = await call('/api/v1/query', { query, time: seconds(now) });
+        if (data?.resultType === 'scalar')
+            return Number(data.result[1]);
+        const series = (data?.result ?? []);
+        if (series.length === 0)
+            return undefined;
+        if (series.length > 1)
+            throw new MetricsSourceError(`query ${JSON.stringify(query)} returns ${series.length} series, not one`, {
+                fix: 'aggregate it, e.g. max(...) or sum(...), or narrow its labels',
+            });
+        const value = Number(series[0].value[1]);
+        return Number.isNaN(value) ? undefined : value;
+    }
+    return {
+        label,
+        async instant(metrics, scope, now) {
+            const out = {};
+            for (const metric of metrics) {
+                const value = await one(queryFor(metric, scope), now);
+                if (value !== undefined)
+                    out[metric] = value;
+            }
+            return out;
+        },
+        async range(metric, scope, now, windowSeconds, step) {
+            const query = queryFor(metric, scope);
+            const data = await call('/api/v1/query_range', {
+                query,
+                start: seconds(new Date(now.getTime() - windowSeconds * 1000)),
+                end: seconds(now),
+                step: String(step),
+            });
+            const series = (data?.result ?? []);
+            if (series.length > 1)
+                throw new MetricsSourceError(`query ${JSON.stringify(query)} returns ${series.length} series, not one`, {
+                    fix: 'aggregate it, e.g. max(...) or sum(...)',
+                });
+            return (series[0]?.values ?? []).map(([t, v]) => ({ at: t * 1000, value: Number(v) }));
+        },
+        async overWindow(metric, stat, scope, now, windowSeconds) {
+            const query = queryFor(metric, scope);
+            const step = Math.max(1, Math.min(defaultStep, windowSeconds));
+            // A subquery evaluates the query every `step` over the window; the aggregate is Prometheus's own.
+            const sub = `(${query})[${windowSeconds}s:${step}s]`;
+            const value = await one(`${stat}_over_time(${sub})`, now);
+            if (value === undefined)
+                return undefined;
+            const count = (await one(`count_over_time(${sub})`, now)) ?? 0;
+            const first = await one(`min_over_time(timestamp(${query})[${windowSeconds}s:${step}s])`, now);
+            const covered = first === undefined ? 0 : Math.round(now.getTime() / 1000 - first);
+            return { value, samples: count, covered };
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/sources.ts
+
+
+
+/** The refusal of a command source in a job that holds a write credential. */
+function commandRefused(spec, where) {
+    return new MetricsSourceError(`the metrics of ${where} come from a command (${(spec.command ?? []).join(' ')}), which is repository code, and ` +
+        'this job holds a write credential, so it runs no repository code', {
+        file: where,
+        field: 'monitoring.source',
+        fix: 'let the monitor workflow’s observe job run it (templates/workflows/tollgate-monitor.yml), run the ' +
+            'command from a terminal (`tollgate verify-rollback`, `tollgate monitor`), or use a prometheus or file source',
+    });
+}
+function metricsSourceOf(spec, context) {
+    assertSourceSpec(spec, context.where);
+    switch (spec.kind) {
+        case 'prometheus':
+            return prometheusSource(spec, { env: context.env, ...(context.fetch ? { fetch: context.fetch } : {}) });
+        case 'command':
+            if (context.commands !== 'run')
+                throw commandRefused(spec, context.where);
+            return commandSource(spec, { repoRoot: context.repoRoot, env: context.env });
+        case 'file':
+            return fileSource(spec, { repoRoot: context.repoRoot });
+    }
+}
+
+;// CONCATENATED MODULE: ./src/monitor/verify-rollback.ts
+// Verifying a rollback (the incident protocol's step 5): wait the policy's settle time, read the stage's metrics,
+// check the success criteria (default error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99) and record
+// `rollback-verified` or `rollback-unhealthy`. An unhealthy rollback keeps its incident open and escalates it.
+// Called from the rollback flow (src/rollback/flow.ts) after a rollback is live, and by `tollgate verify-rollback`.
+
+
+
+
+
+
+
+
+
+
+
+
+const VERIFIED_EVENT = 'rollback-verified';
+const UNHEALTHY_EVENT = 'rollback-unhealthy';
+const SKIPPED_EVENT = 'rollback-verification-skipped';
+async function verifyRollback(input) {
+    const settle = input.settle ?? input.policy.monitoring.rollback.settle;
+    const criteria = input.policy.monitoring.rollback.criteria;
+    if (settle > 0)
+        await input.sleep(settle * 1000);
+    const at = input.now();
+    const metrics = await input.source.instant([...new Set(criteria.map((c) => c.metric))], { model: input.model.name, stage: input.stage, version: input.version }, at);
+    const verdict = judgeHealth(metrics, criteria);
+    const status = verdict.healthy ? 'verified' : 'unhealthy';
+    const name = status === 'verified' ? VERIFIED_EVENT : UNHEALTHY_EVENT;
+    const event = {
+        apiVersion: types/* API_VERSION */.m,
+        kind: 'AuditEvent',
+        id: audit_auditId(at, `${input.model.name}-${input.stage}-${name}`),
+        at: audit_isoSeconds(at),
+        event: name,
+        actor: input.actor,
+        model: input.model.name,
+        version: input.version,
+        stage: input.stage,
+        ...(input.incident ? { incident: input.incident.id } : {}),
+        ...(input.commit ? { commit: input.commit } : {}),
+        details: { settle, source: input.source.label, checks: verdict.checks },
+    };
+    const writes = [{ path: (0,paths/* auditPath */.RB)(event.id), document: event }];
+    const summary = [
+        `rollback of ${input.model.name} ${input.stage} to ${input.version} ${status === 'verified' ? 'verified healthy' : 'UNHEALTHY'} after ${settle}s: ${describeChecks(verdict.checks)}`,
+    ];
+    if (status === 'unhealthy' && input.incident) {
+        const before = input.incident.severity;
+        const severity = input.incident.status === 'open' ? escalated(before) : before;
+        const updated = {
+            ...(0,incident_record/* appendTimeline */.SV)(input.incident, {
+                at: audit_isoSeconds(at),
+                event: 'note',
+                detail: `rollback-unhealthy: ${describeChecks(verdict.checks)}; the incident stays open${severity !== before ? `, escalated ${before} -> ${severity}` : ''}`,
+            }),
+            severity,
+        };
+        writes.push({ path: (0,paths/* incidentPath */.GW)(input.incident.id), document: updated });
+        summary.push(`${input.incident.id} stays open${severity !== before ? ` and is escalated ${before} -> ${severity}` : ''}: the rollback did not restore health`);
+    }
+    return { status, checks: verdict.checks, settle, event, writes, summary };
+}
+/** The audit event of a rollback whose verification was skipped on purpose (`--no-verify`), with the reason. */
+function verificationSkipped(input) {
+    return {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id: auditId(input.now, `${input.model}-${input.stage}-verification-skipped`),
+        at: isoSeconds(input.now),
+        event: SKIPPED_EVENT,
+        actor: input.actor,
+        model: input.model,
+        version: input.version,
+        stage: input.stage,
+        ...(input.incident ? { incident: input.incident } : {}),
+        details: { reason: input.reason },
+    };
+}
+/** The model's metrics source, for a verification; a model without one cannot be verified (an error saying so). */
+function rollbackSource(policy, model, context) {
+    try {
+        return metricsSourceOf(sourceSpecFor(model, policy.monitoring.source), {
+            ...context,
+            where: `models/${model.name}/model.yaml`,
+        });
+    }
+    catch (error) {
+        throw new MetricsSourceError(`cannot verify the rollback of ${model.name}: ${error.message}`, {
+            fix: 'name a metrics source (docs/monitoring.md), or skip verification with --no-verify and a reason',
+            cause: error,
+        });
+    }
+}
+/**
+ * After a rollback reached the default branch (an emergency push): verify it, or record why not, as a state change
+ * of its own. A source that cannot be read is reported as `failed` with its reason; the rollback itself stands.
+ */
+async function verifyLiveRollback(input) {
+    const { registry } = await loadRegistry(fileSystemReader(join(input.repoRoot, input.registryDir)));
+    const policy = effectivePolicy(registry.policy);
+    const entry = registry.models.get(input.model);
+    const incident = input.incidentId ? registry.incidents.get(input.incidentId) : undefined;
+    let writes;
+    let status;
+    let summary;
+    if (input.noVerify !== undefined || !entry) {
+        const reason = input.noVerify ?? `no model ${input.model} in the registry`;
+        const event = verificationSkipped({
+            model: input.model,
+            stage: input.stage,
+            version: input.version,
+            ...(input.incidentId ? { incident: input.incidentId } : {}),
+            actor: input.actor,
+            now: input.ports.now(),
+            reason,
+        });
+        writes = [{ path: auditPath(event.id), document: event }];
+        status = 'skipped';
+        summary = [`rollback verification skipped: ${reason}`];
+    }
+    else {
+        try {
+            const verification = await verifyRollback({
+                policy,
+                model: entry.model,
+                stage: input.stage,
+                version: input.version,
+                ...(incident ? { incident } : {}),
+                actor: input.actor,
+                ...(input.commit ? { commit: input.commit } : {}),
+                source: rollbackSource(policy, entry.model, {
+                    repoRoot: input.repoRoot,
+                    env: input.ports.env,
+                    commands: input.ports.commands ?? 'refuse',
+                    ...(input.ports.fetch ? { fetch: input.ports.fetch } : {}),
+                }),
+                now: input.ports.now,
+                sleep: input.ports.sleep,
+            });
+            writes = verification.writes;
+            status = verification.status;
+            summary = verification.summary;
+        }
+        catch (error) {
+            return { status: 'failed', summary: [`rollback not verified: ${describeError(error)}`] };
+        }
+    }
+    const now = input.ports.now();
+    const stamp = now.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase();
+    const recorded = await publishStateChange({
+        repoRoot: input.repoRoot,
+        registryDir: input.registryDir,
+        writes,
+        message: `rollback of ${input.model} ${input.stage} to ${input.version}: ${status}`,
+        trailers: {
+            'Tollgate-Event': `rollback-${status}`,
+            Model: input.model,
+            Version: input.version,
+            ...(input.incidentId ? { Incident: input.incidentId } : {}),
+        },
+        baseBranch: input.baseBranch,
+        stateWrites: policy.stateWrites,
+        branch: `tollgate/state/${input.model}/verify-${stamp}`,
+        pullRequest: {
+            title: `Rollback of ${input.model} ${input.stage}: ${status}`,
+            body: summary.join('\n\n'),
+            labels: ['tollgate:state'],
+        },
+        env: {
+            ...input.ports.gitEnv,
+            GIT_AUTHOR_DATE: now.toISOString(),
+            GIT_COMMITTER_DATE: now.toISOString(),
+        },
+    }, input.github);
+    return { status, summary, recorded };
+}
+
+// EXTERNAL MODULE: ./src/incident/open-context.ts
+var open_context = __nccwpck_require__(1402);
+;// CONCATENATED MODULE: ./src/incident/verify.ts
+// Verifying the incident action's own automatic rollbacks (the protocol's step 5), as the rollback action does
+// (src/monitor/verify-rollback.ts): for each rollback that went live, wait the policy's settle time, read the stage's
+// metrics, check the success criteria and record `rollback-verified` or `rollback-unhealthy`. Unhealthy keeps the
+// incident open, escalates it and announces the escalation. Everything lands in the incident's own record: the
+// event with its audit events, the incident with its timeline; a source that cannot be read is a timeline note.
+
+
+
+
+
+
+
+/** Verifies each pushed rollback in `rollbacks` (setting its `verification`); returns the incident and events. */
+async function verifyIncidentRollbacks(context, incident, rollbacks, actor) {
+    const verify = context.ports.verify;
+    const live = rollbacks.filter((r) => r.outcome?.mode === 'pushed' && r.decision.rollback);
+    if (!verify || live.length === 0)
+        return { incident, audit: [] };
+    const { repoRoot, registryDir } = context.ports;
+    const { registry } = await (0,load/* loadRegistry */.Ag)((0,load/* fileSystemReader */.nd)((0,external_node_path_.join)(repoRoot, registryDir)));
+    const audit = [];
+    for (const rollback of live) {
+        const outcome = rollback.outcome;
+        const version = rollback.decision.rollback ? rollback.decision.target : '';
+        const before = incident.severity;
+        try {
+            const entry = registry.models.get(rollback.model);
+            if (!entry)
+                throw new Error(`no model ${rollback.model} in the registry`);
+            const input = {
+                policy: context.policy,
+                model: entry.model,
+                stage: 'production',
+                version,
+                incident,
+                actor,
+                ...('commit' in outcome ? { commit: outcome.commit } : {}),
+                source: rollbackSource(context.policy, entry.model, {
+                    repoRoot,
+                    env: verify.env,
+                    commands: verify.commands ?? 'refuse',
+                    ...(verify.fetch ? { fetch: verify.fetch } : {}),
+                }),
+                now: context.clock,
+                sleep: verify.sleep,
+            };
+            const verification = await verifyRollback(input);
+            audit.push(verification.event);
+            const updated = verification.writes.find((w) => w.path === (0,paths/* incidentPath */.GW)(incident.id));
+            incident =
+                updated !== undefined
+                    ? updated.document
+                    : (0,incident_record/* appendTimeline */.SV)(incident, {
+                        at: verification.event.at,
+                        event: 'note',
+                        detail: `rollback-verified: ${verification.summary[0]}`,
+                    });
+            rollback.verification = { status: verification.status, summary: verification.summary };
+        }
+        catch (error) {
+            const why = `rollback of ${rollback.model} to ${version} not verified: ${(0,errors/* describeError */.U)(error)}`;
+            incident = (0,incident_record/* appendTimeline */.SV)(incident, { at: (0,open_context/* iso */.K)(context.clock()), event: 'note', detail: why });
+            rollback.verification = { status: 'failed', summary: [why] };
+        }
+        if (incident.severity !== before && context.notifier)
+            for (const entry of await context.notifier.notify(incident, 'escalated'))
+                incident = (0,incident_record/* appendTimeline */.SV)(incident, entry);
+    }
+    return { incident, audit };
+}
+
+;// CONCATENATED MODULE: ./src/incident/open-publish.ts
 // The incident action's writer of "open an incident": each rollback goes through the same path as the rollback
 // action (pushed when the severity is an emergency, else proposed), and the record with its audit events is a state
 // change (pushed or proposed, as the policy's state_writes says). One API call decides "promotion in flight"; none
 // is made per commit.
+
+
 
 
 
@@ -46152,19 +47054,19 @@ async function publishOpenIncident(context) {
     const dryRun = options.dryRun;
     const actor = ports.actor || 'tollgate-bot';
     const suffix = ports.suffix();
-    const id = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentId */ ._3)(ports.now, suffix);
-    let incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .openIncident */ .pF)({ ...request, now: ports.now, id, policy });
+    const id = (0,incident_record/* incidentId */._3)(ports.now, suffix);
+    let incident = (0,incident_record/* openIncident */.pF)({ ...request, now: ports.now, id, policy });
     const github = ports.github;
     // One API call: every open Tollgate promotion, whatever the model.
     const promotions = github
-        ? await (0,_github_pulls_js__WEBPACK_IMPORTED_MODULE_4__/* .listOpenPullRequests */ .oh)(github.client, github.repo, { headPrefix: 'tollgate/promote/' })
+        ? await (0,pulls/* listOpenPullRequests */.oh)(github.client, github.repo, { headPrefix: 'tollgate/promote/' })
         : [];
     const assessments = [];
     const rollbacks = [];
     let rolledBack = false;
     let rollbackPullRequest;
-    const opened = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentAuditEvent */ .MK)({ incident, event: 'incident-opened', actor, now: ports.now, suffix });
-    const emergency = (0,_rollback_publish_js__WEBPACK_IMPORTED_MODULE_8__/* .isEmergency */ .u7)(policy, incident.severity);
+    const opened = (0,incident_record/* incidentAuditEvent */.MK)({ incident, event: 'incident-opened', actor, now: ports.now, suffix });
+    const emergency = (0,publish/* isEmergency */.u7)(policy, incident.severity);
     // Where the checkout was before the record was committed ahead of an emergency rollback (see below).
     let beforeRecord;
     /** A rollback commit sits on the checked-out branch (pushed, or committed without a remote). */
@@ -46173,18 +47075,18 @@ async function publishOpenIncident(context) {
         const inFlight = promotions
             .filter((pull) => pull.headRef.startsWith(`tollgate/promote/${model}/`))
             .map((pull) => pull.number);
-        const assessed = (0,_assess_js__WEBPACK_IMPORTED_MODULE_9__/* .assessModel */ .c)({
+        const assessed = (0,assess/* assessModel */.c)({
             incident,
             policy,
             now: ports.now,
             model,
             stage: STAGE,
-            pointer: await (0,_open_context_js__WEBPACK_IMPORTED_MODULE_10__/* .readPointer */ .q)(ports, model, STAGE),
+            pointer: await (0,open_context/* readPointer */.q)(ports, model, STAGE),
             inFlight,
         });
         assessments.push(assessed);
         const { decision, plan } = assessed;
-        incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .appendTimeline */ .SV)(incident, decision.entry);
+        incident = (0,incident_record/* appendTimeline */.SV)(incident, decision.entry);
         const record = { model, decision };
         rollbacks.push(record);
         if (!decision.rollback || plan === undefined || dryRun || assessed.history === undefined)
@@ -46192,14 +47094,14 @@ async function publishOpenIncident(context) {
         if (emergency && beforeRecord === undefined) {
             // An emergency rollback is judged by the incident record in its own tree (the integrity audit reads it
             // there), so the record goes first, in a commit pushed together with the rollback.
-            beforeRecord = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(workspace, ['rev-parse', 'HEAD']);
+            beforeRecord = await (0,git_history/* resolveRef */.qE)(workspace, 'HEAD');
             await commitRecord(workspace, registryDir, [
-                { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_6__/* .incidentPath */ .GW)(id), document: incident },
-                { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_6__/* .auditPath */ .RB)(opened.id), document: opened },
-            ], { ...(0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentOpenedCommit */ .RF)(incident, actor), env: stamped(ports.gitEnv, ports.now) });
+                { path: (0,paths/* incidentPath */.GW)(id), document: incident },
+                { path: (0,paths/* auditPath */.RB)(opened.id), document: opened },
+            ], { ...(0,incident_record/* incidentOpenedCommit */.RF)(incident, actor), env: stamped(ports.gitEnv, ports.now) });
         }
         try {
-            const outcome = await (0,_rollback_publish_js__WEBPACK_IMPORTED_MODULE_8__/* .rollbackAndPublish */ .fd)(workspace, {
+            const outcome = await (0,publish/* rollbackAndPublish */.fd)(workspace, {
                 model,
                 stage: STAGE,
                 incident: { id, severity: incident.severity },
@@ -46211,12 +47113,12 @@ async function publishOpenIncident(context) {
                 ...(ports.gitEnv ? { env: ports.gitEnv } : {}),
             }, github);
             record.outcome = outcome;
-            const at = (0,_open_context_js__WEBPACK_IMPORTED_MODULE_10__/* .iso */ .K)(clock());
+            const at = (0,open_context/* iso */.K)(clock());
             const moved = `${model} ${STAGE} ${plan.current ?? '(none)'} -> ${plan.target}`;
             if (outcome.mode === 'pushed' || outcome.mode === 'committed') {
                 rolledBack ||= outcome.mode === 'pushed';
                 onBranch = true;
-                incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .appendTimeline */ .SV)(incident, {
+                incident = (0,incident_record/* appendTimeline */.SV)(incident, {
                     at,
                     event: 'rollback-completed',
                     detail: `${moved} by ${outcome.result.mode} in ${outcome.commit.slice(0, 12)} (${outcome.mode === 'pushed' ? 'emergency push' : 'committed, not pushed'})`,
@@ -46224,7 +47126,7 @@ async function publishOpenIncident(context) {
             }
             else if (outcome.mode === 'pull-request') {
                 rollbackPullRequest ??= outcome.pullRequest?.number;
-                incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .appendTimeline */ .SV)(incident, {
+                incident = (0,incident_record/* appendTimeline */.SV)(incident, {
                     at,
                     event: 'note',
                     detail: `${moved} proposed ${outcome.pullRequest ? `in pull request #${outcome.pullRequest.number}` : `on branch ${outcome.branch}`}; it completes when merged`,
@@ -46245,11 +47147,11 @@ async function publishOpenIncident(context) {
         }
         catch (error) {
             // The incident is still recorded, with the failure on its timeline; the checkout was left as it was.
-            if (!(error instanceof _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TollgateError */ .x))
+            if (!(error instanceof errors/* TollgateError */.x))
                 throw error;
             record.error = error.message;
-            incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .appendTimeline */ .SV)(incident, {
-                at: (0,_open_context_js__WEBPACK_IMPORTED_MODULE_10__/* .iso */ .K)(clock()),
+            incident = (0,incident_record/* appendTimeline */.SV)(incident, {
+                at: (0,open_context/* iso */.K)(clock()),
                 event: 'rollback-failed',
                 detail: error.message,
             });
@@ -46257,16 +47159,24 @@ async function publishOpenIncident(context) {
     }
     if (beforeRecord !== undefined && !onBranch) {
         // Nothing was pushed with the early record: drop it; the full record is written below like any other.
-        await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(workspace, ['reset', '-q', '--hard', beforeRecord]);
+        const record = beforeRecord;
+        await (0,client/* gitClient */.is)(workspace)
+            .reset(client/* ResetMode */.fE.HARD, ['-q', record])
+            .catch((error) => {
+            throw (0,client/* fromGitError */.hJ)(error, `git reset --hard ${record}`, workspace);
+        });
         beforeRecord = undefined;
     }
     // After the rollback, so a slow or dead channel never delays it; the outcome goes on the timeline.
     const notifications = context.notifier && !dryRun ? await context.notifier.notify(incident) : [];
     for (const entry of notifications)
-        incident = (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .appendTimeline */ .SV)(incident, entry);
+        incident = (0,incident_record/* appendTimeline */.SV)(incident, entry);
+    // After the announcement, so the settle time never delays it; before the record, so the record says how it went.
+    const verified = await verifyIncidentRollbacks(context, incident, rollbacks, actor);
+    incident = verified.incident;
     const audit = [
         opened,
-        ...rollbacks.map((r, i) => (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentAuditEvent */ .MK)({
+        ...rollbacks.map((r, i) => (0,incident_record/* incidentAuditEvent */.MK)({
             incident,
             event: r.outcome && r.outcome.mode !== 'dry-run' ? 'rollback' : 'rollback-skipped',
             actor,
@@ -46284,10 +47194,11 @@ async function publishOpenIncident(context) {
                 ...(r.outcome ? { mode: r.outcome.mode } : {}),
             },
         })),
+        ...verified.audit,
     ];
     const files = [
-        { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_6__/* .incidentPath */ .GW)(id), document: incident },
-        ...audit.map((event) => ({ path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_6__/* .auditPath */ .RB)(event.id), document: event })),
+        { path: (0,paths/* incidentPath */.GW)(id), document: incident },
+        ...audit.map((event) => ({ path: (0,paths/* auditPath */.RB)(event.id), document: event })),
     ];
     return {
         incident,
@@ -46304,7 +47215,7 @@ async function publishOpenIncident(context) {
             : await recordState(workspace, registryDir, files, {
                 incident,
                 commit: beforeRecord === undefined
-                    ? (0,_record_js__WEBPACK_IMPORTED_MODULE_11__/* .incidentOpenedCommit */ .RF)(incident, actor)
+                    ? (0,incident_record/* incidentOpenedCommit */.RF)(incident, actor)
                     : {
                         message: `Record the rollback on incident ${id}`,
                         trailers: { 'Tollgate-Event': 'incident-updated', Incident: id, 'Requested-By': actor },
@@ -46318,18 +47229,18 @@ async function publishOpenIncident(context) {
 }
 const stamped = (env, when) => ({
     ...env,
-    GIT_AUTHOR_DATE: (0,_open_context_js__WEBPACK_IMPORTED_MODULE_10__/* .iso */ .K)(when),
-    GIT_COMMITTER_DATE: (0,_open_context_js__WEBPACK_IMPORTED_MODULE_10__/* .iso */ .K)(when),
+    GIT_AUTHOR_DATE: (0,open_context/* iso */.K)(when),
+    GIT_COMMITTER_DATE: (0,open_context/* iso */.K)(when),
 });
 /** Writes registry files through the one writer and commits exactly them on the checked-out branch. */
 async function commitRecord(repoRoot, registryDir, files, commit) {
-    await (0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_7__/* .writeRegistryFiles */ .Kl)((0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(repoRoot, registryDir), files);
-    return (0,_git_commit_js__WEBPACK_IMPORTED_MODULE_2__/* .commitChange */ .wD)(repoRoot, { paths: files.map((f) => node_path__WEBPACK_IMPORTED_MODULE_0__.posix.join(registryDir, f.path)), ...commit });
+    await (0,writer/* writeRegistryFiles */.Kl)((0,external_node_path_.join)(repoRoot, registryDir), files);
+    return (0,git_commit/* commitChange */.wD)(repoRoot, { paths: files.map((f) => external_node_path_.posix.join(registryDir, f.path)), ...commit });
 }
 /** The record as a state change (src/publish/state.ts): pushed, or a pull request the action merges itself. */
 async function recordState(repoRoot, registryDir, files, options) {
     const { message, trailers } = options.commit;
-    const published = await (0,_publish_state_js__WEBPACK_IMPORTED_MODULE_5__/* .publishStateChange */ .pW)({
+    const published = await (0,state/* publishStateChange */.pW)({
         repoRoot,
         registryDir,
         writes: files,
@@ -46908,7 +47819,7 @@ function incidentOpenedCommit(incident, by) {
 
 /***/ }),
 
-/***/ 5375:
+/***/ 7756:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
@@ -47058,40 +47969,6 @@ function parseMetricArgs(args) {
 
 /***/ }),
 
-/***/ 4614:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   H: () => (/* binding */ incidentSummary)
-/* harmony export */ });
-/* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1249);
-// The incident action's job summary: the record's timeline as a table and where the record went. Pure.
-
-const cell = (value) => value.replaceAll('|', '\\|').replaceAll('\n', ' ');
-function incidentSummary(result, dryRun) {
-    const { incident } = result;
-    const lines = [
-        `## Tollgate incident ${incident.id}${dryRun ? ' (dry run: nothing written)' : ''}`,
-        '',
-        `**${incident.severity}** on ${incident.models.join(', ')}: ${incident.timeline[1]?.detail ?? ''}`,
-        '',
-        '| time | event | detail |',
-        '| --- | --- | --- |',
-        ...incident.timeline.map((e) => `| ${e.at} | ${e.event}${e.duration !== undefined ? ` (+${e.duration} s)` : ''} | ${cell(e.detail ?? '')} |`),
-        '',
-    ];
-    if (result.record.mode === 'pull-request')
-        lines.push(`Record proposed in pull request #${result.record.pullRequest}${(0,_publish_state_js__WEBPACK_IMPORTED_MODULE_0__/* .stateMergeNote */ ["if"])(result.record.merge)}.`);
-    if (result.record.mode === 'pushed')
-        lines.push(`Record pushed in ${result.record.commit?.slice(0, 12)}.`);
-    if (result.record.mode === 'committed')
-        lines.push(`Record committed locally in ${result.record.commit?.slice(0, 12)}.`);
-    return `${lines.join('\n')}\n`;
-}
-
-
-/***/ }),
-
 /***/ 4327:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -47222,6 +48099,7 @@ function effectivePolicy(policy) {
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
             digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
+            digestChannels: p.signoff?.digest_channels ?? ['slack'],
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -47324,6 +48202,8 @@ var git_commit = __nccwpck_require__(5895);
 var git_history = __nccwpck_require__(528);
 // EXTERNAL MODULE: ./src/git/push.ts
 var push = __nccwpck_require__(7546);
+// EXTERNAL MODULE: ./src/git/client.ts + 3 modules
+var git_client = __nccwpck_require__(9200);
 // EXTERNAL MODULE: ./src/git/run.ts + 1 modules
 var run = __nccwpck_require__(4310);
 // EXTERNAL MODULE: ./src/github/pulls.ts
@@ -47395,6 +48275,7 @@ async function deleteBranch(client, repo, branch) {
 
 
 
+
 async function proposeChange(repoRoot, proposal, github) {
     if (!proposal.force)
         await refuseForeignCommits(repoRoot, proposal, github);
@@ -47412,8 +48293,11 @@ async function proposeChange(repoRoot, proposal, github) {
     const remote = github.remote ?? 'origin';
     const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
     // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
-    await (0,run/* git */.$Y)(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
-        env: proposal.env,
+    const refspec = `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`;
+    await (0,git_client/* gitClient */.is)(repoRoot, proposal.env)
+        .push(remote, refspec, ['--quiet', '--force'])
+        .catch((error) => {
+        throw (0,git_client/* fromGitError */.hJ)(error, `git push --force ${remote} ${proposal.branch}`, repoRoot);
     });
     let ensured;
     try {
@@ -47451,19 +48335,20 @@ async function proposeChange(repoRoot, proposal, github) {
  */
 async function refuseForeignCommits(repoRoot, proposal, github) {
     const tips = [];
-    const local = await (0,run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${proposal.branch}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    if (local.code === 0)
-        tips.push(local.stdout.trim());
+    const local = await (0,git_history/* commitOf */.D3)(repoRoot, `refs/heads/${proposal.branch}`);
+    if (local !== undefined)
+        tips.push(local);
     if (github) {
         const remote = github.remote ?? 'origin';
         if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
             const fetched = `refs/tollgate/fetched/${proposal.branch}`;
-            await (0,run/* git */.$Y)(repoRoot, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${proposal.branch}:${fetched}`], {
-                env: proposal.env,
+            const client = (0,git_client/* gitClient */.is)(repoRoot, proposal.env);
+            await client
+                .fetch(remote, `+refs/heads/${proposal.branch}:${fetched}`, ['--quiet', '--no-tags'])
+                .catch((error) => {
+                throw (0,git_client/* fromGitError */.hJ)(error, `git fetch ${remote} ${proposal.branch}`, repoRoot);
             });
-            tips.push(await (0,run/* git */.$Y)(repoRoot, ['rev-parse', fetched]));
+            tips.push(await client.revparse([fetched]));
         }
     }
     const foreign = new Map();
@@ -47490,6 +48375,7 @@ async function pullRequestMayExist(github, branch) {
     }
 }
 async function remoteBranchExists(repoRoot, remote, branch, env) {
+    // Raw: with --exit-code, 2 (no such branch) is the answer, which simple-git would make an error.
     const { code } = await (0,run/* runGit */.EO)(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
         env,
         okCodes: [2],
@@ -47498,7 +48384,7 @@ async function remoteBranchExists(repoRoot, remote, branch, env) {
 }
 /** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
 async function pushStateChange(repoRoot, change, remote) {
-    const current = await (0,run/* git */.$Y)(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    const current = await (0,git_history/* checkedOutBranch */.iD)(repoRoot);
     if (current !== change.branch)
         throw new errors/* TollgateError */.x(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
             fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
@@ -47810,6 +48696,21 @@ function namesAreSafe(match) {
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/**
+ * model.yaml fields that say what Tollgate runs or reads on its own, with no person in the loop: `monitoring` (the
+ * metrics source: a command it runs, a URL it sends the Prometheus token to; and the rules that start retrains and
+ * incidents) and every command a retrain runs (`training.command`, `training.artifact_validator`). Whoever sets them
+ * decides what automation does after the merge, so setting or changing them needs the policy owners, as a policy
+ * change does.
+ */
+const GUARDED_MODEL_FIELDS = (/* unused pure expression or super */ null && (['monitoring', 'training.command', 'training.artifact_validator']));
+const fieldAt = (doc, path) => path.split('.').reduce((v, key) => (isPlainObject(v) ? v[key] : undefined), doc);
+/** The guarded fields that differ between two model.yaml documents (undefined: no file). */
+function guardedModelFields(before, after) {
+    if (after === undefined)
+        return [];
+    return GUARDED_MODEL_FIELDS.filter((f) => !deepEqual(fieldAt(before, f), fieldAt(after, f)));
+}
 /** A traffic share as a percentage; no weight means all of the stage's traffic. */
 const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
@@ -47847,9 +48748,16 @@ function diffDocuments(path, before, after) {
         case 'Policy':
             changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
             break;
-        case 'Model':
-            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+        case 'Model': {
+            const guarded = guardedModelFields(was, now);
+            changes.push({
+                kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed',
+                path,
+                model: match.model,
+                ...(guarded.length > 0 ? { guarded } : {}),
+            });
             break;
+        }
         case 'Stages': {
             const from = pointers(was);
             const to = pointers(now);
@@ -48000,9 +48908,9 @@ function describeChange(change) {
         case 'version-unheld':
             return `${change.model}: version ${change.version} released from hold`;
         case 'model-added':
-            return `model ${change.model} added`;
+            return `model ${change.model} added${change.guarded ? ` (sets ${change.guarded.join(', ')})` : ''}`;
         case 'model-changed':
-            return `model ${change.model} changed`;
+            return `model ${change.model} changed${change.guarded ? ` (${change.guarded.join(', ')})` : ''}`;
         case 'model-removed':
             return `model ${change.model} removed`;
         case 'policy-changed':
@@ -48115,6 +49023,8 @@ function self_guard_guardedChanges(changes, guardedPaths) {
  * them that is not registry state: otherwise Tollgate would merge it.
  */
 const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+/** Whether `login` is the bot of the App `slug` (REST says `slug[bot]`, GraphQL says `slug`). */
+const isAppBot = (login, slug) => login.replace(/\[bot\]$/i, '').toLowerCase() === slug.replace(/\[bot\]$/i, '').toLowerCase();
 const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
@@ -48186,12 +49096,17 @@ function requiredSignoffs(input) {
                 'fix: restore the file from the base branch and record a new event instead');
         }
     }
-    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
-    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    // Merge records name who signed off; readers without a token take them at their word. A person or another bot
+    // (rather than Tollgate's App, which writes them after a merge) adding one is forging the trail.
     const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
-    if (forged.length > 0 && input.authorIsBot !== true)
-        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
-            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    const byTollgate = input.authorIsBot === true &&
+        (input.recordWriter === undefined || isAppBot(input.author ?? '', input.recordWriter));
+    if (forged.length > 0 && !byTollgate)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request ` +
+            (input.authorIsBot === true
+                ? `another bot (${input.author ?? 'unknown'}) opened`
+                : 'a person opened') +
+            ": only the sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
     if (input.headRef !== undefined && isStateBranch(input.headRef)) {
         const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
         if (more.length > 0)
@@ -48288,6 +49203,15 @@ function requiredSignoffs(input) {
                 addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
         }
     }
+    // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, the
+    // commands a retrain runs) is acted on after the merge with nobody in the loop: the policy owners' business too.
+    const automation = reviewed.filter((c) => (c.kind === 'model-added' || c.kind === 'model-changed') && (c.guarded?.length ?? 0) > 0);
+    if (automation.length > 0)
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, 'model automation (monitoring, retrain commands)', undefined, 'signoff.policy_owners');
+    if (automation.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push('signoff.policy_owners is empty, so nobody may approve a change to what a model makes Tollgate run ' +
+            `(${automation.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
     // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
     for (const change of guarded) {
         lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
@@ -48517,6 +49441,29 @@ async function renderRegistryFiles(registryDir, writes) {
 
 /***/ }),
 
+/***/ 4841:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   ne: () => (/* binding */ isReservedEnvName),
+/* harmony export */   sF: () => (/* binding */ SECRET_ENV_PATTERN)
+/* harmony export */ });
+/* unused harmony export RESERVED_ENV_PREFIXES */
+// Registry fields that name the environment variable holding a secret (a Prometheus bearer token, a notification
+// URL, a PagerDuty routing key) are read in jobs that also hold the runner's own variables: an action's inputs
+// (INPUT_TOKEN is the App token in the monitor, scheduler and incident jobs), the Actions runtime's credentials,
+// GitHub's and the runner's. Naming one of those would send it, with a URL the registry also names, to whoever
+// runs that URL. So they are refused, by the schema and again where the variable is read. Pure.
+/** The prefixes of the variables the runner and the action itself set. */
+const RESERVED_ENV_PREFIXES = ['INPUT_', 'ACTIONS_', 'GITHUB_', 'RUNNER_'];
+/** The JSON Schema pattern of a secret's variable name. */
+const SECRET_ENV_PATTERN = `^(?!${RESERVED_ENV_PREFIXES.join('|')})[A-Z_][A-Z0-9_]{0,127}$`;
+/** Whether `name` is one of the runner's or the action's own variables, never a secret the registry may name. */
+const isReservedEnvName = (name) => RESERVED_ENV_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix));
+
+
+/***/ }),
+
 /***/ 9637:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -48526,10 +49473,11 @@ __nccwpck_require__.d(__webpack_exports__, {
   hF: () => (/* binding */ assertRegistryPath),
   nd: () => (/* binding */ fileSystemReader),
   aY: () => (/* binding */ loadFiles),
+  Ag: () => (/* binding */ loadRegistry),
   dS: () => (/* binding */ sortProblems)
 });
 
-// UNUSED EXPORTS: emptyRegistry, loadRegistry, memoryReader
+// UNUSED EXPORTS: emptyRegistry, memoryReader
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -48703,9 +49651,12 @@ function fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await (0,promises_.open)(full, flags);
+    // Synchronous calls: a registry file is small and, when validated, usually in the page cache, where the four
+    // thread-pool round trips of the promise API cost more than the read (bench/validate.bench.ts). O_NONBLOCK keeps
+    // a FIFO from blocking the open; it is then refused as not a regular file.
+    const fd = (0,external_node_fs_.openSync)(full, flags | external_node_fs_.constants.O_NONBLOCK);
     try {
-        const info = await handle.stat();
+        const info = (0,external_node_fs_.fstatSync)(fd);
         if (!info.isFile())
             return undefined;
         const tooBig = (size) => new errors/* TollgateError */.x(`file is ${size} bytes; registry files are at most ${parse/* MAX_FILE_BYTES */.gZ}`, {
@@ -48714,20 +49665,24 @@ async function readBounded(full, path, flags) {
         });
         if (info.size > parse/* MAX_FILE_BYTES */.gZ)
             throw tooBig(info.size);
-        const buffer = Buffer.alloc(Math.min(info.size, parse/* MAX_FILE_BYTES */.gZ) + 1);
+        const buffer = Buffer.allocUnsafe(Math.min(info.size, parse/* MAX_FILE_BYTES */.gZ) + 1);
         let length = 0;
+        // Up to the size stat gave (one read for a registry file): a file that grows meanwhile is read as it was, and
+        // the buffer's one spare byte still catches one that grows past the limit within that read.
         while (length < buffer.length) {
-            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+            const bytesRead = (0,external_node_fs_.readSync)(fd, buffer, length, buffer.length - length, length);
             if (bytesRead === 0)
                 break;
             length += bytesRead;
+            if (length >= info.size)
+                break;
         }
         if (length > parse/* MAX_FILE_BYTES */.gZ)
             throw tooBig(`more than ${parse/* MAX_FILE_BYTES */.gZ}`);
         return buffer.subarray(0, length);
     }
     finally {
-        await handle.close();
+        (0,external_node_fs_.closeSync)(fd);
     }
 }
 /** A reader over files in memory, for tests and dry runs. */
@@ -49381,6 +50336,8 @@ __nccwpck_require__.d(__webpack_exports__, {
 
 // EXTERNAL MODULE: ./src/registry/types.ts
 var types = __nccwpck_require__(234);
+// EXTERNAL MODULE: ./src/registry/env-names.ts
+var env_names = __nccwpck_require__(4841);
 ;// CONCATENATED MODULE: ./src/registry/limits.ts
 // The largest numbers the runtime turns into dates and timers. The schemas carry them as maxima, so a value
 // that validates is one the scheduler, the retrain runner and the rollback planner can compute with.
@@ -49399,6 +50356,7 @@ const MAX_FAILURE_COUNT = 1_000_000;
 // The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
 // here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
 // published files share one source. Property order here is the order the writer emits.
+
 
 
 const KINDS = [
@@ -49512,9 +50470,7 @@ const DEFS = {
             propertyNames: { pattern: METRIC_NAME_PATTERN },
             additionalProperties: str('A PromQL query.'),
         },
-        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
-            pattern: '^[A-Z_][A-Z0-9_]*$',
-        }),
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token); not one the runner sets (INPUT_, ACTIONS_, GITHUB_, RUNNER_).', { pattern: env_names/* SECRET_ENV_PATTERN */.sF }),
         command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
             minItems: 1,
         }),
@@ -49568,7 +50524,7 @@ const signoffRule = obj('A sign-off rule: which roles must approve a kind of reg
     require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const ENV_NAME = { pattern: env_names/* SECRET_ENV_PATTERN */.sF };
 const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
     respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
         minimum: 1,
@@ -49616,6 +50572,7 @@ const SCHEMAS = {
                 minLength: 1,
             }), { uniqueItems: true }),
             digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+            digest_channels: list('Where the scheduled workflow posts the daily digest: names of incident.channels of type slack or webhook (built in: slack, webhook). Default [slack]; a channel whose secret is not set is skipped.', schemas_name('A channel name.'), { uniqueItems: true }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
@@ -49728,6 +50685,7 @@ const SCHEMAS = {
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
             artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
+            artifact_validator: list("argv of a command that checks the artifact's content, run without a shell after training (TOLLGATE_ARTIFACT names the file); a non-zero exit fails the retrain with its output.", str('One argument.'), { minItems: 1 }),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
@@ -50788,7 +51746,10 @@ function parseYaml(text, file, at) {
         });
     }
 }
-/** Reads many `rev:path` blobs with one `git cat-file --batch`; a missing one is undefined. */
+/**
+ * Reads many `rev:path` blobs with one `git cat-file --batch`; a missing one is undefined. Raw: the specs go to
+ * git's stdin and the byte counts in its headers need the output as it is, neither of which simple-git offers.
+ */
 async function readBlobs(repoRoot, specs) {
     if (specs.length === 0)
         return [];
@@ -50912,6 +51873,7 @@ async function stageRollback(repoRoot, stage, plan, options) {
     }
     const newest = plan.commitsToRevert[0];
     if (newest !== undefined) {
+        // Raw: the exit code is the answer (1 not an ancestor, 128 an unknown commit); simple-git makes both errors.
         const ancestor = tip
             ? await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', newest, tip], { okCodes: [1, 128] })
             : { code: 1 };
@@ -51074,6 +52036,7 @@ function rollbackMessage(plan, options, mode, reverted, forwardFixReason, held) 
 /** Versions of `model` whose file at `ref` carries a `held` mark. */
 async function heldVersions(repoRoot, ref, model, registryDir = 'registry') {
     const dir = `${registryDir}/${(0,paths/* stagesPath */.X$)(model).replace(/stages\.yaml$/, 'versions')}`;
+    // Raw: simple-git has no ls-tree call.
     const files = (await (0,run/* git */.$Y)(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
         .split('\n')
         .filter((f) => f.endsWith('.yaml'));
@@ -51202,21 +52165,20 @@ async function unholdVersion(repoRoot, input) {
 /* harmony export */   fd: () => (/* binding */ rollbackAndPublish),
 /* harmony export */   u7: () => (/* binding */ isEmergency)
 /* harmony export */ });
-/* unused harmony exports ROLLBACK_LABEL, rollbackPullRequestBody */
+/* unused harmony exports ROLLBACK_LABEL, rollbackFacts, rollbackPullRequestBody */
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3916);
 /* harmony import */ var _git_commit_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(5895);
 /* harmony import */ var _git_history_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(528);
 /* harmony import */ var _git_push_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(7546);
-/* harmony import */ var _git_run_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4310);
-/* harmony import */ var _git_transaction_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(4682);
-/* harmony import */ var _publish_propose_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(689);
-/* harmony import */ var _incident_record_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5777);
-/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(143);
-/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(7528);
-/* harmony import */ var _execute_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(6011);
-/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_12__ = __nccwpck_require__(9899);
+/* harmony import */ var _git_transaction_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4682);
+/* harmony import */ var _publish_propose_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(689);
+/* harmony import */ var _incident_record_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(5777);
+/* harmony import */ var _registry_paths_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(143);
+/* harmony import */ var _registry_writer_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(7528);
+/* harmony import */ var _execute_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(6011);
+/* harmony import */ var _target_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(9899);
 // From a rollback plan to the default branch: apply it as one commit on the checkout of the default branch, then
 // push that commit straight away (an emergency: the incident's severity is in policy incident.emergency_push) or
 // propose it, unchanged, as a pull request on tollgate/rollback/<model>/<stage>, where the gate's rollback rule
@@ -51233,10 +52195,27 @@ async function unholdVersion(repoRoot, input) {
 
 
 
-
 const ROLLBACK_LABEL = 'tollgate:rollback';
 const rollbackBranch = (model, stage) => `tollgate/rollback/${model}/${stage}`;
 const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/**
+ * What the incident's record learns of a rollback: started at `startedAt`; an emergency push completes it (at
+ * `completedAt()`), a pull request on the rollback branch completes it when merged (the gate's hook).
+ */
+function rollbackFacts(plan, done, how) {
+    return {
+        model: plan.model,
+        stage: plan.stage,
+        ...(plan.current !== undefined ? { from: plan.current } : {}),
+        to: plan.target,
+        ...done,
+        by: how.by,
+        startedAt: how.startedAt,
+        ...(how.emergency
+            ? { via: { kind: 'emergency-push' }, completedAt: how.completedAt() }
+            : { via: { kind: 'pull-request', branch: rollbackBranch(plan.model, plan.stage) } }),
+    };
+}
 /** Emergency push is allowed only for an incident whose severity the policy lists. */
 const isEmergency = (policy, severity) => severity !== undefined && policy.incident.emergencyPush.includes(severity);
 /**
@@ -51248,7 +52227,7 @@ async function rollbackAndPublish(repoRoot, input, github) {
     const stage = input.stage ?? 'production';
     const registryDir = input.registryDir ?? 'registry';
     const branch = input.policy.defaultBranch;
-    const checkedOut = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_5__/* .git */ .$Y)(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    const checkedOut = await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_3__/* .checkedOutBranch */ .iD)(repoRoot);
     if (checkedOut !== branch) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_1__/* .TollgateError */ .x(`a rollback is made on ${branch}, but ${checkedOut || 'a detached HEAD'} is checked out`, {
             fix: `check out ${branch} with full history (actions/checkout with ref: ${branch} and fetch-depth: 0)`,
@@ -51257,7 +52236,7 @@ async function rollbackAndPublish(repoRoot, input, github) {
     const emergency = isEmergency(input.policy, input.incident?.severity);
     let planned = input.planned;
     if (!planned) {
-        const state = await (0,_execute_js__WEBPACK_IMPORTED_MODULE_11__/* .readPointerState */ .Jx)(repoRoot, { model: input.model, stage, registryDir });
+        const state = await (0,_execute_js__WEBPACK_IMPORTED_MODULE_10__/* .readPointerState */ .Jx)(repoRoot, { model: input.model, stage, registryDir });
         const last = state.history.at(-1);
         if (last?.isRollback && input.to === undefined) {
             if (input.incident !== undefined && last.incident === input.incident.id && last.to === state.current) {
@@ -51267,7 +52246,7 @@ async function rollbackAndPublish(repoRoot, input, github) {
                 fix: 'name the version to return to explicitly (`to`), or fix forward with a promotion',
             });
         }
-        const plan = (0,_target_js__WEBPACK_IMPORTED_MODULE_12__/* .chooseRollbackTarget */ .N)({
+        const plan = (0,_target_js__WEBPACK_IMPORTED_MODULE_11__/* .chooseRollbackTarget */ .N)({
             model: input.model,
             stage,
             history: state.history,
@@ -51287,21 +52266,14 @@ async function rollbackAndPublish(repoRoot, input, github) {
         GIT_AUTHOR_DATE: iso(input.now),
         GIT_COMMITTER_DATE: iso(input.now),
     };
-    const orig = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_5__/* .git */ .$Y)(repoRoot, ['rev-parse', '--verify', 'HEAD^{commit}']);
+    const orig = await (0,_git_history_js__WEBPACK_IMPORTED_MODULE_3__/* .resolveRef */ .qE)(repoRoot, 'HEAD');
     const pullBranch = rollbackBranch(plan.model, plan.stage);
     const { record } = input;
-    const facts = (done) => ({
-        model: plan.model,
-        stage: plan.stage,
-        ...(plan.current !== undefined ? { from: plan.current } : {}),
-        to: plan.target,
-        ...done,
+    const facts = (done) => rollbackFacts(plan, done, {
         by: input.by,
         startedAt: input.now,
-        // An emergency push completes the rollback; a pull request completes it when merged (the gate's hook).
-        ...(emergency
-            ? { via: { kind: 'emergency-push' }, completedAt: input.clock?.() ?? input.now }
-            : { via: { kind: 'pull-request', branch: pullBranch } }),
+        emergency,
+        completedAt: () => input.clock?.() ?? input.now,
     });
     const rollbackOptions = {
         by: input.by,
@@ -51314,13 +52286,13 @@ async function rollbackAndPublish(repoRoot, input, github) {
         ...(record
             ? {
                 alsoWrite: (done) => [
-                    { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentPath */ .GW)(record.id), document: (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_8__/* .recordRollback */ .Ij)(record, facts(done)) },
+                    { path: (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .incidentPath */ .GW)(record.id), document: (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_7__/* .recordRollback */ .Ij)(record, facts(done)) },
                 ],
             }
             : {}),
     };
     if (emergency) {
-        const result = await (0,_execute_js__WEBPACK_IMPORTED_MODULE_11__/* .applyRollback */ .Pw)(repoRoot, plan, rollbackOptions);
+        const result = await (0,_execute_js__WEBPACK_IMPORTED_MODULE_10__/* .applyRollback */ .Pw)(repoRoot, plan, rollbackOptions);
         if (!github)
             return { mode: 'committed', plan, history, emergency, result, commit: result.commit };
         try {
@@ -51329,16 +52301,16 @@ async function rollbackAndPublish(repoRoot, input, github) {
         }
         catch (error) {
             // An unpushed rollback must not ride along with the next state commit pushed from this checkout.
-            await (0,_git_transaction_js__WEBPACK_IMPORTED_MODULE_6__/* .undoCommit */ .MQ)(repoRoot, `refs/heads/${branch}`, result.commit, orig, input.env);
+            await (0,_git_transaction_js__WEBPACK_IMPORTED_MODULE_5__/* .undoCommit */ .MQ)(repoRoot, `refs/heads/${branch}`, result.commit, orig, input.env);
             throw error;
         }
     }
     // Staged on the default branch's tip but committed only on the rollback branch: the checkout never moves.
-    const staged = await (0,_git_transaction_js__WEBPACK_IMPORTED_MODULE_6__/* .runTransaction */ .c4)(repoRoot, {
+    const staged = await (0,_git_transaction_js__WEBPACK_IMPORTED_MODULE_5__/* .runTransaction */ .c4)(repoRoot, {
         parent: async () => orig,
         env: input.env,
         build: async (stage) => {
-            const done = await (0,_execute_js__WEBPACK_IMPORTED_MODULE_11__/* .stageRollback */ .L$)(repoRoot, stage, plan, rollbackOptions);
+            const done = await (0,_execute_js__WEBPACK_IMPORTED_MODULE_10__/* .stageRollback */ .L$)(repoRoot, stage, plan, rollbackOptions);
             const files = await Promise.all((await stage.changed()).map(async (path) => ({ path, content: (await stage.read(path)) ?? null })));
             return { value: { done, files } };
         },
@@ -51347,7 +52319,7 @@ async function rollbackAndPublish(repoRoot, input, github) {
     const files = staged.value.files;
     const result = { commit: '', ...rest };
     const { subject, body } = (0,_git_history_js__WEBPACK_IMPORTED_MODULE_3__/* .parseCommitMessage */ .o7)(fullMessage);
-    const propose = (withFiles) => (0,_publish_propose_js__WEBPACK_IMPORTED_MODULE_7__/* .proposeChange */ .P)(repoRoot, {
+    const propose = (withFiles) => (0,_publish_propose_js__WEBPACK_IMPORTED_MODULE_6__/* .proposeChange */ .P)(repoRoot, {
         branch: pullBranch,
         baseRef: orig,
         baseBranch: branch,
@@ -51365,14 +52337,14 @@ async function rollbackAndPublish(repoRoot, input, github) {
     if (record && proposal.pullRequest) {
         // Only now is the pull request's number known: the branch's one commit is rewritten with it on the record.
         const { number, url } = proposal.pullRequest;
-        const linked = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_8__/* .recordRollback */ .Ij)(record, {
+        const linked = (0,_incident_record_js__WEBPACK_IMPORTED_MODULE_7__/* .recordRollback */ .Ij)(record, {
             ...facts(result),
             via: { kind: 'pull-request', branch: pullBranch, pullRequest: { number, url } },
         });
-        const path = node_path__WEBPACK_IMPORTED_MODULE_0__.posix.join(registryDir, (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_9__/* .incidentPath */ .GW)(record.id));
+        const path = node_path__WEBPACK_IMPORTED_MODULE_0__.posix.join(registryDir, (0,_registry_paths_js__WEBPACK_IMPORTED_MODULE_8__/* .incidentPath */ .GW)(record.id));
         const again = await propose([
             ...files.filter((f) => f.path !== path),
-            { path, content: Buffer.from((0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_10__/* .serializeDocument */ .wt)(linked)) },
+            { path, content: Buffer.from((0,_registry_writer_js__WEBPACK_IMPORTED_MODULE_9__/* .serializeDocument */ .wt)(linked)) },
         ]);
         proposal = { ...again, pullRequest: { ...proposal.pullRequest, created: proposal.pullRequest.created } };
     }

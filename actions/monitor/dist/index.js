@@ -6783,7 +6783,7 @@ exports.contentVocabulary = [
 
 
 Object.defineProperty(exports, "__esModule", ({ value: true }));
-const dependentRequired_1 = __nccwpck_require__(5881);
+const dependentRequired_1 = __nccwpck_require__(3024);
 const dependentSchemas_1 = __nccwpck_require__(3818);
 const limitContains_1 = __nccwpck_require__(3907);
 const next = [dependentRequired_1.default, dependentSchemas_1.default, limitContains_1.default];
@@ -6953,7 +6953,7 @@ exports["default"] = def;
 
 /***/ }),
 
-/***/ 5881:
+/***/ 3024:
 /***/ ((__unused_webpack_module, exports, __nccwpck_require__) => {
 
 
@@ -38712,91 +38712,74 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   e: () => (/* binding */ run)
 /* harmony export */ });
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6760);
-/* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_path__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3136);
-/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_1___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_1__);
-/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6257);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(3916);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2490);
-/* harmony import */ var _monitor_tick_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8882);
-/* harmony import */ var _policy_dispatch_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(7806);
-/* harmony import */ var _policy_effective_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(4327);
-/* harmony import */ var _registry_load_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9637);
-/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_9__ = __nccwpck_require__(6735);
-/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(3683);
-// The monitor action: one monitor tick (src/monitor/tick.ts) on the checkout. On a schedule it reads each watched
-// model's metrics; on a repository_dispatch `tollgate-monitor` from a sender the policy lists, the client_payload is
-// an Alertmanager webhook payload.
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3136);
+/* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
+/* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2490);
+/* harmony import */ var _monitor_job_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1630);
+/* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6735);
+/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3683);
+// The monitor action, one face for both jobs of the monitor workflow (src/monitor/job.ts): `observe` runs the
+// metrics commands where no token is held; `record` (the default) judges, records and dispatches with the App token
+// and runs no repository code. On a repository_dispatch `tollgate-monitor`, the client_payload is an Alertmanager
+// webhook payload.
 
 
 
 
 
 
-
-
-
-
-
-async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_10__/* .githubContext */ .h4) {
-    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_10__/* .runAction */ .Cs)('Tollgate monitor', async (actionRun) => {
-        const run = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_10__/* .workflowRunOf */ .ol)(context);
-        const registry = _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('registry') || 'registry';
-        const dispatch = context.eventName === 'repository_dispatch';
-        if (dispatch) {
-            const { registry: loaded } = await (0,_registry_load_js__WEBPACK_IMPORTED_MODULE_8__/* .loadRegistry */ .Ag)((0,_registry_load_js__WEBPACK_IMPORTED_MODULE_8__/* .fileSystemReader */ .nd)((0,node_path__WEBPACK_IMPORTED_MODULE_0__.join)(run.workspace, registry)));
-            (0,_policy_dispatch_js__WEBPACK_IMPORTED_MODULE_6__/* .assertDispatchAccepted */ .q)((0,_policy_effective_js__WEBPACK_IMPORTED_MODULE_7__/* .effectivePolicy */ .Ci)(loaded.policy).dispatch.allowedSenders, { eventName: context.eventName, event: context.payload }, 'report alerts');
+const INPUTS = [
+    'mode',
+    'model',
+    'registry',
+    'observations',
+    'retrain-workflow',
+    'incident-workflow',
+    'ref',
+];
+async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_5__/* .githubContext */ .h4) {
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_5__/* .runAction */ .Cs)('Tollgate monitor', async (actionRun) => {
+        const run = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_5__/* .workflowRunOf */ .ol)(context);
+        const read = Object.fromEntries(INPUTS.map((name) => [name, _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4(name)]));
+        const inputs = { ...read, dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_5__/* .booleanInput */ .tE)('dry-run', false) };
+        const origin = { eventName: context.eventName, event: context.payload };
+        const request = (0,_monitor_job_js__WEBPACK_IMPORTED_MODULE_3__/* .monitorJobRequest */ .rJ)(inputs, origin, process.env.RUNNER_TEMP ?? run.workspace);
+        const base = { repoRoot: run.workspace, now: new Date(), env: process.env };
+        if (request.mode === 'observe') {
+            const observed = await (0,_monitor_job_js__WEBPACK_IMPORTED_MODULE_3__/* .observeJob */ .cq)(request, base);
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('observations', observed.file);
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(observed.summary);
+            return;
         }
-        const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_4__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('token') });
-        const dispatchToken = _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('dispatch-token');
+        const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token') });
+        const dispatchToken = _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('dispatch-token');
         const dispatchClient = dispatchToken
-            ? (0,_github_client_js__WEBPACK_IMPORTED_MODULE_4__/* .githubClientFromEnv */ .CY)(process.env, { token: dispatchToken })
+            ? (0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .githubClientFromEnv */ .CY)(process.env, { token: dispatchToken })
             : undefined;
         try {
-            const result = await (0,_monitor_tick_js__WEBPACK_IMPORTED_MODULE_5__/* .monitorTick */ .In)({
-                models: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('model')
-                    .split(/[\s,]+/)
-                    .filter(Boolean),
-                registry,
-                dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_10__/* .booleanInput */ .tE)('dry-run', false),
-                retrainWorkflow: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('retrain-workflow') || 'tollgate-retrain.yml',
-                incidentWorkflow: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('incident-workflow') || 'tollgate-incident.yml',
-                ref: _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .getInput */ .V4('ref'),
-                ...(dispatch
-                    ? { alertmanager: context.payload.client_payload }
-                    : {}),
-                ...(context.payload.repository?.default_branch
-                    ? { defaultBranch: context.payload.repository.default_branch }
-                    : {}),
-            }, {
-                repoRoot: run.workspace,
+            const result = await (0,_monitor_job_js__WEBPACK_IMPORTED_MODULE_3__/* .recordJob */ .F9)(request, {
+                ...base,
                 github: { client, repo: run.repo },
                 ...(dispatchClient ? { dispatchClient } : {}),
-                now: new Date(),
-                env: process.env,
                 actor: run.actor || 'tollgate',
-                gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_9__/* .BOT_GIT_ENV */ .fB,
+                gitEnv: _checkout_js__WEBPACK_IMPORTED_MODULE_4__/* .BOT_GIT_ENV */ .fB,
                 ...(run.runUrl ? { runUrl: run.runUrl } : {}),
             });
-            _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .setOutput */ .uH('firing', JSON.stringify(result.plans.flatMap((p) => p.verdicts.filter((v) => v.firing).map((v) => `${p.model}/${v.rule.name}`))));
-            _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .setOutput */ .uH('changed', JSON.stringify(result.plans.flatMap((p) => p.events.map((e) => e.id))));
-            _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .setOutput */ .uH('dispatched', JSON.stringify(result.dispatched));
-            _actions_core__WEBPACK_IMPORTED_MODULE_2__/* .summary */ .z.addRaw(result.summary);
-            if (result.failures.length > 0)
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_3__/* .TollgateError */ .x(`monitoring failed for ${result.failures.map((f) => f.model).join(', ')}: ${result.failures[0].error}`, {
-                    fix: 'check the model’s monitoring.source and that the workflows to dispatch exist',
-                });
+            for (const [name, value] of Object.entries(result.outputs))
+                _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH(name, value);
+            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(result.summary);
+            (0,_monitor_job_js__WEBPACK_IMPORTED_MODULE_3__/* .assertMonitored */ .YY)(result);
         }
         finally {
-            actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_4__/* .describeCalls */ .LT)(client));
+            actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .describeCalls */ .LT)(client));
             if (dispatchClient)
-                actionRun.footnotes.push(`dispatches: ${(0,_github_client_js__WEBPACK_IMPORTED_MODULE_4__/* .describeCalls */ .LT)(dispatchClient)}`);
+                actionRun.footnotes.push(`dispatches: ${(0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .describeCalls */ .LT)(dispatchClient)}`);
         }
     });
 }
 // Run when this file is the action's entry (the bundle); tests import the functions above.
-if (process.argv[1] && import.meta.url === (0,node_url__WEBPACK_IMPORTED_MODULE_1__.pathToFileURL)(process.argv[1]).href)
+if (process.argv[1] && import.meta.url === (0,node_url__WEBPACK_IMPORTED_MODULE_0__.pathToFileURL)(process.argv[1]).href)
     await run();
 
 __webpack_async_result__();
@@ -39558,21 +39541,8122 @@ function statusOf(error) {
 
 /***/ }),
 
-/***/ 8882:
+/***/ 1630:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  In: () => (/* binding */ monitorTick)
+  YY: () => (/* binding */ assertMonitored),
+  rJ: () => (/* binding */ monitorJobRequest),
+  cq: () => (/* binding */ observeJob),
+  F9: () => (/* binding */ recordJob)
 });
 
-// UNUSED EXPORTS: MONITOR_STATE_LABEL, incidentInputs, urgentRetrainInputs
+// UNUSED EXPORTS: OBSERVATIONS_FILE, monitorJobMode, readObservations
 
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
 // EXTERNAL MODULE: external "node:path"
 var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: ./src/errors.ts
 var src_errors = __nccwpck_require__(3916);
+;// CONCATENATED MODULE: ./src/policy/dispatch.ts
+// Who may start a rollback or declare an incident from outside: a repository_dispatch is accepted only from a
+// sender the policy lists (dispatch.allowed_senders), since anyone holding a token with write access can send one.
+// A workflow_dispatch is a person pressing the button in the repository; the actions record who it was.
+
+const senderLogin = (event) => {
+    const login = event.sender?.login;
+    return typeof login === 'string' && login !== '' ? login : undefined;
+};
+/** Pure: accepted unless it is a repository_dispatch whose sender is missing or not listed (logins ignore case). */
+function dispatchVerdict(allowedSenders, origin) {
+    if (origin.eventName !== 'repository_dispatch')
+        return { accepted: true };
+    const sender = senderLogin(origin.event);
+    if (sender === undefined)
+        return { accepted: false, reason: 'it names no sender' };
+    const allowed = allowedSenders.some((login) => login.toLowerCase() === sender.toLowerCase());
+    if (allowed)
+        return { accepted: true, sender };
+    return {
+        accepted: false,
+        sender,
+        reason: allowedSenders.length === 0
+            ? 'the policy lists no dispatch senders (dispatch.allowed_senders)'
+            : `the policy's dispatch.allowed_senders lists only ${allowedSenders.join(', ')}`,
+    };
+}
+/** Throws the refusal an action reports, naming the sender, the event type and the fix. */
+function assertDispatchAccepted(allowedSenders, origin, what) {
+    const verdict = dispatchVerdict(allowedSenders, origin);
+    if (verdict.accepted)
+        return;
+    const type = typeof origin.event.action === 'string' ? ` ${origin.event.action}` : '';
+    throw new src_errors/* TollgateError */.x(`refused the repository_dispatch${type} from ${verdict.sender ?? 'an unknown sender'} to ${what}: ${verdict.reason}`, {
+        file: 'policy.yaml',
+        field: 'dispatch.allowed_senders',
+        fix: "send it as a login the policy lists (your monitoring App's bot, e.g. my-monitor[bot]), or add that login " +
+            'to dispatch.allowed_senders in policy.yaml (a policy change: the policy owners sign it off); a person can ' +
+            'run the workflow by hand instead (workflow_dispatch)',
+    });
+}
+
+;// CONCATENATED MODULE: ./src/policy/effective.ts
+/**
+ * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
+ * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
+ * templates `tollgate init` installs. A change to any of them needs the policy owners; a policy cannot drop them.
+ */
+const DEFAULT_GUARDED_PATHS = [
+    '.github/**',
+    'CODEOWNERS',
+    'docs/CODEOWNERS',
+    'schemas/**',
+    'templates/workflows/**',
+];
+/** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
+const effective_MODEL_OWNER_ROLE = 'model-owner';
+const DEFAULT_SIGNOFF_RULES = [
+    {
+        name: 'production promotion',
+        change: 'stage-changed',
+        stage: 'production',
+        rollback: false,
+        require: ['risk', 'compliance', effective_MODEL_OWNER_ROLE],
+    },
+    {
+        name: 'production rollback',
+        change: 'stage-changed',
+        stage: 'production',
+        rollback: true,
+        require: [effective_MODEL_OWNER_ROLE],
+    },
+    { name: 'stage change', change: 'stage-changed', require: [effective_MODEL_OWNER_ROLE] },
+    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+    { name: 'canary weight', change: 'stage-weight-changed', require: [effective_MODEL_OWNER_ROLE] },
+    { name: 'new version', change: 'version-added', require: [effective_MODEL_OWNER_ROLE] },
+    { name: 'version record edited', change: 'version-changed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version removed', change: 'version-removed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version held', change: 'version-held', require: [] },
+    { name: 'version unheld', change: 'version-unheld', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'new model', change: 'model-added', require: ['risk'] },
+    { name: 'model settings changed', change: 'model-changed', require: [effective_MODEL_OWNER_ROLE] },
+    { name: 'model removed', change: 'model-removed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
+];
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+const DEFAULT_ROLLBACK_CRITERIA = [
+    { metric: 'error_rate', op: '<', value: 0.05 },
+    { metric: 'latency_p95', op: '<', value: 200 },
+    { metric: 'availability', op: '>', value: 0.99 },
+];
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+const DEFAULT_CANARY_RELATIVE = [
+    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
+const DEFAULT_SEVERITY = {
+    P0: [
+        { metric: 'availability', op: '<', value: 0.5 },
+        { metric: 'error_rate', op: '>', value: 0.5 },
+    ],
+    P1: [
+        { metric: 'accuracy_drop', op: '>', value: 0.2 },
+        // A fraction, as the protocol measures it: 2.0 is +200 %.
+        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
+        { metric: 'error_rate', op: '>', value: 0.1 },
+    ],
+    P2: [
+        { metric: 'accuracy_drop', op: '>', value: 0.1 },
+        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
+        { metric: 'error_rate', op: '>', value: 0.05 },
+    ],
+    P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
+};
+/**
+ * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
+ * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
+ */
+const DEFAULT_RESPONSE = {
+    P0: {
+        respondWithin: 300,
+        escalate: ['on-call', 'ml-lead', 'cto'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P1: {
+        respondWithin: 900,
+        escalate: ['on-call', 'ml-lead'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
+};
+/** Built-in channels: each reads its secret from the environment variable named here. */
+const DEFAULT_CHANNELS = {
+    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
+    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
+    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
+    'github-issue': { type: 'github-issue' },
+};
+const SEVERITY_LEVELS = ['P0', 'P1', 'P2', 'P3', 'P4'];
+const DEFAULT_AUTO_ROLLBACK = [
+    { metric: 'error_rate', op: '>', value: 0.5 },
+    { metric: 'availability', op: '<', value: 0.5 },
+    { metric: 'accuracy_drop', op: '>', value: 0.3 },
+];
+/** `signoff.digest_after` when the policy names none: a day. */
+const DEFAULT_DIGEST_AFTER = 86_400;
+function effectivePolicy(policy) {
+    const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
+    return {
+        defaultBranch: p.default_branch ?? 'main',
+        roles: p.roles,
+        signoff: {
+            rules: p.signoff?.rules ?? DEFAULT_SIGNOFF_RULES,
+            policyOwners: p.signoff?.policy_owners ?? ['policy-owner'],
+            allowStaleApprovals: p.signoff?.allow_stale_approvals ?? false,
+            excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
+            allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
+            nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
+            guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
+            digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
+            digestChannels: p.signoff?.digest_channels ?? ['slack'],
+        },
+        stages: {
+            order: p.stages?.order ?? ['staging', 'production'],
+            promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
+        },
+        gates: p.gates ?? [],
+        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+        noRegression: p.no_regression ?? [],
+        incident: {
+            severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
+            autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
+            emergencyPush: p.incident?.emergency_push ?? ['P0'],
+            notifyWebhook: p.incident?.notify_webhook,
+            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
+                const given = p.incident?.response?.[severity];
+                const fallback = DEFAULT_RESPONSE[severity];
+                return [
+                    severity,
+                    {
+                        respondWithin: given?.respond_within ?? fallback.respondWithin,
+                        escalate: given?.escalate ?? fallback.escalate,
+                        channels: given?.channels ?? fallback.channels,
+                    },
+                ];
+            })),
+            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
+        },
+        rollback: {
+            stableFor: p.rollback?.stable_for ?? 86_400,
+            forwardFixOnConflict: p.rollback?.forward_fix_on_conflict ?? true,
+        },
+        schedule: {
+            defaultInterval: p.schedule?.default_interval ?? 86_400,
+            cooldownBase: p.schedule?.cooldown_base ?? 300,
+            cooldownFactor: p.schedule?.cooldown_factor ?? 2,
+            cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
+            pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
+            jitter: p.schedule?.jitter ?? 0,
+            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+        },
+        monitoring: {
+            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+            rules: p.monitoring?.rules ?? [],
+            canary: {
+                window: p.monitoring?.canary?.window ?? 3600,
+                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+                    metric: r.metric,
+                    op: r.op,
+                    factor: r.factor ?? 1,
+                    offset: r.offset ?? 0,
+                })),
+            },
+            rollback: {
+                settle: p.monitoring?.rollback?.settle ?? 300,
+                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+            },
+        },
+        stateWrites: p.state_writes ?? 'pull-request',
+        dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
+    };
+}
+/** Evaluates `value <op> threshold`; a missing value never satisfies a condition. */
+function effective_compare(value, op, threshold) {
+    if (value === undefined || value === null || Number.isNaN(value))
+        return false;
+    switch (op) {
+        case '>=':
+            return value >= threshold;
+        case '>':
+            return value > threshold;
+        case '<=':
+            return value <= threshold;
+        case '<':
+            return value < threshold;
+        case '==':
+            return value === threshold;
+    }
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+;// CONCATENATED MODULE: ./src/registry/postmortem.ts
+const HEADING = /^##\s+action items\s*$/i;
+const ITEM = /^\s*[-*]\s+\[( |x|X)\]\s+(.*)$/;
+const OWNER = /\bowner:\s*(@?[A-Za-z0-9][\w./-]*)/i;
+const DUE = /\bdue:\s*(\d{4}-\d{2}-\d{2})\b/i;
+const validDate = (text) => {
+    const d = new Date(`${text}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+};
+function checkPostmortem(path, text) {
+    const problems = [];
+    const lines = text.split('\n');
+    const start = lines.findIndex((l) => HEADING.test(l));
+    const fix = 'write each action item as "- [ ] what — owner: @login — due: YYYY-MM-DD"';
+    if (start < 0) {
+        problems.push({ file: path, severity: 'error', message: 'the postmortem has no "## Action Items" section', fix });
+        return problems;
+    }
+    let items = 0;
+    for (let i = start + 1; i < lines.length && !/^#{1,2}\s/.test(lines[i]); i++) {
+        const line = lines[i];
+        if (line.trim() === '' || /^#{3,}\s/.test(line))
+            continue;
+        const item = ITEM.exec(line);
+        if (!item) {
+            if (/^\s*[-*]\s/.test(line) || line.trim().startsWith('|'))
+                problems.push({ file: path, line: i + 1, severity: 'error', message: 'an action item is not a checklist item', fix });
+            continue;
+        }
+        items++;
+        const body = item[2];
+        if (body.includes('TODO(author)'))
+            continue; // a draft's placeholder: reported once below
+        const owner = OWNER.exec(body)?.[1];
+        const due = DUE.exec(body)?.[1];
+        if (!owner || /^@?todo$/i.test(owner))
+            problems.push({ file: path, line: i + 1, field: 'owner', severity: 'error', message: 'action item names no owner', fix });
+        if (!due)
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: 'action item has no due date', fix });
+        else if (!validDate(due))
+            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: `due date ${due} is not a date`, fix });
+    }
+    if (items === 0)
+        problems.push({ file: path, line: start + 1, severity: 'error', message: 'the postmortem lists no action items', fix });
+    if (text.includes('TODO(author)'))
+        problems.push({
+            file: path,
+            severity: 'warning',
+            message: 'the postmortem is still a draft: parts marked TODO(author) are unwritten',
+            fix: 'fill them in within 24 hours of the resolution (the incident protocol)',
+        });
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
+/*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
+//#region src/tag.ts
+/**
+* Returned by a scalar resolver when the source does not match its tag.
+*
+* @category Tags
+*/
+var NOT_RESOLVED = Symbol("NOT_RESOLVED");
+/**
+* Create a normalized scalar tag definition.
+*
+* @category Tags
+*/
+function defineScalarTag(tagName, options) {
+	return {
+		tagName,
+		nodeKind: "scalar",
+		implicit: options.implicit ?? false,
+		matchByTagPrefix: options.matchByTagPrefix ?? false,
+		implicitFirstChars: options.implicitFirstChars ?? null,
+		resolve: options.resolve,
+		identify: options.identify,
+		represent: options.represent ?? ((data) => String(data)),
+		representTagName: options.representTagName ?? (() => tagName)
+	};
+}
+/**
+* Create a normalized sequence tag definition.
+*
+* @category Tags
+*/
+function defineSequenceTag(tagName, options) {
+	const carrierIsResult = options.finalize === void 0;
+	return {
+		tagName,
+		nodeKind: "sequence",
+		implicit: false,
+		matchByTagPrefix: options.matchByTagPrefix ?? false,
+		create: options.create,
+		addItem: options.addItem,
+		finalize: options.finalize ?? ((carrier) => carrier),
+		carrierIsResult,
+		identify: options.identify,
+		represent: options.represent ?? ((data) => data),
+		representTagName: options.representTagName ?? (() => tagName)
+	};
+}
+/**
+* Create a normalized mapping tag definition.
+*
+* @category Tags
+*/
+function defineMappingTag(tagName, options) {
+	const carrierIsResult = options.finalize === void 0;
+	return {
+		tagName,
+		nodeKind: "mapping",
+		implicit: false,
+		matchByTagPrefix: options.matchByTagPrefix ?? false,
+		create: options.create,
+		addPair: options.addPair,
+		has: options.has,
+		keys: options.keys,
+		get: options.get,
+		finalize: options.finalize ?? ((carrier) => carrier),
+		carrierIsResult,
+		identify: options.identify,
+		represent: options.represent ?? ((data) => data),
+		representTagName: options.representTagName ?? (() => tagName)
+	};
+}
+//#endregion
+//#region src/tag/scalar/str.ts
+/** @category Tags */
+var strTag = defineScalarTag("tag:yaml.org,2002:str", {
+	resolve: (source) => source,
+	identify: (data) => typeof data === "string"
+});
+//#endregion
+//#region src/tag/scalar/null_core.ts
+var NULL_VALUES$1 = [
+	"",
+	"~",
+	"null",
+	"Null",
+	"NULL"
+];
+/** @category Tags */
+var nullCoreTag = defineScalarTag("tag:yaml.org,2002:null", {
+	implicit: true,
+	implicitFirstChars: [
+		"",
+		"~",
+		"n",
+		"N"
+	],
+	resolve: (source) => {
+		if (NULL_VALUES$1.indexOf(source) !== -1) return null;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => object === null,
+	represent: () => "null"
+});
+//#endregion
+//#region src/tag/scalar/null_json.ts
+/** @category Tags */
+var nullJsonTag = defineScalarTag("tag:yaml.org,2002:null", {
+	implicit: true,
+	implicitFirstChars: ["n"],
+	resolve: (source, isExplicit) => {
+		if (source === "null" || isExplicit && source === "") return null;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => object === null,
+	represent: () => "null"
+});
+//#endregion
+//#region src/tag/scalar/null_yaml11.ts
+var NULL_VALUES = [
+	"",
+	"~",
+	"null",
+	"Null",
+	"NULL"
+];
+/** @category Tags */
+var nullYaml11Tag = defineScalarTag("tag:yaml.org,2002:null", {
+	implicit: true,
+	implicitFirstChars: [
+		"",
+		"~",
+		"n",
+		"N"
+	],
+	resolve: (source) => {
+		if (NULL_VALUES.indexOf(source) !== -1) return null;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => object === null,
+	represent: () => "null"
+});
+//#endregion
+//#region src/tag/scalar/bool_core.ts
+var TRUE_VALUES$2 = [
+	"true",
+	"True",
+	"TRUE"
+];
+var FALSE_VALUES$2 = [
+	"false",
+	"False",
+	"FALSE"
+];
+/** @category Tags */
+var boolCoreTag = defineScalarTag("tag:yaml.org,2002:bool", {
+	implicit: true,
+	implicitFirstChars: [
+		"t",
+		"T",
+		"f",
+		"F"
+	],
+	resolve: (source) => {
+		if (TRUE_VALUES$2.indexOf(source) !== -1) return true;
+		if (FALSE_VALUES$2.indexOf(source) !== -1) return false;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
+	represent: (object) => object ? "true" : "false"
+});
+//#endregion
+//#region src/tag/scalar/bool_json.ts
+var TRUE_VALUES$1 = ["true"];
+var FALSE_VALUES$1 = ["false"];
+/** @category Tags */
+var boolJsonTag = defineScalarTag("tag:yaml.org,2002:bool", {
+	implicit: true,
+	implicitFirstChars: ["t", "f"],
+	resolve: (source) => {
+		if (TRUE_VALUES$1.indexOf(source) !== -1) return true;
+		if (FALSE_VALUES$1.indexOf(source) !== -1) return false;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
+	represent: (object) => object ? "true" : "false"
+});
+//#endregion
+//#region src/tag/scalar/bool_yaml11.ts
+var TRUE_VALUES = [
+	"true",
+	"True",
+	"TRUE",
+	"y",
+	"Y",
+	"yes",
+	"Yes",
+	"YES",
+	"on",
+	"On",
+	"ON"
+];
+var FALSE_VALUES = [
+	"false",
+	"False",
+	"FALSE",
+	"n",
+	"N",
+	"no",
+	"No",
+	"NO",
+	"off",
+	"Off",
+	"OFF"
+];
+/** @category Tags */
+var boolYaml11Tag = defineScalarTag("tag:yaml.org,2002:bool", {
+	implicit: true,
+	implicitFirstChars: [
+		"y",
+		"Y",
+		"n",
+		"N",
+		"t",
+		"T",
+		"f",
+		"F",
+		"o",
+		"O"
+	],
+	resolve: (source) => {
+		if (TRUE_VALUES.indexOf(source) !== -1) return true;
+		if (FALSE_VALUES.indexOf(source) !== -1) return false;
+		return NOT_RESOLVED;
+	},
+	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
+	represent: (object) => object ? "true" : "false"
+});
+//#endregion
+//#region src/tag/scalar/int_core.ts
+var YAML_INTEGER_IMPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
+var YAML_INTEGER_EXPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
+function parseYamlInteger$2(source) {
+	let value = source;
+	let sign = 1;
+	if (value[0] === "-" || value[0] === "+") {
+		if (value[0] === "-") sign = -1;
+		value = value.slice(1);
+	}
+	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
+	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
+	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
+	return sign * parseInt(value, 10);
+}
+function resolveYamlInteger$2(source, isExplicit) {
+	if (isExplicit) {
+		if (!YAML_INTEGER_EXPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
+	} else if (!YAML_INTEGER_IMPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
+	const result = parseYamlInteger$2(source);
+	return Number.isFinite(result) ? result : NOT_RESOLVED;
+}
+/** @category Tags */
+var intCoreTag = defineScalarTag("tag:yaml.org,2002:int", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		..."0123456789"
+	],
+	resolve: resolveYamlInteger$2,
+	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
+	represent: (object) => object.toString(10)
+});
+//#endregion
+//#region src/tag/scalar/int_json.ts
+var YAML_INTEGER_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)$");
+var YAML_INTEGER_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
+function parseYamlInteger$1(source) {
+	let value = source;
+	let sign = 1;
+	if (value[0] === "-" || value[0] === "+") {
+		if (value[0] === "-") sign = -1;
+		value = value.slice(1);
+	}
+	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
+	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
+	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
+	return sign * parseInt(value, 10);
+}
+function resolveYamlInteger$1(source, isExplicit) {
+	if (isExplicit) {
+		if (!YAML_INTEGER_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+	} else if (!YAML_INTEGER_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+	const result = parseYamlInteger$1(source);
+	return Number.isFinite(result) ? result : NOT_RESOLVED;
+}
+/** @category Tags */
+var intJsonTag = defineScalarTag("tag:yaml.org,2002:int", {
+	implicit: true,
+	implicitFirstChars: ["-", ..."0123456789"],
+	resolve: resolveYamlInteger$1,
+	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
+	represent: (object) => object.toString(10)
+});
+//#endregion
+//#region src/tag/scalar/int_yaml11.ts
+var YAML_INTEGER_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?(?:0|[1-9][0-9_]*))$");
+function parseYamlInteger(source) {
+	let value = source.replace(/_/g, "");
+	let sign = 1;
+	if (value[0] === "-" || value[0] === "+") {
+		if (value[0] === "-") sign = -1;
+		value = value.slice(1);
+	}
+	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
+	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
+	if (value.includes(":")) {
+		let result = 0;
+		for (const part of value.split(":")) result = result * 60 + Number(part);
+		return sign * result;
+	}
+	if (value !== "0" && value[0] === "0") return sign * parseInt(value, 8);
+	return sign * parseInt(value, 10);
+}
+function resolveYamlInteger(source) {
+	if (!YAML_INTEGER_PATTERN.test(source)) return NOT_RESOLVED;
+	const result = parseYamlInteger(source);
+	return Number.isFinite(result) ? result : NOT_RESOLVED;
+}
+/** @category Tags */
+var intYaml11Tag = defineScalarTag("tag:yaml.org,2002:int", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		..."0123456789"
+	],
+	resolve: resolveYamlInteger,
+	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
+	represent: (object) => object.toString(10)
+});
+//#endregion
+//#region src/tag/scalar/float_core.ts
+var YAML_FLOAT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+var YAML_FLOAT_SPECIAL_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+function resolveYamlFloat$2(source) {
+	if (!YAML_FLOAT_PATTERN$1.test(source)) return NOT_RESOLVED;
+	let value = source.toLowerCase();
+	const sign = value[0] === "-" ? -1 : 1;
+	if ("+-".includes(value[0])) value = value.slice(1);
+	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+	if (value === ".nan") return NaN;
+	const result = sign * parseFloat(value);
+	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN$1.test(source)) return result;
+	return NOT_RESOLVED;
+}
+function representYamlFloat$2(object) {
+	if (isNaN(object)) return ".nan";
+	if (object === Number.POSITIVE_INFINITY) return ".inf";
+	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
+	if (Object.is(object, -0)) return "-0.0";
+	const result = object.toString(10);
+	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
+}
+/** @category Tags */
+var floatCoreTag = defineScalarTag("tag:yaml.org,2002:float", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		".",
+		..."0123456789"
+	],
+	resolve: resolveYamlFloat$2,
+	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
+	represent: representYamlFloat$2
+});
+//#endregion
+//#region src/tag/scalar/float_json.ts
+var YAML_FLOAT_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$");
+var YAML_FLOAT_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+function resolveYamlFloat$1(source, isExplicit) {
+	if (isExplicit) {
+		if (!YAML_FLOAT_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+		let value = source.toLowerCase();
+		const sign = value[0] === "-" ? -1 : 1;
+		if ("+-".includes(value[0])) value = value.slice(1);
+		if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+		if (value === ".nan") return NaN;
+		const result = sign * parseFloat(value);
+		return Number.isFinite(result) ? result : NOT_RESOLVED;
+	}
+	if (!YAML_FLOAT_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
+	const result = Number(source);
+	if (Number.isFinite(result)) return result;
+	return NOT_RESOLVED;
+}
+function representYamlFloat$1(object) {
+	if (isNaN(object)) return ".nan";
+	if (object === Number.POSITIVE_INFINITY) return ".inf";
+	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
+	if (Object.is(object, -0)) return "-0.0";
+	const result = object.toString(10);
+	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
+}
+/** @category Tags */
+var floatJsonTag = defineScalarTag("tag:yaml.org,2002:float", {
+	implicit: true,
+	implicitFirstChars: ["-", ..."0123456789"],
+	resolve: resolveYamlFloat$1,
+	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
+	represent: representYamlFloat$1
+});
+//#endregion
+//#region src/tag/scalar/float_yaml11.ts
+var YAML_FLOAT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?(?:(?:[0-9][0-9_]*)?\\.[0-9_]*)(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+var YAML_FLOAT_SPECIAL_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
+function resolveYamlFloat(source) {
+	if (!YAML_FLOAT_PATTERN.test(source)) return NOT_RESOLVED;
+	let value = source.toLowerCase().replace(/_/g, "");
+	const sign = value[0] === "-" ? -1 : 1;
+	if ("+-".includes(value[0])) value = value.slice(1);
+	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+	if (value === ".nan") return NaN;
+	let result = 0;
+	if (value.includes(":")) {
+		for (const part of value.split(":")) result = result * 60 + Number(part);
+		result *= sign;
+	} else result = sign * parseFloat(value);
+	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN.test(source)) return result;
+	return NOT_RESOLVED;
+}
+function representYamlFloat(object) {
+	if (isNaN(object)) return ".nan";
+	if (object === Number.POSITIVE_INFINITY) return ".inf";
+	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
+	if (Object.is(object, -0)) return "-0.0";
+	const result = object.toString(10);
+	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
+}
+/** @category Tags */
+var floatYaml11Tag = defineScalarTag("tag:yaml.org,2002:float", {
+	implicit: true,
+	implicitFirstChars: [
+		"-",
+		"+",
+		".",
+		..."0123456789"
+	],
+	resolve: resolveYamlFloat,
+	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
+	represent: representYamlFloat
+});
+//#endregion
+//#region src/tag/scalar/merge.ts
+/**
+* Enables merge keys in {@link CORE_SCHEMA} when added with
+* {@link Schema.withTags}.
+*
+* @category Tags
+*/
+var mergeTag = defineScalarTag("tag:yaml.org,2002:merge", {
+	implicit: true,
+	implicitFirstChars: ["<"],
+	resolve: (source, isExplicit) => {
+		if (source === "<<" || isExplicit && source === "") return "<<";
+		return NOT_RESOLVED;
+	},
+	identify: () => false
+});
+//#endregion
+//#region src/tag/scalar/binary.ts
+var BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
+function resolveYamlBinary(source) {
+	const input = source.replace(/\s/g, "");
+	if (input.length % 4 !== 0 || !BASE64_PATTERN.test(input)) return NOT_RESOLVED;
+	const binary = atob(input);
+	const result = new Uint8Array(binary.length);
+	for (let index = 0; index < binary.length; index++) result[index] = binary.charCodeAt(index);
+	return result;
+}
+function representYamlBinary(object) {
+	let binary = "";
+	for (let index = 0; index < object.length; index++) binary += String.fromCharCode(object[index]);
+	return btoa(binary);
+}
+/**
+* The `!!binary` tag, represented as a `Uint8Array`.
+*
+* @category Tags
+*/
+var binaryTag = defineScalarTag("tag:yaml.org,2002:binary", {
+	resolve: resolveYamlBinary,
+	identify: (object) => Object.prototype.toString.call(object) === "[object Uint8Array]",
+	represent: representYamlBinary
+});
+//#endregion
+//#region src/tag/scalar/timestamp.ts
+var YAML_DATE_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9])-([0-9][0-9])$");
+var YAML_TIMESTAMP_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:[Tt]|[ \\t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\\.([0-9]*))?(?:[ \\t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?$");
+function makeUtcDate(year, month, day, hour = 0, minute = 0, second = 0, fraction = 0) {
+	const date = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
+	date.setUTCFullYear(year, month, day);
+	return date;
+}
+function resolveYamlTimestamp(source) {
+	let match = YAML_DATE_REGEXP.exec(source);
+	if (match === null) match = YAML_TIMESTAMP_REGEXP.exec(source);
+	if (match === null) return NOT_RESOLVED;
+	const year = +match[1];
+	const month = +match[2] - 1;
+	const day = +match[3];
+	if (!match[4]) {
+		const date = makeUtcDate(year, month, day);
+		if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
+		return date;
+	}
+	const hour = +match[4];
+	const minute = +match[5];
+	const second = +match[6];
+	let fraction = 0;
+	if (hour > 23 || minute > 59 || second > 59) return NOT_RESOLVED;
+	if (match[7]) {
+		let value = match[7].slice(0, 3);
+		while (value.length < 3) value += "0";
+		fraction = +value;
+	}
+	const date = makeUtcDate(year, month, day, hour, minute, second, fraction);
+	if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
+	if (match[9]) {
+		const offsetHour = +match[10];
+		const offsetMinute = +(match[11] || 0);
+		if (offsetHour > 23 || offsetMinute > 59) return NOT_RESOLVED;
+		const offset = (offsetHour * 60 + offsetMinute) * 6e4;
+		date.setTime(date.getTime() - (match[9] === "-" ? -offset : offset));
+	}
+	return date;
+}
+/**
+* The YAML 1.1 `!!timestamp` tag, represented as a JavaScript `Date`.
+*
+* @category Tags
+*/
+var timestampTag = defineScalarTag("tag:yaml.org,2002:timestamp", {
+	implicit: true,
+	implicitFirstChars: [..."0123456789"],
+	resolve: resolveYamlTimestamp,
+	identify: (object) => object instanceof Date,
+	represent: (object) => object.toISOString()
+});
+//#endregion
+//#region src/tag/sequence/seq.ts
+/** @category Tags */
+var seqTag = defineSequenceTag("tag:yaml.org,2002:seq", {
+	create: () => [],
+	addItem: (container, item) => {
+		container.push(item);
+	},
+	identify: Array.isArray
+});
+//#endregion
+//#region src/common/object.ts
+function isPlainObject(data) {
+	if (data === null || typeof data !== "object" || Array.isArray(data)) return false;
+	const prototype = Object.getPrototypeOf(data);
+	return prototype === null || prototype === Object.prototype;
+}
+function pick(object, keys) {
+	const result = {};
+	for (const key of keys) if (object[key] !== void 0) result[key] = object[key];
+	return result;
+}
+//#endregion
+//#region src/tag/sequence/omap.ts
+/**
+* Provided only for YAML 1.1 compatibility and supported by the loader only.
+* JavaScript has no dedicated class to represent this type, so it cannot be
+* identified and dumped.
+*
+* ```yaml
+* !!omap
+*   - one: 1
+*   - two: 2
+* ```
+*
+* is loaded as
+*
+* ```javascript
+* [
+*   { one: 1 },
+*   { two: 2 }
+* ]
+* ```
+*
+* @category Tags
+*/
+var omapTag = defineSequenceTag("tag:yaml.org,2002:omap", {
+	create: () => ({
+		list: [],
+		seen: /* @__PURE__ */ new Set()
+	}),
+	addItem: (carrier, item) => {
+		let key;
+		if (item instanceof Map) {
+			if (item.size !== 1) return "cannot resolve an ordered map item";
+			key = item.keys().next().value;
+		} else if (isPlainObject(item)) {
+			const itemKeys = Object.keys(item);
+			if (itemKeys.length !== 1) return "cannot resolve an ordered map item";
+			key = itemKeys[0];
+		} else return "cannot resolve an ordered map item";
+		if (carrier.seen.has(key)) return "duplicate key in ordered map";
+		carrier.seen.add(key);
+		carrier.list.push(item);
+		return "";
+	},
+	finalize: (carrier) => carrier.list,
+	identify: () => false
+});
+//#endregion
+//#region src/tag/sequence/pairs.ts
+/**
+* Provided only for YAML 1.1 compatibility and supported by the loader only.
+* JavaScript has no dedicated class to represent this type, so it cannot be
+* identified and dumped.
+*
+* ```yaml
+* !!pairs
+*   - one: 1
+*   - two: 2
+* ```
+*
+* is loaded as
+*
+* ```javascript
+* [
+*   ['one', 1],
+*   ['two', 2]
+* ]
+* ```
+*
+* @category Tags
+*/
+var pairsTag = defineSequenceTag("tag:yaml.org,2002:pairs", {
+	create: () => [],
+	addItem: (container, item) => {
+		if (item instanceof Map) {
+			if (item.size !== 1) return "cannot resolve a pairs item";
+			container.push(item.entries().next().value);
+			return "";
+		}
+		if (Object.prototype.toString.call(item) !== "[object Object]") return "cannot resolve a pairs item";
+		const object = item;
+		const keys = Object.keys(object);
+		if (keys.length !== 1) return "cannot resolve a pairs item";
+		container.push([keys[0], object[keys[0]]]);
+		return "";
+	},
+	identify: () => false
+});
+//#endregion
+//#region src/tag/mapping/map.ts
+/**
+* This is the default mapping implementation. It uses `{}` objects and has only
+* partial functionality due to language limitations. This choice was made
+* because users expect to get JavaScript objects, and it was left unchanged to
+* avoid too many breaking changes in the v5 release.
+*
+* Side effects:
+*
+* - `Object.hasOwn()` checks or `for...of` loops are required for safe use (to
+*   avoid falling through to prototypes).
+* - Only scalar string keys are supported properly.
+* - Other scalar keys, such as `null` and numbers, are converted to strings.
+*   This is historical behaviour, and it can cause side effects such as
+*   problems with `!!merge`.
+*
+* Note that non-string scalar keys may be deprecated in future versions.
+*
+* Ideally, use {@link realMapTag} instead.
+*
+* @category Tags
+*/
+var mapTag = defineMappingTag("tag:yaml.org,2002:map", {
+	create: () => ({}),
+	identify: isPlainObject,
+	represent: (o) => {
+		const map = /* @__PURE__ */ new Map();
+		for (const key of Object.keys(o)) map.set(key, o[key]);
+		return map;
+	},
+	addPair: (container, key, value) => {
+		if (key !== null && typeof key === "object") return "object-based map does not support complex keys";
+		const normalizedKey = String(key);
+		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
+			value,
+			enumerable: true,
+			configurable: true,
+			writable: true
+		});
+		else container[normalizedKey] = value;
+		return "";
+	},
+	has: (container, key) => {
+		if (key !== null && typeof key === "object") return false;
+		return Object.prototype.hasOwnProperty.call(container, String(key));
+	},
+	keys: (container) => Object.keys(container),
+	get: (container, key) => {
+		const normalizedKey = String(key);
+		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
+		return container[normalizedKey];
+	}
+});
+//#endregion
+//#region src/tag/mapping/set.ts
+/**
+* The YAML 1.1 `!!set` tag, represented as a JavaScript `Set`.
+*
+* @category Tags
+*/
+var setTag = defineMappingTag("tag:yaml.org,2002:set", {
+	create: () => /* @__PURE__ */ new Set(),
+	identify: (data) => data instanceof Set,
+	represent: (data) => {
+		const map = /* @__PURE__ */ new Map();
+		for (const key of data) map.set(key, null);
+		return map;
+	},
+	addPair: (container, key, value) => {
+		if (value !== null) return "cannot resolve a set item";
+		container.add(key);
+		return "";
+	},
+	has: (container, key) => container.has(key),
+	keys: (container) => container.keys(),
+	get: () => null
+});
+//#endregion
+//#region src/schema.ts
+function createTagDefinitionMap() {
+	return {
+		scalar: Object.create(null),
+		sequence: Object.create(null),
+		mapping: Object.create(null)
+	};
+}
+function createTagDefinitionListMap() {
+	return {
+		scalar: [],
+		sequence: [],
+		mapping: []
+	};
+}
+function compileTags(tags) {
+	const result = [];
+	for (const tag of tags) {
+		let index = result.length;
+		for (let previousIndex = 0; previousIndex < result.length; previousIndex++) {
+			const previous = result[previousIndex];
+			if (previous.nodeKind === tag.nodeKind && previous.tagName === tag.tagName && previous.matchByTagPrefix === tag.matchByTagPrefix) {
+				index = previousIndex;
+				break;
+			}
+		}
+		result[index] = tag;
+	}
+	return result;
+}
+/**
+* Controls tag resolution when loading and type selection when dumping.
+*
+* @category Schemas
+*/
+var Schema = class Schema {
+	tags;
+	/** @internal */
+	implicitScalarTags;
+	/**
+	* Dispatch implicit scalar resolvers by `source.charAt(0)`. Each bucket holds
+	* the resolvers that may match that key, in schema order; a key absent from
+	* the map uses
+	* {@link Schema.implicitScalarAnyFirstChar}
+	* (resolvers that declared no first-char constraint, so they apply to any
+	* first character).
+	*/
+	implicitScalarByFirstChar;
+	implicitScalarAnyFirstChar;
+	/**
+	* The default scalar tag (`!!str`), resolved once so the composer's fallback
+	* for unresolved plain scalars avoids a keyed lookup per scalar.
+	*
+	* @internal
+	*/
+	defaultScalarTag;
+	/**
+	* The default container tags (`!!seq` / `!!map`), used by the dumper: when a
+	* value is identified by its default tag, the tag is implicit and not
+	* printed. Undefined if the schema does not define them (then such values
+	* can't be dumped).
+	*
+	* @internal
+	*/
+	defaultSequenceTag;
+	/** @internal */
+	defaultMappingTag;
+	exact;
+	prefix;
+	constructor(tags) {
+		const compiledTags = compileTags(tags);
+		const implicitScalarTags = [];
+		const exact = createTagDefinitionMap();
+		const prefix = createTagDefinitionListMap();
+		for (const tag of compiledTags) {
+			if (tag.nodeKind === "scalar" && tag.implicit) {
+				if (tag.matchByTagPrefix) throw new Error("Implicit scalar tags cannot match by tag prefix");
+				implicitScalarTags.push(tag);
+			}
+			switch (tag.nodeKind) {
+				case "scalar":
+					if (tag.matchByTagPrefix) prefix.scalar.push(tag);
+					else exact.scalar[tag.tagName] = tag;
+					break;
+				case "sequence":
+					if (tag.matchByTagPrefix) prefix.sequence.push(tag);
+					else exact.sequence[tag.tagName] = tag;
+					break;
+				case "mapping": if (tag.matchByTagPrefix) prefix.mapping.push(tag);
+				else exact.mapping[tag.tagName] = tag;
+			}
+		}
+		const implicitScalarAnyFirstChar = implicitScalarTags.filter((tag) => tag.implicitFirstChars === null);
+		const keys = /* @__PURE__ */ new Set();
+		for (const tag of implicitScalarTags) if (tag.implicitFirstChars !== null) for (const key of tag.implicitFirstChars) keys.add(key);
+		const implicitScalarByFirstChar = /* @__PURE__ */ new Map();
+		for (const key of keys) implicitScalarByFirstChar.set(key, implicitScalarTags.filter((tag) => tag.implicitFirstChars === null || tag.implicitFirstChars.indexOf(key) !== -1));
+		const defaultScalarTag = exact.scalar["tag:yaml.org,2002:str"];
+		if (!defaultScalarTag) throw new Error("schema does not define the default scalar tag (tag:yaml.org,2002:str)");
+		this.tags = compiledTags;
+		this.implicitScalarTags = implicitScalarTags;
+		this.implicitScalarByFirstChar = implicitScalarByFirstChar;
+		this.implicitScalarAnyFirstChar = implicitScalarAnyFirstChar;
+		this.defaultScalarTag = defaultScalarTag;
+		this.defaultSequenceTag = exact.sequence["tag:yaml.org,2002:seq"];
+		this.defaultMappingTag = exact.mapping["tag:yaml.org,2002:map"];
+		this.exact = exact;
+		this.prefix = prefix;
+	}
+	/** @internal */
+	lookupScalarTag(tagName) {
+		const exactTag = this.exact.scalar[tagName];
+		if (exactTag) return exactTag;
+		for (const tag of this.prefix.scalar) if (tagName.startsWith(tag.tagName)) return tag;
+	}
+	/** @internal */
+	lookupSequenceTag(tagName) {
+		const exactTag = this.exact.sequence[tagName];
+		if (exactTag) return exactTag;
+		for (const tag of this.prefix.sequence) if (tagName.startsWith(tag.tagName)) return tag;
+	}
+	/** @internal */
+	lookupMappingTag(tagName) {
+		const exactTag = this.exact.mapping[tagName];
+		if (exactTag) return exactTag;
+		for (const tag of this.prefix.mapping) if (tagName.startsWith(tag.tagName)) return tag;
+	}
+	/** @internal */
+	resolveImplicitScalarTag(source) {
+		const candidates = this.implicitScalarByFirstChar.get(source.charAt(0)) ?? this.implicitScalarAnyFirstChar;
+		for (const tag of candidates) {
+			const value = tag.resolve(source, false, tag.tagName);
+			if (value !== NOT_RESOLVED) return {
+				value,
+				tag
+			};
+		}
+		const tag = this.defaultScalarTag;
+		return {
+			value: tag.resolve(source, false, tag.tagName),
+			tag
+		};
+	}
+	/**
+	* Creates a new schema with the specified tags added. If a tag already
+	* exists, it is replaced by the specified tag.
+	*
+	* @example
+	*
+	* ```javascript
+	* import { CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
+	*
+	* const schema = CORE_SCHEMA.withTags(mergeTag, realMapTag)
+	* ```
+	*/
+	withTags(...tags) {
+		let flatTags = [];
+		for (const tag of tags) flatTags = flatTags.concat(tag);
+		return new Schema([...this.tags, ...flatTags]);
+	}
+};
+/**
+* The YAML 1.2 Failsafe Schema: strings, sequences, and mappings.
+*
+* @category Schemas
+*/
+var FAILSAFE_SCHEMA = new Schema([
+	strTag,
+	seqTag,
+	mapTag
+]);
+/**
+* The YAML 1.2 JSON Schema. It uses JSON scalar forms while retaining YAML
+* collection syntax.
+*
+* @category Schemas
+*/
+var JSON_SCHEMA = new Schema([
+	...FAILSAFE_SCHEMA.tags,
+	nullJsonTag,
+	boolJsonTag,
+	intJsonTag,
+	floatJsonTag
+]);
+/**
+* The default schema for the loaders. Note, {@link CORE_SCHEMA} comes
+* without the `!!merge` tag. You can easily enable it if needed.
+*
+* @example
+* Enable {@link mergeTag}:
+*
+* ```javascript
+* import { load, CORE_SCHEMA, mergeTag } from 'js-yaml'
+*
+* try {
+*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag) })
+* } catch (e) {
+*   console.error(e)
+* }
+* ```
+*
+* @category Schemas
+*/
+var CORE_SCHEMA = new Schema([
+	...FAILSAFE_SCHEMA.tags,
+	nullCoreTag,
+	boolCoreTag,
+	intCoreTag,
+	floatCoreTag
+]);
+/**
+* YAML 1.1-compatible schema.
+*
+* @category Schemas
+*/
+var YAML11_SCHEMA = new Schema([
+	...FAILSAFE_SCHEMA.tags,
+	nullYaml11Tag,
+	boolYaml11Tag,
+	intYaml11Tag,
+	floatYaml11Tag,
+	timestampTag,
+	mergeTag,
+	binaryTag,
+	omapTag,
+	pairsTag,
+	setTag
+]);
+/**
+* The dumper schema for maximum compatibility. It combines all supported type
+* variants from YAML 1.1 and YAML 1.2 so strings matching any of them are
+* quoted. This makes the generated YAML more compatible with other parsers.
+*
+* The schema is based on YAML 1.1, but extends `!!int` and `!!float` to accept
+* both YAML 1.1 and Core Schema forms, since Core Schema supports some forms
+* that YAML 1.1 does not.
+*
+* @category Schemas
+*/
+var DUMP_SCHEMA = YAML11_SCHEMA.withTags({
+	...intYaml11Tag,
+	resolve: (source, isExplicit, tagName) => {
+		const result = intYaml11Tag.resolve(source, isExplicit, tagName);
+		return result === NOT_RESOLVED ? intCoreTag.resolve(source, isExplicit, tagName) : result;
+	}
+}, {
+	...floatYaml11Tag,
+	resolve: (source, isExplicit, tagName) => {
+		const result = floatYaml11Tag.resolve(source, isExplicit, tagName);
+		return result === NOT_RESOLVED ? floatCoreTag.resolve(source, isExplicit, tagName) : result;
+	}
+});
+//#endregion
+//#region src/tag/mapping/real_map.ts
+/**
+* Recommended when non-string keys are actually needed. It uses native
+* JavaScript `Map` objects, so keys keep their constructed types instead of
+* being converted to strings.
+*
+* It is not the default to avoid widespread breaking changes in existing
+* projects. `Map` has a different access API and does not pass deep equality
+* checks against `{}`-based fixtures. Alongside the other changes in v5,
+* making it the default was considered too disruptive.
+*
+* If these differences are acceptable for your project, we recommend using
+* {@link realMapTag} to guarantee the absence of problems and side effects.
+*
+* @example
+* Enable {@link realMapTag}:
+*
+* ```javascript
+* import { load, CORE_SCHEMA, realMapTag } from 'js-yaml'
+*
+* try {
+*   load(data, { schema: CORE_SCHEMA.withTags(realMapTag) })
+* } catch (e) {
+*   console.error(e)
+* }
+* ```
+*
+* @category Tags
+*/
+var realMapTag = defineMappingTag("tag:yaml.org,2002:map", {
+	create: () => /* @__PURE__ */ new Map(),
+	addPair: (container, key, value) => {
+		container.set(key, value);
+		return "";
+	},
+	has: (container, key) => container.has(key),
+	keys: (container) => container.keys(),
+	get: (container, key) => container.get(key),
+	identify: (data) => data instanceof Map || isPlainObject(data),
+	represent: (data) => {
+		if (data instanceof Map) return data;
+		const map = /* @__PURE__ */ new Map();
+		const obj = data;
+		for (const key of Object.keys(obj)) map.set(key, obj[key]);
+		return map;
+	}
+});
+//#endregion
+//#region src/tag/mapping/legacy_map.ts
+function normalizeKey(key) {
+	if (Array.isArray(key)) {
+		const array = Array.prototype.slice.call(key);
+		for (let index = 0; index < array.length; index++) {
+			if (Array.isArray(array[index])) return null;
+			if (typeof array[index] === "object" && Object.prototype.toString.call(array[index]) === "[object Object]") array[index] = "[object Object]";
+		}
+		return String(array);
+	}
+	if (typeof key === "object" && Object.prototype.toString.call(key) === "[object Object]") return "[object Object]";
+	return String(key);
+}
+/**
+* This implementation exists solely to reproduce v4 behavior exactly. Its use
+* is strongly discouraged. If complex or non-string keys are needed, use
+* {@link realMapTag} instead.
+*
+* @category Tags
+*/
+var legacyMapTag = defineMappingTag("tag:yaml.org,2002:map", {
+	create: () => ({}),
+	identify: isPlainObject,
+	represent: (o) => {
+		const map = /* @__PURE__ */ new Map();
+		for (const key of Object.keys(o)) map.set(key, o[key]);
+		return map;
+	},
+	addPair: (container, key, value) => {
+		const normalizedKey = normalizeKey(key);
+		if (normalizedKey === null) return "nested arrays are not supported inside keys";
+		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
+			value,
+			enumerable: true,
+			configurable: true,
+			writable: true
+		});
+		else container[normalizedKey] = value;
+		return "";
+	},
+	has: (container, key) => {
+		const normalizedKey = normalizeKey(key);
+		return normalizedKey !== null && Object.prototype.hasOwnProperty.call(container, normalizedKey);
+	},
+	keys: (container) => Object.keys(container),
+	get: (container, key) => {
+		const normalizedKey = String(key);
+		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
+		return container[normalizedKey];
+	}
+});
+//#endregion
+//#region src/common/snippet.ts
+var DEFAULT_SNIPPET_OPTIONS = {
+	maxLength: 79,
+	indent: 1,
+	linesBefore: 3,
+	linesAfter: 2
+};
+function getLine(buffer, lineStart, lineEnd, position, maxLineLength) {
+	let head = "";
+	let tail = "";
+	const maxHalfLength = Math.floor(maxLineLength / 2) - 1;
+	if (position - lineStart > maxHalfLength) {
+		head = " ... ";
+		lineStart = position - maxHalfLength + head.length;
+	}
+	if (lineEnd - position > maxHalfLength) {
+		tail = " ...";
+		lineEnd = position + maxHalfLength - tail.length;
+	}
+	return {
+		str: head + buffer.slice(lineStart, lineEnd).replace(/\t/g, "→") + tail,
+		pos: position - lineStart + head.length
+	};
+}
+function padStart(string, max) {
+	return " ".repeat(Math.max(max - string.length, 0)) + string;
+}
+function makeSnippet(mark, options) {
+	if (!mark.buffer) return null;
+	const opts = {
+		...DEFAULT_SNIPPET_OPTIONS,
+		...options
+	};
+	const re = /\r?\n|\r|\0/g;
+	const lineStarts = [0];
+	const lineEnds = [];
+	let match;
+	let foundLineNo = -1;
+	while (match = re.exec(mark.buffer)) {
+		lineEnds.push(match.index);
+		lineStarts.push(match.index + match[0].length);
+		if (mark.position <= match.index && foundLineNo < 0) foundLineNo = lineStarts.length - 2;
+	}
+	if (foundLineNo < 0) foundLineNo = lineStarts.length - 1;
+	let result = "";
+	const lineNoLength = Math.min(mark.line + opts.linesAfter, lineEnds.length).toString().length;
+	const maxLineLength = opts.maxLength - (opts.indent + lineNoLength + 3);
+	for (let i = 1; i <= opts.linesBefore; i++) {
+		if (foundLineNo - i < 0) break;
+		const line = getLine(mark.buffer, lineStarts[foundLineNo - i], lineEnds[foundLineNo - i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo - i]), maxLineLength);
+		result = `${" ".repeat(opts.indent)}${padStart((mark.line - i + 1).toString(), lineNoLength)} | ${line.str}\n${result}`;
+	}
+	const line = getLine(mark.buffer, lineStarts[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
+	result += `${" ".repeat(opts.indent)}${padStart((mark.line + 1).toString(), lineNoLength)} | ${line.str}\n`;
+	result += `${"-".repeat(opts.indent + lineNoLength + 3 + line.pos)}^\n`;
+	for (let i = 1; i <= opts.linesAfter; i++) {
+		if (foundLineNo + i >= lineEnds.length) break;
+		const line = getLine(mark.buffer, lineStarts[foundLineNo + i], lineEnds[foundLineNo + i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo + i]), maxLineLength);
+		result += `${" ".repeat(opts.indent)}${padStart((mark.line + i + 1).toString(), lineNoLength)} | ${line.str}\n`;
+	}
+	return result.replace(/\n$/, "");
+}
+//#endregion
+//#region src/common/exception.ts
+function formatError(exception, compact) {
+	let where = "";
+	if (!exception.mark) return exception.reason;
+	if (exception.mark.name) where += `in "${exception.mark.name}" `;
+	where += `(${exception.mark.line + 1}:${exception.mark.column + 1})`;
+	if (!compact && exception.mark.snippet) where += `\n\n${exception.mark.snippet}`;
+	return `${exception.reason} ${where}`;
+}
+/**
+* A YAML error. Unlike an ordinary `Error`, it adds a source snippet showing
+* the location of the problem to the error message, when available.
+*
+* @category Main
+*/
+var YAMLException = class YAMLException extends Error {
+	reason;
+	mark;
+	/**
+	* Optional `mark` contains source snippet data. Usually, use
+	* {@link YAMLException.throwAt} instead of passing it directly.
+	*/
+	constructor(reason, mark) {
+		super();
+		this.name = "YAMLException";
+		this.reason = reason;
+		this.mark = mark;
+		this.message = formatError(this, false);
+		if (Error.captureStackTrace) Error.captureStackTrace(this, this.constructor);
+	}
+	/**
+	* Returns the formatted error, omitting the source snippet in compact mode.
+	*/
+	toString(compact) {
+		return `${this.name}: ${formatError(this, compact)}`;
+	}
+	/**
+	* Builds a YAMLException with a source snippet and throws it. `source` is
+	* the raw input text; `position` is an offset into it.
+	*/
+	static throwAt(source, position, message, filename = "") {
+		let line = 0;
+		let lineStart = 0;
+		for (let index = 0; index < position; index++) {
+			const ch = source.charCodeAt(index);
+			if (ch === 10) {
+				line++;
+				lineStart = index + 1;
+			} else if (ch === 13) {
+				line++;
+				if (source.charCodeAt(index + 1) === 10) index++;
+				lineStart = index + 1;
+			}
+		}
+		const mark = {
+			name: filename,
+			buffer: source,
+			position,
+			line,
+			column: position - lineStart
+		};
+		mark.snippet = makeSnippet(mark);
+		throw new YAMLException(message, mark);
+	}
+};
+//#endregion
+//#region src/parser/events.ts
+/** @category Events */
+var EVENT_ID = {
+	DOCUMENT: 1,
+	SEQUENCE: 2,
+	MAPPING: 3,
+	SCALAR: 4,
+	ALIAS: 5,
+	POP: 6
+};
+/** @category Nodes */
+var SCALAR_STYLE = {
+	PLAIN: 1,
+	SINGLE_QUOTED: 2,
+	DOUBLE_QUOTED: 3,
+	LITERAL_BLOCK: 4,
+	FOLDED_BLOCK: 5
+};
+/** @category Nodes */
+var COLLECTION_STYLE = {
+	BLOCK: 1,
+	FLOW: 2
+};
+/** @category Nodes */
+var CHOMPING_MODE = {
+	CLIP: 1,
+	STRIP: 2,
+	KEEP: 3
+};
+//#endregion
+//#region src/parser/parser_scalar.ts
+var NO_RANGE$3 = -1;
+function simpleEscapeSequence(c) {
+	switch (c) {
+		case 48: return "\0";
+		case 97: return "\x07";
+		case 98: return "\b";
+		case 116: return "	";
+		case 9: return "	";
+		case 110: return "\n";
+		case 118: return "\v";
+		case 102: return "\f";
+		case 114: return "\r";
+		case 101: return "\x1B";
+		case 32: return " ";
+		case 34: return "\"";
+		case 47: return "/";
+		case 92: return "\\";
+		case 78: return "";
+		case 95: return "\xA0";
+		case 76: return "\u2028";
+		case 80: return "\u2029";
+		default: return "";
+	}
+}
+var simpleEscapeCheck = new Array(256);
+var simpleEscapeMap = new Array(256);
+for (let i = 0; i < 256; i++) {
+	simpleEscapeCheck[i] = simpleEscapeSequence(i) ? 1 : 0;
+	simpleEscapeMap[i] = simpleEscapeSequence(i);
+}
+function charFromCodepoint(c) {
+	if (c <= 65535) return String.fromCharCode(c);
+	return String.fromCharCode((c - 65536 >> 10) + 55296, (c - 65536 & 1023) + 56320);
+}
+function fromHexCode$1(c) {
+	if (c >= 48 && c <= 57) return c - 48;
+	return (c | 32) - 97 + 10;
+}
+function escapedHexLen$1(c) {
+	if (c === 120) return 2;
+	if (c === 117) return 4;
+	return 8;
+}
+function skipFoldedBreaks(input, position, end) {
+	let breaks = 0;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 10) {
+			breaks++;
+			position++;
+		} else if (ch === 13) {
+			breaks++;
+			position++;
+			if (input.charCodeAt(position) === 10) position++;
+		} else if (ch === 32 || ch === 9) position++;
+		else break;
+	}
+	return {
+		position,
+		breaks
+	};
+}
+function foldedBreaks(count) {
+	if (count === 1) return " ";
+	return "\n".repeat(count - 1);
+}
+function getPlainValue(input, start, end) {
+	let result = "";
+	let position = start;
+	let captureStart = start;
+	let captureEnd = start;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 10 || ch === 13) {
+			result += input.slice(captureStart, captureEnd);
+			const fold = skipFoldedBreaks(input, position, end);
+			result += foldedBreaks(fold.breaks);
+			position = captureStart = captureEnd = fold.position;
+		} else {
+			position++;
+			if (ch !== 32 && ch !== 9) captureEnd = position;
+		}
+	}
+	return result + input.slice(captureStart, captureEnd);
+}
+function getSingleQuotedValue(input, start, end) {
+	let result = "";
+	let position = start;
+	let captureStart = start;
+	let captureEnd = start;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 39) {
+			result += input.slice(captureStart, position) + "'";
+			position += 2;
+			captureStart = captureEnd = position;
+		} else if (ch === 10 || ch === 13) {
+			result += input.slice(captureStart, captureEnd);
+			const fold = skipFoldedBreaks(input, position, end);
+			result += foldedBreaks(fold.breaks);
+			position = captureStart = captureEnd = fold.position;
+		} else {
+			position++;
+			if (ch !== 32 && ch !== 9) captureEnd = position;
+		}
+	}
+	return result + input.slice(captureStart, end);
+}
+function getDoubleQuotedValue(input, start, end) {
+	let result = "";
+	let position = start;
+	let captureStart = start;
+	let captureEnd = start;
+	while (position < end) {
+		const ch = input.charCodeAt(position);
+		if (ch === 92) {
+			result += input.slice(captureStart, position);
+			position++;
+			const escaped = input.charCodeAt(position);
+			if (escaped === 10 || escaped === 13) position = skipFoldedBreaks(input, position, end).position;
+			else if (escaped < 256 && simpleEscapeCheck[escaped]) {
+				result += simpleEscapeMap[escaped];
+				position++;
+			} else {
+				let hexLength = escapedHexLen$1(escaped);
+				let hexResult = 0;
+				for (; hexLength > 0; hexLength--) {
+					position++;
+					const digit = fromHexCode$1(input.charCodeAt(position));
+					hexResult = (hexResult << 4) + digit;
+				}
+				result += charFromCodepoint(hexResult);
+				position++;
+			}
+			captureStart = captureEnd = position;
+		} else if (ch === 10 || ch === 13) {
+			result += input.slice(captureStart, captureEnd);
+			const fold = skipFoldedBreaks(input, position, end);
+			result += foldedBreaks(fold.breaks);
+			position = captureStart = captureEnd = fold.position;
+		} else {
+			position++;
+			if (ch !== 32 && ch !== 9) captureEnd = position;
+		}
+	}
+	return result + input.slice(captureStart, end);
+}
+function getBlockValue(input, start, end, indent, chomping, folded) {
+	const textIndent = indent < 0 ? 0 : indent;
+	const region = input.slice(start, end).replace(/\r\n?/g, "\n");
+	const lines = region === "" ? [] : (region.endsWith("\n") ? region.slice(0, -1) : region).split("\n");
+	let result = "";
+	let didReadContent = false;
+	let emptyLines = 0;
+	let atMoreIndented = false;
+	for (const line of lines) {
+		let column = 0;
+		while (column < textIndent && line.charCodeAt(column) === 32) column++;
+		if (indent < 0 || column >= line.length) {
+			emptyLines++;
+			continue;
+		}
+		const content = line.slice(textIndent);
+		const first = content.charCodeAt(0);
+		if (folded) {
+			if (first === 32 || first === 9) {
+				atMoreIndented = true;
+				result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
+			} else if (atMoreIndented) {
+				atMoreIndented = false;
+				result += "\n".repeat(emptyLines + 1);
+			} else if (emptyLines === 0) {
+				if (didReadContent) result += " ";
+			} else result += "\n".repeat(emptyLines);
+		} else result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
+		result += content;
+		didReadContent = true;
+		emptyLines = 0;
+	}
+	if (chomping === CHOMPING_MODE.KEEP) result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
+	else if (chomping !== CHOMPING_MODE.STRIP) {
+		if (didReadContent) result += "\n";
+	}
+	return result;
+}
+/**
+* Decodes the scalar referenced by event offsets in `input`.
+*
+* @category Events
+*/
+function getScalarValue(input, scalar) {
+	if (scalar.valueStart === NO_RANGE$3) return "";
+	const { valueStart, valueEnd } = scalar;
+	if (scalar.fast) return input.slice(valueStart, valueEnd);
+	switch (scalar.style) {
+		case SCALAR_STYLE.SINGLE_QUOTED: return getSingleQuotedValue(input, valueStart, valueEnd);
+		case SCALAR_STYLE.DOUBLE_QUOTED: return getDoubleQuotedValue(input, valueStart, valueEnd);
+		case SCALAR_STYLE.LITERAL_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, false);
+		case SCALAR_STYLE.FOLDED_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, true);
+		default: return getPlainValue(input, valueStart, valueEnd);
+	}
+}
+//#endregion
+//#region src/common/tagname.ts
+var DEFAULT_TAG_HANDLERS = Object.assign(Object.create(null), {
+	"!": "!",
+	"!!": "tag:yaml.org,2002:"
+});
+var TAG_SUFFIX_CHARS = "-#;/?:@&=+$_.~*'()";
+var TAG_URI_CHARS = TAG_SUFFIX_CHARS + "!,[]";
+var HEX = "0123456789ABCDEF";
+function percentByte(byte) {
+	return "%" + HEX[byte >> 4] + HEX[byte & 15];
+}
+function tagPercentEncode(source, isSuffix) {
+	const allowed = isSuffix ? TAG_SUFFIX_CHARS : TAG_URI_CHARS;
+	let result = "";
+	for (let index = 0; index < source.length; index++) {
+		let ch = source.charCodeAt(index);
+		if (ch >= 48 && ch <= 57 || ch >= 65 && ch <= 90 || ch >= 97 && ch <= 122 || allowed.includes(source[index])) {
+			result += source[index];
+			continue;
+		}
+		if (ch >= 55296 && ch <= 56319) ch = 65536 + ((ch & 1023) << 10) + (source.charCodeAt(++index) & 1023);
+		if (ch < 128) result += percentByte(ch);
+		else if (ch < 2048) result += percentByte(192 | ch >> 6) + percentByte(128 | ch & 63);
+		else if (ch < 65536) result += percentByte(224 | ch >> 12) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
+		else result += percentByte(240 | ch >> 18) + percentByte(128 | ch >> 12 & 63) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
+	}
+	return result;
+}
+function tagPercentDecode(source) {
+	let result = "";
+	let index = 0;
+	while (index < source.length) {
+		if (source.charCodeAt(index) !== 37) {
+			result += source[index++];
+			continue;
+		}
+		let ch = parseInt(source.slice(index + 1, index + 3), 16);
+		index += 3;
+		if (ch >= 192) {
+			let remaining = ch < 224 ? 1 : ch < 240 ? 2 : 3;
+			ch &= (1 << 6 - remaining) - 1;
+			while (remaining-- > 0) {
+				ch = ch << 6 | parseInt(source.slice(index + 1, index + 3), 16) & 63;
+				index += 3;
+			}
+		}
+		if (ch < 65536) result += String.fromCharCode(ch);
+		else {
+			ch -= 65536;
+			result += String.fromCharCode(55296 | ch >> 10, 56320 | ch & 1023);
+		}
+	}
+	return result;
+}
+function tagNameFull(rawTag, tagHandlers) {
+	if (rawTag.startsWith("!<") && rawTag.endsWith(">")) return tagPercentDecode(rawTag.slice(2, -1));
+	const handleEnd = rawTag.indexOf("!", 1);
+	const handle = handleEnd === -1 ? "!" : rawTag.slice(0, handleEnd + 1);
+	return tagPercentDecode(tagHandlers?.[handle] ?? DEFAULT_TAG_HANDLERS[handle] ?? handle) + tagPercentDecode(rawTag.slice(handle.length));
+}
+function tagNameShort(fullTag) {
+	let tag = fullTag;
+	if (tag.charCodeAt(0) === 33) {
+		tag = tag.slice(1);
+		return `!${tagPercentEncode(tag, true)}`;
+	}
+	if (tag.slice(0, 18) === "tag:yaml.org,2002:") return `!!${tagPercentEncode(tag.slice(18), true)}`;
+	return `!<${tagPercentEncode(tag, false)}>`;
+}
+//#endregion
+//#region src/parser/constructor.ts
+var NO_RANGE$2 = -1;
+var MERGE_TAG_NAME = "tag:yaml.org,2002:merge";
+var DEFAULT_CONSTRUCTOR_OPTIONS = {
+	filename: "",
+	schema: CORE_SCHEMA,
+	json: false,
+	maxTotalMergeKeys: 1e4,
+	maxAliases: -1
+};
+function eventPosition$1(event) {
+	if ("tagStart" in event && event.tagStart !== NO_RANGE$2) return event.tagStart;
+	if ("anchorStart" in event && event.anchorStart !== NO_RANGE$2) return event.anchorStart;
+	if ("valueStart" in event && event.valueStart !== NO_RANGE$2) return event.valueStart;
+	if ("start" in event) return event.start;
+	return 0;
+}
+function throwError$1(state, message) {
+	YAMLException.throwAt(state.source, state.position, message, state.filename);
+}
+function finalizeCollection(state, position, tag, carrier) {
+	try {
+		return tag.finalize(carrier);
+	} catch (error) {
+		if (error instanceof YAMLException) throw error;
+		YAMLException.throwAt(state.source, position, error instanceof Error ? error.message : String(error), state.filename);
+	}
+}
+function constructScalar(state, event) {
+	const source = getScalarValue(state.source, event);
+	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
+	const strTag = state.schema.defaultScalarTag;
+	if (rawTag !== "") {
+		if (rawTag === "!") return {
+			value: source,
+			tag: strTag
+		};
+		const tagName = tagNameFull(rawTag, state.tagHandlers);
+		const scalarTag = state.schema.lookupScalarTag(tagName);
+		if (scalarTag) {
+			const result = scalarTag.resolve(source, true, tagName);
+			if (result === NOT_RESOLVED) throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
+			return {
+				value: result,
+				tag: scalarTag
+			};
+		}
+		const collectionTagDef = state.schema.lookupMappingTag(tagName) ?? state.schema.lookupSequenceTag(tagName);
+		if (collectionTagDef) {
+			if (source !== "") throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
+			const carrier = collectionTagDef.create(tagName);
+			return {
+				value: collectionTagDef.carrierIsResult ? carrier : finalizeCollection(state, state.position, collectionTagDef, carrier),
+				tag: collectionTagDef
+			};
+		}
+		throwError$1(state, `unknown scalar tag !<${tagName}>`);
+	}
+	if (event.style === SCALAR_STYLE.PLAIN) return state.schema.resolveImplicitScalarTag(source);
+	return {
+		value: strTag.resolve(source, false, strTag.tagName),
+		tag: strTag
+	};
+}
+function collectionTagName(state, event, defaultTagName) {
+	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
+	return rawTag === "" || rawTag === "!" ? defaultTagName : tagNameFull(rawTag, state.tagHandlers);
+}
+function isMappingTag(tag) {
+	return tag.nodeKind === "mapping";
+}
+function chargeMergeWork(state) {
+	state.totalMergeKeys++;
+	if (state.maxTotalMergeKeys !== -1 && state.totalMergeKeys > state.maxTotalMergeKeys) throwError$1(state, `merge keys exceeded maxTotalMergeKeys (${state.maxTotalMergeKeys})`);
+}
+function mergeKeys(state, frame, source, sourceTag) {
+	chargeMergeWork(state);
+	for (const sourceKey of sourceTag.keys(source)) {
+		chargeMergeWork(state);
+		if (frame.tag.has(frame.value, sourceKey)) continue;
+		const err = frame.tag.addPair(frame.value, sourceKey, sourceTag.get(source, sourceKey));
+		if (err) throwError$1(state, err);
+		frame.overridable ??= /* @__PURE__ */ new Set();
+		frame.overridable.add(sourceKey);
+	}
+}
+function mergeSource(state, frame, source, sourceTag) {
+	state.position = frame.keyPosition;
+	if (isMappingTag(sourceTag)) mergeKeys(state, frame, source, sourceTag);
+	else if (sourceTag.nodeKind === "sequence" && Array.isArray(source)) {
+		if (source.length > 100) throwError$1(state, "abnormal merge sequence size");
+		for (const element of source) {
+			const elementTag = state.nodeTags.get(element);
+			if (!elementTag) throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
+			mergeKeys(state, frame, element, elementTag);
+		}
+	} else throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
+}
+function addMappingValue(state, frame, key, value, tag) {
+	state.position = frame.keyPosition;
+	if (frame.keyIsMerge) {
+		mergeSource(state, frame, value, tag);
+		return;
+	}
+	if (!state.json && frame.tag.has(frame.value, key) && !frame.overridable?.has(key)) throwError$1(state, "duplicated mapping key");
+	const err = frame.tag.addPair(frame.value, key, value);
+	if (err) throwError$1(state, err);
+	frame.overridable?.delete(key);
+}
+function addValue(state, value, tag) {
+	const frame = state.frames[state.frames.length - 1];
+	if (frame.kind === "document") {
+		frame.value = value;
+		frame.hasValue = true;
+	} else if (frame.kind === "sequence") {
+		if (isMappingTag(tag)) state.nodeTags.set(value, tag);
+		const err = frame.tag.addItem(frame.value, value, frame.index++);
+		if (err) throwError$1(state, err);
+	} else if (frame.hasKey) {
+		const key = frame.key;
+		frame.key = void 0;
+		frame.hasKey = false;
+		addMappingValue(state, frame, key, value, tag);
+	} else {
+		frame.key = value;
+		frame.keyPosition = state.position;
+		frame.hasKey = true;
+		frame.keyIsMerge = tag.tagName === MERGE_TAG_NAME;
+	}
+}
+function storeAnchor(state, event, value, tag, isValueFinal) {
+	if (event.anchorStart !== NO_RANGE$2) {
+		const anchor = {
+			value,
+			tag,
+			isValueFinal
+		};
+		state.anchors.set(state.source.slice(event.anchorStart, event.anchorEnd), anchor);
+		return anchor;
+	}
+	return null;
+}
+/**
+* Constructs JavaScript documents directly from parser events, without an
+* intermediate AST.
+*
+* @category Events
+*/
+function constructFromEvents(events, options) {
+	const state = {
+		...DEFAULT_CONSTRUCTOR_OPTIONS,
+		...options,
+		events,
+		documents: [],
+		eventIndex: 0,
+		position: 0,
+		frames: [],
+		anchors: /* @__PURE__ */ new Map(),
+		nodeTags: /* @__PURE__ */ new Map(),
+		tagHandlers: Object.create(null),
+		totalMergeKeys: 0,
+		aliasCount: 0
+	};
+	while (state.eventIndex < state.events.length) {
+		const event = state.events[state.eventIndex++];
+		state.position = eventPosition$1(event);
+		switch (event.type) {
+			case EVENT_ID.DOCUMENT:
+				state.anchors = /* @__PURE__ */ new Map();
+				state.nodeTags = /* @__PURE__ */ new Map();
+				state.aliasCount = 0;
+				state.tagHandlers = Object.create(null);
+				for (const directive of event.directives) if (directive.kind === "tag") state.tagHandlers[directive.handle] = directive.prefix;
+				state.frames.push({
+					kind: "document",
+					position: state.position,
+					value: void 0,
+					hasValue: false
+				});
+				break;
+			case EVENT_ID.SCALAR: {
+				const { value, tag } = constructScalar(state, event);
+				storeAnchor(state, event, value, tag, true);
+				addValue(state, value, tag);
+				break;
+			}
+			case EVENT_ID.SEQUENCE: {
+				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:seq");
+				const tag = state.schema.lookupSequenceTag(tagName);
+				if (!tag) throwError$1(state, `unknown sequence tag !<${tagName}>`);
+				const value = tag.create(tagName);
+				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
+				state.frames.push({
+					kind: "sequence",
+					position: state.position,
+					value,
+					tag,
+					anchor,
+					index: 0
+				});
+				break;
+			}
+			case EVENT_ID.MAPPING: {
+				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:map");
+				const tag = state.schema.lookupMappingTag(tagName);
+				if (!tag) throwError$1(state, `unknown mapping tag !<${tagName}>`);
+				const value = tag.create(tagName);
+				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
+				state.frames.push({
+					kind: "mapping",
+					position: state.position,
+					value,
+					tag,
+					anchor,
+					key: void 0,
+					keyPosition: state.position,
+					hasKey: false,
+					keyIsMerge: false,
+					overridable: null
+				});
+				break;
+			}
+			case EVENT_ID.ALIAS: {
+				if (state.maxAliases !== -1 && ++state.aliasCount > state.maxAliases) throwError$1(state, `aliases exceeded maxAliases (${state.maxAliases})`);
+				const name = state.source.slice(event.anchorStart, event.anchorEnd);
+				const anchor = state.anchors.get(name);
+				if (!anchor) throwError$1(state, `unidentified alias "${name}"`);
+				if (!anchor.isValueFinal) throwError$1(state, `recursive alias "${name}" is not supported for tag ${anchor.tag.tagName} because it uses finalize()`);
+				addValue(state, anchor.value, anchor.tag);
+				break;
+			}
+			case EVENT_ID.POP: {
+				const frame = state.frames.pop();
+				if (frame.kind === "mapping" && frame.hasKey) {
+					state.position = frame.keyPosition;
+					throwError$1(state, "incomplete mapping pair in event stream");
+				}
+				if (frame.kind === "document") state.documents.push(frame.value);
+				else {
+					const value = frame.tag.carrierIsResult ? frame.value : finalizeCollection(state, frame.position, frame.tag, frame.value);
+					if (frame.anchor) {
+						frame.anchor.value = value;
+						frame.anchor.isValueFinal = true;
+					}
+					addValue(state, value, frame.tag);
+				}
+				break;
+			}
+		}
+	}
+	return state.documents;
+}
+//#endregion
+//#region src/parser/parser.ts
+var NO_RANGE$1 = -1;
+var HAS_OWN = Object.prototype.hasOwnProperty;
+var CONTEXT_FLOW_IN = 1;
+var CONTEXT_FLOW_OUT = 2;
+var CONTEXT_BLOCK_IN = 3;
+var CONTEXT_BLOCK_OUT = 4;
+var PATTERN_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
+var PATTERN_FLOW_INDICATORS = /[,\[\]{}]/;
+var PATTERN_TAG_HANDLE = /^(?:!|!!|![0-9A-Za-z-]+!)$/;
+var NS_URI_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$,_.!~*'()\[\]])`;
+var NS_TAG_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$.~*'()_])`;
+var PATTERN_TAG_URI = new RegExp(`^(?:${NS_URI_CHAR})*$`);
+var PATTERN_TAG_SUFFIX = new RegExp(`^(?:${NS_TAG_CHAR})+$`);
+var PATTERN_TAG_PREFIX = new RegExp(`^(?:!(?:${NS_URI_CHAR})*|${NS_TAG_CHAR}(?:${NS_URI_CHAR})*)$`);
+var DEFAULT_PARSER_OPTIONS = {
+	filename: "",
+	maxDepth: 100
+};
+function addDocumentEvent(state, explicitStart, explicitEnd) {
+	state.events.push({
+		type: EVENT_ID.DOCUMENT,
+		explicitStart,
+		explicitEnd,
+		directives: state.directives
+	});
+}
+function addSequenceEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
+	state.events.push({
+		type: EVENT_ID.SEQUENCE,
+		start,
+		anchorStart,
+		anchorEnd,
+		tagStart,
+		tagEnd,
+		style
+	});
+}
+function addMappingEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
+	state.events.push({
+		type: EVENT_ID.MAPPING,
+		start,
+		anchorStart,
+		anchorEnd,
+		tagStart,
+		tagEnd,
+		style
+	});
+}
+function insertFlowPairMappingEvent(state, snapshot) {
+	state.events.splice(snapshot.eventsLength, 0, {
+		type: EVENT_ID.MAPPING,
+		start: snapshot.position,
+		anchorStart: NO_RANGE$1,
+		anchorEnd: NO_RANGE$1,
+		tagStart: NO_RANGE$1,
+		tagEnd: NO_RANGE$1,
+		style: COLLECTION_STYLE.FLOW
+	});
+}
+function addScalarEvent(state, valueStart, valueEnd, anchorStart, anchorEnd, tagStart, tagEnd, style, chomping = CHOMPING_MODE.CLIP, indent = -1, fast = false) {
+	state.events.push({
+		type: EVENT_ID.SCALAR,
+		valueStart,
+		valueEnd,
+		anchorStart,
+		anchorEnd,
+		tagStart,
+		tagEnd,
+		style,
+		chomping,
+		indent,
+		fast
+	});
+}
+function addAliasEvent(state, anchorStart, anchorEnd) {
+	state.events.push({
+		type: EVENT_ID.ALIAS,
+		anchorStart,
+		anchorEnd
+	});
+}
+function addPopEvent(state) {
+	state.events.push({ type: EVENT_ID.POP });
+}
+function addEmptyScalarEvent(state) {
+	addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, SCALAR_STYLE.PLAIN);
+}
+function emptyProperties() {
+	return {
+		anchorStart: NO_RANGE$1,
+		anchorEnd: NO_RANGE$1,
+		tagStart: NO_RANGE$1,
+		tagEnd: NO_RANGE$1
+	};
+}
+function snapshotState(state) {
+	return {
+		position: state.position,
+		line: state.line,
+		lineStart: state.lineStart,
+		lineIndent: state.lineIndent,
+		firstTabInLine: state.firstTabInLine,
+		eventsLength: state.events.length
+	};
+}
+function restoreState(state, snapshot) {
+	state.position = snapshot.position;
+	state.line = snapshot.line;
+	state.lineStart = snapshot.lineStart;
+	state.lineIndent = snapshot.lineIndent;
+	state.firstTabInLine = snapshot.firstTabInLine;
+	state.events.length = snapshot.eventsLength;
+}
+function throwError(state, message) {
+	YAMLException.throwAt(state.input.slice(0, state.length), state.position, message, state.filename);
+}
+function isEol(c) {
+	return c === 10 || c === 13;
+}
+function isWhiteSpace(c) {
+	return c === 9 || c === 32;
+}
+function isWsOrEol(c) {
+	return isWhiteSpace(c) || isEol(c);
+}
+function isWsOrEolOrEnd(c) {
+	return c === 0 || isWsOrEol(c);
+}
+function isFlowIndicator(c) {
+	return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
+}
+function fromDecimalCode(c) {
+	return c >= 48 && c <= 57 ? c - 48 : -1;
+}
+function fromHexCode(c) {
+	if (c >= 48 && c <= 57) return c - 48;
+	const lc = c | 32;
+	if (lc >= 97 && lc <= 102) return lc - 97 + 10;
+	return -1;
+}
+function escapedHexLen(c) {
+	if (c === 120) return 2;
+	if (c === 117) return 4;
+	if (c === 85) return 8;
+	return 0;
+}
+function isSimpleEscape(c) {
+	return c === 48 || c === 97 || c === 98 || c === 116 || c === 9 || c === 110 || c === 118 || c === 102 || c === 114 || c === 101 || c === 32 || c === 34 || c === 47 || c === 92 || c === 78 || c === 95 || c === 76 || c === 80;
+}
+function consumeLineBreak(state) {
+	if (state.input.charCodeAt(state.position) === 10) state.position++;
+	else {
+		state.position++;
+		if (state.input.charCodeAt(state.position) === 10) state.position++;
+	}
+	state.line++;
+	state.lineStart = state.position;
+	state.lineIndent = 0;
+	state.firstTabInLine = -1;
+}
+function skipSeparationSpace(state, allowComments) {
+	let lineBreaks = 0;
+	let ch = state.input.charCodeAt(state.position);
+	let hasSeparation = state.position === state.lineStart || isWsOrEol(state.input.charCodeAt(state.position - 1));
+	while (ch !== 0) {
+		while (isWhiteSpace(ch)) {
+			hasSeparation = true;
+			if (ch === 9 && state.firstTabInLine === -1) state.firstTabInLine = state.position;
+			ch = state.input.charCodeAt(++state.position);
+		}
+		if (allowComments && hasSeparation && ch === 35) do
+			ch = state.input.charCodeAt(++state.position);
+		while (!isEol(ch) && ch !== 0);
+		if (!isEol(ch)) break;
+		consumeLineBreak(state);
+		lineBreaks++;
+		hasSeparation = true;
+		ch = state.input.charCodeAt(state.position);
+		while (ch === 32) {
+			state.lineIndent++;
+			ch = state.input.charCodeAt(++state.position);
+		}
+	}
+	return lineBreaks;
+}
+function testDocumentSeparator(state, position = state.position) {
+	const ch = state.input.charCodeAt(position);
+	if ((ch === 45 || ch === 46) && ch === state.input.charCodeAt(position + 1) && ch === state.input.charCodeAt(position + 2)) {
+		const following = state.input.charCodeAt(position + 3);
+		return following === 0 || isWsOrEol(following);
+	}
+	return false;
+}
+function skipByteOrderMark(state) {
+	if (state.position === state.lineStart && state.input.charCodeAt(state.position) === 65279) {
+		state.position++;
+		state.lineStart = state.position;
+	}
+}
+function testDocumentBoundary(state) {
+	if (state.position !== state.lineStart) return false;
+	if (testDocumentSeparator(state)) return true;
+	if (state.input.charCodeAt(state.position) !== 65279) return false;
+	const snapshot = snapshotState(state);
+	skipByteOrderMark(state);
+	skipSeparationSpace(state, true);
+	const ch = state.input.charCodeAt(state.position);
+	const result = state.position === state.lineStart && (ch === 37 || ch === 45 && testDocumentSeparator(state));
+	restoreState(state, snapshot);
+	return result;
+}
+function skipUntilLineEnd(state) {
+	let ch = state.input.charCodeAt(state.position);
+	while (ch !== 0 && !isEol(ch)) ch = state.input.charCodeAt(++state.position);
+}
+function checkPrintable(state, start, end) {
+	const match = PATTERN_NON_PRINTABLE.exec(state.input.slice(start, end));
+	if (match !== null) {
+		state.position = start + match.index + match[0].length - 1;
+		throwError(state, "the stream contains non-printable characters");
+	}
+}
+function readTagProperty(state, props, inFlow) {
+	if (state.input.charCodeAt(state.position) !== 33) return false;
+	if (props.tagStart !== NO_RANGE$1) throwError(state, "duplication of a tag property");
+	const start = state.position;
+	let isVerbatim = false;
+	let isNamed = false;
+	let tagHandle = "!";
+	let ch = state.input.charCodeAt(++state.position);
+	if (ch === 60) {
+		isVerbatim = true;
+		ch = state.input.charCodeAt(++state.position);
+	} else if (ch === 33) {
+		isNamed = true;
+		tagHandle = "!!";
+		ch = state.input.charCodeAt(++state.position);
+	}
+	let suffixStart = state.position;
+	let tagName;
+	if (isVerbatim) {
+		while (ch !== 0 && ch !== 62) ch = state.input.charCodeAt(++state.position);
+		if (ch !== 62) throwError(state, "unexpected end of the stream within a verbatim tag");
+		tagName = state.input.slice(suffixStart, state.position);
+		state.position++;
+	} else {
+		while (ch !== 0 && !isWsOrEol(ch) && !(inFlow && isFlowIndicator(ch))) {
+			if (ch === 33) {
+				if (!isNamed) {
+					tagHandle = state.input.slice(suffixStart - 1, state.position + 1);
+					if (!PATTERN_TAG_HANDLE.test(tagHandle)) throwError(state, "named tag handle cannot contain such characters");
+					isNamed = true;
+					suffixStart = state.position + 1;
+				} else throwError(state, "tag suffix cannot contain exclamation marks");
+			}
+			ch = state.input.charCodeAt(++state.position);
+		}
+		tagName = state.input.slice(suffixStart, state.position);
+		if (PATTERN_FLOW_INDICATORS.test(tagName)) throwError(state, "tag suffix cannot contain flow indicator characters");
+	}
+	if (tagName && !(isVerbatim ? PATTERN_TAG_URI.test(tagName) : PATTERN_TAG_SUFFIX.test(tagName))) throwError(state, `tag name cannot contain such characters: ${tagName}`);
+	if (!isVerbatim && tagHandle !== "!" && tagHandle !== "!!" && !HAS_OWN.call(state.tagHandlers, tagHandle)) throwError(state, `undeclared tag handle "${tagHandle}"`);
+	props.tagStart = start;
+	props.tagEnd = state.position;
+	return true;
+}
+function readAnchorProperty(state, props) {
+	if (state.input.charCodeAt(state.position) !== 38) return false;
+	if (props.anchorStart !== NO_RANGE$1) throwError(state, "duplication of an anchor property");
+	state.position++;
+	const start = state.position;
+	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
+	if (state.position === start) throwError(state, "name of an anchor node must contain at least one character");
+	props.anchorStart = start;
+	props.anchorEnd = state.position;
+	return true;
+}
+function readAlias(state, props) {
+	if (state.input.charCodeAt(state.position) !== 42) return false;
+	if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) throwError(state, "alias node should not have any properties");
+	state.position++;
+	const start = state.position;
+	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
+	if (state.position === start) throwError(state, "name of an alias node must contain at least one character");
+	addAliasEvent(state, start, state.position);
+	return true;
+}
+function readFlowScalarBreak(state, nodeIndent) {
+	skipSeparationSpace(state, false);
+	if (state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
+}
+function readSingleQuotedScalar(state, nodeIndent, props) {
+	if (state.input.charCodeAt(state.position) !== 39) return false;
+	state.position++;
+	const start = state.position;
+	let simple = true;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const ch = state.input.charCodeAt(state.position);
+		if (ch === 39) {
+			if (state.input.charCodeAt(state.position + 1) === 39) {
+				simple = false;
+				state.position += 2;
+				continue;
+			}
+			const end = state.position;
+			state.position++;
+			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.SINGLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
+			return true;
+		}
+		if (isEol(ch)) {
+			simple = false;
+			readFlowScalarBreak(state, nodeIndent);
+		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a single quoted scalar");
+		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
+		else state.position++;
+	}
+	throwError(state, "unexpected end of the stream within a single quoted scalar");
+}
+function readDoubleQuotedScalar(state, nodeIndent, props) {
+	if (state.input.charCodeAt(state.position) !== 34) return false;
+	state.position++;
+	const start = state.position;
+	let simple = true;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const ch = state.input.charCodeAt(state.position);
+		if (ch === 34) {
+			const end = state.position;
+			state.position++;
+			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.DOUBLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
+			return true;
+		}
+		if (ch === 92) {
+			simple = false;
+			const escaped = state.input.charCodeAt(++state.position);
+			if (isEol(escaped)) readFlowScalarBreak(state, nodeIndent);
+			else if (isSimpleEscape(escaped)) state.position++;
+			else {
+				let hexLength = escapedHexLen(escaped);
+				if (hexLength === 0) throwError(state, "unknown escape sequence");
+				while (hexLength-- > 0) {
+					state.position++;
+					if (fromHexCode(state.input.charCodeAt(state.position)) < 0) throwError(state, "expected hexadecimal character");
+				}
+				state.position++;
+			}
+		} else if (isEol(ch)) {
+			simple = false;
+			readFlowScalarBreak(state, nodeIndent);
+		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a double quoted scalar");
+		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
+		else state.position++;
+	}
+	throwError(state, "unexpected end of the stream within a double quoted scalar");
+}
+function readBlockScalar(state, parentIndent, props) {
+	const ch = state.input.charCodeAt(state.position);
+	let chomping = CHOMPING_MODE.CLIP;
+	let indent = -1;
+	let detectedIndent = false;
+	if (ch !== 124 && ch !== 62) return false;
+	const style = ch === 124 ? SCALAR_STYLE.LITERAL_BLOCK : SCALAR_STYLE.FOLDED_BLOCK;
+	state.position++;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const current = state.input.charCodeAt(state.position);
+		const digit = fromDecimalCode(current);
+		if (current === 43 || current === 45) {
+			if (chomping !== CHOMPING_MODE.CLIP) throwError(state, "repeat of a chomping mode identifier");
+			chomping = current === 43 ? CHOMPING_MODE.KEEP : CHOMPING_MODE.STRIP;
+			state.position++;
+		} else if (digit >= 0) {
+			if (digit === 0) throwError(state, "bad explicit indentation width of a block scalar; it cannot be less than one");
+			if (detectedIndent) throwError(state, "repeat of an indentation width identifier");
+			indent = parentIndent + digit - 1;
+			detectedIndent = true;
+			state.position++;
+		} else break;
+	}
+	let hadWhitespace = false;
+	while (isWhiteSpace(state.input.charCodeAt(state.position))) {
+		hadWhitespace = true;
+		state.position++;
+	}
+	if (hadWhitespace && state.input.charCodeAt(state.position) === 35) skipUntilLineEnd(state);
+	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
+	else if (state.input.charCodeAt(state.position) !== 0) throwError(state, "a line break is expected");
+	let contentIndent = detectedIndent ? indent : -1;
+	let maxLeadingIndent = 0;
+	const valueStart = state.position;
+	let valueEnd = state.position;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		const linePosition = state.position;
+		let column = 0;
+		while (state.input.charCodeAt(linePosition + column) === 32) column++;
+		const first = state.input.charCodeAt(linePosition + column);
+		if (first === 0) {
+			if (contentIndent >= 0) {
+				if (column > contentIndent) valueEnd = linePosition + column;
+			} else if (column > 0) valueEnd = linePosition + column;
+			break;
+		}
+		if (testDocumentBoundary(state)) break;
+		if (!detectedIndent && contentIndent === -1 && isEol(first)) maxLeadingIndent = Math.max(maxLeadingIndent, column);
+		if (!detectedIndent && contentIndent === -1 && !isEol(first)) {
+			if (first === 9 && column < parentIndent) {
+				state.position = linePosition + column;
+				throwError(state, "tab characters must not be used in indentation");
+			}
+			if (column >= parentIndent && column < maxLeadingIndent) {
+				state.position = linePosition + column;
+				throwError(state, "bad indentation of a mapping entry");
+			}
+		}
+		if (contentIndent === -1 && first !== 0 && !isEol(first) && column < parentIndent) {
+			state.lineIndent = column;
+			state.position = linePosition + column;
+			break;
+		}
+		if (!detectedIndent && first !== 0 && !isEol(first) && contentIndent === -1) contentIndent = column;
+		const requiredIndent = contentIndent === -1 ? parentIndent + 1 : contentIndent;
+		if (first !== 0 && !isEol(first) && column < requiredIndent) {
+			state.lineIndent = column;
+			state.position = linePosition + column;
+			break;
+		}
+		skipUntilLineEnd(state);
+		valueEnd = state.position;
+		if (isEol(state.input.charCodeAt(state.position))) {
+			consumeLineBreak(state);
+			valueEnd = state.position;
+		}
+	}
+	checkPrintable(state, valueStart, valueEnd);
+	addScalarEvent(state, valueStart, valueEnd, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, style, chomping, contentIndent);
+	return true;
+}
+function canStartPlainScalar(state, nodeContext) {
+	const ch = state.input.charCodeAt(state.position);
+	const inFlow = nodeContext === CONTEXT_FLOW_IN;
+	if (ch === 0 || isWsOrEol(ch) || ch === 35 || ch === 38 || ch === 42 || ch === 33 || ch === 124 || ch === 62 || ch === 39 || ch === 34 || ch === 37 || ch === 64 || ch === 96 || isFlowIndicator(ch)) return false;
+	if (ch === 63 || ch === 45) {
+		const following = state.input.charCodeAt(state.position + 1);
+		if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) return false;
+	}
+	return true;
+}
+function readPlainScalar(state, nodeIndent, nodeContext, props) {
+	if (!canStartPlainScalar(state, nodeContext)) return false;
+	const start = state.position;
+	let end = state.position;
+	let ch = state.input.charCodeAt(state.position);
+	const inFlow = nodeContext === CONTEXT_FLOW_IN;
+	let multiline = false;
+	while (ch !== 0) {
+		if (testDocumentBoundary(state)) break;
+		if (ch === 58) {
+			const following = state.input.charCodeAt(state.position + 1);
+			if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) break;
+		} else if (ch === 35) {
+			if (isWsOrEol(state.input.charCodeAt(state.position - 1))) break;
+		} else if (inFlow && isFlowIndicator(ch)) break;
+		else if (isEol(ch)) {
+			const savedPosition = state.position;
+			const savedLine = state.line;
+			const savedLineStart = state.lineStart;
+			const savedLineIndent = state.lineIndent;
+			skipSeparationSpace(state, false);
+			if (state.lineIndent >= nodeIndent) {
+				multiline = true;
+				ch = state.input.charCodeAt(state.position);
+				continue;
+			}
+			state.position = savedPosition;
+			state.line = savedLine;
+			state.lineStart = savedLineStart;
+			state.lineIndent = savedLineIndent;
+			break;
+		}
+		if (!isWhiteSpace(ch)) end = state.position + 1;
+		ch = state.input.charCodeAt(++state.position);
+	}
+	if (end === start) return false;
+	checkPrintable(state, start, end);
+	addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN, CHOMPING_MODE.CLIP, -1, !multiline);
+	return true;
+}
+function skipFlowSeparationSpace(state, nodeIndent) {
+	const startLine = state.line;
+	skipSeparationSpace(state, true);
+	if (state.line > startLine && state.lineIndent < nodeIndent || state.firstTabInLine !== -1 && state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
+}
+function readFlowCollection(state, nodeIndent, props) {
+	const ch = state.input.charCodeAt(state.position);
+	const isMapping = ch === 123;
+	const start = state.position;
+	let readNext = true;
+	if (ch !== 91 && ch !== 123) return false;
+	const terminator = isMapping ? 125 : 93;
+	if (isMapping) addMappingEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
+	else addSequenceEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
+	state.position++;
+	while (state.input.charCodeAt(state.position) !== 0) {
+		skipFlowSeparationSpace(state, nodeIndent);
+		let ch = state.input.charCodeAt(state.position);
+		if (ch === terminator) {
+			state.position++;
+			addPopEvent(state);
+			return true;
+		} else if (!readNext) throwError(state, "missed comma between flow collection entries");
+		else if (ch === 44) throwError(state, "expected the node content, but found ','");
+		let isPair = false;
+		let isExplicitPair = false;
+		if (ch === 63 && isWsOrEol(state.input.charCodeAt(state.position + 1))) {
+			isPair = isExplicitPair = true;
+			state.position += 1;
+			skipFlowSeparationSpace(state, nodeIndent);
+		}
+		const entryLine = state.line;
+		const entryStart = snapshotState(state);
+		const keyWasRead = parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
+		skipFlowSeparationSpace(state, nodeIndent);
+		ch = state.input.charCodeAt(state.position);
+		if ((isMapping || isExplicitPair || state.line === entryLine) && ch === 58) {
+			isPair = true;
+			state.position++;
+			skipFlowSeparationSpace(state, nodeIndent);
+			if (!isMapping) {
+				insertFlowPairMappingEvent(state, entryStart);
+				if (!keyWasRead) addEmptyScalarEvent(state);
+			} else if (!keyWasRead) addEmptyScalarEvent(state);
+			if (!parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true)) addEmptyScalarEvent(state);
+			skipFlowSeparationSpace(state, nodeIndent);
+			if (!isMapping) addPopEvent(state);
+		} else if (isMapping && isPair) {
+			if (!keyWasRead) addEmptyScalarEvent(state);
+			addEmptyScalarEvent(state);
+		} else if (isMapping) addEmptyScalarEvent(state);
+		else if (isPair) {
+			insertFlowPairMappingEvent(state, entryStart);
+			if (!keyWasRead) addEmptyScalarEvent(state);
+			addEmptyScalarEvent(state);
+			addPopEvent(state);
+		}
+		ch = state.input.charCodeAt(state.position);
+		if (ch === 44) {
+			readNext = true;
+			state.position++;
+		} else readNext = false;
+	}
+	throwError(state, "unexpected end of the stream within a flow collection");
+}
+function readBlockSequence(state, nodeIndent, props) {
+	if (state.firstTabInLine !== -1 || state.input.charCodeAt(state.position) !== 45 || !isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) return false;
+	addSequenceEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
+	while (state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) {
+		if (state.firstTabInLine !== -1) {
+			state.position = state.firstTabInLine;
+			throwError(state, "tab characters must not be used in indentation");
+		}
+		const entryLine = state.line;
+		state.position++;
+		const hadBreak = skipSeparationSpace(state, true) > 0;
+		if (state.firstTabInLine !== -1 && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
+		if (hadBreak && state.lineIndent <= nodeIndent) addEmptyScalarEvent(state);
+		else parseNode(state, nodeIndent, CONTEXT_BLOCK_IN, false, true);
+		skipSeparationSpace(state, true);
+		if (state.lineIndent < nodeIndent || state.position >= state.length) break;
+		if (state.lineIndent > nodeIndent) throwError(state, "bad indentation of a sequence entry");
+		if (state.line === entryLine && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
+	}
+	addPopEvent(state);
+	return true;
+}
+function readBlockMapping(state, nodeIndent, flowIndent, props) {
+	let atExplicitKey = false;
+	let detected = false;
+	let mappingOpened = false;
+	let pendingExplicitKey = false;
+	if (state.firstTabInLine !== -1) return false;
+	let ch = state.input.charCodeAt(state.position);
+	while (ch !== 0) {
+		if (!atExplicitKey && state.firstTabInLine !== -1) {
+			state.position = state.firstTabInLine;
+			throwError(state, "tab characters must not be used in indentation");
+		}
+		const following = state.input.charCodeAt(state.position + 1);
+		const entryLine = state.line;
+		if ((ch === 63 || ch === 58) && isWsOrEolOrEnd(following)) {
+			if (!mappingOpened) {
+				addMappingEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
+				mappingOpened = true;
+			}
+			if (ch === 63) {
+				if (atExplicitKey) addEmptyScalarEvent(state);
+				detected = true;
+				atExplicitKey = true;
+			} else if (atExplicitKey) atExplicitKey = false;
+			else {
+				addEmptyScalarEvent(state);
+				detected = true;
+				atExplicitKey = false;
+			}
+			state.position += 1;
+			pendingExplicitKey = true;
+		} else {
+			if (atExplicitKey) {
+				addEmptyScalarEvent(state);
+				atExplicitKey = false;
+			}
+			const beforeKey = snapshotState(state);
+			if (!parseNode(state, flowIndent, CONTEXT_FLOW_OUT, false, true)) break;
+			if (state.line === entryLine) {
+				ch = state.input.charCodeAt(state.position);
+				while (isWhiteSpace(ch)) ch = state.input.charCodeAt(++state.position);
+				if (ch === 58) {
+					ch = state.input.charCodeAt(++state.position);
+					if (!isWsOrEolOrEnd(ch)) throwError(state, "a whitespace character is expected after the key-value separator within a block mapping");
+					if (!mappingOpened) {
+						state.events.splice(beforeKey.eventsLength, 0, {
+							type: EVENT_ID.MAPPING,
+							start: beforeKey.position,
+							anchorStart: props.anchorStart,
+							anchorEnd: props.anchorEnd,
+							tagStart: props.tagStart,
+							tagEnd: props.tagEnd,
+							style: COLLECTION_STYLE.BLOCK
+						});
+						mappingOpened = true;
+					}
+					detected = true;
+					atExplicitKey = false;
+					pendingExplicitKey = false;
+				} else if (detected) throwError(state, "expected ':' after a mapping key");
+				else {
+					if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
+						restoreState(state, beforeKey);
+						return false;
+					}
+					return true;
+				}
+			} else if (detected) throwError(state, "can not read a block mapping entry; a multiline key may not be an implicit key");
+			else {
+				if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
+					restoreState(state, beforeKey);
+					return false;
+				}
+				return true;
+			}
+		}
+		if (parseNode(state, nodeIndent, CONTEXT_BLOCK_OUT, true, pendingExplicitKey)) pendingExplicitKey = false;
+		if (!atExplicitKey) {
+			if (pendingExplicitKey) {
+				addEmptyScalarEvent(state);
+				pendingExplicitKey = false;
+			}
+		}
+		skipSeparationSpace(state, true);
+		ch = state.input.charCodeAt(state.position);
+		if ((state.line === entryLine || state.lineIndent > nodeIndent) && ch !== 0) throwError(state, "bad indentation of a mapping entry");
+		else if (state.lineIndent < nodeIndent) break;
+	}
+	if (!detected) return false;
+	if (atExplicitKey) addEmptyScalarEvent(state);
+	if (mappingOpened) addPopEvent(state);
+	return true;
+}
+function parseNode(state, parentIndent, nodeContext, allowToSeek, allowCompact, allowPropertyMapping = true) {
+	if (state.depth >= state.maxDepth) throwError(state, `nesting exceeded maxDepth (${state.maxDepth})`);
+	state.depth++;
+	let indentStatus = 1;
+	let atNewLine = false;
+	let hasContent = false;
+	let propertyStart = null;
+	const props = emptyProperties();
+	let allowBlockScalars = nodeContext === CONTEXT_BLOCK_OUT || nodeContext === CONTEXT_BLOCK_IN;
+	let allowBlockCollections = allowBlockScalars;
+	const allowBlockStyles = allowBlockScalars;
+	if (allowToSeek && skipSeparationSpace(state, true)) {
+		atNewLine = true;
+		if (state.lineIndent > parentIndent) indentStatus = 1;
+		else if (state.lineIndent === parentIndent) indentStatus = 0;
+		else indentStatus = -1;
+	}
+	if (indentStatus === 1) while (true) {
+		const ch = state.input.charCodeAt(state.position);
+		const propertyState = snapshotState(state);
+		if (atNewLine && indentStatus !== 1 && (ch === 33 || ch === 38)) break;
+		if (atNewLine && allowBlockStyles && (props.tagStart !== NO_RANGE$1 || props.anchorStart !== NO_RANGE$1) && (ch === 33 || ch === 38)) {
+			const fallbackState = snapshotState(state);
+			const flowIndent = parentIndent + 1;
+			if (readBlockMapping(state, state.position - state.lineStart, flowIndent, props) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) {
+				state.depth--;
+				return true;
+			}
+			restoreState(state, fallbackState);
+		}
+		if (atNewLine && (ch === 33 && props.tagStart !== NO_RANGE$1 || ch === 38 && props.anchorStart !== NO_RANGE$1)) break;
+		if (!readTagProperty(state, props, nodeContext === CONTEXT_FLOW_IN) && !readAnchorProperty(state, props)) break;
+		if (propertyStart === null) propertyStart = propertyState;
+		if (skipSeparationSpace(state, true)) {
+			atNewLine = true;
+			allowBlockCollections = allowBlockStyles;
+			if (state.lineIndent > parentIndent) indentStatus = 1;
+			else if (state.lineIndent === parentIndent) indentStatus = 0;
+			else indentStatus = -1;
+		} else allowBlockCollections = false;
+	}
+	if (allowBlockCollections) allowBlockCollections = atNewLine || allowCompact;
+	if (indentStatus === 1 || nodeContext === CONTEXT_BLOCK_OUT) {
+		const flowIndent = nodeContext === CONTEXT_FLOW_IN || nodeContext === CONTEXT_FLOW_OUT ? parentIndent : parentIndent + 1;
+		const blockIndent = state.position - state.lineStart;
+		if (indentStatus === 1) {
+			if (allowBlockCollections && (readBlockSequence(state, blockIndent, props) || readBlockMapping(state, blockIndent, flowIndent, props)) || readFlowCollection(state, flowIndent, props)) hasContent = true;
+			else {
+				const ch = state.input.charCodeAt(state.position);
+				if (propertyStart !== null && allowPropertyMapping && allowBlockStyles && !allowBlockCollections && ch !== 124 && ch !== 62) {
+					const fallbackState = snapshotState(state);
+					const propertyIndent = propertyStart.position - propertyStart.lineStart;
+					restoreState(state, propertyStart);
+					if (readBlockMapping(state, propertyIndent, flowIndent, emptyProperties()) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) hasContent = true;
+					else restoreState(state, fallbackState);
+				}
+				if (!hasContent && (allowBlockScalars && readBlockScalar(state, flowIndent, props) || readSingleQuotedScalar(state, flowIndent, props) || readDoubleQuotedScalar(state, flowIndent, props) || readAlias(state, props) || readPlainScalar(state, flowIndent, nodeContext, props))) hasContent = true;
+			}
+		} else if (indentStatus === 0) hasContent = allowBlockCollections && readBlockSequence(state, blockIndent, props);
+	}
+	allowBlockScalars = allowBlockScalars && !hasContent;
+	if (!hasContent && (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1 || allowBlockScalars)) {
+		addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN);
+		hasContent = true;
+	}
+	state.depth--;
+	return hasContent || props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1;
+}
+function readDirective(state) {
+	if (state.lineIndent > 0 || state.input.charCodeAt(state.position) !== 37) return false;
+	state.position++;
+	const nameStart = state.position;
+	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
+	const name = state.input.slice(nameStart, state.position);
+	const args = [];
+	if (name.length === 0) throwError(state, "directive name must not be less than one character in length");
+	while (state.input.charCodeAt(state.position) !== 0 && !isEol(state.input.charCodeAt(state.position))) {
+		while (isWhiteSpace(state.input.charCodeAt(state.position))) state.position++;
+		if (state.input.charCodeAt(state.position) === 35 || isEol(state.input.charCodeAt(state.position)) || state.input.charCodeAt(state.position) === 0) break;
+		const start = state.position;
+		while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
+		args.push(state.input.slice(start, state.position));
+	}
+	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
+	if (name === "YAML") {
+		if (state.directives.some((directive) => directive.kind === "yaml")) throwError(state, "duplication of %YAML directive");
+		if (args.length !== 1) throwError(state, "YAML directive accepts exactly one argument");
+		const match = /^([0-9]+)\.([0-9]+)$/.exec(args[0]);
+		if (match === null) throwError(state, "ill-formed argument of the YAML directive");
+		if (parseInt(match[1], 10) !== 1) throwError(state, "unacceptable YAML version of the document");
+		state.directives.push({
+			kind: "yaml",
+			version: args[0]
+		});
+	} else if (name === "TAG") {
+		if (args.length !== 2) throwError(state, "TAG directive accepts exactly two arguments");
+		const [handle, prefix] = args;
+		if (!PATTERN_TAG_HANDLE.test(handle)) throwError(state, "ill-formed tag handle (first argument) of the TAG directive");
+		if (HAS_OWN.call(state.tagHandlers, handle)) throwError(state, `there is a previously declared suffix for "${handle}" tag handle`);
+		if (!PATTERN_TAG_PREFIX.test(prefix)) throwError(state, "ill-formed tag prefix (second argument) of the TAG directive");
+		state.tagHandlers[handle] = prefix;
+		state.directives.push({
+			kind: "tag",
+			handle,
+			prefix
+		});
+	}
+	return true;
+}
+function readDocument(state) {
+	state.directives = [];
+	state.tagHandlers = Object.create(null);
+	let hasDirectives = false;
+	skipSeparationSpace(state, true);
+	while (readDirective(state)) {
+		hasDirectives = true;
+		skipSeparationSpace(state, true);
+	}
+	let explicitStart = false;
+	let explicitEnd = false;
+	let allowCompact = true;
+	if (state.lineIndent === 0 && state.input.charCodeAt(state.position) === 45 && state.input.charCodeAt(state.position + 1) === 45 && state.input.charCodeAt(state.position + 2) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 3))) {
+		explicitStart = true;
+		const markerLine = state.line;
+		state.position += 3;
+		skipSeparationSpace(state, true);
+		allowCompact = state.line > markerLine;
+	} else if (hasDirectives) throwError(state, "directives end mark is expected");
+	const documentEventIndex = state.events.length;
+	if (!explicitStart && state.position === state.lineStart && state.input.charCodeAt(state.position) === 46 && testDocumentSeparator(state)) {
+		state.position += 3;
+		skipSeparationSpace(state, true);
+		return;
+	}
+	addDocumentEvent(state, explicitStart, false);
+	if (!parseNode(state, state.lineIndent - 1, CONTEXT_BLOCK_OUT, false, allowCompact, allowCompact)) addEmptyScalarEvent(state);
+	skipSeparationSpace(state, true);
+	if (state.position === state.lineStart && testDocumentSeparator(state)) {
+		explicitEnd = state.input.charCodeAt(state.position) === 46;
+		if (explicitEnd) {
+			const markerLine = state.line;
+			state.position += 3;
+			skipSeparationSpace(state, true);
+			if (state.line === markerLine && state.position < state.length) throwError(state, "end of the stream or a document separator is expected");
+		}
+	}
+	const documentEvent = state.events[documentEventIndex];
+	if (documentEvent?.type === EVENT_ID.DOCUMENT) documentEvent.explicitEnd = explicitEnd;
+	addPopEvent(state);
+	if (!explicitEnd && state.position < state.length && !testDocumentBoundary(state)) throwError(state, "end of the stream or a document separator is expected");
+}
+/**
+* Parses YAML into a flat event stream referencing source text by offsets.
+*
+* @category Events
+*/
+function parseEvents(input, options) {
+	const length = input.length;
+	const state = {
+		...DEFAULT_PARSER_OPTIONS,
+		...options,
+		input: `${input}\0`,
+		length,
+		position: 0,
+		line: 0,
+		lineStart: 0,
+		lineIndent: 0,
+		firstTabInLine: -1,
+		depth: 0,
+		directives: [],
+		tagHandlers: Object.create(null),
+		events: []
+	};
+	const nullpos = input.indexOf("\0");
+	if (nullpos !== -1) YAMLException.throwAt(input, nullpos, "null byte is not allowed in input", state.filename);
+	while (state.position < state.length) {
+		skipByteOrderMark(state);
+		skipSeparationSpace(state, true);
+		if (state.position >= state.length) break;
+		const documentStart = state.position;
+		readDocument(state);
+		if (state.position === documentStart)
+ /* c8 ignore next */
+		throwError(state, "can not read a document");
+	}
+	return state.events;
+}
+//#endregion
+//#region src/load.ts
+var DEFAULT_LOAD_OPTIONS = {
+	...DEFAULT_PARSER_OPTIONS,
+	...DEFAULT_CONSTRUCTOR_OPTIONS
+};
+function loadDocuments(input, options = {}) {
+	const opts = {
+		...DEFAULT_LOAD_OPTIONS,
+		...options
+	};
+	const source = String(input);
+	const PARSER_OPT_KEYS = Object.keys(DEFAULT_PARSER_OPTIONS);
+	const CONSTRUCTOR_OPT_KEYS = Object.keys(DEFAULT_CONSTRUCTOR_OPTIONS);
+	return constructFromEvents(parseEvents(source, pick(opts, PARSER_OPT_KEYS)), {
+		...pick(opts, CONSTRUCTOR_OPT_KEYS),
+		source
+	});
+}
+function loadAll(input, iteratorOrOptions, options) {
+	let iterator = null;
+	if (typeof iteratorOrOptions === "function") iterator = iteratorOrOptions;
+	else if (iteratorOrOptions !== null && typeof iteratorOrOptions === "object") options = iteratorOrOptions;
+	const documents = loadDocuments(input, options);
+	if (iterator === null) return documents;
+	for (const document of documents) iterator(document);
+}
+/**
+* Parses `string` as a single YAML document. Throws {@link YAMLException} on
+* error. This function does not understand multi-document or empty sources; it
+* throws an exception on those.
+*
+* > [!NOTE]
+* > 1. When processing untrusted input, see the
+* >    [security considerations](../docs/safety.md).
+* > 2. All exceptions MUST be caught, not just {@link YAMLException}.
+* > 3. The default {@link CORE_SCHEMA} comes without the `!!merge` tag. You can
+* >    easily enable it if needed.
+* > 4. The default {@link mapTag} is `{}`-object based, with known limitations
+* >    (see description). For full compatibility use {@link realMapTag}
+* >    instead (it uses native JS `Map`).
+*
+* @example
+* Enable {@link mergeTag} and {@link realMapTag}:
+*
+* ```javascript
+* import { load, CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
+*
+* try {
+*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag, realMapTag) })
+* } catch (e) {
+*   console.error(e)
+* }
+* ```
+*
+* @category Main
+*/
+function js_yaml_load(input, options) {
+	const documents = loadDocuments(input, options);
+	if (documents.length === 0) throw new YAMLException("expected a document, but the input is empty");
+	if (documents.length === 1) return documents[0];
+	throw new YAMLException("expected a single document in the stream, but found more");
+}
+//#endregion
+//#region src/ast/from_js.ts
+var INVALID = Symbol("INVALID");
+function buildRepresentTypes(schema) {
+	const defaultTags = new Set([
+		schema.defaultScalarTag,
+		schema.defaultSequenceTag,
+		schema.defaultMappingTag
+	].filter((t) => t !== void 0));
+	const implicitScalars = schema.implicitScalarTags;
+	const explicitTags = schema.tags.filter((t) => !(t.nodeKind === "scalar" && t.implicit) && !defaultTags.has(t));
+	const defaultTagsLast = schema.tags.filter((t) => defaultTags.has(t));
+	return [
+		...implicitScalars.map((tag) => ({
+			tag,
+			implicitTag: true
+		})),
+		...explicitTags.map((tag) => ({
+			tag,
+			implicitTag: false
+		})),
+		...defaultTagsLast.map((tag) => ({
+			tag,
+			implicitTag: true
+		}))
+	];
+}
+function matchTag(state, object) {
+	for (let index = 0, length = state.representTypes.length; index < length; index += 1) {
+		const { tag, implicitTag } = state.representTypes[index];
+		if (tag.identify(object)) {
+			let tagName;
+			if (tag.matchByTagPrefix) tagName = tag.representTagName(object);
+			else tagName = tag.tagName;
+			return {
+				tag,
+				tagName,
+				implicitTag
+			};
+		}
+	}
+	return null;
+}
+function build(state, object) {
+	if (!state.noRefs && object !== null && typeof object === "object") {
+		const existing = state.refs.get(object);
+		if (existing) {
+			if (existing.anchor === void 0) existing.anchor = `ref_${state.refCounter++}`;
+			return {
+				kind: "alias",
+				anchor: existing.anchor
+			};
+		}
+	}
+	const matched = matchTag(state, object);
+	if (!matched) {
+		if (object === void 0) return INVALID;
+		if (state.skipInvalid) return INVALID;
+		throw new YAMLException(`unacceptable kind of an object to dump ${Object.prototype.toString.call(object)}`);
+	}
+	const { tag, tagName, implicitTag } = matched;
+	const nodeTagName = implicitTag ? tagName : tagNameShort(tagName);
+	if (tag.nodeKind === "scalar") return {
+		kind: "scalar",
+		tag: nodeTagName,
+		tagged: !implicitTag,
+		style: SCALAR_STYLE.PLAIN,
+		value: tag.represent(object)
+	};
+	if (tag.nodeKind === "sequence") {
+		const container = tag.represent(object);
+		const node = {
+			kind: "sequence",
+			tag: nodeTagName,
+			tagged: !implicitTag,
+			style: COLLECTION_STYLE.BLOCK,
+			items: []
+		};
+		if (!state.noRefs) state.refs.set(object, node);
+		for (let index = 0, length = container.length; index < length; index += 1) {
+			let item = build(state, container[index]);
+			if (item === INVALID && container[index] === void 0) item = build(state, null);
+			if (item === INVALID) continue;
+			node.items.push(item);
+		}
+		return node;
+	}
+	const map = tag.represent(object);
+	const node = {
+		kind: "mapping",
+		tag: nodeTagName,
+		tagged: !implicitTag,
+		style: COLLECTION_STYLE.BLOCK,
+		items: []
+	};
+	if (!state.noRefs) state.refs.set(object, node);
+	for (const [objectKey, objectValue] of map) {
+		const key = build(state, objectKey);
+		if (key === INVALID) continue;
+		const value = build(state, objectValue);
+		if (value === INVALID) continue;
+		node.items.push({
+			key,
+			value
+		});
+	}
+	return node;
+}
+/**
+* Convert JS object to AST. A JS value is one YAML document. An unrepresentable
+* root becomes an empty document, which the presenter renders as an empty
+* string.
+*
+* @category AST
+*/
+function jsToAst(input, schema, options = {}) {
+	const root = build({
+		representTypes: buildRepresentTypes(schema),
+		noRefs: options.noRefs ?? false,
+		skipInvalid: options.skipInvalid ?? false,
+		refs: /* @__PURE__ */ new Map(),
+		refCounter: 0
+	}, input);
+	return [{
+		contents: root === INVALID ? null : root,
+		directives: []
+	}];
+}
+//#endregion
+//#region src/ast/visit.ts
+/**
+* Return from a visitor to stop the whole traversal.
+*
+* @category AST
+*/
+var VISIT_BREAK = Symbol("visit:break");
+/**
+* Return from a visitor to skip the current node's children.
+*
+* @category AST
+*/
+var VISIT_SKIP = Symbol("visit:skip");
+function visitNode(node, visitor, ctx) {
+	const control = visitor(node, ctx);
+	if (control === VISIT_BREAK) return true;
+	if (control === VISIT_SKIP) return false;
+	const depth = ctx.depth + 1;
+	switch (node.kind) {
+		case "sequence":
+			for (const item of node.items) if (visitNode(item, visitor, {
+				depth,
+				parent: node,
+				isKey: false
+			})) return true;
+			break;
+		case "mapping": for (const { key, value } of node.items) {
+			if (visitNode(key, visitor, {
+				depth,
+				parent: node,
+				isKey: true
+			})) return true;
+			if (visitNode(value, visitor, {
+				depth,
+				parent: node,
+				isKey: false
+			})) return true;
+		}
+	}
+	return false;
+}
+/**
+* Walk every node in the documents, calling {@link Visitor} once per
+* node (pre-order).
+*
+* @category AST
+*/
+function visit(documents, visitor) {
+	for (const doc of documents) if (doc.contents && visitNode(doc.contents, visitor, {
+		depth: 0,
+		parent: null,
+		isKey: false
+	})) return;
+}
+//#endregion
+//#region src/ast/styler_defaults.ts
+function hasBit(mask, bit) {
+	return (mask & 1 << bit) !== 0;
+}
+/**
+* Default scalar styling rules in application order.
+* See [Scalar styling](../../docs/scalar_styling.md) for usage details.
+*
+* @category AST
+*/
+var DEFAULT_SCALAR_STYLE_RULES = {
+	applyQuoteFlowKeysOption,
+	doubleQuoteForInvisibles,
+	doubleQuoteWhitespaceOnly,
+	applyForceQuotesOption,
+	tryLongOrMultilineAsBlock,
+	quoteInvalidPlain,
+	fallbackToDoubleQuoted
+};
+function _preferredQuotedStyle(layout) {
+	if (layout.presenterOptions.quoteStyle === "single" && hasBit(layout.allowedStylesMask, SCALAR_STYLE.SINGLE_QUOTED)) return SCALAR_STYLE.SINGLE_QUOTED;
+	return SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function applyQuoteFlowKeysOption(layout) {
+	if (!layout.presenterOptions.quoteFlowKeys) return;
+	if (!layout.isKey || !layout.flowOnly || layout.style !== SCALAR_STYLE.PLAIN) return;
+	layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function doubleQuoteForInvisibles(layout) {
+	if (layout.style === SCALAR_STYLE.PLAIN && /[\t\x7F-\xA0\u2028\u2029\uFEFF\uFFFE\uFFFF]/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function doubleQuoteWhitespaceOnly(layout) {
+	if (layout.style === SCALAR_STYLE.PLAIN && /^\s+$/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+function applyForceQuotesOption(layout) {
+	if (!layout.presenterOptions.forceQuotes) return;
+	if (layout.isKey || layout.style !== SCALAR_STYLE.PLAIN) return;
+	if (layout.node.tag !== layout.presenterOptions.schema.defaultScalarTag.tagName) return;
+	layout.style = layout.node.value.includes("\n") ? SCALAR_STYLE.DOUBLE_QUOTED : _preferredQuotedStyle(layout);
+}
+function tryLongOrMultilineAsBlock(layout) {
+	if (layout.style !== SCALAR_STYLE.PLAIN || layout.isKey) return;
+	const value = layout.node.value;
+	const multiline = value.indexOf("\n") !== -1;
+	if (!hasBit(layout.allowedStylesMask, SCALAR_STYLE.LITERAL_BLOCK)) {
+		if (multiline) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+		return;
+	}
+	const w = layout.presenterOptions.lineWidth;
+	if (w === -1) {
+		if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
+		return;
+	}
+	const availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
+	let position = 0;
+	let shouldFold = false;
+	while (position <= value.length) {
+		let lineEnd = value.length;
+		const nextLineBreak = value.indexOf("\n", position);
+		if (nextLineBreak !== -1) lineEnd = nextLineBreak;
+		const line = value.slice(position, lineEnd);
+		if (line.length > availableWidth && line[0] !== " " && / [^ \t]/.test(line)) shouldFold = true;
+		if (nextLineBreak === -1) break;
+		position = nextLineBreak + 1;
+	}
+	if (shouldFold) layout.style = SCALAR_STYLE.FOLDED_BLOCK;
+	else if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
+}
+function quoteInvalidPlain(layout) {
+	if (layout.style === SCALAR_STYLE.PLAIN && !hasBit(layout.allowedStylesMask, SCALAR_STYLE.PLAIN)) layout.style = _preferredQuotedStyle(layout);
+}
+function fallbackToDoubleQuoted(layout) {
+	if (!hasBit(layout.allowedStylesMask, layout.style)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
+}
+//#endregion
+//#region src/ast/scalar_styler.ts
+function setBit(mask, bit) {
+	return mask | 1 << bit;
+}
+var SRC_C_PRINTABLE = "[\\x09\\x0A\\x0D\\x20-\\x7E\\x85\\xA0-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]";
+var SRC_B_CHAR = "[\\n\\r]";
+var SRC_C_BYTE_ORDER_MARK = "\\uFEFF";
+var SRC_S_WHITE = "[ \\t]";
+var SRC_NB_CHAR = `(?:(?!(?:${SRC_B_CHAR}|${SRC_C_BYTE_ORDER_MARK}))${SRC_C_PRINTABLE})`;
+var SRC_NS_CHAR = `(?:(?!${SRC_S_WHITE})${SRC_NB_CHAR})`;
+var SRC_NB_JSON = "[\\x09\\x20-\\uD7FF\\uE000-\\uFFFF\\u{10000}-\\u{10FFFF}]";
+var SRC_C_INDICATOR = "[-?:,\\[\\]{}#&*!|>'\"%@`]";
+var SRC_C_FLOW_INDICATOR = "[,\\[\\]{}]";
+var SRC_NS_PLAIN_SAFE_FLOW_OUT = SRC_NS_CHAR;
+var SRC_NS_PLAIN_SAFE_FLOW_IN = `(?:(?!${SRC_C_FLOW_INDICATOR})${SRC_NS_CHAR})`;
+var SRC_NS_PLAIN_FIRST_FLOW_OUT = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))`;
+var SRC_NS_PLAIN_FIRST_FLOW_IN = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))`;
+var SRC_NS_PLAIN_CHAR_FLOW_OUT = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_OUT})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))#*`;
+var SRC_NS_PLAIN_CHAR_FLOW_IN = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_IN})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))#*`;
+var SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_OUT})*`;
+var SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_IN})*`;
+var SRC_NS_PLAIN_ONE_LINE_FLOW_OUT = `${SRC_NS_PLAIN_FIRST_FLOW_OUT}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
+var SRC_NS_PLAIN_ONE_LINE_FLOW_IN = `${SRC_NS_PLAIN_FIRST_FLOW_IN}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
+var SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_OUT;
+var SRC_NS_PLAIN_ONE_LINE_FLOW_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_IN;
+var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_OUT}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
+var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_IN}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
+var SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT = `${SRC_NS_PLAIN_ONE_LINE_FLOW_OUT}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT})*`;
+var SRC_NS_PLAIN_MULTI_LINE_FLOW_IN = `${SRC_NS_PLAIN_ONE_LINE_FLOW_IN}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN})*`;
+var NS_PLAIN_FLOW_OUT = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT})$`, "u");
+var NS_PLAIN_FLOW_IN = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_IN})$`, "u");
+var NS_PLAIN_BLOCK_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY})$`, "u");
+var NS_PLAIN_FLOW_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_FLOW_KEY})$`, "u");
+var NB_SINGLE_ONE_LINE = new RegExp(`^(?:${SRC_NB_JSON})*$`, "u");
+var NB_SINGLE_MULTI_LINE = new RegExp(`^(?:${SRC_NB_JSON}|\\n)*$`, "u");
+var BLOCK_SCALAR_CONTENT = new RegExp(`^(?:${SRC_NB_CHAR}|\\n)*$`, "u");
+var C_FORBIDDEN_FIRST_LINE = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/;
+var C_FORBIDDEN_CONTENT = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/m;
+function canUsePlain(layout) {
+	const str = layout.node.value;
+	if (str !== "") {
+		if (!(layout.isKey ? layout.flowOnly ? NS_PLAIN_FLOW_KEY : NS_PLAIN_BLOCK_KEY : layout.flowOnly ? NS_PLAIN_FLOW_IN : NS_PLAIN_FLOW_OUT).test(str)) return false;
+		if (layout.shiftOfFirstLine === 0 && C_FORBIDDEN_FIRST_LINE.test(str)) return false;
+		if (layout.shiftOfContent === 0) {
+			const firstLineBreak = str.indexOf("\n");
+			if (firstLineBreak !== -1) {
+				const content = str.slice(firstLineBreak + 1);
+				if (C_FORBIDDEN_CONTENT.test(content)) return false;
+			}
+		}
+	}
+	const resolvedTag = layout.presenterOptions.schema.resolveImplicitScalarTag(str).tag.tagName;
+	if (!layout.node.tagged && resolvedTag !== layout.node.tag) return false;
+	if (!layout.node.tagged && str === "=" && resolvedTag === layout.presenterOptions.schema.defaultScalarTag.tagName) return false;
+	return true;
+}
+function canUseSingleQuoted(layout) {
+	const str = layout.node.value;
+	if (!(layout.isKey ? NB_SINGLE_ONE_LINE : NB_SINGLE_MULTI_LINE).test(str)) return false;
+	if (/[ \t]\n|\n[ \t]/.test(str)) return false;
+	if (!layout.isKey && layout.shiftOfContent === 0) {
+		const firstLineBreak = str.indexOf("\n");
+		if (firstLineBreak !== -1 && C_FORBIDDEN_CONTENT.test(str.slice(firstLineBreak + 1))) return false;
+	}
+	return true;
+}
+function canUseBlock(layout) {
+	if (layout.flowOnly || !BLOCK_SCALAR_CONTENT.test(layout.node.value)) return false;
+	const contentIndent = layout.shiftOfContent - layout.shiftOfParent;
+	if (contentIndent < 1) return false;
+	if (contentIndent > 9 && /^\n* /.test(layout.node.value)) return false;
+	if (layout.shiftOfContent === 0 && C_FORBIDDEN_CONTENT.test(layout.node.value)) return false;
+	return true;
+}
+function detectAllowedStyles(layout) {
+	let mask = setBit(0, SCALAR_STYLE.DOUBLE_QUOTED);
+	if (canUsePlain(layout)) mask = setBit(mask, SCALAR_STYLE.PLAIN);
+	if (canUseSingleQuoted(layout)) mask = setBit(mask, SCALAR_STYLE.SINGLE_QUOTED);
+	if (canUseBlock(layout)) mask = setBit(setBit(mask, SCALAR_STYLE.LITERAL_BLOCK), SCALAR_STYLE.FOLDED_BLOCK);
+	layout.allowedStylesMask = mask;
+}
+function renderScalar(layout) {
+	switch (layout.style) {
+		case SCALAR_STYLE.PLAIN: return renderPlain(layout);
+		case SCALAR_STYLE.SINGLE_QUOTED: return renderSingleQuoted(layout);
+		case SCALAR_STYLE.LITERAL_BLOCK: return renderLiteralBlock(layout);
+		case SCALAR_STYLE.FOLDED_BLOCK: return renderFoldedBlock(layout);
+		case SCALAR_STYLE.DOUBLE_QUOTED: return renderDoubleQuoted(layout);
+	}
+}
+function renderPlain(layout) {
+	return encodeFlowBreaks(layout.node.value, layout.shiftOfContent);
+}
+function renderSingleQuoted(layout) {
+	return `'${encodeFlowBreaks(layout.node.value, layout.shiftOfContent).replace(/'/g, "''")}'`;
+}
+function renderLiteralBlock(layout) {
+	const value = layout.node.value;
+	return "|" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(value, layout.shiftOfContent));
+}
+function renderFoldedBlock(layout) {
+	const value = layout.node.value;
+	const w = layout.presenterOptions.lineWidth;
+	let availableWidth = Infinity;
+	if (w !== -1) availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
+	return ">" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(foldBlockScalar(value, availableWidth), layout.shiftOfContent));
+}
+function renderDoubleQuoted(layout) {
+	return `"${escapeString(layout.node.value)}"`;
+}
+function encodeFlowBreaks(string, shiftOfContent) {
+	let nextLF = string.indexOf("\n");
+	if (nextLF === -1) return string;
+	const pad = " ".repeat(shiftOfContent);
+	let result = string.slice(0, nextLF);
+	const lineRe = /(\n+)([^\n]*)/g;
+	lineRe.lastIndex = nextLF;
+	let match;
+	while (match = lineRe.exec(string)) {
+		const breaks = match[1].length;
+		const line = match[2];
+		result += "\n".repeat(breaks + 1) + pad + line;
+	}
+	return result;
+}
+function indentString(string, spaces) {
+	const indent = " ".repeat(spaces);
+	let position = 0;
+	let result = "";
+	const length = string.length;
+	while (position < length) {
+		let line;
+		const next = string.indexOf("\n", position);
+		if (next === -1) {
+			line = string.slice(position);
+			position = length;
+		} else {
+			line = string.slice(position, next + 1);
+			position = next + 1;
+		}
+		if (line.length && line !== "\n") result += indent;
+		result += line;
+	}
+	return result;
+}
+function needIndentIndicator(string) {
+	return /^\n* /.test(string);
+}
+function blockHeader(string, shiftOfParent, shiftOfContent) {
+	const indentIndicator = needIndentIndicator(string) ? String(shiftOfContent - shiftOfParent) : "";
+	const clip = string[string.length - 1] === "\n";
+	return `${indentIndicator}${clip && (string[string.length - 2] === "\n" || string === "\n") ? "+" : clip ? "" : "-"}\n`;
+}
+function dropEndingNewline(string) {
+	return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
+}
+function isMoreIndented(char) {
+	return char === " " || char === "	";
+}
+function foldLine(line, width) {
+	if (line === "" || isMoreIndented(line[0])) return line;
+	const breakRe = / [^ \t]/g;
+	let match;
+	let start = 0;
+	let end;
+	let curr = 0;
+	let next = 0;
+	let result = "";
+	while (match = breakRe.exec(line)) {
+		next = match.index;
+		if (next - start > width) {
+			end = curr > start ? curr : next;
+			result += `\n${line.slice(start, end)}`;
+			start = end + 1;
+		}
+		curr = next;
+	}
+	result += "\n";
+	if (line.length - start > width && curr > start) result += `${line.slice(start, curr)}\n${line.slice(curr + 1)}`;
+	else result += line.slice(start);
+	return result.slice(1);
+}
+function foldBlockScalar(string, width) {
+	const lineRe = /(\n+)([^\n]*)/g;
+	let nextLF = string.indexOf("\n");
+	if (nextLF === -1) nextLF = string.length;
+	lineRe.lastIndex = nextLF;
+	let result = foldLine(string.slice(0, nextLF), width);
+	let prevMoreIndented = string[0] === "\n" || isMoreIndented(string[0]);
+	let moreIndented;
+	let match;
+	while (match = lineRe.exec(string)) {
+		const prefix = match[1];
+		const line = match[2];
+		moreIndented = line !== "" && isMoreIndented(line[0]);
+		result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
+		prevMoreIndented = moreIndented;
+	}
+	return result;
+}
+var CHARACTERS_TO_ESCAPE = /["\\\x00-\x1F\x7F-\xA0\u2028\u2029\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/gu;
+function escapeCharacter(character) {
+	switch (character) {
+		case "\0": return "\\0";
+		case "\x07": return "\\a";
+		case "\b": return "\\b";
+		case "	": return "\\t";
+		case "\n": return "\\n";
+		case "\v": return "\\v";
+		case "\f": return "\\f";
+		case "\r": return "\\r";
+		case "\x1B": return "\\e";
+		case "\"": return "\\\"";
+		case "\\": return "\\\\";
+		case "": return "\\N";
+		case "\xA0": return "\\_";
+		case "\u2028": return "\\L";
+		case "\u2029": return "\\P";
+	}
+	const code = character.charCodeAt(0);
+	const hex = code.toString(16).toUpperCase();
+	if (code <= 255) return `\\x${"0".repeat(2 - hex.length)}${hex}`;
+	return `\\u${"0".repeat(4 - hex.length)}${hex}`;
+}
+function escapeString(string) {
+	return string.replace(CHARACTERS_TO_ESCAPE, escapeCharacter);
+}
+//#endregion
+//#region src/ast/presenter.ts
+var CHAR_LINE_FEED = 10;
+var DEFAULT_PRESENTER_OPTIONS = {
+	indent: 2,
+	seqNoIndent: false,
+	seqInlineFirst: true,
+	lineWidth: 80,
+	flowBracketPadding: false,
+	flowSkipCommaSpace: false,
+	flowSkipColonSpace: false,
+	quoteFlowKeys: false,
+	quoteStyle: "single",
+	forceQuotes: false,
+	scalarStyleRules: Object.keys(DEFAULT_SCALAR_STYLE_RULES).map((name) => Reflect.get(DEFAULT_SCALAR_STYLE_RULES, name)),
+	tagBeforeAnchor: false
+};
+function nodeTagShort(node) {
+	return node.tagged ? node.tag : tagNameShort(node.tag);
+}
+function createPresenterState(options) {
+	const opts = {
+		...DEFAULT_PRESENTER_OPTIONS,
+		...options
+	};
+	if (opts.flowSkipColonSpace) opts.quoteFlowKeys = true;
+	return {
+		...opts,
+		defaultScalarTagName: opts.schema.defaultScalarTag.tagName,
+		openEnded: false
+	};
+}
+function generateNextLine(state, level) {
+	return `\n${" ".repeat(state.indent * level)}`;
+}
+function scalarLayout(state, node, parent, level, isKey, flowOnly) {
+	return {
+		node,
+		parent,
+		level,
+		isKey,
+		flowOnly,
+		shiftOfParent: level === 0 ? -1 : state.indent * (level - 1),
+		shiftOfContent: state.indent * Math.max(1, level),
+		shiftOfFirstLine: level === 0 ? 0 : state.indent * level,
+		presenterOptions: state,
+		allowedStylesMask: 0,
+		style: node.style
+	};
+}
+function writeFlowSequence(state, level, node) {
+	let result = "";
+	for (let index = 0, length = node.items.length; index < length; index += 1) {
+		const item = writeNode(state, level, node.items[index], node, {}).text;
+		if (index > 0) result += `,${!state.flowSkipCommaSpace ? " " : ""}`;
+		result += item;
+	}
+	const pad = state.flowBracketPadding && node.items.length > 0 ? " " : "";
+	return `[${pad}${result}${pad}]`;
+}
+function writeBlockSequence(state, level, node, compact) {
+	let result = "";
+	for (let index = 0, length = node.items.length; index < length; index += 1) {
+		const item = writeNode(state, level + 1, node.items[index], node, {
+			block: true,
+			compact: state.seqInlineFirst,
+			isblockseq: true
+		}).text;
+		if (!compact || result !== "") result += generateNextLine(state, level);
+		if (item === "" || CHAR_LINE_FEED === item.charCodeAt(0)) result += "-";
+		else result += "- ";
+		result += item;
+	}
+	return result;
+}
+function writeFlowMapping(state, level, node) {
+	let result = "";
+	for (const { key, value } of node.items) {
+		let pairBuffer = "";
+		if (result !== "") pairBuffer += `,${!state.flowSkipCommaSpace ? " " : ""}`;
+		const keyRender = writeNode(state, level, key, node, { iskey: true });
+		const keyText = keyRender.text;
+		const valueText = writeNode(state, level, value, node, {}).text;
+		const sep = state.flowSkipColonSpace || valueText === "" ? "" : " ";
+		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
+		const keyColonSep = key.kind === "alias" || keyIsBareProps ? " " : "";
+		pairBuffer += `${keyText}${keyColonSep}:${sep}${valueText}`;
+		result += pairBuffer;
+	}
+	const pad = state.flowBracketPadding && result !== "" ? " " : "";
+	return `{${pad}${result}${pad}}`;
+}
+function writeBlockMapping(state, level, node, compact) {
+	let result = "";
+	for (let index = 0, length = node.items.length; index < length; index += 1) {
+		let pairBuffer = "";
+		if (!compact || result !== "") pairBuffer += generateNextLine(state, level);
+		const { key, value } = node.items[index];
+		const keyIsBlock = (key.kind === "mapping" || key.kind === "sequence") && key.style === COLLECTION_STYLE.BLOCK && key.items.length !== 0 || key.kind === "scalar" && (key.style === SCALAR_STYLE.LITERAL_BLOCK || key.style === SCALAR_STYLE.FOLDED_BLOCK);
+		const keyRender = keyIsBlock ? writeNode(state, level + 1, key, node, {
+			block: true,
+			compact: true,
+			isblockseq: !cannotBeCompact(state, key, level + 1)
+		}) : writeNode(state, level + 1, key, node, {
+			block: true,
+			compact: true,
+			iskey: true
+		});
+		const keyText = keyRender.text;
+		const keyHasLineBreak = key.kind === "scalar" && key.value.indexOf("\n") !== -1;
+		const keyIsTooLong = keyText.length > 1024 && /^[\s\S]{1025}/u.test(keyText);
+		const explicitPair = keyIsBlock || keyHasLineBreak || keyIsTooLong;
+		if (explicitPair) {
+			if (keyText && CHAR_LINE_FEED === keyText.charCodeAt(0)) pairBuffer += "?";
+			else pairBuffer += "? ";
+		}
+		pairBuffer += keyText;
+		if (explicitPair) pairBuffer += generateNextLine(state, level);
+		const valueText = writeNode(state, level + 1, value, node, {
+			block: true,
+			compact: explicitPair,
+			isblockseq: explicitPair && !cannotBeCompact(state, value, level + 1)
+		}).text;
+		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
+		const keyColonSep = !explicitPair && (key.kind === "alias" || keyIsBareProps) ? " " : "";
+		if (valueText === "" || CHAR_LINE_FEED === valueText.charCodeAt(0)) pairBuffer += `${keyColonSep}:`;
+		else pairBuffer += `${keyColonSep}: `;
+		pairBuffer += valueText;
+		result += pairBuffer;
+	}
+	return result;
+}
+function cannotBeCompact(state, node, level) {
+	if (node.kind === "alias") return true;
+	return node.tagged || node.anchor !== void 0 || state.indent < 2 && level > 0;
+}
+function writeNode(state, level, node, parent, ctx) {
+	if (node.kind === "alias") {
+		state.openEnded = false;
+		return {
+			text: `*${node.anchor}`,
+			noBody: false
+		};
+	}
+	const { block = false, iskey = false, isblockseq = false } = ctx;
+	let compact = ctx.compact ?? false;
+	const hasAnchor = node.anchor !== void 0;
+	if (cannotBeCompact(state, node, level)) compact = false;
+	let body;
+	let shouldPrintTag = node.tagged;
+	const useBlockCollection = block && (node.kind === "mapping" || node.kind === "sequence") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0;
+	if (node.kind === "mapping") {
+		if (useBlockCollection) body = writeBlockMapping(state, level, node, compact);
+		else body = writeFlowMapping(state, level, node);
+	} else if (node.kind === "sequence") {
+		if (useBlockCollection) {
+			if (state.seqNoIndent && !isblockseq && level > 0) body = writeBlockSequence(state, level - 1, node, compact);
+			else body = writeBlockSequence(state, level, node, compact);
+		} else body = writeFlowSequence(state, level, node);
+	} else {
+		const layout = scalarLayout(state, node, parent, level, iskey, !block);
+		detectAllowedStyles(layout);
+		for (const rule of state.scalarStyleRules) rule(layout);
+		body = renderScalar(layout);
+		state.openEnded = (layout.style === SCALAR_STYLE.LITERAL_BLOCK || layout.style === SCALAR_STYLE.FOLDED_BLOCK) && (node.value === "\n" || node.value.endsWith("\n\n"));
+		shouldPrintTag = node.tagged || body === "" && layout.flowOnly && parent?.kind === "sequence" && !hasAnchor || layout.style !== SCALAR_STYLE.PLAIN && node.tag !== state.defaultScalarTagName;
+	}
+	if ((node.kind === "mapping" || node.kind === "sequence") && !useBlockCollection) state.openEnded = false;
+	if (useBlockCollection && compact && level > 0 && state.indent > 2) body = `${" ".repeat(state.indent - 2)}${body}`;
+	const noBody = body === "";
+	let text = body;
+	if (shouldPrintTag || hasAnchor) {
+		const props = [];
+		const tag = shouldPrintTag ? nodeTagShort(node) : null;
+		const anchor = hasAnchor ? `&${node.anchor}` : null;
+		if (state.tagBeforeAnchor) {
+			if (tag !== null) props.push(tag);
+			if (anchor !== null) props.push(anchor);
+		} else {
+			if (anchor !== null) props.push(anchor);
+			if (tag !== null) props.push(tag);
+		}
+		const sep = body === "" || body.charCodeAt(0) === CHAR_LINE_FEED ? "" : " ";
+		text = `${props.join(" ")}${sep}${body}`;
+	}
+	return {
+		text,
+		noBody
+	};
+}
+function rootStartsOwnLine(node) {
+	return (node.kind === "sequence" || node.kind === "mapping") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0 && !node.tagged && node.anchor === void 0;
+}
+function writeDocumentDirectives(doc) {
+	let result = "";
+	for (const directive of doc.directives) {
+		if (directive.kind === "yaml") {
+			result += `%YAML ${directive.version}\n`;
+			continue;
+		}
+		const { handle, prefix } = directive;
+		result += `%TAG ${handle} ${prefix}\n`;
+	}
+	return result;
+}
+/**
+* Build YAML from AST.
+*
+* @category AST
+*/
+function present(documents, options) {
+	const state = createPresenterState(options);
+	let result = "";
+	let previousEnded = false;
+	for (let index = 0; index < documents.length; index += 1) {
+		const doc = documents[index];
+		state.openEnded = false;
+		const directives = writeDocumentDirectives(doc);
+		const hasDirectives = directives !== "";
+		const marker = doc.explicitStart || hasDirectives || index > 0 && !previousEnded;
+		result += directives;
+		if (doc.contents === null) {
+			if (marker) result += "---\n";
+		} else if (marker) {
+			const body = writeNode(state, 0, doc.contents, null, {
+				block: true,
+				compact: true
+			}).text;
+			const sep = body === "" ? "" : hasDirectives || rootStartsOwnLine(doc.contents) ? "\n" : " ";
+			result += `---${sep}${body}\n`;
+		} else result += writeNode(state, 0, doc.contents, null, {
+			block: true,
+			compact: true
+		}).text + "\n";
+		previousEnded = doc.explicitEnd || state.openEnded;
+		if (previousEnded) result += "...\n";
+	}
+	return result;
+}
+//#endregion
+//#region src/dump.ts
+var DEFAULT_DUMP_OPTIONS = {
+	...DEFAULT_PRESENTER_OPTIONS,
+	schema: DUMP_SCHEMA,
+	skipInvalid: false,
+	noRefs: false,
+	flowLevel: -1,
+	sortKeys: false,
+	transform: () => {}
+};
+function defaultCompareFn(a, b) {
+	const x = String(a);
+	const y = String(b);
+	if (x < y) return -1;
+	if (x > y) return 1;
+	return 0;
+}
+/**
+* Serializes JS object as a YAML document. By default it can dump every
+* supported YAML type, so it throws an exception if you try to dump regexps or
+* functions. However, you can disable exceptions by setting the
+* {@link DumpOptions.skipInvalid} option to `true`.
+*
+* @category Main
+*/
+function dump(input, options = {}) {
+	const opts = {
+		...DEFAULT_DUMP_OPTIONS,
+		...options
+	};
+	const documents = jsToAst(input, opts.schema, {
+		noRefs: opts.noRefs,
+		skipInvalid: opts.skipInvalid
+	});
+	if (opts.flowLevel >= 0) visit(documents, (node, ctx) => {
+		if (ctx.depth < opts.flowLevel) return;
+		if (node.kind === "sequence" || node.kind === "mapping") node.style = COLLECTION_STYLE.FLOW;
+		return VISIT_SKIP;
+	});
+	if (opts.sortKeys) {
+		const compareFn = opts.sortKeys === true ? defaultCompareFn : opts.sortKeys;
+		visit(documents, (node) => {
+			if (node.kind !== "mapping") return;
+			node.items.sort((a, b) => compareFn(a.key.kind === "scalar" ? a.key.value : "", b.key.kind === "scalar" ? b.key.value : ""));
+		});
+	}
+	opts.transform(documents);
+	return present(documents, {
+		...pick(opts, Object.keys(DEFAULT_PRESENTER_OPTIONS)),
+		schema: opts.schema
+	});
+}
+//#endregion
+//#region src/ast/from_events.ts
+var NO_RANGE = (/* unused pure expression or super */ null && (-1));
+function eventPosition(event) {
+	if ("tagStart" in event && event.tagStart !== NO_RANGE) return event.tagStart;
+	if ("anchorStart" in event && event.anchorStart !== NO_RANGE) return event.anchorStart;
+	if ("valueStart" in event && event.valueStart !== NO_RANGE) return event.valueStart;
+	if ("start" in event) return event.start;
+	return 0;
+}
+function rawTag(state, event) {
+	return event.tagStart === NO_RANGE ? "" : state.source.slice(event.tagStart, event.tagEnd);
+}
+function anchorName(state, event) {
+	return event.anchorStart === NO_RANGE ? void 0 : state.source.slice(event.anchorStart, event.anchorEnd);
+}
+function buildScalar(state, event) {
+	const value = getScalarValue(state.source, event);
+	const raw = rawTag(state, event);
+	let tag;
+	let tagged = false;
+	if (raw !== "") {
+		tagged = true;
+		tag = raw;
+	} else if (event.style === SCALAR_STYLE.PLAIN) tag = state.schema.resolveImplicitScalarTag(value).tag.tagName;
+	else tag = state.schema.defaultScalarTag.tagName;
+	return {
+		kind: "scalar",
+		tag,
+		tagged,
+		style: event.style,
+		anchor: anchorName(state, event),
+		value
+	};
+}
+function buildCollection(state, event, defaultTagName) {
+	const raw = rawTag(state, event);
+	let tag;
+	let tagged = false;
+	if (raw === "") tag = defaultTagName;
+	else {
+		tag = raw;
+		tagged = true;
+	}
+	return {
+		tag,
+		tagged,
+		style: event.style,
+		anchor: anchorName(state, event)
+	};
+}
+function addNode(state, node) {
+	const frame = state.frames[state.frames.length - 1];
+	if (frame.kind === "document") frame.doc.contents = node;
+	else if (frame.kind === "sequence") frame.node.items.push(node);
+	else if (frame.key) {
+		frame.node.items.push({
+			key: frame.key,
+			value: node
+		});
+		frame.key = null;
+	} else frame.key = node;
+}
+/**
+* Builds an AST from parser events
+*
+* @category AST
+*/
+function eventsToAst(events, options) {
+	const state = {
+		source: options.source,
+		schema: options.schema,
+		eventIndex: 0,
+		position: 0,
+		frames: [],
+		documents: []
+	};
+	while (state.eventIndex < events.length) {
+		const event = events[state.eventIndex++];
+		state.position = eventPosition(event);
+		switch (event.type) {
+			case EVENT_ID.DOCUMENT: {
+				const doc = {
+					contents: null,
+					explicitStart: event.explicitStart,
+					explicitEnd: event.explicitEnd,
+					directives: event.directives
+				};
+				state.frames.push({
+					kind: "document",
+					doc
+				});
+				break;
+			}
+			case EVENT_ID.SCALAR:
+				addNode(state, buildScalar(state, event));
+				break;
+			case EVENT_ID.SEQUENCE: {
+				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:seq");
+				const node = {
+					kind: "sequence",
+					tag,
+					tagged,
+					style,
+					anchor,
+					items: []
+				};
+				state.frames.push({
+					kind: "sequence",
+					node
+				});
+				break;
+			}
+			case EVENT_ID.MAPPING: {
+				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:map");
+				const node = {
+					kind: "mapping",
+					tag,
+					tagged,
+					style,
+					anchor,
+					items: []
+				};
+				state.frames.push({
+					kind: "mapping",
+					node,
+					key: null
+				});
+				break;
+			}
+			case EVENT_ID.ALIAS:
+				addNode(state, {
+					kind: "alias",
+					anchor: state.source.slice(event.anchorStart, event.anchorEnd)
+				});
+				break;
+			case EVENT_ID.POP: {
+				const frame = state.frames.pop();
+				if (frame.kind === "mapping" && frame.key) throw new Error("incomplete mapping pair in event stream");
+				if (frame.kind === "document") state.documents.push(frame.doc);
+				else addNode(state, frame.node);
+				break;
+			}
+		}
+	}
+	return state.documents;
+}
+//#endregion
+//#region src/index.ts
+/** @deprecated Use `EVENT_ID.DOCUMENT` instead. @internal */
+var EVENT_DOCUMENT = EVENT_ID.DOCUMENT;
+/** @deprecated Use `EVENT_ID.SEQUENCE` instead. @internal */
+var EVENT_SEQUENCE = EVENT_ID.SEQUENCE;
+/** @deprecated Use `EVENT_ID.MAPPING` instead. @internal */
+var EVENT_MAPPING = EVENT_ID.MAPPING;
+/** @deprecated Use `EVENT_ID.SCALAR` instead. @internal */
+var EVENT_SCALAR = EVENT_ID.SCALAR;
+/** @deprecated Use `EVENT_ID.ALIAS` instead. @internal */
+var EVENT_ALIAS = EVENT_ID.ALIAS;
+/** @deprecated Use `EVENT_ID.POP` instead. @internal */
+var EVENT_POP = EVENT_ID.POP;
+/** @deprecated Use `SCALAR_STYLE.PLAIN` instead. @internal */
+var SCALAR_STYLE_PLAIN = SCALAR_STYLE.PLAIN;
+/** @deprecated Use `SCALAR_STYLE.SINGLE_QUOTED` instead. @internal */
+var SCALAR_STYLE_SINGLE_QUOTED = SCALAR_STYLE.SINGLE_QUOTED;
+/** @deprecated Use `SCALAR_STYLE.DOUBLE_QUOTED` instead. @internal */
+var SCALAR_STYLE_DOUBLE_QUOTED = SCALAR_STYLE.DOUBLE_QUOTED;
+/** @deprecated Use `SCALAR_STYLE.LITERAL_BLOCK` instead. @internal */
+var SCALAR_STYLE_LITERAL_BLOCK = SCALAR_STYLE.LITERAL_BLOCK;
+/** @deprecated Use `SCALAR_STYLE.FOLDED_BLOCK` instead. @internal */
+var SCALAR_STYLE_FOLDED_BLOCK = SCALAR_STYLE.FOLDED_BLOCK;
+/** @deprecated Use `COLLECTION_STYLE.BLOCK` instead. @internal */
+var COLLECTION_STYLE_BLOCK = COLLECTION_STYLE.BLOCK;
+/** @deprecated Use `COLLECTION_STYLE.FLOW` instead. @internal */
+var COLLECTION_STYLE_FLOW = COLLECTION_STYLE.FLOW;
+/** @deprecated Use `CHOMPING_MODE.CLIP` instead. @internal */
+var CHOMPING_CLIP = CHOMPING_MODE.CLIP;
+/** @deprecated Use `CHOMPING_MODE.STRIP` instead. @internal */
+var CHOMPING_STRIP = CHOMPING_MODE.STRIP;
+/** @deprecated Use `CHOMPING_MODE.KEEP` instead. @internal */
+var CHOMPING_KEEP = CHOMPING_MODE.KEEP;
+//#endregion
+
+
+//# sourceMappingURL=js-yaml.mjs.map
+// EXTERNAL MODULE: ./src/registry/paths.ts
+var paths = __nccwpck_require__(143);
+// EXTERNAL MODULE: ./node_modules/ajv/dist/2020.js
+var _2020 = __nccwpck_require__(2210);
+// EXTERNAL MODULE: ./node_modules/ajv-formats/dist/index.js
+var dist = __nccwpck_require__(2815);
+var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
+// EXTERNAL MODULE: ./src/registry/names.ts
+var registry_names = __nccwpck_require__(1815);
+;// CONCATENATED MODULE: ./src/registry/types.ts
+// The registry's data model: one interface per file kind, as validated by schemas/<kind>.schema.json.
+// Times are ISO-8601 UTC strings; durations are seconds. Names (models, versions, stages, ids) are checked by
+// src/registry/names.ts before they reach a path, a branch, a shell or a commit message.
+const types_API_VERSION = 'tollgate/v1';
+/** Changes the gate passes without sign-offs: they record state, they do not decide what serves. */
+const types_STATE_CHANGE_KINDS = new Set([
+    'schedule-changed',
+    'retrain-added',
+    'retrain-changed',
+    'incident-opened',
+    'incident-changed',
+    'postmortem-changed',
+    'audit-appended',
+]);
+
+;// CONCATENATED MODULE: ./src/registry/env-names.ts
+// Registry fields that name the environment variable holding a secret (a Prometheus bearer token, a notification
+// URL, a PagerDuty routing key) are read in jobs that also hold the runner's own variables: an action's inputs
+// (INPUT_TOKEN is the App token in the monitor, scheduler and incident jobs), the Actions runtime's credentials,
+// GitHub's and the runner's. Naming one of those would send it, with a URL the registry also names, to whoever
+// runs that URL. So they are refused, by the schema and again where the variable is read. Pure.
+/** The prefixes of the variables the runner and the action itself set. */
+const RESERVED_ENV_PREFIXES = ['INPUT_', 'ACTIONS_', 'GITHUB_', 'RUNNER_'];
+/** The JSON Schema pattern of a secret's variable name. */
+const SECRET_ENV_PATTERN = `^(?!${RESERVED_ENV_PREFIXES.join('|')})[A-Z_][A-Z0-9_]{0,127}$`;
+/** Whether `name` is one of the runner's or the action's own variables, never a secret the registry may name. */
+const isReservedEnvName = (name) => RESERVED_ENV_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix));
+
+;// CONCATENATED MODULE: ./src/registry/limits.ts
+// The largest numbers the runtime turns into dates and timers. The schemas carry them as maxima, so a value
+// that validates is one the scheduler, the retrain runner and the rollback planner can compute with.
+/**
+ * Longest duration in seconds (intervals, cooldowns, pauses, stable_for, jitter): ten years. Any registry time
+ * (years up to 9999) plus this stays a date JavaScript represents, far inside its ±275,000-year range.
+ */
+const limits_MAX_DURATION_SECONDS = 10 * 365 * 86_400;
+/** Longest training timeout in seconds: 24 days, under Node's 2^31−1 ms timer limit (a longer one fires at once). */
+const limits_MAX_TRAINING_TIMEOUT_SECONDS = 24 * 86_400;
+/** Cooldown growth per failure and failure counts: enough for any policy, small enough to stay exact. */
+const MAX_COOLDOWN_FACTOR = 1_000;
+const MAX_FAILURE_COUNT = 1_000_000;
+
+;// CONCATENATED MODULE: ./src/registry/schemas.ts
+// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
+// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
+// published files share one source. Property order here is the order the writer emits.
+
+
+
+const KINDS = [
+    'Policy',
+    'Model',
+    'Stages',
+    'Schedule',
+    'ModelVersion',
+    'RetrainRequest',
+    'Incident',
+    'AuditEvent',
+];
+const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
+/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
+const schemaFileName = (kind) => `${kind}.schema.json`;
+// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
+const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
+const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
+const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
+/** UTC only, so that timestamps compare as strings. */
+const UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
+const SHA256_PATTERN = '^[0-9a-f]{64}$';
+const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
+const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
+const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
+const str = (description, extra = {}) => ({
+    type: 'string',
+    minLength: 1,
+    description,
+    ...extra,
+});
+const schemas_name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
+const time = (description) => ({
+    type: 'string',
+    format: 'date-time',
+    pattern: UTC_TIME_PATTERN,
+    description,
+});
+const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
+const schemas_int = (description, extra = {}) => ({
+    type: 'integer',
+    description,
+    ...extra,
+});
+const bool = (description) => ({ type: 'boolean', description });
+const obj = (description, properties, required = []) => ({
+    type: 'object',
+    description,
+    additionalProperties: false,
+    ...(required.length > 0 ? { required } : {}),
+    properties,
+});
+const list = (description, items, extra = {}) => ({
+    type: 'array',
+    description,
+    items,
+    ...extra,
+});
+const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
+const numberMap = (description) => ({
+    type: 'object',
+    description,
+    propertyNames: { minLength: 1 },
+    additionalProperties: { type: 'number', description: 'The value of this metric.' },
+});
+/** Metric names as Prometheus and the metrics JSON spell them. */
+const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
+const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
+const CHANGE_KINDS = [
+    'stage-changed',
+    'stage-weight-changed',
+    'version-added',
+    'version-changed',
+    'version-removed',
+    'version-held',
+    'version-unheld',
+    'model-added',
+    'model-changed',
+    'model-removed',
+    'policy-changed',
+];
+const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
+/** A user login, or an App's bot login (`name[bot]`). */
+const GITHUB_LOGIN_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\\[bot\\])?$';
+const DEFS = {
+    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
+        description: str('What the role is for.'),
+        teams: list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
+            uniqueItems: true,
+        }),
+        users: list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
+            uniqueItems: true,
+        }),
+    }),
+    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
+        metric: str('The metric name, a key of the version `metrics`.'),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'threshold']),
+    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
+        metric: str('The metric name, e.g. error_rate.'),
+        op: COMPARISON,
+        value: num('The value the metric is compared with.'),
+    }, ['metric', 'op', 'value']),
+    metricsSource: obj('Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.', {
+        kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
+        url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
+        queries: {
+            type: 'object',
+            description: 'prometheus: metric name -> PromQL query returning one series.',
+            propertyNames: { pattern: METRIC_NAME_PATTERN },
+            additionalProperties: str('A PromQL query.'),
+        },
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token); not one the runner sets (INPUT_, ACTIONS_, GITHUB_, RUNNER_).', { pattern: SECRET_ENV_PATTERN }),
+        command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
+            minItems: 1,
+        }),
+        path: str('file: repository-relative path of the metrics JSON.'),
+        timeout: schemas_int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+    }, ['kind']),
+    monitorRule: obj('A monitoring rule: fires when `metric <op> threshold` held for the whole duration.', {
+        name: schemas_name('The rule name, unique per model.'),
+        metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+        op: COMPARISON,
+        threshold: num('The value the metric is compared with.'),
+        for: schemas_int('Seconds the condition must hold; 0 means the latest value alone.', {
+            minimum: 0,
+            maximum: limits_MAX_DURATION_SECONDS,
+        }),
+        action: {
+            enum: ['retrain', 'incident', 'none'],
+            description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
+        },
+        stage: schemas_name('The stage whose metrics the rule reads. Default production.'),
+    }, ['name', 'metric', 'op', 'threshold', 'for', 'action']),
+    dataRef: obj('A reference to training data, recorded as lineage.', {
+        uri: str('Where the data lives, e.g. s3://bucket/path.'),
+        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+    }, ['uri']),
+};
+function schemas_document(kind, description, properties, required) {
+    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
+    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
+    return {
+        $schema: 'https://json-schema.org/draft/2020-12/schema',
+        $id: `${SCHEMA_BASE_URL}${schemaFileName(kind)}`,
+        title: `Tollgate ${kind}`,
+        description,
+        type: 'object',
+        additionalProperties: false,
+        required: ['apiVersion', 'kind', ...required],
+        properties: {
+            apiVersion: { const: types_API_VERSION, description: `Always \`${types_API_VERSION}\`.` },
+            kind: { const: kind, description: `Always \`${kind}\`.` },
+            ...properties,
+        },
+        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
+    };
+}
+const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
+    name: str('Free text shown in the check summary, e.g. "production promotion".'),
+    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
+    stage: schemas_name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
+    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
+    require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
+}, ['name', 'change', 'require']);
+const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
+const ENV_NAME = { pattern: SECRET_ENV_PATTERN };
+const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
+    respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+        minimum: 1,
+        maximum: limits_MAX_DURATION_SECONDS,
+    }),
+    escalate: list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
+        uniqueItems: true,
+    }),
+    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', schemas_name('A channel name.'), {
+        uniqueItems: true,
+    }),
+});
+const notificationChannel = obj('A notification integration; secrets come from environment variables.', {
+    type: {
+        enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
+        description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
+    },
+    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
+    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
+    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
+}, ['type']);
+const SCHEMAS = {
+    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
+        description: str('What this policy is for.'),
+        default_branch: str('Branch whose stage pointers are live. Default main.'),
+        roles: {
+            type: 'object',
+            description: 'Role name -> who may fill it.',
+            propertyNames: { pattern: SAFE_NAME_PATTERN },
+            additionalProperties: ref('roleMembers', 'Members of this role.'),
+        },
+        signoff: obj('Sign-off rules and how approvals count.', {
+            rules: list('Sign-off rules; every rule matching a change applies.', signoffRule),
+            policy_owners: list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
+                uniqueItems: true,
+            }),
+            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
+            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
+            allow_one_person_many_roles: bool('One person may fill several roles.'),
+            non_default_branch: {
+                enum: ['block', 'none'],
+                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
+            },
+            guarded_paths: list("Repository paths whose changes need the policy owners' sign-off, added to the defaults that guard the gate itself (.github/**, CODEOWNERS, docs/CODEOWNERS, schemas/**, templates/workflows/**), which cannot be removed.", str('A path glob: ** any depth, * and ? within one folder, a trailing / for a whole folder.', {
+                minLength: 1,
+            }), { uniqueItems: true }),
+            digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: limits_MAX_DURATION_SECONDS }),
+            digest_channels: list('Where the scheduled workflow posts the daily digest: names of incident.channels of type slack or webhook (built in: slack, webhook). Default [slack]; a channel whose secret is not set is skipped.', schemas_name('A channel name.'), { uniqueItems: true }),
+        }),
+        stages: obj('Stage order and promotion paths.', {
+            order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
+            promote_from: {
+                type: 'object',
+                description: 'stage -> stages a version must have held first.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: list('Stages that must come first.', schemas_name('A stage name.')),
+            },
+        }),
+        gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
+        metrics: {
+            type: 'object',
+            description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
+            propertyNames: { minLength: 1 },
+            additionalProperties: obj('How to read one metric.', {
+                better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
+                description: str('What the metric measures.'),
+            }, ['better']),
+        },
+        no_regression: list('Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.', obj('A no-regression rule.', {
+            metric: str('The metric name; its direction comes from `metrics`.'),
+            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
+            stage: schemas_name('The stage this rule applies to; absent means every stage.'),
+        }, ['metric', 'tolerance'])),
+        incident: obj('Incident classification and automatic rollback.', {
+            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
+                P0: severityList('P0'),
+                P1: severityList('P1'),
+                P2: severityList('P2'),
+                P3: severityList('P3'),
+            }),
+            auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
+            emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
+            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
+            response: obj('The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.', Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)]))),
+            channels: {
+                type: 'object',
+                description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
+                propertyNames: { pattern: SAFE_NAME_PATTERN },
+                additionalProperties: notificationChannel,
+            },
+        }),
+        rollback: obj('Rollback behaviour.', {
+            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: limits_MAX_DURATION_SECONDS }),
+            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
+        }),
+        schedule: obj('Retrain scheduler defaults.', {
+            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1, maximum: limits_MAX_DURATION_SECONDS }),
+            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0, maximum: limits_MAX_DURATION_SECONDS }),
+            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', {
+                minimum: 1,
+                maximum: MAX_COOLDOWN_FACTOR,
+            }),
+            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: limits_MAX_DURATION_SECONDS }),
+            escalate_after_failures: schemas_int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+                minimum: 0,
+                maximum: MAX_FAILURE_COUNT,
+            }),
+            escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
+            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
+                minimum: 0,
+                maximum: MAX_FAILURE_COUNT,
+            }),
+            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: limits_MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
+            source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
+            rules: list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
+            canary: obj('Canary analysis.', {
+                window: schemas_int('Seconds of canary metrics an analysis compares. Default 3600.', {
+                    minimum: 1,
+                    maximum: limits_MAX_DURATION_SECONDS,
+                }),
+                limits: list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
+                relative: list('Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.', obj('A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.', {
+                    metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
+                    op: COMPARISON,
+                    factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
+                    offset: num('Added to the scaled baseline value. Default 0.'),
+                }, ['metric', 'op'])),
+            }),
+            rollback: obj('Rollback verification.', {
+                settle: schemas_int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+                    minimum: 0,
+                    maximum: 86_400,
+                }),
+                criteria: list('Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.', ref('metricCondition', 'A criterion.')),
+            }),
+        }),
+        state_writes: {
+            enum: ['pull-request', 'push'],
+            description: 'How state-only changes reach the default branch.',
+        },
+        dispatch: obj('Who may start Tollgate workflows with a repository_dispatch.', {
+            allowed_senders: list('GitHub logins whose tollgate-rollback or tollgate-incident dispatch is accepted, e.g. my-monitor[bot]; a dispatch from anyone else is refused.', str('A user or bot login.', { pattern: GITHUB_LOGIN_PATTERN }), { uniqueItems: true }),
+        }),
+    }, ['roles']),
+    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
+        name: schemas_name('The model name; equals its folder name under models/.'),
+        description: str('What the model does.'),
+        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
+        training: obj('How to train the model.', {
+            command: list('argv of the training command, run without a shell.', str('One argument.'), {
+                minItems: 1,
+            }),
+            timeout: schemas_int('Seconds before the training command is stopped.', {
+                minimum: 1,
+                maximum: limits_MAX_TRAINING_TIMEOUT_SECONDS,
+            }),
+            data: ref('dataRef', 'Training data reference recorded as lineage.'),
+            artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
+            artifact_validator: list("argv of a command that checks the artifact's content, run without a shell after training (TOLLGATE_ARTIFACT names the file); a non-zero exit fails the retrain with its output.", str('One argument.'), { minItems: 1 }),
+        }, ['command']),
+        gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
+        key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
+        schedule: obj('Scheduled retraining.', {
+            enabled: bool('Whether the scheduler retrains this model.'),
+            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: limits_MAX_DURATION_SECONDS }),
+        }),
+        monitoring: obj('Where the live metrics come from, and rules of its own.', {
+            source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
+            rules: list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
+        }),
+    }, ['name', 'owners']),
+    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
+        model: schemas_name('The model; equals its folder name.'),
+        stages: {
+            type: 'object',
+            description: 'Stage name -> the version it serves.',
+            propertyNames: { pattern: SAFE_NAME_PATTERN },
+            additionalProperties: obj('A stage pointer.', {
+                version: schemas_name('The version this stage serves.'),
+                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
+            }, ['version']),
+        },
+    }, ['model', 'stages']),
+    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
+        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
+        model: schemas_name('The model; equals its folder name.'),
+        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1, maximum: limits_MAX_DURATION_SECONDS }),
+        last_run: time('When the last successful run happened.'),
+        next_run: time('When the next run is due.'),
+        updated_at: time('When this state last changed.'),
+        last_failure: time('When the last run failed.'),
+        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        last_failure_reason: str('Why the last run failed.'),
+        cooldown_until: time('No run before this time after a failure.'),
+        paused_until: time('The schedule is paused until this time.'),
+        paused_reason: str('Why the schedule is paused.'),
+        paused_by: str('Who paused the schedule.'),
+        last_reset: obj('The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).', {
+            at: time('When.'),
+            by: str('Who.'),
+            reason: str('Why: the cause that was fixed.'),
+            failure_streak: schemas_int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
+        }, ['at', 'by', 'reason']),
+        streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
+    }, ['schema_version', 'model', 'interval', 'failure_streak']),
+    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
+        id: schemas_name('The version id; equals the file name.'),
+        model: schemas_name('The model; equals the folder name.'),
+        created_at: time('When the version was recorded.'),
+        source: obj('The commit and workflow run that produced the version.', {
+            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
+            run_url: str('Link to the workflow run.', { format: 'uri' }),
+            workflow: str('The workflow name.'),
+            actor: str('Who started the run.'),
+        }, ['commit']),
+        data: ref('dataRef', 'Training data reference.'),
+        evaluation: ref('dataRef', 'The data the metrics were measured on.'),
+        artifact: obj('The trained artifact.', {
+            uri: str('Where the artifact lives.'),
+            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
+            size: schemas_int('Size in bytes.', { minimum: 0 }),
+        }, ['uri', 'sha256', 'size']),
+        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
+        validation: obj("The result of the model's gates.", {
+            passed: bool('True when every gate passed.'),
+            gates: list('One result per gate.', obj('A gate and its result.', {
+                metric: str('The metric name.'),
+                op: COMPARISON,
+                threshold: num('The value the metric is compared with.'),
+                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
+                pass: bool('Whether the gate passed.'),
+            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
+        }, ['passed', 'gates']),
+        request: schemas_name('The RetrainRequest that produced it.'),
+        parent: schemas_name('The version it was trained to replace.'),
+        held: obj('Set by a rollback; promotion refuses a held version.', {
+            reason: str('Why the version is held.'),
+            at: time('When it was held.'),
+            by: str('Who held it.'),
+            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
+        }, ['reason', 'at', 'by']),
+        drift: numberMap('Drift measure -> value.'),
+        fairness: numberMap('Fairness measure -> value.'),
+    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
+    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
+        id: schemas_name('The request id; equals the file name.'),
+        model: schemas_name('The model; equals the folder name.'),
+        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
+        reason: str('Why the retrain was requested.'),
+        trigger: obj('What started the retrain.', {
+            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
+            actor: str('Who or what triggered it.'),
+            metrics: numberMap('Metrics that triggered the retrain.'),
+            thresholds: list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
+        }, ['kind', 'actor']),
+        created_at: time('When the request was created.'),
+        started_at: time('When training started.'),
+        completed_at: time('When training finished.'),
+        run: obj('The training run.', {
+            url: str('Link to the workflow run.', { format: 'uri' }),
+            duration: num('Seconds the run took.', { minimum: 0 }),
+            command: list('argv that was run.', { type: 'string', description: 'One argument.' }),
+            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
+        }),
+        version: schemas_name('The version it produced.'),
+        error: str('Why it failed.'),
+    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
+    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
+        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
+            pattern: INCIDENT_ID_PATTERN,
+        }),
+        title: str('One line that says what happened.'),
+        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
+        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
+        models: list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
+        metrics: numberMap('Metrics at detection time.'),
+        alert: str('The alert that raised it.'),
+        description: str('What is known.'),
+        detected_at: time('When it was detected.'),
+        classified_at: time('When its severity was set.'),
+        resolved_at: time('When it was resolved.'),
+        acknowledged_at: time('When someone acknowledged it.'),
+        acknowledged_by: str('Who acknowledged it.'),
+        escalations: list('Escalations made, at most one per severity level.', obj('One escalation.', {
+            at: time('When.'),
+            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
+            by: str('Who (or tollgate-bot for the scheduled job).'),
+            reason: str('Why.'),
+        }, ['at', 'severity', 'by'])),
+        timeline: list('What happened, in order.', obj('One timeline entry.', {
+            at: time('When it happened.'),
+            event: {
+                enum: [
+                    'detected',
+                    'classified',
+                    'rollback-started',
+                    'rollback-completed',
+                    'rollback-skipped',
+                    'rollback-failed',
+                    'notified',
+                    'notification-failed',
+                    'resolved',
+                    'acknowledged',
+                    'escalated',
+                    'note',
+                ],
+                description: 'What happened.',
+            },
+            detail: str('More about it.'),
+            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
+        }, ['at', 'event'])),
+        rollback: obj('The rollback taken.', {
+            model: schemas_name('The model rolled back.'),
+            stage: schemas_name('The stage rolled back.'),
+            from: schemas_name('The version it served before.'),
+            to: schemas_name('The version it serves after.'),
+            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
+            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
+        }, ['model', 'stage', 'from', 'to']),
+    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
+    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
+        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
+        at: time('When it happened.'),
+        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
+        actor: str('Who did it.'),
+        model: schemas_name('The model concerned.'),
+        version: schemas_name('The version concerned.'),
+        stage: schemas_name('The stage concerned.'),
+        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
+        request: schemas_name('The retrain request concerned.'),
+        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
+        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
+        details: { type: 'object', description: 'Anything else worth keeping.' },
+    }, ['id', 'at', 'event', 'actor']),
+};
+/** The schema file as written to schemas/: two-space JSON with a final newline. */
+const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
+
+;// CONCATENATED MODULE: ./src/registry/validate-schema.ts
+// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
+// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
+
+
+
+
+let ajv;
+const validators = new Map();
+function validatorFor(kind) {
+    let validate = validators.get(kind);
+    if (!validate) {
+        if (!ajv) {
+            ajv = new _2020.Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
+            dist_default()["default"](ajv);
+        }
+        validate = ajv.compile(SCHEMAS[kind]);
+        validators.set(kind, validate);
+    }
+    return validate;
+}
+function isKind(value) {
+    return typeof value === 'string' && KINDS.includes(value);
+}
+/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
+function validateDocumentSchema(path, doc, lineOf = () => undefined) {
+    const kind = doc?.kind;
+    if (!isKind(kind)) {
+        return [
+            {
+                file: path,
+                line: lineOf('/kind') ?? lineOf(''),
+                field: 'kind',
+                severity: 'error',
+                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
+                fix: `set kind to one of ${KINDS.join(', ')}`,
+            },
+        ];
+    }
+    const validate = validatorFor(kind);
+    if (validate(doc))
+        return [];
+    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
+    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
+}
+// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
+const isNoise = (error) => error.keyword === 'if' ||
+    error.keyword === '$ref' ||
+    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
+function dedupe(problems) {
+    const seen = new Set();
+    return problems.filter((p) => {
+        const key = `${p.line}|${p.field}|${p.message}`;
+        if (seen.has(key))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
+function fieldName(pointer) {
+    if (pointer === '')
+        return '';
+    return pointer
+        .slice(1)
+        .split('/')
+        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
+}
+const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+function toProblem(path, kind, error, lineOf) {
+    const schemaFile = `schemas/${schemaFileName(kind)}`;
+    let pointer = error.instancePath;
+    let message;
+    let fix;
+    const params = error.params;
+    switch (error.keyword) {
+        case 'additionalProperties': {
+            const extra = String(params.additionalProperty);
+            pointer = `${pointer}/${escapePointer(extra)}`;
+            const allowed = Object.keys(error.parentSchema?.properties ?? {});
+            message = `unknown field "${extra}"`;
+            fix = allowed.length
+                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
+                : `remove it (see ${schemaFile})`;
+            break;
+        }
+        case 'required': {
+            const missing = String(params.missingProperty);
+            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
+            fix = `add ${missing} (see ${schemaFile})`;
+            break;
+        }
+        case 'type':
+            message = `must be ${article(String(params.type))}`;
+            fix = `write ${article(String(params.type))} value`;
+            break;
+        case 'const':
+            message = `must be ${JSON.stringify(params.allowedValue)}`;
+            fix = `write ${JSON.stringify(params.allowedValue)}`;
+            break;
+        case 'enum':
+            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+            fix = 'use one of the allowed values';
+            break;
+        case 'pattern':
+        case 'format':
+            ({ message, fix } = describeFormat(error));
+            break;
+        case 'propertyNames': {
+            const name = String(params.propertyName);
+            pointer = `${pointer}/${escapePointer(name)}`;
+            message = `key ${JSON.stringify(name)} is not a safe name: it ${(0,registry_names/* unsafeNameReason */.Gm)(name) ?? 'is not allowed'}`;
+            fix = 'rename it with lowercase letters, digits, "-" and "."';
+            break;
+        }
+        default:
+            message = error.message ?? `fails ${error.keyword}`;
+            fix = `see ${schemaFile}`;
+    }
+    const field = fieldName(pointer);
+    return {
+        file: path,
+        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
+        ...(field ? { field } : {}),
+        severity: 'error',
+        message: field ? `${field}: ${message}` : message,
+        fix,
+    };
+}
+function describeFormat(error) {
+    const params = error.params;
+    const value = error.data;
+    if (params.pattern === SAFE_NAME_PATTERN) {
+        return {
+            message: `${JSON.stringify(value)} is not a safe name: it ${(0,registry_names/* unsafeNameReason */.Gm)(value) ?? 'is not allowed'}`,
+            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
+        };
+    }
+    if (params.pattern === UTC_TIME_PATTERN || params.format === 'date-time') {
+        return {
+            message: `${JSON.stringify(value)} is not a UTC date-time`,
+            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
+        };
+    }
+    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
+    const what = error.parentSchema?.description ?? '';
+    return {
+        message: `${JSON.stringify(value)} does not match ${expected}`,
+        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
+    };
+}
+const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
+function nearestLine(pointer, lineOf) {
+    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
+        const line = lineOf(p);
+        if (line !== undefined)
+            return line;
+    }
+    return lineOf('');
+}
+
+;// CONCATENATED MODULE: ./src/registry/parse.ts
+// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
+// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
+// problem needs one, so a clean file costs little more than a plain load.
+
+
+
+const lines = new WeakMap();
+const valid = new WeakSet();
+/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
+function isValidDocument(document) {
+    return valid.has(document);
+}
+/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
+function lineOfField(document, pointer) {
+    return lines.get(document)?.(pointer);
+}
+/**
+ * Registry files are small; these limits keep a hostile or broken one cheap. Checked before the YAML parser
+ * runs: the size (readers stat before reading), then the encoding, then a count of YAML's structural
+ * indicators, an upper bound on the nodes the parser could make; then the nesting depth (the parser's own
+ * limit) and each collection's length. Work and memory stay linear in MAX_INDICATORS, whatever the file: a
+ * 1 MiB file is refused or validated within a few tens of MB of heap (tests/registry/fuzz.test.ts).
+ */
+const MAX_FILE_BYTES = 1 << 20;
+const MAX_DEPTH = 32;
+/** Newlines, `,` `-` `:` `?` `[` `{`: every YAML node but the root follows one of them. */
+const MAX_INDICATORS = 50_000;
+const MAX_COLLECTION = 10_000;
+function parseRegistryFile(path, bytes) {
+    const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
+    if (size > MAX_FILE_BYTES) {
+        const message = `file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`;
+        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
+    }
+    const decoded = typeof bytes === 'string' ? { text: bytes } : decodeUtf8(path, bytes);
+    if ('problem' in decoded)
+        return { problems: [decoded.problem] };
+    const text = decoded.text;
+    const bad = controlCharacter(path, text) ?? tooManyNodes(path, text);
+    if (bad)
+        return { problems: [bad] };
+    const loaded = loadYaml(path, text);
+    if ('problem' in loaded)
+        return { problems: [loaded.problem] };
+    const { value, lineOf } = loaded;
+    const problems = validateDocumentSchema(path, value, lineOf);
+    problems.push(...placeProblems(path, value, lineOf));
+    if (!problems.some((p) => p.severity === 'error'))
+        valid.add(value);
+    return { document: value, problems };
+}
+/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
+function loadYaml(path, text) {
+    let events;
+    try {
+        events = parseEvents(text, { filename: path, maxDepth: MAX_DEPTH });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error, text) };
+    }
+    let starts;
+    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
+    let documents = 0;
+    // Entries of each open collection (mapping entries count key and value), to refuse a very long one.
+    const lengths = [];
+    const opened = [];
+    for (const event of events) {
+        if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
+            if (lengths.length > 0)
+                lengths[lengths.length - 1]++;
+            lengths.push(0);
+            opened.push(event.start);
+        }
+        else if (event.type === EVENT_POP) {
+            lengths.pop();
+            opened.pop();
+        }
+        else if (event.type === EVENT_SCALAR && lengths.length > 0) {
+            if (++lengths[lengths.length - 1] > 2 * MAX_COLLECTION) {
+                return {
+                    problem: problemAt(path, lineAt(opened[opened.length - 1]), `a list or mapping here holds more than ${MAX_COLLECTION} entries`, 'keep bulk data out of the registry and link to it'),
+                };
+            }
+        }
+        if (event.type === EVENT_DOCUMENT)
+            documents++;
+        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
+        else if (event.type === EVENT_ALIAS || ('anchorStart' in event && event.anchorStart !== -1)) {
+            return {
+                problem: {
+                    file: path,
+                    line: lineAt(event.anchorStart),
+                    severity: 'error',
+                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
+                    fix: 'write the value out in full',
+                },
+            };
+        }
+    }
+    if (documents !== 1) {
+        return {
+            problem: {
+                file: path,
+                line: documents === 0 ? 1 : undefined,
+                severity: 'error',
+                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
+                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
+            },
+        };
+    }
+    const root = events[1];
+    if (root?.type !== EVENT_MAPPING) {
+        const at = root && root.type === EVENT_SCALAR ? root.valueStart : root && 'start' in root ? root.start : 0;
+        return {
+            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
+        };
+    }
+    let value;
+    try {
+        [value] = constructFromEvents(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
+    }
+    catch (error) {
+        return { problem: yamlProblem(path, error, text) };
+    }
+    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
+    let map;
+    const lineOf = (pointer) => (map ??= positionMap(text, parseEvents(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
+    lines.set(value, lineOf);
+    return { value: value, lineOf };
+}
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** The text of UTF-8 bytes, or where they stop being UTF-8 (never a silent U+FFFD). */
+function decodeUtf8(path, bytes) {
+    try {
+        return { text: utf8.decode(bytes) };
+    }
+    catch {
+        const at = firstInvalidUtf8(bytes);
+        const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
+        const line = countNewlines(bytes, at) + 1;
+        const column = bytes.subarray(lineStart, at).toString('utf8').length + 1;
+        return {
+            problem: {
+                file: path,
+                line,
+                column,
+                severity: 'error',
+                message: `invalid UTF-8: byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at} is not part of a UTF-8 character`,
+                fix: 'save the file as UTF-8 (registry files are UTF-8 text)',
+            },
+        };
+    }
+}
+function countNewlines(bytes, end) {
+    let n = 0;
+    for (let i = bytes.indexOf(0x0a); i !== -1 && i < end; i = bytes.indexOf(0x0a, i + 1))
+        n++;
+    return n;
+}
+/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
+function firstInvalidUtf8(bytes) {
+    for (let i = 0; i < bytes.length;) {
+        const b = bytes[i];
+        if (b < 0x80) {
+            i++;
+            continue;
+        }
+        const [length, min, max] = b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf]
+            : b === 0xe0 ? [3, 0xa0, 0xbf]
+                : b === 0xed ? [3, 0x80, 0x9f]
+                    : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf]
+                        : b === 0xf0 ? [4, 0x90, 0xbf]
+                            : b === 0xf4 ? [4, 0x80, 0x8f]
+                                : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf]
+                                    : [0, 0, 0];
+        if (length === 0)
+            return i;
+        for (let k = 1; k < length; k++) {
+            const c = bytes[i + k];
+            const [lo, hi] = k === 1 ? [min, max] : [0x80, 0xbf];
+            if (c === undefined || c < lo || c > hi)
+                return i;
+        }
+        i += length;
+    }
+    return bytes.length;
+}
+// C0 and C1 controls but tab, LF and CR; DEL; the non-characters U+FFFE/U+FFFF; a BOM anywhere but first.
+// eslint-disable-next-line no-control-regex -- finding control characters is this expression's purpose
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|(?<!^)\uFEFF/;
+function controlCharacter(path, text) {
+    const match = CONTROL.exec(text);
+    if (!match)
+        return undefined;
+    const lineStart = text.lastIndexOf('\n', match.index - 1) + 1;
+    const code = match[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
+    return {
+        file: path,
+        line: text.slice(0, match.index).split('\n').length,
+        column: match.index - lineStart + 1,
+        severity: 'error',
+        message: `control character U+${code} in the text; registry files hold printable text, tabs and newlines only`,
+        fix: 'remove the character (an editor that shows invisible characters finds it)',
+    };
+}
+/** Refuses a file with more structural indicators than any registry file needs, before the parser sees it. */
+function tooManyNodes(path, text) {
+    // Each indicator is a character: a text no longer than the budget cannot exceed it (nearly every file).
+    if (text.length <= MAX_INDICATORS)
+        return undefined;
+    let count = 0;
+    for (let i = 0; i < text.length; i++) {
+        const c = text.charCodeAt(i);
+        // \n , - : ? [ {
+        if (c === 10 || c === 44 || c === 45 || c === 58 || c === 63 || c === 91 || c === 123) {
+            if (++count > MAX_INDICATORS) {
+                return problemAt(path, text.slice(0, i).split('\n').length, `more than ${MAX_INDICATORS} YAML values or lines; registry files are far smaller`, 'split the data, or keep bulk data (long lists, logs) out of the registry and link to it');
+            }
+        }
+    }
+    return undefined;
+}
+function problemAt(path, line, message, fix) {
+    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
+}
+/** The line and a caret under the column: `  3 | tags: [a, b` / `    |       ^`. Both 1-based. */
+function caretExcerpt(text, line, column) {
+    const source = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, '→');
+    const gutter = String(line);
+    return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
+}
+/**
+ * Where the `[` or `{` opened that is still open at `line` (1-based), scanning back from it: js-yaml reports an
+ * unclosed flow collection where it gave up (the next line), not where the user left it open.
+ */
+function unclosedFlowOpener(text, line) {
+    const lines = text.split(/\r?\n/).slice(0, line);
+    const open = [];
+    lines.forEach((source, i) => {
+        let quote;
+        for (let c = 0; c < source.length; c++) {
+            const ch = source[c];
+            if (quote) {
+                if (ch === quote)
+                    quote = undefined;
+            }
+            else if (ch === '"' || ch === "'")
+                quote = ch;
+            else if (ch === '#' && (c === 0 || /\s/.test(source[c - 1])))
+                break;
+            else if (ch === '[' || ch === '{')
+                open.push({ line: i + 1, column: c + 1, char: ch });
+            else if ((ch === ']' || ch === '}') && open.length > 0)
+                open.pop();
+        }
+    });
+    return open.at(-1);
+}
+function yamlProblem(path, error, text) {
+    if (error instanceof YAMLException) {
+        const mark = error.mark;
+        let line = mark ? mark.line + 1 : undefined;
+        let column = mark ? mark.column + 1 : undefined;
+        let message = `invalid YAML: ${error.reason}`;
+        let fix = /duplicat/.test(error.reason)
+            ? 'remove one of the two entries with this key'
+            : /tab/.test(error.reason)
+                ? 'indent with spaces: YAML does not allow tabs for indentation'
+                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")';
+        const opener = line === undefined ? undefined : unclosedFlowOpener(text, line);
+        if (opener && opener.line < line) {
+            [line, column] = [opener.line, opener.column];
+            const close = opener.char === '[' ? ']' : '}';
+            message = `invalid YAML: this ${opener.char} is never closed (${error.reason} on line ${mark.line + 1})`;
+            fix = `close it with ${close} on this line, or put each entry on its own "- " line`;
+        }
+        return {
+            file: path,
+            ...(line !== undefined && column !== undefined
+                ? { line, column, excerpt: caretExcerpt(text, line, column) }
+                : {}),
+            severity: 'error',
+            message,
+            fix,
+        };
+    }
+    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
+}
+/** The kind must be the one the file's place calls for. */
+function placeProblems(path, doc, lineOf) {
+    const place = (0,paths/* classifyRegistryPath */.tF)(path);
+    // A missing or unknown kind is the schema check's to report.
+    if (!place || place.kind === 'Postmortem' || !isKind(doc.kind) || doc.kind === place.kind)
+        return [];
+    return [
+        {
+            file: path,
+            line: lineOf('/kind') ?? 1,
+            field: 'kind',
+            severity: 'error',
+            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
+            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
+        },
+    ];
+}
+function lineStarts(text) {
+    const starts = [0];
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
+        starts.push(i + 1);
+    return starts;
+}
+function lineOfOffset(starts, offset) {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+        const mid = (lo + hi + 1) >> 1;
+        if (starts[mid] <= offset)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return lo + 1;
+}
+const parse_escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
+function positionMap(text, events, lineAt) {
+    const map = new Map();
+    const stack = [];
+    // Where the node that the next event opens lives, and the line to record for it.
+    const place = (start) => {
+        const top = stack[stack.length - 1];
+        if (!top) {
+            map.set('', lineAt(start));
+            return '';
+        }
+        if (top.kind === 'seq') {
+            const pointer = `${top.pointer}/${top.index++}`;
+            map.set(pointer, lineAt(start));
+            return pointer;
+        }
+        if (top.key === undefined)
+            return undefined; // a key; handled by the caller
+        const pointer = `${top.pointer}/${parse_escapePointer(top.key)}`;
+        top.key = undefined;
+        return pointer;
+    };
+    for (const event of events) {
+        if (event.type === EVENT_SCALAR) {
+            const top = stack[stack.length - 1];
+            if (top?.kind === 'map' && top.key === undefined) {
+                top.key = getScalarValue(text, event);
+                map.set(`${top.pointer}/${parse_escapePointer(top.key)}`, lineAt(event.valueStart));
+            }
+            else
+                place(event.valueStart);
+        }
+        else if (event.type === EVENT_MAPPING || event.type === EVENT_SEQUENCE) {
+            const top = stack[stack.length - 1];
+            // A collection used as a key: give it a placeholder so its value still gets a pointer.
+            if (top?.kind === 'map' && top.key === undefined)
+                top.key = '?';
+            const pointer = place(event.start) ?? '?';
+            stack.push({ kind: event.type === EVENT_MAPPING ? 'map' : 'seq', pointer, index: 0 });
+        }
+        else if (event.type === EVENT_POP) {
+            stack.pop();
+        }
+    }
+    return map;
+}
+
+;// CONCATENATED MODULE: ./src/registry/load.ts
+// Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
+// Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
+// Tollgate reads another, so a link is reported as a problem instead.
+
+
+
+
+
+
+
+/** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
+function assertRegistryPath(path) {
+    if (path === '')
+        return path;
+    if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
+        throw new src_errors/* TollgateError */.x(`"${path}" is not a registry-relative path`, {
+            fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+const symlinkError = (path, where) => new src_errors/* TollgateError */.x(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
+    file: path,
+    fix: 'replace the link with the file it points to',
+});
+/** The registry folder of a working tree. */
+function fileSystemReader(registryDir) {
+    let root;
+    const realRoot = () => (root ??= (0,promises_.realpath)(registryDir).catch(() => registryDir));
+    // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
+    // O_NOFOLLOW still refuses a link put in their place since.
+    const listed = new Set();
+    return {
+        label: 'working tree',
+        async list(dir) {
+            assertRegistryPath(dir);
+            const out = [];
+            const walk = async (rel) => {
+                let entries;
+                try {
+                    entries = await (0,promises_.readdir)((0,external_node_path_.join)(registryDir, rel), { withFileTypes: true });
+                }
+                catch (error) {
+                    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                        return;
+                    throw error;
+                }
+                for (const entry of entries) {
+                    const path = rel ? `${rel}/${entry.name}` : entry.name;
+                    // A linked directory is listed as one entry, not entered; reading it reports the link.
+                    if (entry.isDirectory())
+                        await walk(path);
+                    else {
+                        out.push(path);
+                        if (entry.isFile())
+                            listed.add(path);
+                    }
+                }
+            };
+            await walk(dir);
+            return out.sort();
+        },
+        async read(path) {
+            assertRegistryPath(path);
+            const full = (0,external_node_path_.join)(registryDir, path);
+            if (listed.has(path)) {
+                try {
+                    return await readBounded(full, path, external_node_fs_namespaceObject.constants.O_RDONLY | external_node_fs_namespaceObject.constants.O_NOFOLLOW);
+                }
+                catch (error) {
+                    const code = error.code;
+                    if (code === 'ELOOP')
+                        throw symlinkError(path, 'working tree');
+                    if (code !== 'ENOENT')
+                        throw error;
+                    listed.delete(path);
+                }
+            }
+            let real;
+            try {
+                const stat = await (0,promises_.lstat)(full);
+                if (stat.isSymbolicLink())
+                    throw symlinkError(path, 'working tree');
+                if (!stat.isFile())
+                    return undefined;
+                real = await (0,promises_.realpath)(full);
+            }
+            catch (error) {
+                if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
+                    return undefined;
+                throw error;
+            }
+            // A linked parent directory: the file is regular but lives somewhere else.
+            if (real !== (0,external_node_path_.join)(await realRoot(), ...path.split('/'))) {
+                throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
+            }
+            return readBounded(real, path, external_node_fs_namespaceObject.constants.O_RDONLY);
+        },
+    };
+}
+/**
+ * A registry file's bytes, its size checked on the open file before anything is read, and the read itself
+ * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
+ */
+async function readBounded(full, path, flags) {
+    // Synchronous calls: a registry file is small and, when validated, usually in the page cache, where the four
+    // thread-pool round trips of the promise API cost more than the read (bench/validate.bench.ts). O_NONBLOCK keeps
+    // a FIFO from blocking the open; it is then refused as not a regular file.
+    const fd = (0,external_node_fs_namespaceObject.openSync)(full, flags | external_node_fs_namespaceObject.constants.O_NONBLOCK);
+    try {
+        const info = (0,external_node_fs_namespaceObject.fstatSync)(fd);
+        if (!info.isFile())
+            return undefined;
+        const tooBig = (size) => new src_errors/* TollgateError */.x(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
+            file: path,
+            fix: 'split it or remove bulk data',
+        });
+        if (info.size > MAX_FILE_BYTES)
+            throw tooBig(info.size);
+        const buffer = Buffer.allocUnsafe(Math.min(info.size, MAX_FILE_BYTES) + 1);
+        let length = 0;
+        // Up to the size stat gave (one read for a registry file): a file that grows meanwhile is read as it was, and
+        // the buffer's one spare byte still catches one that grows past the limit within that read.
+        while (length < buffer.length) {
+            const bytesRead = (0,external_node_fs_namespaceObject.readSync)(fd, buffer, length, buffer.length - length, length);
+            if (bytesRead === 0)
+                break;
+            length += bytesRead;
+            if (length >= info.size)
+                break;
+        }
+        if (length > MAX_FILE_BYTES)
+            throw tooBig(`more than ${MAX_FILE_BYTES}`);
+        return buffer.subarray(0, length);
+    }
+    finally {
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
+    }
+}
+/** A reader over files in memory, for tests and dry runs. */
+function memoryReader(files, label = 'memory') {
+    return {
+        label,
+        async list(dir) {
+            const under = dir === '' ? '' : `${dir}/`;
+            return Object.keys(files)
+                .filter((p) => p.startsWith(under))
+                .sort();
+        },
+        async read(path) {
+            const content = files[path];
+            return content === undefined ? undefined : Buffer.from(content);
+        },
+    };
+}
+const emptyRegistry = () => ({
+    models: new Map(),
+    incidents: new Map(),
+    audit: new Map(),
+    documents: new Map(),
+});
+/** Every file of the registry, loaded and checked against its schema (not yet against the other files). */
+async function loadRegistry(reader) {
+    return loadFiles(reader, await reader.list(''));
+}
+const CONCURRENCY = 64;
+// Files a registry may hold besides its documents.
+const IGNORED = /(^|\/)(README\.md|\.gitkeep|\.gitattributes)$/;
+/**
+ * Loads `paths` (registry-relative) into `registry` (a new one by default). A path with no file is skipped:
+ * callers pass deleted files too, and checking what referred to them is the invariants' job.
+ */
+async function loadFiles(reader, paths, registry = emptyRegistry()) {
+    const problems = [];
+    const queue = [...new Set(paths)].sort();
+    let next = 0;
+    const valid = [];
+    const worker = async () => {
+        while (next < queue.length) {
+            const path = queue[next++];
+            const loaded = await loadOne(reader, path, registry);
+            problems.push(...loaded.problems);
+            if (loaded.valid)
+                valid.push([path, loaded.valid]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
+    fileDocuments(registry, valid.sort(([a], [b]) => (a < b ? -1 : 1)));
+    return { registry, problems: sortProblems(problems) };
+}
+async function loadOne(reader, path, registry) {
+    if (IGNORED.test(path))
+        return { problems: [] };
+    const place = (0,paths/* classifyRegistryPath */.tF)(path);
+    if (!place) {
+        const problem = {
+            file: path,
+            severity: 'warning',
+            message: `${path} is not a known registry file`,
+            fix: 'move it out of the registry folder, or to the place its kind belongs (see docs/registry.md)',
+        };
+        return { problems: [problem] };
+    }
+    let bytes;
+    try {
+        bytes = await reader.read(path);
+    }
+    catch (error) {
+        const e = error instanceof src_errors/* TollgateError */.x ? error : undefined;
+        const message = e?.message ?? String(error);
+        return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
+    }
+    if (bytes === undefined)
+        return { problems: [] };
+    if (place.kind === 'Postmortem')
+        return { problems: checkPostmortem(path, bytes.toString('utf8')) };
+    const { document, problems } = parseRegistryFile(path, bytes);
+    if (!document)
+        return { problems };
+    registry.documents.set(path, document);
+    return { problems, ...(problems.some((p) => p.severity === 'error') ? {} : { valid: document }) };
+}
+/**
+ * Puts valid documents where their kind belongs (the parser has checked kind against place). A model's files
+ * join the registry only when its model.yaml is valid, so every ModelEntry has its Model; files of a model
+ * without one stay in `documents`, where the invariants find them.
+ */
+function fileDocuments(registry, valid) {
+    for (const [, doc] of valid) {
+        if (doc.kind === 'Policy')
+            registry.policy = doc;
+        else if (doc.kind === 'Incident')
+            registry.incidents.set(doc.id, doc);
+        else if (doc.kind === 'AuditEvent')
+            registry.audit.set(doc.id, doc);
+        else if (doc.kind === 'Model') {
+            const entry = registry.models.get(doc.name);
+            if (entry)
+                entry.model = doc;
+            else
+                registry.models.set(doc.name, { model: doc, versions: new Map(), retrains: new Map() });
+        }
+    }
+    for (const [path, doc] of valid) {
+        const place = (0,paths/* classifyRegistryPath */.tF)(path);
+        const entry = place && 'model' in place ? registry.models.get(place.model) : undefined;
+        if (!entry)
+            continue;
+        if (doc.kind === 'Stages')
+            entry.stages = doc;
+        else if (doc.kind === 'Schedule')
+            entry.schedule = doc;
+        else if (doc.kind === 'ModelVersion')
+            entry.versions.set(fileId(place), doc);
+        else if (doc.kind === 'RetrainRequest')
+            entry.retrains.set(fileId(place), doc);
+    }
+}
+// Versions and requests are keyed by file name: the name a stage pointer resolves to. An id that disagrees
+// with it is an invariant problem, and must not let one file shadow another.
+const fileId = (place) => (place && 'id' in place ? place.id : '');
+/** Problems sorted by file, then line, so output is stable however the files were read. */
+function sortProblems(problems) {
+    return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
+        (a.line ?? 0) - (b.line ?? 0) ||
+        (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+}
+
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/git/message.ts
+// Commit messages Tollgate writes: a text, a blank line, then `Key: value` trailers that `git log` alone can read.
+
+const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
+/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
+function formatCommitMessage(message, trailers) {
+    const text = message.replace(/\r\n/g, '\n').trim();
+    if (text === '')
+        throw new src_errors/* TollgateError */.x('commit message is empty', { fix: 'pass a message' });
+    const lines = [];
+    for (const [key, raw] of Object.entries(trailers)) {
+        if (!TRAILER_KEY.test(key)) {
+            throw new src_errors/* TollgateError */.x(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
+                field: key,
+                fix: 'use a trailer key like "Tollgate-Event"',
+            });
+        }
+        for (const value of Array.isArray(raw) ? raw : [raw]) {
+            if (/[\r\n]/.test(value)) {
+                throw new src_errors/* TollgateError */.x(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
+                    field: key,
+                    fix: 'trailer values are one line; put longer text in the message body',
+                });
+            }
+            if (value.trim() === '')
+                continue;
+            lines.push(`${key}: ${value.trim()}`);
+        }
+    }
+    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
+}
+
+;// CONCATENATED MODULE: ./src/git/run.ts
+// The raw way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError. simple-git
+// (client.ts) does what it has a typed API for; this runner stays for what simple-git cannot do: input on stdin
+// (hash-object, update-index --index-info, commit-tree -F -, apply), exact bytes (cat-file), output streamed while
+// git runs (log, cat-file --batch) and exit codes that are answers, not errors (merge-base --is-ancestor).
+
+
+
+function run_runGit(cwd, args, options = {}) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
+            cwd,
+            encoding: 'utf8',
+            maxBuffer: 1 << 30,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+        }, (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            if (code === 0 || options.okCodes?.includes(code))
+                return resolve({ stdout, stderr, code });
+            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                cause: error,
+                kind: 'environment',
+            }));
+        });
+        writeInput(child.stdin, options.input);
+    });
+}
+/**
+ * Hands `input` to git's stdin. Git may exit before reading it all (a failed command, a killed process): the
+ * pipe then fails with EPIPE, which is git's exit code's story to tell, never an unhandled error of ours.
+ */
+function writeInput(stdin, input) {
+    if (!stdin)
+        return;
+    stdin.on('error', () => undefined);
+    if (input !== undefined)
+        stdin.end(input);
+}
+/** stdout of a git command that must succeed, without the trailing newline. */
+async function run_git(cwd, args, options = {}) {
+    return (await run_runGit(cwd, args, options)).stdout.replace(/\n$/, '');
+}
+/**
+ * Like runGit, but stdout stays bytes: for `git cat-file --batch`, whose headers count bytes, and for file
+ * contents that must round-trip exactly.
+ */
+function runGitBuffer(cwd, args, options = {}) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
+            cwd,
+            encoding: 'buffer',
+            maxBuffer: 1 << 30,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+        }, (error, stdout, stderrBytes) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            const stderr = stderrBytes.toString('utf8');
+            if (code === 0 || options.okCodes?.includes(code))
+                return resolve({ stdout, stderr, code });
+            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                cause: error,
+                kind: 'environment',
+            }));
+        });
+        writeInput(child.stdin, options.input);
+    });
+}
+/** A long-running git process with piped stdio (e.g. `git cat-file --batch`), argv only, same environment. */
+function spawnGit(cwd, args, env = {}) {
+    return (0,external_node_child_process_namespaceObject.spawn)('git', args, {
+        cwd,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
+    });
+}
+/**
+ * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
+ * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
+ * first records of a long `git log` while git still walks the rest.
+ */
+function streamGit(cwd, args, separator, onRecord) {
+    return new Promise((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        const decoder = new StringDecoder('utf8');
+        let pending = '';
+        let stderr = '';
+        let failure;
+        const emit = (record) => {
+            if (failure !== undefined || record === '')
+                return;
+            try {
+                onRecord(record);
+            }
+            catch (error) {
+                failure = error;
+                child.kill();
+            }
+        };
+        child.stdout.on('data', (chunk) => {
+            pending += decoder.write(chunk);
+            const records = pending.split(separator);
+            pending = records.pop();
+            for (const record of records)
+                emit(record);
+        });
+        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
+        child.on('error', (error) => (failure ??= error));
+        child.on('close', (code) => {
+            if (failure !== undefined)
+                return reject(failure);
+            if (code !== 0)
+                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                    kind: 'environment',
+                }));
+            emit(pending + decoder.end());
+            if (failure !== undefined)
+                reject(failure);
+            else
+                resolve();
+        });
+    });
+}
+
+;// CONCATENATED MODULE: ./src/git/reader.ts
+// RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
+
+
+
+
+const SYMLINK_MODE = '120000';
+function normalizePrefix(prefix) {
+    return prefix.replace(/^\.?\/+|\/+$/g, '').replace(/^\.$/, '');
+}
+function underDir(path, dir) {
+    return dir === '' || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
+}
+function linkError(where, path) {
+    return new TollgateError(`${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`, {
+        file: path,
+        fix: 'replace the link with the file it points to',
+    });
+}
+/** Parses `git ls-tree -r -z`: `<mode> <type> <oid>\t<path>` records separated by NUL. */
+function parseLsTree(out) {
+    const entries = new Map();
+    for (const record of out.split('\0')) {
+        if (record === '')
+            continue;
+        const tab = record.indexOf('\t');
+        const [mode, type, oid] = record.slice(0, tab).split(' ');
+        entries.set(record.slice(tab + 1), { mode, type, oid });
+    }
+    return entries;
+}
+/**
+ * One long-lived `git cat-file --batch` answering object reads in order, so reading a thousand files is one
+ * process whether the caller reads them together or one after another. While no read is pending the
+ * process does not keep Node alive; it ends when its stdin closes (close(), or when Node exits).
+ */
+class ObjectReader {
+    #repoRoot;
+    #env;
+    #child;
+    #queue = [];
+    #buffer = Buffer.alloc(0);
+    #stderr = '';
+    /** Requests not yet written: those made in one tick go to git in one write, not one write each. */
+    #unsent = '';
+    #flushScheduled = false;
+    /** `env` reaches git, e.g. GIT_INDEX_FILE so that `:path` names a private index's entries. */
+    constructor(repoRoot, env = {}) {
+        this.#repoRoot = repoRoot;
+        this.#env = env;
+    }
+    read(oid) {
+        return this.lookup(oid).then((object) => {
+            if (!object)
+                throw new src_errors/* TollgateError */.x(`git object ${oid} is missing in ${this.#repoRoot}`);
+            return object.content;
+        });
+    }
+    /**
+     * Any object name `git cat-file` takes (an oid, `rev:path`, a ref), with its type; undefined when it names
+     * nothing (or more than one thing).
+     */
+    lookup(spec) {
+        // One request per line: a newline would split it into two and put every later answer out of step.
+        if (/[\n\0]/.test(spec))
+            return Promise.resolve(undefined);
+        this.#start();
+        return new Promise((resolve, reject) => {
+            this.#queue.push({ spec, resolve, reject });
+            this.#setActive(true);
+            this.#unsent += `${spec}\n`;
+            if (this.#flushScheduled)
+                return;
+            this.#flushScheduled = true;
+            queueMicrotask(() => {
+                this.#flushScheduled = false;
+                const text = this.#unsent;
+                this.#unsent = '';
+                if (text !== '')
+                    this.#child?.stdin.write(text);
+            });
+        });
+    }
+    close() {
+        const child = this.#child;
+        if (!child)
+            return;
+        this.#fail(child, new src_errors/* TollgateError */.x('the object reader was closed while a read was pending'));
+        child.stdin.end();
+    }
+    #start() {
+        if (this.#child)
+            return this.#child;
+        const child = spawnGit(this.#repoRoot, ['cat-file', '--batch'], this.#env);
+        this.#child = child;
+        this.#stderr = '';
+        child.stdout.on('data', (chunk) => {
+            this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
+            this.#drain();
+        });
+        child.stderr.on('data', (chunk) => (this.#stderr += chunk.toString('utf8')));
+        child.stdin.on('error', (error) => this.#fail(child, error));
+        child.on('error', (error) => this.#fail(child, error));
+        child.on('close', (code) => this.#fail(child, new src_errors/* TollgateError */.x(`git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`)));
+        return child;
+    }
+    #drain() {
+        while (this.#queue.length > 0) {
+            const newline = this.#buffer.indexOf(0x0a);
+            if (newline < 0)
+                return;
+            const header = /^([0-9a-f]+) (\w+) (\d+)$/.exec(this.#buffer.subarray(0, newline).toString('utf8'));
+            if (!header) {
+                // `<spec> missing` or `<spec> ambiguous` (a spec may hold spaces, so only a full header is an object).
+                this.#buffer = this.#buffer.subarray(newline + 1);
+                this.#queue.shift().resolve(undefined);
+                continue;
+            }
+            const size = Number(header[3]);
+            if (this.#buffer.length < newline + 1 + size + 1)
+                return;
+            const content = Buffer.from(this.#buffer.subarray(newline + 1, newline + 1 + size));
+            this.#buffer = this.#buffer.subarray(newline + 1 + size + 1);
+            this.#queue.shift().resolve({ oid: header[1], type: header[2], content });
+        }
+        this.#setActive(false);
+    }
+    #setActive(active) {
+        const child = this.#child;
+        if (!child)
+            return;
+        for (const handle of [child, child.stdin, child.stdout, child.stderr]) {
+            if (active)
+                handle.ref?.();
+            else
+                handle.unref?.();
+        }
+    }
+    #fail(child, error) {
+        // A process we already let go of (closed, or replaced after a failure) owns none of the waiting reads.
+        if (this.#child !== child)
+            return;
+        this.#child = undefined;
+        this.#buffer = Buffer.alloc(0);
+        this.#unsent = '';
+        for (const waiter of this.#queue.splice(0))
+            waiter.reject(error);
+    }
+}
+/**
+ * Several objects (any names `git cat-file` takes) in one batch; undefined where missing. From a repository
+ * (a reader of its own, closed after) or through a caller's reader, so several batches share one git process.
+ */
+async function readObjects(from, specs) {
+    const unique = [...new Set(specs)];
+    if (unique.length === 0)
+        return new Map();
+    const reader = typeof from === 'string' ? new ObjectReader(from) : from;
+    try {
+        const objects = await Promise.all(unique.map((spec) => reader.lookup(spec)));
+        return new Map(unique.map((spec, i) => [spec, objects[i]]));
+    }
+    finally {
+        if (typeof from === 'string')
+            reader.close();
+    }
+}
+/**
+ * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early. Given a
+ * caller's reader, the list comes from the tree objects read through it and no other git process starts.
+ */
+function gitTreeReader(repoRoot, ref, registryPrefix = 'registry', shared) {
+    const prefix = normalizePrefix(registryPrefix);
+    let tree;
+    const objects = shared ?? new ObjectReader(repoRoot);
+    const entries = () => (tree ??= (async () => {
+        if (shared)
+            return treeEntriesThrough(shared, ref, prefix);
+        const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
+        if (prefix !== '')
+            args.push('--', prefix);
+        const all = parseLsTree(await git(repoRoot, args));
+        const root = all.get(prefix);
+        if (prefix !== '' && root?.mode === SYMLINK_MODE)
+            throw linkError(ref, prefix);
+        const relative = new Map();
+        for (const [path, entry] of all) {
+            if (prefix === '')
+                relative.set(path, entry);
+            else if (path.startsWith(`${prefix}/`))
+                relative.set(path.slice(prefix.length + 1), entry);
+        }
+        return relative;
+    })());
+    return {
+        label: ref,
+        // A caller's reader outlives this one: the caller closes it.
+        close: () => (shared ? undefined : objects.close()),
+        async list(dir) {
+            const d = normalizePrefix(dir);
+            return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
+        },
+        async read(path) {
+            const entry = (await entries()).get(path);
+            if (!entry)
+                return undefined;
+            if (entry.mode === SYMLINK_MODE)
+                throw linkError(ref, prefix === '' ? path : `${prefix}/${path}`);
+            if (entry.type !== 'blob') {
+                throw new TollgateError(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
+            }
+            return objects.read(entry.oid);
+        },
+    };
+}
+/**
+ * The registry as it is on disk (for `tollgate diff` against uncommitted work). Named apart from the
+ * registry loader's own file-system reader; both refuse symbolic links.
+ */
+function workingTreeReader(repoRoot, registryPrefix = 'registry') {
+    const prefix = normalizePrefix(registryPrefix);
+    const root = prefix === '' ? repoRoot : join(repoRoot, prefix);
+    // Checks every component below the repository root, so a linked directory is caught as well as a linked file.
+    const assertNoLink = async (relative) => {
+        const parts = [
+            ...(prefix === '' ? [] : prefix.split('/')),
+            ...relative.split('/').filter((p) => p !== ''),
+        ];
+        let at = repoRoot;
+        for (let i = 0; i < parts.length; i++) {
+            at = join(at, parts[i]);
+            const stat = await lstat(at).catch(() => undefined);
+            if (!stat)
+                return false;
+            if (stat.isSymbolicLink())
+                throw linkError('the working tree', parts.slice(0, i + 1).join('/'));
+        }
+        return true;
+    };
+    const walk = async (dir, rel, out) => {
+        for (const entry of await readdir(dir, { withFileTypes: true })) {
+            const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
+            if (entry.isDirectory())
+                await walk(join(dir, entry.name), path, out);
+            else
+                out.push(path);
+        }
+    };
+    return {
+        label: 'working tree',
+        async list(dir) {
+            const d = normalizePrefix(dir);
+            if (!(await assertNoLink(d)))
+                return [];
+            const out = [];
+            await walk(d === '' ? root : join(root, d), d, out);
+            return out.sort();
+        },
+        async read(path) {
+            if (!(await assertNoLink(path)))
+                return undefined;
+            const stat = await lstat(join(root, path));
+            if (!stat.isFile())
+                return undefined;
+            return readFile(join(root, path));
+        },
+    };
+}
+/** The entries of a raw tree object (`<mode> <name>\0<binary oid>` each); the oid's length follows the object's. */
+function parseTreeObject(content, oidBytes) {
+    const entries = [];
+    for (let i = 0; i < content.length;) {
+        const space = content.indexOf(0x20, i);
+        const nul = content.indexOf(0, space + 1);
+        if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length)
+            break;
+        entries.push({
+            mode: content.toString('latin1', i, space),
+            name: content.toString('utf8', space + 1, nul),
+            oid: content.toString('hex', nul + 1, nul + 1 + oidBytes),
+        });
+        i = nul + 1 + oidBytes;
+    }
+    return entries;
+}
+/**
+ * The files (blobs and links, as `git ls-tree -r` lists them; not submodules) at or below each of `paths` at `rev`,
+ * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
+ * without starting another process. A path that is not there lists nothing.
+ */
+async function listFiles(reader, rev, paths) {
+    const files = [];
+    const walk = async (object, path) => {
+        if (object?.type === 'blob') {
+            files.push({ oid: object.oid, path });
+        }
+        else if (object?.type === 'tree') {
+            const entries = parseTreeObject(object.content, object.oid.length / 2).filter((e) => e.mode !== '160000');
+            await Promise.all(entries.map(async (e) => {
+                const child = `${path}/${e.name}`;
+                if (e.mode === '40000')
+                    await walk(await reader.lookup(e.oid), child);
+                else
+                    files.push({ oid: e.oid, path: child });
+            }));
+        }
+    };
+    await Promise.all(paths.map(async (p) => {
+        const path = p.replace(/\/+$/, '');
+        await walk(await reader.lookup(`${rev}:${path}`), path);
+    }));
+    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/**
+ * What `git ls-tree -r --full-tree <ref> -- <prefix>` lists below `prefix` (paths relative to it), read as tree
+ * objects through `reader`: blobs and links as blobs, submodules as commits. A prefix that is a link is refused as
+ * ls-tree's caller refuses it; a prefix that is missing, or not a folder, lists nothing.
+ */
+async function treeEntriesThrough(reader, ref, prefix) {
+    const entries = new Map();
+    let tree = await reader.lookup(`${ref}^{tree}`);
+    if (tree?.type !== 'tree')
+        throw new TollgateError(`${ref} is not a commit or tree in this repository`);
+    const oidBytes = tree.oid.length / 2;
+    const parts = prefix === '' ? [] : prefix.split('/');
+    for (const [i, name] of parts.entries()) {
+        const entry = parseTreeObject(tree.content, oidBytes).find((e) => e.name === name);
+        if (!entry)
+            return entries;
+        if (entry.mode === SYMLINK_MODE && i === parts.length - 1)
+            throw linkError(ref, prefix);
+        if (entry.mode !== '40000')
+            return entries;
+        tree = await reader.lookup(entry.oid);
+        if (tree?.type !== 'tree')
+            return entries;
+    }
+    const walk = async (content, dir) => {
+        const subtrees = [];
+        for (const e of parseTreeObject(content, oidBytes)) {
+            const path = dir === '' ? e.name : `${dir}/${e.name}`;
+            if (e.mode === '40000')
+                subtrees.push(reader.lookup(e.oid).then((sub) => (sub?.type === 'tree' ? walk(sub.content, path) : undefined)));
+            else
+                entries.set(path, { mode: e.mode, type: e.mode === '160000' ? 'commit' : 'blob', oid: e.oid });
+        }
+        await Promise.all(subtrees);
+    };
+    await walk(tree.content, '');
+    return entries;
+}
+
+;// CONCATENATED MODULE: ./src/git/transaction.ts
+// One transaction per writing command: the change is staged in a private index (GIT_INDEX_FILE), never the
+// user's, committed with commit-tree, and put on the branch with a compare-and-swap (`update-ref ref new old`).
+// When another writer moved the branch first, the whole change is built again on the new tip, so a commit's
+// message and trailers always describe the content it carries. Nothing in the user's index or working tree
+// changes before the ref has moved; then only the paths the commit touched are brought up to date, and only
+// where the user's copy was the committed one (see syncCheckout).
+
+
+
+
+
+
+
+
+const ZERO = '';
+/** `<git-dir>/tollgate`: where Tollgate keeps journals, locks and pid files of this checkout. */
+async function transaction_tollgateStateDir(repoRoot) {
+    let gitDir = gitDirs.get(repoRoot);
+    if (!gitDir) {
+        gitDir = run_git(repoRoot, ['rev-parse', '--git-dir']).then((d) => (0,external_node_path_.resolve)(repoRoot, d));
+        gitDirs.set(repoRoot, gitDir);
+        gitDir.catch(() => gitDirs.delete(repoRoot));
+    }
+    const path = (0,external_node_path_.join)(await gitDir, 'tollgate');
+    await (0,promises_.mkdir)(path, { recursive: true });
+    return path;
+}
+const gitDirs = new Map();
+async function tipOf(repoRoot, ref, env) {
+    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+        env,
+        okCodes: [1, 128],
+    });
+    return result.code === 0 ? result.stdout.trim() : undefined;
+}
+/** The full name of `ref` and whether it is what this checkout's HEAD stands on. */
+async function resolveTarget(repoRoot, ref, env) {
+    const head = await run_runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { env, okCodes: [1] });
+    const current = head.code === 0 ? head.stdout.trim() : 'HEAD';
+    if (ref === undefined || ref === 'HEAD')
+        return { ref: current, checkedOut: true };
+    const full = ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
+    const valid = await run_runGit(repoRoot, ['check-ref-format', full], { env, okCodes: [1, 128] });
+    if (valid.code !== 0 || ref.startsWith('-')) {
+        throw new src_errors/* TollgateError */.x(`"${ref}" is not a valid branch name`, { field: 'branch' });
+    }
+    if (full !== current) {
+        // A branch checked out in another worktree of this repository would be moved under that worktree's feet.
+        const list = await run_git(repoRoot, ['worktree', 'list', '--porcelain'], { env });
+        if (list.split('\n').includes(`branch ${full}`)) {
+            throw new src_errors/* TollgateError */.x(`branch ${full.replace(/^refs\/heads\//, '')} is checked out in another worktree`, {
+                fix: 'switch that worktree to another branch, or run Tollgate there',
+            });
+        }
+    }
+    return { ref: full, checkedOut: full === current };
+}
+function assertRepoPath(path) {
+    if (path === '' ||
+        path.startsWith('/') ||
+        path.includes('\\') ||
+        path.includes('\0') ||
+        path.split('/').some((s) => s === '..' || s === '.' || s === '' || s === '.git')) {
+        throw new src_errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
+            fix: 'pass paths like registry/models/fraud/stages.yaml',
+        });
+    }
+    return path;
+}
+/** A git conflict the next attempt may not have: the ref moved, or another process held its lock. */
+const CAS_CONFLICT = /but expected|is at .* but|cannot lock ref|unable to create .*\.lock|File exists|reference already exists/i;
+class PrivateStage {
+    parent;
+    #repoRoot;
+    #dir;
+    #env;
+    #pending = new Map();
+    #objects;
+    constructor(repoRoot, dir, parent, env) {
+        this.#repoRoot = repoRoot;
+        this.#dir = dir;
+        this.parent = parent;
+        this.#env = { ...env, GIT_INDEX_FILE: (0,external_node_path_.join)(dir, 'index') };
+    }
+    /** cat-file reads the index once: a reader started before the index changed would answer from the old one. */
+    #indexChanged() {
+        this.#objects?.close();
+        this.#objects = undefined;
+    }
+    async init() {
+        await run_git(this.#repoRoot, this.parent ? ['read-tree', this.parent] : ['read-tree', '--empty'], {
+            env: this.#env,
+        });
+    }
+    async read(path) {
+        assertRepoPath(path);
+        if (this.#pending.has(path))
+            return this.#pending.get(path) ?? undefined;
+        this.#objects ??= new ObjectReader(this.#repoRoot, this.#env);
+        const object = await this.#objects.lookup(`:${path}`);
+        return object?.type === 'blob' ? object.content : undefined;
+    }
+    async list(dir) {
+        const prefix = dir.replace(/\/+$/, '');
+        const args = ['ls-files', '-z', '--full-name'];
+        if (prefix !== '')
+            args.push('--', `${prefix}/`);
+        const paths = new Set((await run_git(this.#repoRoot, args, { env: this.#env })).split('\0').filter(Boolean));
+        for (const [path, content] of this.#pending) {
+            if (prefix !== '' && !path.startsWith(`${prefix}/`))
+                continue;
+            if (content === null)
+                paths.delete(path);
+            else
+                paths.add(path);
+        }
+        return [...paths].sort();
+    }
+    write(path, content) {
+        this.#pending.set(assertRepoPath(path), typeof content === 'string' ? Buffer.from(content) : content);
+    }
+    async revert(sha) {
+        await this.flush();
+        const parents = (await run_git(this.#repoRoot, ['rev-list', '--parents', '-n', '1', sha], { env: this.#env }))
+            .split(' ')
+            .slice(1);
+        const from = parents[0] ?? (await run_git(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']));
+        const patch = await runGitBuffer(this.#repoRoot, ['diff-tree', '-p', '--binary', '--full-index', '--no-renames', '-r', from, sha], { env: this.#env });
+        if (patch.stdout.length === 0)
+            return undefined;
+        const before = await run_git(this.#repoRoot, ['write-tree'], { env: this.#env });
+        // Raw: the patch goes to git's stdin, which simple-git has no way to pass.
+        const applied = await runGitBuffer(this.#repoRoot, ['apply', '--cached', '--3way', '-R', '--whitespace=nowarn', '-'], { env: this.#env, input: patch.stdout, okCodes: [1, 128] });
+        this.#indexChanged();
+        if (applied.code === 0)
+            return undefined;
+        // Back to the tree before this commit: a failed three-way apply leaves conflict stages behind.
+        await run_git(this.#repoRoot, ['read-tree', before], { env: this.#env });
+        const conflicted = [...new Set([...applied.stderr.matchAll(/^U (.+)$/gm)].map((m) => m[1]))];
+        return `reverting ${sha.slice(0, 12)} conflicts${conflicted.length ? ` with later changes in ${conflicted.join(', ')}` : ''}`;
+    }
+    async changed() {
+        await this.flush();
+        const tree = await run_git(this.#repoRoot, ['write-tree'], { env: this.#env });
+        const base = this.parent
+            ? `${this.parent}^{tree}`
+            : await run_git(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']);
+        const out = await run_git(this.#repoRoot, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', base, tree], {
+            env: this.#env,
+        });
+        return out.split('\0').filter(Boolean).sort();
+    }
+    /** Writes the pending files' blobs (one hash-object for all) and puts them in the private index. */
+    async flush() {
+        if (this.#pending.size === 0)
+            return;
+        const entries = [...this.#pending];
+        const withContent = entries.filter(([, content]) => content !== null);
+        const files = [];
+        for (const [i, [, content]] of withContent.entries()) {
+            const file = (0,external_node_path_.join)(this.#dir, `blob-${i}`);
+            await (0,promises_.writeFile)(file, content);
+            files.push(file);
+        }
+        const oids = files.length === 0
+            ? []
+            : (await run_git(this.#repoRoot, ['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+                env: this.#env,
+                input: `${files.join('\n')}\n`,
+            })).split('\n');
+        const lines = [];
+        let next = 0;
+        for (const [path, content] of entries) {
+            lines.push(content === null ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${oids[next++]}\t${path}`);
+        }
+        await run_git(this.#repoRoot, ['update-index', '-z', '--index-info'], {
+            env: this.#env,
+            input: `${lines.join('\0')}\0`,
+        });
+        this.#pending.clear();
+        this.#indexChanged();
+        await Promise.all(files.map((f) => (0,promises_.rm)(f, { force: true })));
+    }
+    async writeTree() {
+        await this.flush();
+        return run_git(this.#repoRoot, ['write-tree'], { env: this.#env });
+    }
+    checkpoint() {
+        return this.writeTree();
+    }
+    async reset(tree) {
+        this.#pending.clear();
+        await run_git(this.#repoRoot, ['read-tree', tree], { env: this.#env });
+        this.#indexChanged();
+    }
+    close() {
+        this.#objects?.close();
+    }
+}
+/**
+ * Runs one transaction: builds the change on a private index from the ref's tip, commits it and moves the ref
+ * with a compare-and-swap, rebuilding on the new tip when another writer got there first. On any failure
+ * before the ref moved, nothing outside the object database changed (unreferenced objects are git's garbage).
+ */
+async function runTransaction(repoRoot, options) {
+    const env = options.env ?? {};
+    await recoverCheckouts(repoRoot, env);
+    const target = await resolveTarget(repoRoot, options.ref, env);
+    const attempts = options.attempts ?? 8;
+    let lastConflict = '';
+    for (let attempt = 1; attempt <= attempts; attempt++) {
+        const tip = await tipOf(repoRoot, target.ref, env);
+        const parent = options.parent ? await options.parent(tip) : tip;
+        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-tx-'));
+        const stage = new PrivateStage(repoRoot, dir, parent, env);
+        let journal;
+        try {
+            await stage.init();
+            const built = await options.build(stage, attempt);
+            const none = {
+                value: built.value,
+                ref: target.ref,
+                attempts: attempt,
+                checkout: { updated: [], kept: [] },
+            };
+            if (!built.commit)
+                return { ...none, ...(tip ? { previous: tip } : {}) };
+            const tree = await stage.writeTree();
+            const parentTree = parent ? await run_git(repoRoot, ['rev-parse', `${parent}^{tree}`], { env }) : undefined;
+            if (tree === parentTree)
+                return { ...none, ...(tip ? { previous: tip } : {}) };
+            const request = built.commit;
+            const message = formatCommitMessage(request.message, request.trailers);
+            const commit = await run_git(repoRoot, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], {
+                input: message,
+                env: { ...env, ...request.env, ...authorEnv(request.author) },
+            });
+            const sync = target.checkedOut && options.updateCheckout !== false;
+            // Written before the ref moves: a process killed between the two leaves a journal the next run finishes.
+            if (sync)
+                journal = await writeJournal(repoRoot, { ref: target.ref, parent, commit });
+            const moved = await run_runGit(repoRoot, ['update-ref', '-m', `tollgate: ${request.message.split('\n')[0]}`, target.ref, commit, tip ?? ZERO], { env, okCodes: [1, 128] });
+            if (moved.code !== 0) {
+                if (journal)
+                    await (0,promises_.rm)(journal, { force: true });
+                journal = undefined;
+                if (!CAS_CONFLICT.test(moved.stderr)) {
+                    throw new src_errors/* TollgateError */.x(`git update-ref ${target.ref} failed: ${moved.stderr.trim()}`, {
+                        fix: 'nothing was changed; check the repository (disk space, permissions) and run again',
+                    });
+                }
+                lastConflict = moved.stderr.trim();
+                await new Promise((r) => setTimeout(r, Math.random() * 25 * attempt));
+                continue;
+            }
+            let checkout = { updated: [], kept: [] };
+            if (sync) {
+                checkout = await syncCheckout(repoRoot, { ref: target.ref, parent, commit }, env);
+                await (0,promises_.rm)(journal, { force: true });
+            }
+            return {
+                value: built.value,
+                commit,
+                ref: target.ref,
+                ...(tip ? { previous: tip } : {}),
+                attempts: attempt,
+                checkout,
+            };
+        }
+        finally {
+            stage.close();
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
+        }
+    }
+    throw new src_errors/* TollgateError */.x(`${target.ref} kept moving: ${attempts} attempts to commit on it lost to other writers (${lastConflict})`, { fix: 'nothing was changed; run the command again' });
+}
+function authorEnv(author) {
+    if (!author)
+        return {};
+    for (const [field, value] of Object.entries(author)) {
+        if (/[<>\r\n]/.test(value) || value.trim() === '') {
+            throw new src_errors/* TollgateError */.x(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
+                field: `author.${field}`,
+            });
+        }
+    }
+    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
+}
+async function writeJournal(repoRoot, journal) {
+    const dir = await transaction_tollgateStateDir(repoRoot);
+    const file = (0,external_node_path_.join)(dir, `checkout-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.json`);
+    await (0,promises_.writeFile)(file, JSON.stringify({ ...journal, pid: process.pid }));
+    return file;
+}
+function isAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+/**
+ * Finishes what a killed run left: for each journal whose process is gone and whose commit reached its ref,
+ * brings the checkout's copies of that commit's paths up to date; a commit that never landed is forgotten.
+ */
+async function recoverCheckouts(repoRoot, env = {}) {
+    const dir = await transaction_tollgateStateDir(repoRoot);
+    const recovered = [];
+    for (const name of (await (0,promises_.readdir)(dir)).filter((n) => /^checkout-.*\.json$/.test(n))) {
+        const file = (0,external_node_path_.join)(dir, name);
+        let journal;
+        try {
+            journal = JSON.parse(await (0,promises_.readFile)(file, 'utf8'));
+        }
+        catch {
+            await (0,promises_.rm)(file, { force: true });
+            continue;
+        }
+        if (journal.pid !== undefined && journal.pid !== process.pid && isAlive(journal.pid))
+            continue;
+        const landed = (await run_runGit(repoRoot, ['merge-base', '--is-ancestor', journal.commit, journal.ref], {
+            env,
+            okCodes: [1, 128],
+        })).code === 0;
+        if (landed) {
+            await syncCheckout(repoRoot, journal, env);
+            recovered.push(journal.commit);
+        }
+        await (0,promises_.rm)(file, { force: true });
+    }
+    return recovered;
+}
+/** Per path a commit changed against its parent: the blob before and after (undefined where absent). */
+async function commitChanges(repoRoot, parent, commit, env) {
+    const out = await run_git(repoRoot, parent
+        ? ['diff-tree', '-r', '-z', '--no-renames', parent, commit]
+        : ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', '--root', commit], { env });
+    const changes = new Map();
+    const fields = out.split('\0');
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+        const header = fields[i];
+        const m = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) \w/.exec(header);
+        if (!m)
+            continue;
+        const absent = /^0+$/;
+        changes.set(fields[i + 1], {
+            ...(absent.test(m[1]) ? {} : { before: m[1] }),
+            ...(absent.test(m[2]) ? {} : { after: m[2] }),
+        });
+    }
+    return changes;
+}
+/** The blob id git gives `bytes` (no filters: registry files are plain LF text), computed without git. */
+function blobId(bytes, oidLength) {
+    return (0,external_node_crypto_.createHash)(oidLength === 64 ? 'sha256' : 'sha1')
+        .update(`blob ${bytes.length}\0`)
+        .update(bytes)
+        .digest('hex');
+}
+/**
+ * After `commit` (on `parent`) moved the checked-out `ref`: each path the commit touched whose index entry and
+ * file were the committed content (the parent's or this commit's) is set to the ref's current content, in the
+ * file and in the index; any other path is the user's work and is left alone (`kept`). Serialised among Tollgate
+ * processes by a lock file, so two runs never interleave their reads and writes of the same paths.
+ */
+async function syncCheckout(repoRoot, journal, env = {}) {
+    const changes = await commitChanges(repoRoot, journal.parent, journal.commit, env);
+    const paths = [...changes.keys()];
+    if (paths.length === 0)
+        return { updated: [], kept: [] };
+    const release = await lockCheckout(repoRoot);
+    try {
+        const tip = await tipOf(repoRoot, journal.ref, env);
+        // Usually the tip is this commit; after a concurrent writer, ask git what the tip holds now.
+        const now = new Map();
+        if (tip === journal.commit) {
+            for (const [path, change] of changes)
+                if (change.after)
+                    now.set(path, change.after);
+        }
+        else if (tip) {
+            const listed = await run_git(repoRoot, ['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...paths], {
+                env,
+            });
+            for (const record of listed.split('\0')) {
+                const tab = record.indexOf('\t');
+                if (tab > 0)
+                    now.set(record.slice(tab + 1), record.slice(0, tab).split(' ')[2]);
+            }
+        }
+        const index = new Map();
+        const staged = await run_git(repoRoot, ['ls-files', '-s', '-z', '--full-name', '--', ...paths.map((p) => `:(top,literal)${p}`)], { env });
+        for (const record of staged.split('\0')) {
+            const tab = record.indexOf('\t');
+            if (tab > 0)
+                index.set(record.slice(tab + 1), record.slice(0, tab).split(' ')[1]);
+        }
+        const oidLength = journal.commit.length;
+        const updated = [];
+        const kept = [];
+        const entries = [];
+        for (const path of paths) {
+            const { before, after: ours } = changes.get(path);
+            const inIndex = index.get(path);
+            const want = now.get(path);
+            const full = (0,external_node_path_.join)(repoRoot, path);
+            const bytes = await (0,promises_.readFile)(full).catch(() => undefined);
+            const file = bytes === undefined ? undefined : blobId(bytes, oidLength);
+            // The index entry is committed content (the parent's or this commit's): it follows the branch. A file that
+            // is committed content too (or already this commit's, from a writer that wrote it first) follows as well;
+            // any other file is the user's work and stays as it is.
+            if (inIndex !== before && inIndex !== ours) {
+                kept.push(path);
+                continue;
+            }
+            if (want !== inIndex) {
+                entries.push(want === undefined ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${want}\t${path}`);
+            }
+            if (file !== inIndex && file !== ours) {
+                kept.push(path);
+                continue;
+            }
+            if (want === file && want === inIndex)
+                continue;
+            if (want === undefined) {
+                await (0,promises_.unlink)(full).catch(() => undefined);
+            }
+            else if (want !== file) {
+                const content = (await runGitBuffer(repoRoot, ['cat-file', 'blob', want], { env })).stdout;
+                await (0,promises_.mkdir)((0,external_node_path_.dirname)(full), { recursive: true });
+                const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(full), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
+                await (0,promises_.writeFile)(temp, content, { mode: 0o644 });
+                await (0,promises_.rename)(temp, full);
+            }
+            updated.push(path);
+        }
+        if (entries.length > 0)
+            await updateIndex(repoRoot, entries, env);
+        return { updated, kept };
+    }
+    finally {
+        await release();
+    }
+}
+/** `git update-index --index-info` entries, retried while a user's git command holds index.lock. */
+async function updateIndex(repoRoot, entries, env) {
+    const paths = entries.map((e) => e.slice(e.indexOf('\t') + 1));
+    for (let attempt = 1;; attempt++) {
+        const result = await run_runGit(repoRoot, ['update-index', '-z', '--index-info'], {
+            env,
+            input: `${entries.join('\0')}\0`,
+            okCodes: [128],
+        });
+        if (result.code === 0)
+            return;
+        if (!/index\.lock/.test(result.stderr) || attempt >= 50) {
+            throw new src_errors/* TollgateError */.x(`could not update the index for ${paths.join(', ')}: ${result.stderr.trim()}`, {
+                fix: 'the commit is on the branch; run `git status` and `git restore --staged --worktree -- <paths>` to catch up',
+            });
+        }
+        await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
+}
+/** An exclusive lock among Tollgate processes on this checkout; a lock whose process is gone is taken over. */
+async function lockCheckout(repoRoot) {
+    const file = (0,external_node_path_.join)(await transaction_tollgateStateDir(repoRoot), 'checkout.lock');
+    for (let attempt = 0; attempt < 1000; attempt++) {
+        try {
+            await (0,promises_.writeFile)(file, String(process.pid), { flag: 'wx' });
+            return () => (0,promises_.rm)(file, { force: true });
+        }
+        catch (error) {
+            if (error.code !== 'EEXIST')
+                throw error;
+            const holder = Number(await (0,promises_.readFile)(file, 'utf8').catch(() => ''));
+            if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
+                await (0,promises_.rm)(file, { force: true });
+                continue;
+            }
+            await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
+        }
+    }
+    throw new src_errors/* TollgateError */.x(`another Tollgate process holds ${file}`, {
+        fix: 'wait for it to finish; if none runs, delete the file',
+    });
+}
+/**
+ * Takes `commit` back off the checked-out `ref` (compare-and-swap to `previous`) and brings the touched paths of
+ * the checkout back with it: for a commit that must not stay, e.g. an emergency rollback that could not be pushed.
+ * Refuses when the ref has moved on since.
+ */
+async function undoCommit(repoRoot, ref, commit, previous, env = {}) {
+    const target = await resolveTarget(repoRoot, ref, env);
+    const moved = await runGit(repoRoot, ['update-ref', '-m', 'tollgate: undo', target.ref, previous, commit], {
+        env,
+        okCodes: [1, 128],
+    });
+    if (moved.code !== 0) {
+        throw new TollgateError(`cannot take ${commit.slice(0, 12)} back off ${target.ref}: ${moved.stderr.trim()}`, {
+            fix: `the branch moved on; revert ${commit.slice(0, 12)} by hand if it must not stay`,
+        });
+    }
+    if (target.checkedOut)
+        await syncCheckout(repoRoot, { ref: target.ref, parent: commit, commit: previous }, env);
+}
+
+;// CONCATENATED MODULE: ./src/retrain/training.ts
+// Runs the user's training command (the I/O shell of a retrain) and checks what it left behind.
+// The contract, for users: docs/retrain.md. In short: argv without a shell, TOLLGATE_OUTPUT_DIR in the
+// environment, metrics.json (flat object of finite numbers) and an artifact file (model.bin, or the file that
+// artifact.json names) written there, exit code 0.
+
+
+
+
+
+
+
+
+
+const METRICS_FILE = 'metrics.json';
+const ARTIFACT_MANIFEST = 'artifact.json';
+const DEFAULT_ARTIFACT = 'model.bin';
+/** Metric names end up in YAML keys, markdown tables and charts. */
+const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+const MAX_JSON_BYTES = (/* unused pure expression or super */ null && (1 << 20));
+const TAIL_LINES = 20;
+const MAX_LINE = (/* unused pure expression or super */ null && (64 * 1024));
+const TRAINING_FAILURES = (/* unused pure expression or super */ null && ([
+    'invalid-command',
+    'output-dir',
+    'not-found',
+    'not-executable',
+    'exit',
+    'signal',
+    'timeout',
+    'cancelled',
+    'metrics',
+    'artifact',
+    'artifact-schema',
+    'artifact-validation',
+]));
+/** A failed training run: what went wrong, with the run details a failed RetrainRequest records. */
+class TrainingError extends src_errors/* TollgateError */.x {
+    reason;
+    exitCode;
+    durationMs;
+    timedOut;
+    outputTail;
+    constructor(message, details) {
+        super(message, details);
+        this.name = 'TrainingError';
+        this.reason = details.reason;
+        this.exitCode = details.exitCode ?? null;
+        this.durationMs = details.durationMs ?? 0;
+        this.timedOut = details.timedOut ?? false;
+        this.outputTail = details.outputTail ?? [];
+    }
+}
+/** The TOLLGATE_* variables a training command can read, besides TOLLGATE_OUTPUT_DIR. */
+function trainingEnv(input) {
+    return {
+        TOLLGATE_MODEL: input.model,
+        TOLLGATE_REQUEST_ID: input.requestId,
+        ...(input.version ? { TOLLGATE_VERSION: input.version } : {}),
+        ...(input.parent ? { TOLLGATE_PARENT_VERSION: input.parent } : {}),
+        ...(input.data ? { TOLLGATE_DATA_URI: input.data.uri } : {}),
+        ...(input.data?.sha256 ? { TOLLGATE_DATA_SHA256: input.data.sha256 } : {}),
+    };
+}
+/**
+ * What a JavaScript action's process holds that a `run:` step does not: the Actions runtime token (artifacts and the
+ * cache: a command holding it could poison a cache the default branch's workflows restore) and the OIDC request
+ * token when id-token is granted. Repository code never gets them.
+ */
+const ACTIONS_RUNTIME_CREDENTIALS = [
+    'ACTIONS_RUNTIME_TOKEN',
+    'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+    'ACTIONS_ID_TOKEN_REQUEST_URL',
+];
+/**
+ * The environment a user command starts from: this process's, minus action inputs (INPUT_*, which can hold tokens)
+ * and the Actions runtime's credentials.
+ */
+function baseEnv(inherit) {
+    if (!inherit)
+        return { PATH: process.env.PATH };
+    return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_') && !ACTIONS_RUNTIME_CREDENTIALS.includes(name)));
+}
+async function runTraining(options) {
+    const { command, cwd, timeoutSeconds } = options;
+    if (!Array.isArray(command) ||
+        command.length === 0 ||
+        command.some((a) => typeof a !== 'string') ||
+        !command[0]) {
+        throw new TrainingError('the training command is empty or not a list of strings', {
+            reason: 'invalid-command',
+            field: 'training.command',
+            fix: 'set training.command in model.yaml to an argv list, e.g. [node, train.ts]',
+        });
+    }
+    if (!(timeoutSeconds > 0) || timeoutSeconds > MAX_TRAINING_TIMEOUT_SECONDS) {
+        throw new TrainingError(`training timeout must be a positive number of seconds up to ${MAX_TRAINING_TIMEOUT_SECONDS}, got ${timeoutSeconds}`, {
+            reason: 'invalid-command',
+            field: 'training.timeout',
+            fix: 'set training.timeout in model.yaml, e.g. 3600',
+        });
+    }
+    // spawn reports a missing cwd as ENOENT, which would read as "command not found".
+    if (!(await stat(cwd).catch(() => undefined))?.isDirectory()) {
+        throw new TrainingError(`the training working directory ${cwd} does not exist`, {
+            reason: 'invalid-command',
+            fix: 'run from the repository root, or check the checkout step',
+        });
+    }
+    const outputDir = await prepareOutputDir(resolve(cwd, options.outputDir));
+    const stateDir = options.stateDir ?? (await tollgateStateDir(cwd).catch(() => undefined));
+    if (stateDir) {
+        for (const orphan of await findOrphanedCommands(stateDir)) {
+            options.onOutput?.(`tollgate: a training command of an earlier run is still running (process group ${orphan.pgid}, started ${orphan.started}: ${orphan.command.join(' ')}); the Tollgate process that started it was killed. Stop it with \`kill -- -${orphan.pgid}\` if it is not wanted.`, 'stderr');
+        }
+    }
+    const run = await runProcess(command, {
+        stateDir,
+        cwd,
+        env: {
+            ...baseEnv(options.inheritEnv ?? true),
+            ...options.env,
+            TOLLGATE_OUTPUT_DIR: outputDir,
+        },
+        timeoutMs: timeoutSeconds * 1000,
+        killGraceMs: options.killGraceMs ?? 5000,
+        onOutput: options.onOutput,
+        signal: options.signal,
+    });
+    const shown = command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+    const facts = { durationMs: run.durationMs, outputTail: run.tail, exitCode: run.exitCode };
+    const tail = run.tail.length > 0 ? `\nlast output:\n${run.tail.map((l) => `  ${l}`).join('\n')}` : '';
+    if (run.spawnError) {
+        const code = run.spawnError.code;
+        if (code === 'ENOENT') {
+            throw new TrainingError(`training command not found: ${command[0]} (in ${cwd})`, {
+                ...facts,
+                reason: 'not-found',
+                field: 'training.command',
+                fix: `install ${command[0]} on the runner, or give a path relative to the repository root`,
+                cause: run.spawnError,
+            });
+        }
+        throw new TrainingError(`training command ${command[0]} could not start: ${run.spawnError.message}`, {
+            ...facts,
+            reason: 'not-executable',
+            field: 'training.command',
+            fix: code === 'EACCES'
+                ? `make ${command[0]} executable (chmod +x), or run it through its interpreter`
+                : 'check training.command in model.yaml: argv[0] must be a program the runner can start',
+            cause: run.spawnError,
+        });
+    }
+    if (run.cancelled) {
+        throw new TrainingError(`training command was cancelled and stopped: ${shown}${tail}`, {
+            ...facts,
+            reason: 'cancelled',
+            fix: 'start the retrain again when ready',
+        });
+    }
+    if (run.timedOut) {
+        throw new TrainingError(`training command timed out after ${timeoutSeconds}s and was stopped: ${shown}${tail}`, {
+            ...facts,
+            timedOut: true,
+            reason: 'timeout',
+            field: 'training.timeout',
+            fix: 'raise training.timeout in model.yaml, or make the training faster',
+        });
+    }
+    if (run.exitCode === null) {
+        throw new TrainingError(`training command was killed by ${run.signal ?? 'a signal'}: ${shown}${tail}`, {
+            ...facts,
+            reason: 'signal',
+            fix: run.signal === 'SIGKILL' ? 'the runner may have run out of memory; use a larger runner' : undefined,
+        });
+    }
+    if (run.exitCode !== 0) {
+        throw new TrainingError(`training command exited with code ${run.exitCode}: ${shown}${tail}`, {
+            ...facts,
+            reason: 'exit',
+            fix: 'see the training output above; the command must exit 0 after writing metrics.json and its artifact',
+        });
+    }
+    try {
+        const metrics = await readMetrics(outputDir);
+        const artifact = await readArtifact(outputDir);
+        return {
+            exitCode: 0,
+            durationMs: run.durationMs,
+            timedOut: false,
+            metrics,
+            artifact,
+            outputTail: run.tail,
+        };
+    }
+    catch (error) {
+        if (error instanceof TrainingError) {
+            const { fix, file, field, reason } = error;
+            throw new TrainingError(error.message, {
+                fix,
+                file,
+                field,
+                reason,
+                ...facts,
+                cause: error.cause,
+            });
+        }
+        throw error;
+    }
+}
+async function prepareOutputDir(dir) {
+    await mkdir(dir, { recursive: true });
+    const entries = await readdir(dir);
+    if (entries.length > 0) {
+        throw new TrainingError(`the training output directory ${dir} is not empty (${entries.slice(0, 3).join(', ')})`, {
+            reason: 'output-dir',
+            fix: 'use a fresh directory for each run, so no stale metrics.json is read',
+        });
+    }
+    return realpath(dir);
+}
+/**
+ * Commands recorded in `stateDir` whose Tollgate process is gone but whose process group still runs. Records of
+ * groups that have ended are removed.
+ */
+async function findOrphanedCommands(stateDir) {
+    const orphans = [];
+    const names = await readdir(stateDir).catch(() => []);
+    for (const name of names.filter((n) => /^command-\d+\.json$/.test(n))) {
+        const file = join(stateDir, name);
+        const record = await readFile(file, 'utf8').then((t) => JSON.parse(t), () => undefined);
+        if (!record || !Number.isInteger(record.pgid) || !Number.isInteger(record.owner)) {
+            await rm(file, { force: true });
+            continue;
+        }
+        if (processAlive(record.owner) && record.owner !== process.pid)
+            continue;
+        if (processAlive(-record.pgid))
+            orphans.push(record);
+        else
+            await rm(file, { force: true });
+    }
+    return orphans;
+}
+function processAlive(pid) {
+    try {
+        process.kill(pid, 0);
+        return true;
+    }
+    catch (error) {
+        return error.code === 'EPERM';
+    }
+}
+function runProcess(command, options) {
+    const started = performance.now();
+    const tail = [];
+    const emit = (line, stream) => {
+        tail.push(line);
+        if (tail.length > TAIL_LINES)
+            tail.shift();
+        options.onOutput?.(line, stream);
+    };
+    return new Promise((resolvePromise) => {
+        // detached: the command leads its own process group, so a timeout stops everything it started.
+        const child = spawn(command[0], command.slice(1), {
+            cwd: options.cwd,
+            env: options.env,
+            detached: true,
+            stdio: ['ignore', 'pipe', 'pipe'],
+        });
+        const record = options.stateDir && child.pid !== undefined
+            ? join(options.stateDir, `command-${child.pid}.json`)
+            : undefined;
+        if (record) {
+            const running = {
+                owner: process.pid,
+                pgid: child.pid,
+                command,
+                started: new Date().toISOString(),
+            };
+            // Synchronous: written before any other event can run, so no window where the group runs unrecorded.
+            try {
+                writeFileSync(record, JSON.stringify(running));
+            }
+            catch {
+                // A read-only .git: the run goes on; only a later orphan report is lost.
+            }
+        }
+        let timedOut = false;
+        let settled = false;
+        let killTimer;
+        const killGroup = (signal) => {
+            if (child.pid === undefined)
+                return;
+            try {
+                process.kill(-child.pid, signal);
+            }
+            catch {
+                // ESRCH: the group is already gone.
+            }
+        };
+        const stop = () => {
+            killGroup('SIGTERM');
+            killTimer ??= setTimeout(() => killGroup('SIGKILL'), options.killGraceMs);
+        };
+        const timer = setTimeout(() => {
+            timedOut = true;
+            stop();
+        }, options.timeoutMs);
+        let cancelled = false;
+        const onAbort = () => {
+            cancelled = true;
+            stop();
+        };
+        if (options.signal?.aborted)
+            onAbort();
+        else
+            options.signal?.addEventListener('abort', onAbort, { once: true });
+        for (const [stream, name] of [
+            [child.stdout, 'stdout'],
+            [child.stderr, 'stderr'],
+        ]) {
+            const decoder = new StringDecoder('utf8');
+            let pending = '';
+            stream.on('data', (chunk) => {
+                pending += decoder.write(chunk);
+                const lines = pending.split(/\r?\n/);
+                pending = lines.pop();
+                for (const line of lines)
+                    emit(line, name);
+                // A command that never prints a newline must not grow memory without bound.
+                if (pending.length > MAX_LINE) {
+                    emit(pending, name);
+                    pending = '';
+                }
+            });
+            stream.on('end', () => {
+                pending += decoder.end();
+                if (pending)
+                    emit(pending, name);
+                pending = '';
+            });
+        }
+        const finish = (run) => {
+            if (settled)
+                return;
+            settled = true;
+            if (record)
+                rmSync(record, { force: true });
+            clearTimeout(timer);
+            if (killTimer)
+                clearTimeout(killTimer);
+            options.signal?.removeEventListener('abort', onAbort);
+            resolvePromise({
+                ...run,
+                timedOut,
+                cancelled,
+                durationMs: Math.round(performance.now() - started),
+                tail,
+            });
+        };
+        child.on('error', (error) => finish({ exitCode: null, signal: null, spawnError: error }));
+        // Processes the command left behind would hold its output pipes open; the run is over when it exits.
+        child.on('exit', () => stop());
+        child.on('close', (code, signal) => finish({ exitCode: code, signal }));
+    });
+}
+function metricsError(message, field) {
+    return new TrainingError(message, {
+        reason: 'metrics',
+        file: METRICS_FILE,
+        field,
+        fix: 'write metrics.json to $TOLLGATE_OUTPUT_DIR as a flat JSON object of finite numbers, e.g. {"auc": 0.91}',
+    });
+}
+async function readJsonFile(dir, name, error) {
+    const path = resolve(dir, name);
+    const info = await lstat(path).catch(() => undefined);
+    if (!info)
+        return undefined;
+    if (!info.isFile())
+        throw error(`${name} in the training output is not a regular file`);
+    if (info.size > MAX_JSON_BYTES)
+        throw error(`${name} is ${info.size} bytes; at most ${MAX_JSON_BYTES} are read`);
+    try {
+        return JSON.parse(await readFile(path, 'utf8'));
+    }
+    catch (cause) {
+        throw error(`${name} is not valid JSON: ${cause.message}`);
+    }
+}
+/** metrics.json: a flat object whose every value is a finite number and every name is safe. */
+async function readMetrics(outputDir) {
+    const raw = await readJsonFile(outputDir, METRICS_FILE, metricsError);
+    if (raw === undefined)
+        throw metricsError(`the training command wrote no ${METRICS_FILE} to TOLLGATE_OUTPUT_DIR`);
+    return parseMetrics(raw);
+}
+/** The metrics check on parsed JSON, naming the first bad field. */
+function parseMetrics(raw) {
+    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+        throw metricsError(`${METRICS_FILE} must hold a JSON object, not ${Array.isArray(raw) ? 'an array' : typeof raw}`);
+    }
+    const metrics = {};
+    for (const [name, value] of Object.entries(raw)) {
+        if (!METRIC_NAME.test(name)) {
+            throw metricsError(`${METRICS_FILE}: metric name ${JSON.stringify(name)} may hold only letters, digits, "_", "." and "-", starting with a letter`, name);
+        }
+        if (typeof value !== 'number' || !Number.isFinite(value)) {
+            const shown = typeof value === 'number'
+                ? String(value)
+                : `${JSON.stringify(value)} (${value === null ? 'null' : typeof value})`;
+            throw metricsError(`${METRICS_FILE}: field "${name}" is ${shown}, not a finite number`, name);
+        }
+        metrics[name] = value;
+    }
+    if (Object.keys(metrics).length === 0)
+        throw metricsError(`${METRICS_FILE} holds no metrics`);
+    return metrics;
+}
+function artifactError(message, field) {
+    return new TrainingError(message, {
+        reason: 'artifact',
+        field,
+        fix: `write the model to $TOLLGATE_OUTPUT_DIR/${DEFAULT_ARTIFACT}, or write it under any name and name it in ${ARTIFACT_MANIFEST} as {"path": "model.onnx"}`,
+    });
+}
+/** The artifact: artifact.json's `path` when that file exists, else model.bin; one non-empty regular file. */
+async function readArtifact(outputDir) {
+    const manifest = await readJsonFile(outputDir, ARTIFACT_MANIFEST, artifactError);
+    let name = DEFAULT_ARTIFACT;
+    if (manifest !== undefined) {
+        const path = manifest?.path;
+        if (typeof path !== 'string' || path === '') {
+            throw artifactError(`${ARTIFACT_MANIFEST} must be an object with a string "path"`, 'path');
+        }
+        name = path;
+    }
+    const full = resolve(outputDir, name);
+    const inside = relative(outputDir, full);
+    if (isAbsolute(name) ||
+        inside === '' ||
+        inside.startsWith(`..${sep}`) ||
+        inside === '..' ||
+        isAbsolute(inside)) {
+        throw artifactError(`${ARTIFACT_MANIFEST} path ${JSON.stringify(name)} is outside the output directory`, 'path');
+    }
+    if (inside === METRICS_FILE || inside === ARTIFACT_MANIFEST) {
+        throw artifactError(`${ARTIFACT_MANIFEST} path ${JSON.stringify(name)} names a contract file, not a model`, 'path');
+    }
+    const info = await lstat(full).catch(() => undefined);
+    if (!info) {
+        throw artifactError(manifest === undefined
+            ? `the training command wrote no artifact: no ${DEFAULT_ARTIFACT} and no ${ARTIFACT_MANIFEST} in TOLLGATE_OUTPUT_DIR`
+            : `the artifact ${inside} named in ${ARTIFACT_MANIFEST} does not exist`);
+    }
+    if (info.isSymbolicLink())
+        throw artifactError(`the artifact ${inside} is a symbolic link; write the file itself`);
+    if (info.isDirectory())
+        throw artifactError(`the artifact ${inside} is a directory; archive it into one file (tar)`);
+    if (!info.isFile())
+        throw artifactError(`the artifact ${inside} is not a regular file`);
+    if (info.size === 0)
+        throw artifactError(`the artifact ${inside} is empty`);
+    // A linked folder on the way (sub -> /etc) would smuggle in a file from elsewhere.
+    const real = relative(outputDir, await realpath(full));
+    if (real.startsWith(`..${sep}`) || isAbsolute(real)) {
+        throw artifactError(`the artifact ${inside} resolves outside the output directory`, 'path');
+    }
+    return { path: full, name: inside.split(sep).join('/'), sha256: await sha256File(full), size: info.size };
+}
+async function readTrainingOutputs(outputDir) {
+    const metrics = await readMetrics(outputDir);
+    const artifact = await readArtifact(outputDir);
+    return { metrics, metricsSha256: await sha256File(resolve(outputDir, METRICS_FILE)), artifact };
+}
+function sha256File(path) {
+    return new Promise((resolveHash, reject) => {
+        const hash = createHash('sha256');
+        createReadStream(path)
+            .on('data', (chunk) => hash.update(chunk))
+            .on('error', reject)
+            .on('end', () => resolveHash(hash.digest('hex')));
+    });
+}
+/** What a program or interpreter prints when it cannot load the trainer at all (a run that never began). */
+const LOAD_FAILURE = /ERR_UNKNOWN_FILE_EXTENSION|ERR_MODULE_NOT_FOUND|Cannot find module|ERR_REQUIRE_ESM|ModuleNotFoundError|No module named|can't open file|command not found|: not found$|No such file or directory|exec format error|bad interpreter/;
+/**
+ * Whether a failed training never began: the command could not be started, or its interpreter could not load it
+ * (a .ts trainer on a Node without type stripping, a missing module). Such a run trained nothing, so it is
+ * reported, not recorded as a failed retrain.
+ */
+function trainingNeverStarted(error) {
+    if (error.reason === 'not-found' || error.reason === 'not-executable' || error.reason === 'invalid-command')
+        return true;
+    return error.reason === 'exit' && error.outputTail.some((line) => LOAD_FAILURE.test(line));
+}
+/** One line for a trainer that could not start: the command, how it ended, and the last lines it printed. */
+function startFailureLine(command, error) {
+    const shown = command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+    const how = error.reason === 'exit'
+        ? `exited with status ${error.exitCode}`
+        : error.reason === 'not-found'
+            ? 'was not found'
+            : 'could not be started';
+    const lines = error.outputTail.map((l) => l.trim()).filter(Boolean);
+    // The line that says why beats the last lines of a stack trace ("Node.js v24...").
+    const last = lines.find((l) => LOAD_FAILURE.test(l) && /error/i.test(l)) ?? lines.slice(-3).join(' | ');
+    return `the training command could not start: ${shown} ${how}${last ? `: ${last}` : ''}`;
+}
+
+;// CONCATENATED MODULE: ./src/scheduler/schedule.ts
+// The retrain schedule as a pure state machine: every transition takes the schedule and the time and returns a
+// new schedule; nothing here reads the clock. The fields are the ones operators know from scheduler runbooks.
+
+
+
+
+
+/** Who pauses automatically after repeated failures. */
+const SYSTEM_ACTOR = 'tollgate';
+const ms = (t) => (typeof t === 'number' ? t : t.getTime());
+/** ISO-8601 UTC, without milliseconds when they are zero (the registry's usual spelling). */
+function schedule_isoTime(t) {
+    return new Date(ms(t)).toISOString().replace('.000Z', 'Z');
+}
+/** Reads a time field of a schedule; a malformed value names the file and field. */
+function timeField(schedule, field) {
+    const value = schedule[field];
+    if (value === undefined || value === null)
+        return undefined;
+    const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
+    if (Number.isNaN(parsed)) {
+        throw new TollgateError(`${field} is ${JSON.stringify(value)}, not an ISO-8601 time`, {
+            file: safeSchedulePath(schedule.model),
+            field,
+            fix: `write ${field} like 2026-11-25T22:13:00Z, or remove it`,
+        });
+    }
+    return parsed;
+}
+function safeSchedulePath(model) {
+    try {
+        return schedulePath(model);
+    }
+    catch {
+        return undefined;
+    }
+}
+function assertPositiveSeconds(what, seconds) {
+    if (!Number.isSafeInteger(seconds) || seconds <= 0 || seconds > MAX_DURATION_SECONDS) {
+        throw new TollgateError(`${what} must be a positive whole number of seconds up to ${MAX_DURATION_SECONDS} (ten years), got ${seconds}`, { fix: `give ${what} like 3600, 45m, 2h or 1d` });
+    }
+    return seconds;
+}
+/** The schedule a model starts with: its first run one interval from now. */
+function initialSchedule(model, interval, now) {
+    const name = assertSafeName('model', typeof model === 'string' ? model : model.name);
+    assertPositiveSeconds('interval', interval);
+    return {
+        apiVersion: API_VERSION,
+        kind: 'Schedule',
+        schema_version: 1,
+        model: name,
+        interval,
+        next_run: schedule_isoTime(ms(now) + interval * 1000),
+        updated_at: schedule_isoTime(now),
+        failure_streak: 0,
+    };
+}
+/** The interval a model runs at: model.yaml's schedule.interval, else the policy's default. */
+function intervalFor(model, policy) {
+    return model?.schedule?.interval ?? policy.schedule.defaultInterval;
+}
+/** last_run, or when it is absent, next_run − interval (older schedule files only kept next_run). */
+function effectiveLastRun(schedule) {
+    const last = timeField(schedule, 'last_run');
+    if (last !== undefined)
+        return new Date(last);
+    const next = timeField(schedule, 'next_run');
+    return next === undefined ? undefined : new Date(next - schedule.interval * 1000);
+}
+/** Whether the schedule is paused at `now`: a pause with an end is over at that instant; one without lasts. */
+function isPaused(schedule, now) {
+    const until = timeField(schedule, 'paused_until');
+    if (until !== undefined)
+        return until > ms(now);
+    return schedule.paused_reason !== undefined;
+}
+/** Whether the schedule is cooling down after a failure at `now`; the cooldown is over at cooldown_until. */
+function isCoolingDown(schedule, now) {
+    const until = timeField(schedule, 'cooldown_until');
+    return until !== undefined && until > ms(now);
+}
+/** Whether a scheduled retrain should start now, and why (or why not), in words for a job summary. */
+function isDue(schedule, model, now) {
+    if (model?.schedule?.enabled === false) {
+        return { due: false, reason: 'schedule disabled in model.yaml (schedule.enabled: false)' };
+    }
+    if (isPaused(schedule, now)) {
+        const until = schedule.paused_until ? ` until ${schedule.paused_until}` : ' until resumed';
+        const by = schedule.paused_by ? ` by ${schedule.paused_by}` : '';
+        const why = schedule.paused_reason ? `: ${schedule.paused_reason}` : '';
+        return { due: false, reason: `paused${until}${by}${why}` };
+    }
+    if (isCoolingDown(schedule, now)) {
+        return {
+            due: false,
+            reason: `cooling down until ${schedule.cooldown_until} after ${schedule.failure_streak} consecutive failure(s)`,
+        };
+    }
+    const next = timeField(schedule, 'next_run');
+    if (next === undefined)
+        return { due: true, reason: 'no next_run recorded: first run' };
+    if (next > ms(now))
+        return { due: false, reason: `next run at ${schedule.next_run}` };
+    const late = Math.floor((ms(now) - next) / 1000);
+    return {
+        due: true,
+        reason: late >= schedule.interval
+            ? `overdue since ${schedule.next_run} (missed runs fold into one)`
+            : `due since ${schedule.next_run}`,
+    };
+}
+/** A pause that has ended is dropped, so a finished pause does not linger in the file. */
+function withoutExpiredPause(schedule, now) {
+    const until = timeField(schedule, 'paused_until');
+    if (until === undefined || until > ms(now))
+        return schedule;
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, ...rest } = schedule;
+    return rest;
+}
+/** The automatic pause is about failures; a success (a manual retrain, say) answers it. A person's pause stays. */
+function withoutSystemPause(schedule) {
+    if (schedule.paused_by !== SYSTEM_ACTOR || !schedule.paused_reason?.startsWith('system:'))
+        return schedule;
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, ...rest } = schedule;
+    return rest;
+}
+/**
+ * A successful run at `now`: the streak and cooldown clear, last_run is now and next_run one interval (plus the
+ * model's jitter) later. Because the next run counts from now, not from the missed slot, any number of missed
+ * runs folds into this one.
+ */
+function executed(schedule, now, policy) {
+    const { cooldown_until: _c, streak_escalated_at: _e, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
+    const jitter = jitterFor(schedule.model, Math.min(policy.schedule.jitter, schedule.interval));
+    return {
+        ...rest,
+        failure_streak: 0,
+        last_run: schedule_isoTime(now),
+        next_run: schedule_isoTime(ms(now) + (schedule.interval + jitter) * 1000),
+        updated_at: schedule_isoTime(now),
+    };
+}
+/** Seconds of cooldown after the `streak`-th consecutive failure: base × factor^(streak−1), at most the cap. */
+function cooldownSeconds(streak, policy) {
+    const { cooldownBase: base, cooldownFactor: factor, cooldownCap: cap } = policy.schedule;
+    if (streak <= 0 || base <= 0 || cap <= 0)
+        return 0;
+    const raw = base * factor ** (streak - 1);
+    // factor^n overflows to Infinity for long streaks; the cap still holds.
+    return Number.isFinite(raw) ? Math.min(Math.max(Math.round(raw), 0), cap) : cap;
+}
+/** Failure reasons land in YAML and summaries: one line, bounded. */
+function oneLine(text, max = 500) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+/**
+ * A failed run at `now`: the streak grows, the cooldown grows exponentially up to its cap, and after
+ * policy.schedule.pauseAfterFailures consecutive failures the schedule pauses itself until someone resumes it.
+ * next_run and last_run stay: once the cooldown ends, the model is due again.
+ */
+function failed(schedule, now, reason, policy) {
+    const streak = schedule.failure_streak + 1;
+    const cooldown = cooldownSeconds(streak, policy);
+    const { cooldown_until: _c, ...rest } = withoutExpiredPause(schedule, now);
+    const next = {
+        ...rest,
+        failure_streak: streak,
+        last_failure: schedule_isoTime(now),
+        last_failure_reason: oneLine(reason) || 'unknown',
+        ...(cooldown > 0 ? { cooldown_until: schedule_isoTime(ms(now) + cooldown * 1000) } : {}),
+        updated_at: schedule_isoTime(now),
+    };
+    const limit = policy.schedule.pauseAfterFailures;
+    // A pause someone set on purpose is theirs; the automatic one only fills an unpaused schedule.
+    if (limit > 0 && streak >= limit && !isPaused(next, now)) {
+        next.paused_reason = `system: ${streak} consecutive failures`;
+        next.paused_by = SYSTEM_ACTOR;
+    }
+    return next;
+}
+/** Pauses until a time, for a duration, or (with neither) until `resume`. */
+function pause(schedule, options, now) {
+    if (options.until !== undefined && options.duration !== undefined) {
+        throw new TollgateError('pause takes an end time or a duration, not both', {
+            fix: 'give --until TIME or --for DURATION',
+        });
+    }
+    const reason = oneLine(options.reason ?? '');
+    if (!reason)
+        throw new TollgateError('a pause needs a reason', { fix: 'say why, e.g. --reason "data migration"' });
+    if (!options.by?.trim())
+        throw new TollgateError('a pause needs the actor who paused', { fix: 'pass by' });
+    let until;
+    if (options.duration !== undefined)
+        until = ms(now) + assertPositiveSeconds('pause duration', options.duration) * 1000;
+    if (options.until !== undefined) {
+        until = options.until.getTime();
+        if (Number.isNaN(until) || until <= ms(now)) {
+            throw new TollgateError(`pause end ${Number.isNaN(until) ? 'is not a valid time' : `${schedule_isoTime(until)} is not after now (${schedule_isoTime(now)})`}`, {
+                kind: 'usage',
+                fix: 'give an end time in the future, or a duration like 2h',
+            });
+        }
+    }
+    const { paused_until: _u, ...rest } = schedule;
+    return {
+        ...rest,
+        ...(until !== undefined ? { paused_until: schedule_isoTime(until) } : {}),
+        paused_reason: reason,
+        paused_by: options.by.trim(),
+        updated_at: schedule_isoTime(now),
+    };
+}
+/**
+ * Ends a pause. Resuming is a fresh start: the failure streak and cooldown clear too, or a schedule paused after
+ * N failures would pause again at the next one. A run missed while paused is due at once (folded into one).
+ */
+function resume(schedule, now, by) {
+    if (!by?.trim())
+        throw new TollgateError('resume needs the actor who resumed', { fix: 'pass by' });
+    if (!isPaused(schedule, now)) {
+        throw new TollgateError(`the schedule of ${schedule.model} is not paused`, {
+            file: safeSchedulePath(schedule.model),
+            fix: 'nothing to resume; `tollgate schedule` shows its state',
+        });
+    }
+    const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, streak_escalated_at: _e, ...rest } = schedule;
+    return { ...rest, failure_streak: 0, updated_at: schedule_isoTime(now) };
+}
+/**
+ * The runbook's service reset (mark-executed) once the cause of the failures is fixed: the failure streak and the
+ * cooldown clear, and so does the automatic pause they caused; who and why are kept in `last_reset`. A person's
+ * pause stays, and so do last_run and next_run: the model is due when it was due.
+ */
+function resetFailures(schedule, now, input) {
+    const reason = oneLine(input.reason ?? '');
+    if (!reason)
+        throw new TollgateError('a reset needs a reason', {
+            fix: 'say what was fixed, e.g. --reason "feature feed restored"',
+        });
+    if (!input.by?.trim())
+        throw new TollgateError('a reset needs the actor who reset', { fix: 'pass by' });
+    if (schedule.failure_streak === 0 && schedule.cooldown_until === undefined) {
+        throw new TollgateError(`the schedule of ${schedule.model} has no failure streak or cooldown to reset`, {
+            file: safeSchedulePath(schedule.model),
+            fix: 'nothing to reset; `tollgate schedule` shows its state',
+        });
+    }
+    const { cooldown_until: _c, streak_escalated_at: _e, ...rest } = withoutSystemPause(schedule);
+    return {
+        ...rest,
+        failure_streak: 0,
+        last_reset: { at: schedule_isoTime(now), by: input.by.trim(), reason, failure_streak: schedule.failure_streak },
+        updated_at: schedule_isoTime(now),
+    };
+}
+/** Whether a failure streak is to be escalated now: it reached the policy's limit and was not escalated yet. */
+function streakNeedsEscalation(schedule, policy) {
+    const limit = policy.schedule.escalateAfterFailures;
+    return limit > 0 && schedule.failure_streak >= limit && schedule.streak_escalated_at === undefined;
+}
+/** A new interval; next_run moves to the last run plus the new interval (due at once when that has passed). */
+function setScheduleInterval(schedule, seconds, now) {
+    assertPositiveSeconds('interval', seconds);
+    const last = effectiveLastRun(schedule);
+    return {
+        ...schedule,
+        interval: seconds,
+        ...(last ? { last_run: schedule_isoTime(last), next_run: schedule_isoTime(last.getTime() + seconds * 1000) } : {}),
+        updated_at: schedule_isoTime(now),
+    };
+}
+
+/** 32-bit FNV-1a: a stable, dependency-free hash so jitter is the same on every runner. */
+function schedule_fnv1a(text) {
+    let hash = 0x811c9dc5;
+    for (const byte of new TextEncoder().encode(text)) {
+        hash ^= byte;
+        hash = Math.imul(hash, 0x01000193) >>> 0;
+    }
+    return hash >>> 0;
+}
+/** A whole number of seconds in [0, maxSeconds], fixed for a model name: spreads models due at the same tick. */
+function jitterFor(model, maxSeconds) {
+    if (!(maxSeconds > 0))
+        return 0;
+    return schedule_fnv1a(model) % (Math.floor(maxSeconds) + 1);
+}
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
+/** '90s', '45m', '2h', '1d', '1w', '1h30m' or plain seconds ('3600') → seconds (a positive whole number). */
+function parseDuration(text) {
+    const input = String(text).trim();
+    const bad = (why) => new TollgateError(`invalid duration ${JSON.stringify(text)}: ${why}`, {
+        fix: 'write a duration like 3600, 90s, 45m, 2h, 1d, 1w or 1h30m',
+    });
+    if (input === '')
+        throw bad('it is empty');
+    let seconds;
+    if (/^\d+$/.test(input)) {
+        seconds = Number(input);
+    }
+    else {
+        if (!/^(?:\d+[smhdw])+$/.test(input))
+            throw bad('use whole numbers with the units s, m, h, d or w');
+        seconds = 0;
+        for (const [, amount, unit] of input.matchAll(/(\d+)([smhdw])/g))
+            seconds += Number(amount) * UNIT_SECONDS[unit];
+    }
+    if (!Number.isSafeInteger(seconds) || seconds > MAX_DURATION_SECONDS)
+        throw bad('it is longer than ten years');
+    if (seconds <= 0)
+        throw bad('it must be longer than zero');
+    return seconds;
+}
+/** Seconds as the largest units that divide them, e.g. 5400 → '1h30m'; parseDuration reads it back. */
+function formatDuration(seconds) {
+    if (!Number.isFinite(seconds) || seconds <= 0)
+        return '0s';
+    let rest = Math.round(seconds);
+    const parts = [];
+    for (const unit of ['w', 'd', 'h', 'm', 's']) {
+        const size = UNIT_SECONDS[unit];
+        if (rest >= size) {
+            parts.push(`${Math.floor(rest / size)}${unit}`);
+            rest %= size;
+        }
+    }
+    return parts.join('');
+}
+
+;// CONCATENATED MODULE: ./src/retrain/request.ts
+// The lifecycle of one retrain: queued -> running -> completed | failed. Pure; each step returns a new request.
+
+
+
+
+
+/** Statuses that block another retrain of the same model. */
+const ACTIVE_STATUSES = new Set(['queued', 'running']);
+/** The shape of every request id `retrainRequestId` makes. */
+const REQUEST_ID = /^rt-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
+/**
+ * `rt-YYYYMMDD-HHMMSS-<suffix>`, e.g. rt-20261125-221300-ab12. The suffix is the caller's (random) one, or, when
+ * absent, four hex digits of a hash of model and time, so two models retrained in the same second differ.
+ */
+function retrainRequestId(now, model, suffix) {
+    assertSafeName('model', model);
+    const stamp = isoTime(now).replace(/\.\d+Z$/, 'Z');
+    const compact = `${stamp.slice(0, 4)}${stamp.slice(5, 7)}${stamp.slice(8, 10)}-${stamp.slice(11, 13)}${stamp.slice(14, 16)}${stamp.slice(17, 19)}`;
+    const tail = suffix ?? fnv1a(`${model}@${stamp}`).toString(16).padStart(8, '0').slice(0, 4);
+    const id = `rt-${compact}-${tail}`;
+    if (!REQUEST_ID.test(id)) {
+        throw new TollgateError(`retrain request suffix ${JSON.stringify(suffix)} is not 2-12 lowercase letters or digits`, {
+            fix: 'use a suffix like "ab12"',
+        });
+    }
+    return id;
+}
+function newRetrainRequest(input) {
+    const reason = input.reason.trim();
+    if (!reason)
+        throw new TollgateError('a retrain needs a reason', { fix: 'say why, e.g. --reason "weekly refresh"' });
+    if (!input.trigger.actor?.trim()) {
+        throw new TollgateError('a retrain trigger needs an actor', {
+            fix: 'pass the user or "tollgate" for the scheduler',
+        });
+    }
+    return {
+        apiVersion: API_VERSION,
+        kind: 'RetrainRequest',
+        id: assertSafeName('request', input.id),
+        model: assertSafeName('model', input.model),
+        status: 'queued',
+        reason,
+        trigger: input.trigger,
+        created_at: isoTime(input.now),
+    };
+}
+function illegal(request, action, allowed) {
+    return new TollgateError(`cannot ${action} retrain request ${request.id} of ${request.model}: it is ${request.status}, not ${allowed.join(' or ')}`, {
+        file: safeRetrainPath(request),
+        field: 'status',
+        fix: request.status === 'completed' || request.status === 'failed'
+            ? 'a finished request is final; start a new retrain instead'
+            : `a ${request.status} request must be started before it can finish`,
+    });
+}
+function safeRetrainPath(request) {
+    try {
+        return (0,paths/* retrainPath */.Tr)(request.model, request.id);
+    }
+    catch {
+        return undefined;
+    }
+}
+/** queued -> running. */
+function start(request, options) {
+    if (request.status !== 'queued')
+        throw illegal(request, 'start', ['queued']);
+    return {
+        ...request,
+        status: 'running',
+        started_at: isoTime(options.now),
+        ...(options.run ? { run: { ...request.run, ...options.run } } : {}),
+    };
+}
+/** running -> completed, naming the version it produced. */
+function complete(request, options) {
+    if (request.status !== 'running')
+        throw illegal(request, 'complete', ['running']);
+    const { error: _e, ...rest } = request;
+    return {
+        ...rest,
+        status: 'completed',
+        completed_at: isoTime(options.now),
+        version: assertSafeName('version', options.version),
+        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
+    };
+}
+/** queued or running -> failed; a request can fail before it starts (e.g. the runner could not check out). */
+function fail(request, options) {
+    if (request.status !== 'queued' && request.status !== 'running')
+        throw illegal(request, 'fail', ['queued', 'running']);
+    const error = options.error.trim() || 'unknown error';
+    return {
+        ...request,
+        status: 'failed',
+        completed_at: isoTime(options.now),
+        error: error.length > 2000 ? `${error.slice(0, 1999)}…` : error,
+        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
+    };
+}
+/**
+ * The duplicate guard: the active (queued or running) request among `requests`, or undefined. With `model`, only
+ * that model's requests count. The oldest active one is returned, since it is the one that blocks the others.
+ */
+function activeRetrain(requests, model) {
+    const active = [...requests]
+        .filter((r) => ACTIVE_STATUSES.has(r.status) && (model === undefined || r.model === model))
+        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
+    const request = active[0];
+    if (!request)
+        return undefined;
+    const link = request.run?.url ?? safeRetrainPath(request) ?? request.id;
+    const since = request.status === 'running' ? (request.started_at ?? request.created_at) : request.created_at;
+    return {
+        request,
+        link,
+        message: `model ${request.model} already has an active retrain: ${request.id} (${request.status} since ${since}): ${link}`,
+        fix: `wait for ${request.id} to finish; if its run is gone, record it as failed (status: failed) in ${safeRetrainPath(request) ?? 'its request file'}`,
+    };
+}
+/** Throws the duplicate guard's answer as a TollgateError when `model` has an active retrain. */
+function assertNoActiveRetrain(requests, model) {
+    const found = activeRetrain(requests, model);
+    if (found)
+        throw new TollgateError(found.message, { fix: found.fix, file: safeRetrainPath(found.request) });
+}
+
+;// CONCATENATED MODULE: ./src/monitor/audit.ts
+// The audit events monitoring writes: a rule starting or stopping to fire, a drift report, a rollback's
+// verification. Ids are `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants.
+
+
+
+function auditId(now, suffix) {
+    const at = now.toISOString();
+    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
+    const clean = suffix
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]+/g, '-')
+        .replace(/^-+|-+$/g, '')
+        .slice(0, 48)
+        .replace(/-+$/, '');
+    const id = `${stamp}-${clean || 'event'}`;
+    if (!registry_names/* AUDIT_ID */.O0.test(id))
+        throw new src_errors/* TollgateError */.x(`cannot build an audit id from "${suffix}"`);
+    return id;
+}
+const isoSeconds = (now) => now.toISOString().replace('.000Z', 'Z');
+function monitorAuditEvent(input) {
+    const { rule } = input.verdict;
+    const kind = input.event.endsWith('firing') ? 'firing' : 'resolved';
+    return {
+        apiVersion: types_API_VERSION,
+        kind: 'AuditEvent',
+        id: auditId(input.now, `${input.model}-${rule.name}-${kind}`),
+        at: isoSeconds(input.now),
+        event: input.event,
+        actor: input.actor,
+        model: input.model,
+        ...(rule.stage ? { stage: rule.stage } : {}),
+        details: {
+            rule: rule.name,
+            metric: rule.metric,
+            op: rule.op,
+            threshold: rule.threshold,
+            for: rule.for,
+            action: rule.action,
+            ...(input.verdict.value !== undefined ? { value: input.verdict.value } : {}),
+            reason: input.verdict.reason,
+            source: input.source,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/drift-report.ts
+// `drift-report` audit events: drift or fairness scores on record, with the CI run that produced them and a link to
+// (and sha256 of) the report artifact. Written by monitor when a drift rule starts firing, and by
+// `tollgate drift-report` (a retrain workflow's step, or a person). The evidence bundle builds its drift and
+// fairness sections from them. Pure.
+
+
+
+const DRIFT_REPORT_EVENT = 'drift-report';
+function driftReportEvent(input) {
+    if (Object.keys(input.scores).length === 0)
+        throw new src_errors/* TollgateError */.x('a drift report needs at least one score', { fix: '--score psi_amount=0.31' });
+    if (input.report && !/^[0-9a-f]{64}$/.test(input.report.sha256))
+        throw new src_errors/* TollgateError */.x(`report sha256 ${input.report.sha256} is not 64 lowercase hex digits`, {
+            fix: 'give the sha256 of the report artifact (sha256sum report.html), or --report-file to compute it',
+        });
+    return {
+        apiVersion: types_API_VERSION,
+        kind: 'AuditEvent',
+        id: auditId(input.now, `${input.model}-${input.kind}-report`),
+        at: isoSeconds(input.now),
+        event: DRIFT_REPORT_EVENT,
+        actor: input.actor,
+        model: input.model,
+        ...(input.version ? { version: input.version } : {}),
+        details: {
+            kind: input.kind,
+            scores: input.scores,
+            source: input.source,
+            ...(input.report ? { report: input.report } : {}),
+            ...(input.runUrl ? { run_url: input.runUrl } : {}),
+        },
+    };
+}
+/** The drift-report events among `events` (optionally of one model), oldest first, split by kind. */
+function driftRecords(events, model) {
+    const out = { drift: [], fairness: [] };
+    for (const e of events) {
+        if (e.event !== DRIFT_REPORT_EVENT || !e.model || (model && e.model !== model))
+            continue;
+        const d = (e.details ?? {});
+        const kind = d.kind === 'fairness' ? 'fairness' : 'drift';
+        const scores = Object.fromEntries(Object.entries((d.scores ?? {})).filter(([, v]) => typeof v === 'number'));
+        const report = d.report;
+        out[kind].push({
+            at: e.at,
+            id: e.id,
+            model: e.model,
+            ...(e.version ? { version: e.version } : {}),
+            kind,
+            scores,
+            ...(typeof d.source === 'string' ? { source: d.source } : {}),
+            ...(report && typeof report.uri === 'string' && typeof report.sha256 === 'string'
+                ? { report: { uri: report.uri, sha256: report.sha256 } }
+                : {}),
+            ...(typeof d.run_url === 'string' ? { runUrl: d.run_url } : {}),
+        });
+    }
+    out.drift.sort((a, b) => a.at.localeCompare(b.at));
+    out.fairness.sort((a, b) => a.at.localeCompare(b.at));
+    return out;
+}
+/** The evidence report's drift and fairness sections, in markdown; "none recorded" when there are none. */
+function renderDriftSections(records) {
+    const section = (title, list) => [
+        `## ${title}`,
+        '',
+        ...(list.length === 0
+            ? ['None recorded.', '']
+            : [
+                '| when | model | version | scores | report | CI run | from |',
+                '| --- | --- | --- | --- | --- | --- | --- |',
+                ...list.map((r) => `| ${r.at} | ${r.model} | ${r.version ?? '—'} | ${Object.entries(r.scores)
+                    .map(([k, v]) => `${k} = ${v}`)
+                    .join(', ')} | ${r.report ? `[report](${r.report.uri}) (sha256 \`${r.report.sha256.slice(0, 12)}…\`)` : '—'} | ${r.runUrl ? `[run](${r.runUrl})` : '—'} | ${(r.source ?? '').replace(/\|/g, '\\|')} |`),
+                '',
+            ]),
+    ];
+    return [...section('Drift reports', records.drift), ...section('Fairness reports', records.fairness)].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/monitor/rules.ts
+// Monitoring rules "metric op threshold for duration": which rules watch a model, whether each holds over its
+// window, and which start or stop firing against the state on record. Pure: the flow reads the metrics.
+
+const FIRING_EVENT = 'monitor-firing';
+const RESOLVED_EVENT = 'monitor-resolved';
+/** A window counts as covered when data reaches back this close to its start (scrape and subquery alignment). */
+const COVERAGE_SLACK_SECONDS = 60;
+/** The policy's rules with the model's own; a model rule replaces a policy rule of the same name. */
+function rulesFor(policyRules, modelRules = []) {
+    const names = new Set(modelRules.map((r) => r.name));
+    return [...policyRules.filter((r) => !names.has(r.name)), ...modelRules];
+}
+/**
+ * The statistic that says whether the condition held for the whole window: for `>`/`>=` the minimum must cross
+ * (every value did), for `<`/`<=` the maximum; `==` needs both, approximated by the mean.
+ */
+function windowStatFor(op) {
+    return op === '>' || op === '>=' ? 'min' : op === '<' || op === '<=' ? 'max' : 'avg';
+}
+const describeRule = (rule) => `${rule.metric} ${rule.op} ${rule.threshold}${rule.for > 0 ? ` for ${formatSeconds(rule.for)}` : ''}`;
+function formatSeconds(seconds) {
+    if (seconds === 0)
+        return '0s';
+    if (seconds % 3600 === 0)
+        return `${seconds / 3600}h`;
+    if (seconds % 60 === 0)
+        return `${seconds / 60}m`;
+    return `${seconds}s`;
+}
+function judgeRule(rule, observation) {
+    const { value } = observation;
+    const base = { rule, ...(value !== undefined ? { value } : {}) };
+    if (observation.alert) {
+        return {
+            ...base,
+            firing: observation.alert.status === 'firing',
+            reason: `Alertmanager says ${observation.alert.status}${observation.alert.startsAt ? ` (since ${observation.alert.startsAt})` : ''}`,
+        };
+    }
+    if (value === undefined)
+        return { ...base, firing: false, reason: `no data for ${rule.metric}` };
+    const crossed = effective_compare(value, rule.op, rule.threshold);
+    const stat = windowStatFor(rule.op);
+    if (rule.for === 0)
+        return {
+            ...base,
+            firing: crossed,
+            reason: `${rule.metric} = ${value} (${crossed ? 'crosses' : 'within'} ${describeRule(rule)})`,
+        };
+    const covered = observation.covered ?? 0;
+    if (covered + COVERAGE_SLACK_SECONDS < rule.for)
+        return {
+            ...base,
+            firing: false,
+            reason: `only ${formatSeconds(covered)} of data, the rule needs ${formatSeconds(rule.for)}`,
+        };
+    return {
+        ...base,
+        firing: crossed,
+        reason: crossed
+            ? `${stat} of ${rule.metric} over ${formatSeconds(rule.for)} = ${value}: ${describeRule(rule)} held`
+            : `${stat} of ${rule.metric} over ${formatSeconds(rule.for)} = ${value}: ${describeRule(rule)} did not hold throughout`,
+    };
+}
+/** The rules of `model` firing on record: each rule's latest monitor event is a firing one. */
+function firingOnRecord(events, model) {
+    const latest = new Map();
+    for (const event of events) {
+        if (event.model !== model || (event.event !== FIRING_EVENT && event.event !== RESOLVED_EVENT))
+            continue;
+        const rule = event.details?.rule;
+        if (typeof rule !== 'string')
+            continue;
+        const seen = latest.get(rule);
+        if (!seen || `${event.at} ${event.id}` > `${seen.at} ${seen.id}`)
+            latest.set(rule, event);
+    }
+    return new Map([...latest].filter(([, e]) => e.event === FIRING_EVENT));
+}
+/** Which rules changed state; only these are written, so a quiet run commits nothing. */
+function transitions(verdicts, onRecord) {
+    const out = { started: [], stopped: [], still: [] };
+    for (const verdict of verdicts) {
+        const was = onRecord.has(verdict.rule.name);
+        if (verdict.firing && !was)
+            out.started.push(verdict);
+        else if (!verdict.firing && was)
+            out.stopped.push(verdict);
+        else if (verdict.firing)
+            out.still.push(verdict);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/flow.ts
+// `tollgate monitor MODEL` and the monitor action: read the model's metrics (or the alerts that came in), judge
+// its rules, record the rules that started or stopped firing (one change; none when nothing changed), and act on
+// those that started: an urgent retrain (trigger drift, past the schedule's cooldown, never past the one-active-
+// retrain guard) or an incident through the existing classification.
+
+
+
+
+
+
+
+async function observe(rule, input, alert, version) {
+    if (alert) {
+        return {
+            ...(alert.value !== undefined ? { value: alert.value } : {}),
+            alert: {
+                status: alert.status,
+                ...(alert.startsAt ? { startsAt: alert.startsAt } : {}),
+                ...(alert.fingerprint ? { fingerprint: alert.fingerprint } : {}),
+                ...(alert.url ? { url: alert.url } : {}),
+            },
+        };
+    }
+    if (!input.source)
+        throw new src_errors/* TollgateError */.x(`rule ${rule.name} of ${input.model} needs a metrics source, and none is set`, {
+            file: `models/${input.model}/model.yaml`,
+            field: 'monitoring.source',
+            fix: 'name a source in model.yaml or policy.yaml monitoring.source (docs/monitoring.md)',
+        });
+    const scope = { model: input.model, stage: rule.stage ?? 'production', ...(version ? { version } : {}) };
+    if (rule.for === 0) {
+        const values = await input.source.instant([rule.metric], scope, input.now);
+        return values[rule.metric] === undefined ? {} : { value: values[rule.metric] };
+    }
+    const stat = await input.source.overWindow(rule.metric, windowStatFor(rule.op), scope, input.now, rule.for);
+    return stat ? { value: stat.value, covered: stat.covered } : {};
+}
+async function planMonitor(input) {
+    const entry = input.registry.models.get(input.model);
+    if (!entry)
+        throw new src_errors/* TollgateError */.x(`no model ${input.model} in the registry`, {
+            file: `models/${input.model}/model.yaml`,
+            fix: 'check the name (`ls registry/models`), or run `tollgate validate`',
+        });
+    const policy = effectivePolicy(input.registry.policy);
+    const rules = rulesFor(policy.monitoring.rules, entry.model.monitoring?.rules);
+    if (rules.length === 0)
+        throw new src_errors/* TollgateError */.x(`no monitoring rules apply to ${input.model}`, {
+            file: 'policy.yaml',
+            field: 'monitoring.rules',
+            fix: 'add rules, e.g. { name: drift, metric: drift_score, op: ">", threshold: 0.8, for: 900, action: retrain }',
+        });
+    const alerts = (input.alerts ?? []).filter((a) => a.model === input.model);
+    const names = new Set(rules.map((r) => r.name));
+    const verdicts = input.verdicts ? [...input.verdicts] : [];
+    for (const rule of input.verdicts ? [] : rules) {
+        const alert = alerts.find((a) => a.rule === rule.name);
+        // With alerts as the input, only the rules they name are judged; the others keep their state.
+        if (input.alerts && !alert && !input.source)
+            continue;
+        const version = entry.stages?.stages[rule.stage ?? 'production']?.version;
+        verdicts.push(judgeRule(rule, await observe(rule, input, alert, version)));
+    }
+    const onRecord = firingOnRecord(input.registry.audit.values(), input.model);
+    const changed = transitions(verdicts, onRecord);
+    const actions = changed.started.flatMap((v) => {
+        const { rule } = v;
+        const metrics = v.value === undefined ? {} : { [rule.metric]: v.value };
+        if (rule.action === 'retrain') {
+            const active = activeRetrain(entry.retrains.values(), input.model);
+            if (active)
+                return [{ kind: 'skipped', rule: rule.name, reason: `no urgent retrain: ${active.message}` }];
+            return [
+                {
+                    kind: 'retrain',
+                    rule: rule.name,
+                    reason: `drift: ${rule.name} (${describeRule(rule)}): ${v.reason}`,
+                    metrics,
+                    thresholds: [{ metric: rule.metric, op: rule.op, threshold: rule.threshold }],
+                },
+            ];
+        }
+        if (rule.action === 'incident')
+            return [
+                {
+                    kind: 'incident',
+                    rule: rule.name,
+                    alert: rule.name,
+                    metrics,
+                    description: `monitoring rule ${rule.name} (${describeRule(rule)}) fired: ${v.reason}`,
+                },
+            ];
+        return [];
+    });
+    const source = input.alerts && !input.source ? 'Alertmanager' : (input.source?.label ?? 'Alertmanager');
+    const events = [
+        ...changed.started.map((v) => monitorAuditEvent({
+            event: FIRING_EVENT,
+            verdict: v,
+            model: input.model,
+            actor: input.actor,
+            now: input.now,
+            source,
+        })),
+        ...changed.stopped.map((v) => monitorAuditEvent({
+            event: RESOLVED_EVENT,
+            verdict: v,
+            model: input.model,
+            actor: input.actor,
+            now: input.now,
+            source,
+        })),
+    ];
+    // A drift rule that starts firing leaves its scores on record, for the evidence bundle's drift section.
+    for (const v of changed.started.filter((v) => v.rule.action === 'retrain' && v.value !== undefined)) {
+        const version = entry.stages?.stages[v.rule.stage ?? 'production']?.version;
+        events.push(driftReportEvent({
+            model: input.model,
+            ...(version ? { version } : {}),
+            kind: 'drift',
+            scores: { [v.rule.metric]: v.value },
+            ...(input.runUrl ? { runUrl: input.runUrl } : {}),
+            actor: input.actor,
+            now: input.now,
+            source: `monitoring rule ${v.rule.name} (${describeRule(v.rule)}), metrics from ${source}`,
+        }));
+    }
+    const what = [
+        ...changed.started.map((v) => `${v.rule.name} firing`),
+        ...changed.stopped.map((v) => `${v.rule.name} resolved`),
+    ];
+    return {
+        model: input.model,
+        source,
+        verdicts,
+        transitions: changed,
+        ignoredAlerts: alerts.filter((a) => !names.has(a.rule)),
+        writes: events.map((e) => ({ path: (0,paths/* auditPath */.RB)(e.id), document: e })),
+        events,
+        actions,
+        message: `monitor ${input.model}: ${what.join(', ')}`,
+        trailers: { 'Tollgate-Event': 'monitor', Model: input.model, 'Requested-By': input.actor },
+    };
+}
+/** The plan as text: every rule with its verdict, then what changes and what it starts. */
+function renderMonitorPlan(plan) {
+    const lines = [`monitor ${plan.model} (metrics from ${plan.source})`];
+    for (const v of plan.verdicts)
+        lines.push(`  ${v.firing ? 'FIRING ' : 'ok     '} ${v.rule.name}: ${describeRule(v.rule)}: ${v.reason}`);
+    for (const a of plan.ignoredAlerts)
+        lines.push(`  ignored alert ${a.rule}: no rule of ${plan.model} has that name`);
+    if (plan.events.length === 0)
+        lines.push('no rule started or stopped firing: nothing to record');
+    for (const v of plan.transitions.started)
+        lines.push(`started firing: ${v.rule.name} (action ${v.rule.action})`);
+    for (const v of plan.transitions.stopped)
+        lines.push(`stopped firing: ${v.rule.name}`);
+    for (const a of plan.actions) {
+        if (a.kind === 'retrain')
+            lines.push(`urgent retrain of ${plan.model} (trigger drift): ${a.reason}`);
+        else if (a.kind === 'incident')
+            lines.push(`incident for ${plan.model}: ${a.description}`);
+        else
+            lines.push(`${a.rule}: ${a.reason}`);
+    }
+    return lines;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/metrics-json.ts
+// The metrics JSON a `command` or `file` metrics source gives (docs/monitoring.md): the latest values, optional
+// timestamped samples for rules with a duration, and per-stage sections for canary analysis. Pure.
+
+const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+function metrics_json_fail(where, field, message) {
+    throw new src_errors/* TollgateError */.x(`${where}: ${field} ${message}`, {
+        field,
+        fix: 'print {"metrics": {"error_rate": 0.01}, "samples": {"drift_score": [["2026-12-06T09:00:00Z", 0.85]]}} (see docs/monitoring.md)',
+    });
+}
+function timeOf(where, field, raw) {
+    if (typeof raw === 'number' && Number.isFinite(raw))
+        return raw * 1000;
+    if (typeof raw === 'string') {
+        const ms = Date.parse(raw);
+        if (!Number.isNaN(ms) && /Z$|[+-]\d\d:\d\d$/.test(raw))
+            return ms;
+    }
+    return metrics_json_fail(where, field, `has time ${JSON.stringify(raw)}: give unix seconds or an ISO-8601 time with a zone`);
+}
+function stageSection(where, prefix, raw) {
+    const metrics = {};
+    const samples = {};
+    if (raw.metrics !== undefined) {
+        if (!isObject(raw.metrics))
+            metrics_json_fail(where, `${prefix}metrics`, 'must be an object of metric names to numbers');
+        for (const [name, value] of Object.entries(raw.metrics)) {
+            if (typeof value !== 'number' || !Number.isFinite(value))
+                metrics_json_fail(where, `${prefix}metrics.${name}`, `is ${JSON.stringify(value)}, not a finite number`);
+            metrics[name] = value;
+        }
+    }
+    if (raw.samples !== undefined) {
+        if (!isObject(raw.samples))
+            metrics_json_fail(where, `${prefix}samples`, 'must be an object of metric names to [time, value] lists');
+        for (const [name, list] of Object.entries(raw.samples)) {
+            const field = `${prefix}samples.${name}`;
+            if (!Array.isArray(list))
+                metrics_json_fail(where, field, 'must be a list of [time, value] pairs');
+            samples[name] = list
+                .map((pair, i) => {
+                if (!Array.isArray(pair) || pair.length !== 2)
+                    metrics_json_fail(where, `${field}[${i}]`, 'must be a [time, value] pair');
+                const value = pair[1];
+                if (typeof value !== 'number' || !Number.isFinite(value))
+                    metrics_json_fail(where, `${field}[${i}]`, `has value ${JSON.stringify(value)}, not a finite number`);
+                return { at: timeOf(where, `${field}[${i}]`, pair[0]), value };
+            })
+                .sort((a, b) => a.at - b.at);
+            // The latest sample is the current value when `metrics` does not give one.
+            const last = samples[name].at(-1);
+            if (last && metrics[name] === undefined)
+                metrics[name] = last.value;
+        }
+    }
+    return { metrics, samples };
+}
+/** Parses the metrics JSON; `where` names the file or command in messages. */
+function parseMetricsDocument(text, where) {
+    let raw;
+    try {
+        raw = JSON.parse(text);
+    }
+    catch (error) {
+        throw new src_errors/* TollgateError */.x(`${where}: not JSON: ${error.message}`, {
+            fix: 'print one JSON object, e.g. {"metrics": {"error_rate": 0.01}} (see docs/monitoring.md)',
+        });
+    }
+    if (!isObject(raw))
+        metrics_json_fail(where, 'the document', 'must be a JSON object');
+    const stages = {};
+    if (raw.stages !== undefined) {
+        if (!isObject(raw.stages))
+            metrics_json_fail(where, 'stages', 'must be an object of stage names to sections');
+        for (const [stage, section] of Object.entries(raw.stages)) {
+            if (!isObject(section))
+                metrics_json_fail(where, `stages.${stage}`, 'must be an object with metrics and samples');
+            stages[stage] = stageSection(where, `stages.${stage}.`, section);
+        }
+    }
+    return { all: stageSection(where, '', raw), stages };
+}
+/** The section for `stage`: its own, else the top level. */
+const stageOf = (doc, stage) => doc.stages[stage] ?? doc.all;
+
+;// CONCATENATED MODULE: ./src/monitor/source.ts
+// The metrics port: where a model's live metrics come from. Flows (monitor, canary analysis, rollback
+// verification) take a MetricsSource; `metricsSourceFor` builds one from the model's or the policy's `monitoring.source`.
+
+/** A source that could not be read (unreachable server, failing command, missing credential): exit code 3. */
+class MetricsSourceError extends src_errors/* TollgateError */.x {
+}
+/** `${model}`, `${stage}` and `${version}` in a query, argument or path, replaced by the scope's values. */
+function expandScope(text, scope) {
+    return text.replace(/\$\{(model|stage|version)\}/g, (_, key) => {
+        const value = scope[key];
+        if (value === undefined)
+            throw new src_errors/* TollgateError */.x(`"${text}" uses \${${key}}, but no ${key} is known here`, {
+                fix: `the stage ${scope.stage} of ${scope.model} serves no version; point it at one first`,
+            });
+        return value;
+    });
+}
+/** The source a model's metrics come from: model.yaml's monitoring.source, else the policy's. */
+function sourceSpecFor(model, policySource) {
+    const spec = model.monitoring?.source ?? policySource;
+    if (!spec)
+        throw new src_errors/* TollgateError */.x(`model ${model.name} names no metrics source`, {
+            file: `models/${model.name}/model.yaml`,
+            field: 'monitoring.source',
+            fix: 'add monitoring: { source: { kind: prometheus, url: ..., queries: {...} } } to model.yaml or policy.yaml (docs/monitoring.md)',
+        });
+    return spec;
+}
+/** Checks that a spec has the fields its kind needs; the schema allows every field on every kind. */
+function assertSourceSpec(spec, where) {
+    const need = (field, example) => {
+        if (spec[field] === undefined)
+            throw new src_errors/* TollgateError */.x(`a ${spec.kind} metrics source needs ${field}`, {
+                file: where,
+                field: `monitoring.source.${field}`,
+                fix: `add ${field}: ${example}`,
+            });
+    };
+    if (spec.kind === 'prometheus') {
+        need('url', 'http://prometheus:9090');
+        need('queries', '{ error_rate: "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))" }');
+    }
+    else if (spec.kind === 'command')
+        need('command', '[node, scripts/metrics.ts]');
+    else
+        need('path', 'metrics/live.json');
+}
+
+;// CONCATENATED MODULE: ./src/monitor/window.ts
+/** The min, max or mean of the samples in [end - seconds, end]; undefined when none fall in it. */
+function aggregateWindow(samples, stat, end, seconds) {
+    const start = end - seconds * 1000;
+    const inside = samples.filter((s) => s.at >= start && s.at <= end);
+    if (inside.length === 0)
+        return undefined;
+    const values = inside.map((s) => s.value);
+    const value = stat === 'min'
+        ? Math.min(...values)
+        : stat === 'max'
+            ? Math.max(...values)
+            : values.reduce((a, b) => a + b, 0) / values.length;
+    const first = Math.min(...inside.map((s) => s.at));
+    return { value, samples: inside.length, covered: Math.round((end - first) / 1000) };
+}
+
+;// CONCATENATED MODULE: ./src/monitor/json-source.ts
+// MetricsSources over the metrics JSON (metrics-json.ts): a command that prints it (argv, no shell, the same
+// contract style as the training command) or a file. Windows are aggregated from the samples the JSON records.
+
+
+
+
+
+
+/** Largest metrics JSON read from a command or a file. */
+const MAX_METRICS_BYTES = 4 * 1024 * 1024;
+/** A MetricsSource over metrics JSON documents, one per scope and window; windows aggregated from samples. */
+function jsonSource(label, load) {
+    return {
+        label,
+        async instant(metrics, scope, now) {
+            const section = stageOf(await load(scope, now, 0), scope.stage);
+            return Object.fromEntries(metrics.flatMap((m) => Object.prototype.hasOwnProperty.call(section.metrics, m) ? [[m, section.metrics[m]]] : []));
+        },
+        async range(metric, scope, now, seconds) {
+            const section = stageOf(await load(scope, now, seconds), scope.stage);
+            const start = now.getTime() - seconds * 1000;
+            return (section.samples[metric] ?? []).filter((s) => s.at >= start && s.at <= now.getTime());
+        },
+        async overWindow(metric, stat, scope, now, seconds) {
+            const section = stageOf(await load(scope, now, seconds), scope.stage);
+            const samples = section.samples[metric];
+            if (samples)
+                return aggregateWindow(samples, stat, now.getTime(), seconds);
+            // Only a current value: it stands for the window's end and covers none of it.
+            const value = section.metrics[metric];
+            return value === undefined ? undefined : { value, samples: 1, covered: 0 };
+        },
+    };
+}
+/**
+ * Runs the command once per scope and window: argv with `${model}`/`${stage}`/`${version}` expanded, in the
+ * repository root, with TOLLGATE_MODEL, TOLLGATE_STAGE, TOLLGATE_VERSION, TOLLGATE_NOW and TOLLGATE_WINDOW set.
+ */
+function commandSource(spec, options) {
+    const argv = spec.command ?? [];
+    const cache = new Map();
+    const label = `command ${argv.join(' ')}`;
+    return jsonSource(label, (scope, now, window) => {
+        const key = JSON.stringify([scope, now.getTime(), window]);
+        let doc = cache.get(key);
+        if (!doc) {
+            doc = run(argv.map((a) => expandScope(a, scope)), scope, now, window);
+            cache.set(key, doc);
+        }
+        return doc;
+    });
+    function run(args, scope, now, window) {
+        const [file, ...rest] = args;
+        const env = {
+            ...options.env,
+            TOLLGATE_MODEL: scope.model,
+            TOLLGATE_STAGE: scope.stage,
+            TOLLGATE_VERSION: scope.version ?? '',
+            TOLLGATE_NOW: now.toISOString(),
+            TOLLGATE_WINDOW: String(window),
+        };
+        return new Promise((resolve, reject) => {
+            (0,external_node_child_process_namespaceObject.execFile)(file, rest, {
+                cwd: options.repoRoot,
+                env,
+                timeout: (spec.timeout ?? 30) * 1000,
+                maxBuffer: MAX_METRICS_BYTES,
+                killSignal: 'SIGKILL',
+            }, (error, stdout, stderr) => {
+                if (error) {
+                    const why = error.killed
+                        ? `timed out after ${spec.timeout ?? 30}s`
+                        : `failed: ${error.message.split('\n')[0]}`;
+                    reject(new MetricsSourceError(`metrics command ${args.join(' ')} ${why}${stderr ? `\n${String(stderr).trim().slice(-500)}` : ''}`, {
+                        fix: 'run the command by hand; it must print the metrics JSON and exit 0 (docs/monitoring.md)',
+                    }));
+                    return;
+                }
+                try {
+                    const parsed = parseMetricsDocument(String(stdout), `metrics command ${args.join(' ')}`);
+                    options.capture?.({ scope, window, output: String(stdout) });
+                    resolve(parsed);
+                }
+                catch (parseError) {
+                    reject(parseError);
+                }
+            });
+        });
+    }
+}
+/** Reads the metrics JSON from a repository-relative file (`${stage}` etc. expanded), each time it is asked. */
+function fileSource(spec, options) {
+    const label = `file ${spec.path}`;
+    return jsonSource(label, async (scope) => {
+        const path = expandScope(spec.path ?? '', scope);
+        const full = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.join)(options.repoRoot, path);
+        if (!(0,external_node_path_.isAbsolute)(path) && (0,external_node_path_.relative)(options.repoRoot, full).startsWith('..'))
+            throw new MetricsSourceError(`metrics file ${path} is outside the repository`, {
+                field: 'monitoring.source.path',
+                fix: 'give a path inside the repository',
+            });
+        let text;
+        try {
+            const bytes = await (0,promises_.readFile)(full);
+            if (bytes.length > MAX_METRICS_BYTES)
+                throw new MetricsSourceError(`metrics file ${path} is larger than ${MAX_METRICS_BYTES} bytes`);
+            text = bytes.toString('utf8');
+        }
+        catch (error) {
+            if (error instanceof MetricsSourceError)
+                throw error;
+            throw new MetricsSourceError(`cannot read metrics file ${path}: ${error.message}`, {
+                field: 'monitoring.source.path',
+                fix: 'write the metrics JSON there first (docs/monitoring.md), or fix the path',
+            });
+        }
+        return parseMetricsDocument(text, `metrics file ${path}`);
+    });
+}
+
+;// CONCATENATED MODULE: ./src/monitor/observations.ts
+// What the monitor's observe job hands its record job (templates/workflows/tollgate-monitor.yml). A metrics command
+// is repository code, so it runs only in the observe job, which holds no App token and no write token; the record
+// job holds the App token and never runs a repository command: it judges the commands' captured output with its own
+// checkout's rules. The capture is untrusted input (the command could have rewritten it): it is bounded in size,
+// refused when stale or dated in the future, and each output is parsed exactly as the command's own output would
+// be, so it can say nothing the command could not have printed anyway. Pure.
+
+
+
+
+const OBSERVATIONS_SCHEMA = 'tollgate/monitor-observations/v1';
+/** The largest observations file the record job reads. */
+const MAX_OBSERVATIONS_BYTES = 16 * 1024 * 1024;
+/** Characters of an observe job's failure message the record job repeats. */
+const MAX_FAILURE_TEXT = 2000;
+/** Seconds after which observations are too old to judge (a re-run of an old record job). */
+const MAX_OBSERVATION_AGE = 30 * 60;
+const observations_isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+function invalid(why) {
+    throw new MetricsSourceError(`the observe job's observations are not usable: ${why}`, {
+        fix: 're-run the monitor workflow; both jobs must run the same Tollgate version on the same commit',
+    });
+}
+const observations_text = (v, field) => typeof v === 'string' ? v : invalid(`${field} is not a string`);
+function captureOf(raw, field) {
+    if (!observations_isObject(raw) || !observations_isObject(raw.scope))
+        invalid(`${field} is not a capture`);
+    const window = raw.window;
+    if (typeof window !== 'number' || !Number.isInteger(window) || window < 0)
+        invalid(`${field}.window is not a whole number of seconds`);
+    const version = raw.scope.version;
+    return {
+        scope: {
+            model: observations_text(raw.scope.model, `${field}.scope.model`),
+            stage: observations_text(raw.scope.stage, `${field}.scope.stage`),
+            ...(version !== undefined ? { version: observations_text(version, `${field}.scope.version`) } : {}),
+        },
+        window,
+        output: observations_text(raw.output, `${field}.output`),
+    };
+}
+/** Reads and checks the observe job's file; `now` is the record job's clock. */
+function parseObservations(input, now) {
+    if (input.length > MAX_OBSERVATIONS_BYTES)
+        invalid(`larger than ${MAX_OBSERVATIONS_BYTES} bytes`);
+    let raw;
+    try {
+        raw = JSON.parse(input);
+    }
+    catch (error) {
+        invalid(`not JSON (${error.message})`);
+    }
+    if (!observations_isObject(raw) || raw.schema !== OBSERVATIONS_SCHEMA)
+        invalid(`not a ${OBSERVATIONS_SCHEMA} document`);
+    const at = Date.parse(observations_text(raw.observed_at, 'observed_at'));
+    if (Number.isNaN(at))
+        invalid('observed_at is not a time');
+    const age = (now.getTime() - at) / 1000;
+    if (age < -60)
+        invalid(`observed_at ${String(raw.observed_at)} is in the future`);
+    if (age > MAX_OBSERVATION_AGE)
+        invalid(`observed ${Math.round(age)}s ago, more than ${MAX_OBSERVATION_AGE}s: too old to judge`);
+    if (!Array.isArray(raw.models) || !Array.isArray(raw.failures))
+        invalid('models or failures is not a list');
+    return {
+        schema: OBSERVATIONS_SCHEMA,
+        observed_at: new Date(at).toISOString(),
+        models: raw.models.map((m, i) => {
+            if (!observations_isObject(m) || !Array.isArray(m.captures))
+                invalid(`models[${i}] is not a model's captures`);
+            return {
+                model: observations_text(m.model, `models[${i}].model`),
+                captures: m.captures.map((c, j) => captureOf(c, `models[${i}].captures[${j}]`)),
+            };
+        }),
+        failures: raw.failures.map((f, i) => {
+            if (!observations_isObject(f))
+                invalid(`failures[${i}] is not a failure`);
+            // Shown in the job summary and the job's error: bounded, as anything the command could write.
+            const error = observations_text(f.error, `failures[${i}].error`).slice(0, MAX_FAILURE_TEXT);
+            return { model: observations_text(f.model, `failures[${i}].model`), error };
+        }),
+    };
+}
+const sameScope = (a, b) => a.model === b.model && a.stage === b.stage && (a.version ?? '') === (b.version ?? '');
+/**
+ * A MetricsSource answering from a model's captured command output, as of when it was observed: the record job's
+ * rules ask the same questions the observe job's did, on the same commit, so each finds its capture. A question
+ * without one is an error, never a command run.
+ */
+function replaySource(label, captures, observedAt) {
+    const inner = jsonSource(label, async (scope, _now, window) => {
+        const capture = captures.find((c) => c.window === window && sameScope(c.scope, scope));
+        if (!capture)
+            throw new src_errors/* TollgateError */.x(`the observe job captured no output of ${label} for ${scope.model} ${scope.stage}` +
+                `${scope.version ? ` ${scope.version}` : ''} over ${window}s`, { fix: 're-run the monitor workflow; both jobs must run on the same commit' });
+        return parseMetricsDocument(capture.output, `${label} (run in the observe job)`);
+    });
+    return {
+        label: `${label} (run in the observe job at ${observedAt.toISOString()})`,
+        instant: (metrics, scope) => inner.instant(metrics, scope, observedAt),
+        range: (metric, scope, _now, seconds, step) => inner.range(metric, scope, observedAt, seconds, step),
+        overWindow: (metric, stat, scope, _now, seconds) => inner.overWindow(metric, stat, scope, observedAt, seconds),
+    };
+}
+
 ;// CONCATENATED MODULE: ./src/github/dispatch.ts
 async function dispatchWorkflow(client, repo, dispatch) {
     const response = await client.octokit.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', {
@@ -39599,16 +47683,6 @@ async function repositoryDispatch(client, repo, eventType, clientPayload = {}) {
     });
 }
 
-// EXTERNAL MODULE: ./src/policy/effective.ts
-var effective = __nccwpck_require__(4327);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
-// EXTERNAL MODULE: ./src/registry/types.ts
-var types = __nccwpck_require__(234);
-// EXTERNAL MODULE: ./src/registry/names.ts
-var registry_names = __nccwpck_require__(1815);
 ;// CONCATENATED MODULE: ./src/policy/gates.ts
 
 /** Results in the order given; a metric the version does not report fails its gate. */
@@ -39688,10 +47762,6 @@ function eligibility_ineligibleMoves(input) {
     return out;
 }
 
-// EXTERNAL MODULE: ./node_modules/js-yaml/dist/js-yaml.mjs
-var js_yaml = __nccwpck_require__(3243);
-// EXTERNAL MODULE: ./src/registry/paths.ts
-var paths = __nccwpck_require__(143);
 ;// CONCATENATED MODULE: ./src/registry/diff.ts
 // The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
 // computed file by file from two RegistryReaders. The gate decides sign-offs from this list alone.
@@ -39709,7 +47779,7 @@ const EXPECTED_KIND = {
     Incident: 'Incident',
     AuditEvent: 'AuditEvent',
 };
-function isPlainObject(value) {
+function diff_isPlainObject(value) {
     return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 function deepEqual(a, b) {
@@ -39718,7 +47788,7 @@ function deepEqual(a, b) {
     if (Array.isArray(a) || Array.isArray(b)) {
         return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
     }
-    if (isPlainObject(a) && isPlainObject(b)) {
+    if (diff_isPlainObject(a) && diff_isPlainObject(b)) {
         const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
         for (const key of keys)
             if (!deepEqual(a[key], b[key]))
@@ -39734,14 +47804,14 @@ function deepEqual(a, b) {
 function changedFields(before, after, depth = 2, prefix = '') {
     if (deepEqual(before, after))
         return [];
-    if (depth === 0 || !isPlainObject(before) || !isPlainObject(after))
+    if (depth === 0 || !diff_isPlainObject(before) || !diff_isPlainObject(after))
         return prefix === '' ? ['(document)'] : [prefix];
     const fields = [];
     for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
         const name = prefix === '' ? key : `${prefix}.${key}`;
         if (deepEqual(before[key], after[key]))
             continue;
-        if (depth > 1 && isPlainObject(before[key]) && isPlainObject(after[key])) {
+        if (depth > 1 && diff_isPlainObject(before[key]) && diff_isPlainObject(after[key])) {
             fields.push(...changedFields(before[key], after[key], depth - 1, name));
         }
         else
@@ -39754,7 +47824,7 @@ function parseSide(text, expectedKind) {
         return { state: 'absent' };
     try {
         const doc = load(text);
-        if (isPlainObject(doc) && doc.kind === expectedKind)
+        if (diff_isPlainObject(doc) && doc.kind === expectedKind)
             return { state: 'parsed', doc };
     }
     catch {
@@ -39769,11 +47839,11 @@ function topFields(doc) {
 }
 function pointers(doc) {
     const stages = doc?.stages;
-    if (!isPlainObject(stages))
+    if (!diff_isPlainObject(stages))
         return {};
     const out = {};
     for (const [stage, pointer] of Object.entries(stages)) {
-        if (isPlainObject(pointer))
+        if (diff_isPlainObject(pointer))
             out[stage] = pointer;
         // A bare `production: v5` is not the format, but it names a version all the same; do not hide it.
         else if (typeof pointer === 'string')
@@ -39802,6 +47872,21 @@ function namesAreSafe(match) {
         case 'AuditEvent':
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
+}
+/**
+ * model.yaml fields that say what Tollgate runs or reads on its own, with no person in the loop: `monitoring` (the
+ * metrics source: a command it runs, a URL it sends the Prometheus token to; and the rules that start retrains and
+ * incidents) and every command a retrain runs (`training.command`, `training.artifact_validator`). Whoever sets them
+ * decides what automation does after the merge, so setting or changing them needs the policy owners, as a policy
+ * change does.
+ */
+const GUARDED_MODEL_FIELDS = (/* unused pure expression or super */ null && (['monitoring', 'training.command', 'training.artifact_validator']));
+const fieldAt = (doc, path) => path.split('.').reduce((v, key) => (diff_isPlainObject(v) ? v[key] : undefined), doc);
+/** The guarded fields that differ between two model.yaml documents (undefined: no file). */
+function guardedModelFields(before, after) {
+    if (after === undefined)
+        return [];
+    return GUARDED_MODEL_FIELDS.filter((f) => !deepEqual(fieldAt(before, f), fieldAt(after, f)));
 }
 /** A traffic share as a percentage; no weight means all of the stage's traffic. */
 const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
@@ -39840,9 +47925,16 @@ function diffDocuments(path, before, after) {
         case 'Policy':
             changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
             break;
-        case 'Model':
-            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+        case 'Model': {
+            const guarded = guardedModelFields(was, now);
+            changes.push({
+                kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed',
+                path,
+                model: match.model,
+                ...(guarded.length > 0 ? { guarded } : {}),
+            });
             break;
+        }
         case 'Stages': {
             const from = pointers(was);
             const to = pointers(now);
@@ -39968,7 +48060,7 @@ async function diffRegistries(base, head, options = {}) {
         .map((path) => ({ kind: 'file-changed', path }));
     return [...perFile.flat(), ...outside];
 }
-const list = (fields) => (fields.length > 0 ? ` (${fields.join(', ')})` : '');
+const diff_list = (fields) => (fields.length > 0 ? ` (${fields.join(', ')})` : '');
 /** One line for a person: `fraud-detector: production v4 → v5`. */
 function describeChange(change) {
     switch (change.kind) {
@@ -39985,7 +48077,7 @@ function describeChange(change) {
         case 'version-added':
             return `${change.model}: version ${change.version} added`;
         case 'version-changed':
-            return `${change.model}: version ${change.version} changed${list(change.fields)}`;
+            return `${change.model}: version ${change.version} changed${diff_list(change.fields)}`;
         case 'version-removed':
             return `${change.model}: version ${change.version} removed`;
         case 'version-held':
@@ -39993,15 +48085,15 @@ function describeChange(change) {
         case 'version-unheld':
             return `${change.model}: version ${change.version} released from hold`;
         case 'model-added':
-            return `model ${change.model} added`;
+            return `model ${change.model} added${change.guarded ? ` (sets ${change.guarded.join(', ')})` : ''}`;
         case 'model-changed':
-            return `model ${change.model} changed`;
+            return `model ${change.model} changed${change.guarded ? ` (${change.guarded.join(', ')})` : ''}`;
         case 'model-removed':
             return `model ${change.model} removed`;
         case 'policy-changed':
-            return `policy changed${list(change.fields)}`;
+            return `policy changed${diff_list(change.fields)}`;
         case 'schedule-changed':
-            return `${change.model}: schedule changed${list(change.fields)}`;
+            return `${change.model}: schedule changed${diff_list(change.fields)}`;
         case 'retrain-added':
             return `${change.model}: retrain ${change.request} requested`;
         case 'retrain-changed':
@@ -40108,6 +48200,8 @@ function self_guard_guardedChanges(changes, guardedPaths) {
  * them that is not registry state: otherwise Tollgate would merge it.
  */
 const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+/** Whether `login` is the bot of the App `slug` (REST says `slug[bot]`, GraphQL says `slug`). */
+const isAppBot = (login, slug) => login.replace(/\[bot\]$/i, '').toLowerCase() === slug.replace(/\[bot\]$/i, '').toLowerCase();
 const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
@@ -40179,12 +48273,17 @@ function requiredSignoffs(input) {
                 'fix: restore the file from the base branch and record a new event instead');
         }
     }
-    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
-    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    // Merge records name who signed off; readers without a token take them at their word. A person or another bot
+    // (rather than Tollgate's App, which writes them after a merge) adding one is forging the trail.
     const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
-    if (forged.length > 0 && input.authorIsBot !== true)
-        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
-            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    const byTollgate = input.authorIsBot === true &&
+        (input.recordWriter === undefined || isAppBot(input.author ?? '', input.recordWriter));
+    if (forged.length > 0 && !byTollgate)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request ` +
+            (input.authorIsBot === true
+                ? `another bot (${input.author ?? 'unknown'}) opened`
+                : 'a person opened') +
+            ": only the sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
     if (input.headRef !== undefined && isStateBranch(input.headRef)) {
         const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
         if (more.length > 0)
@@ -40281,6 +48380,15 @@ function requiredSignoffs(input) {
                 addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
         }
     }
+    // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, the
+    // commands a retrain runs) is acted on after the merge with nobody in the loop: the policy owners' business too.
+    const automation = reviewed.filter((c) => (c.kind === 'model-added' || c.kind === 'model-changed') && (c.guarded?.length ?? 0) > 0);
+    if (automation.length > 0)
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, 'model automation (monitoring, retrain commands)', undefined, 'signoff.policy_owners');
+    if (automation.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push('signoff.policy_owners is empty, so nobody may approve a change to what a model makes Tollgate run ' +
+            `(${automation.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
     // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
     for (const change of guarded) {
         lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
@@ -40382,14 +48490,6 @@ async function enableAutoMerge(client, repo, number, options) {
     }
 }
 
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-// EXTERNAL MODULE: ./src/registry/load.ts + 1 modules
-var registry_load = __nccwpck_require__(9637);
-// EXTERNAL MODULE: ./src/registry/parse.ts
-var parse = __nccwpck_require__(4540);
-// EXTERNAL MODULE: ./src/registry/schemas.ts + 1 modules
-var schemas = __nccwpck_require__(6202);
 ;// CONCATENATED MODULE: ./src/registry/canonical.ts
 // Canonical registry text, as pure functions: schema key order, LF, a final newline and a schema comment for
 // editors. The writer (writer.ts) writes exactly this text; decisions that show or compare a document use it too.
@@ -40411,7 +48511,7 @@ const DEPTH = {
  * The schema reference of a file of `kind`: a relative path to schemas/<Kind>.schema.json in a `schemas` folder
  * beside the registry folder (as in this repository). It depends on the kind alone, so it never changes.
  */
-const schemaReference = (kind) => `${'../'.repeat(DEPTH[kind] + 1)}schemas/${(0,schemas/* schemaFileName */.XC)(kind)}`;
+const schemaReference = (kind) => `${'../'.repeat(DEPTH[kind] + 1)}schemas/${schemaFileName(kind)}`;
 /** `value` with keys in the order of the schema's properties; maps keep their own order. Undefined dropped. */
 function ordered(value, schema, root) {
     if (schema && typeof schema.$ref === 'string') {
@@ -40440,14 +48540,14 @@ function ordered(value, schema, root) {
 }
 /** The document as it will be written: keys in schema order, undefined values dropped. */
 function canonicalDocument(doc) {
-    const schema = schemas/* SCHEMAS */.H6[doc.kind];
+    const schema = SCHEMAS[doc.kind];
     if (!schema)
         throw new src_errors/* TollgateError */.x(`cannot write a document of kind ${JSON.stringify(doc.kind)}`);
     return ordered(doc, schema, schema);
 }
 /** The canonical text of a document. Serializing a parsed canonical file gives back the same bytes. */
 function serializeDocument(doc) {
-    const body = (0,js_yaml/* dump */.Bh)(canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
+    const body = dump(canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
     return `# yaml-language-server: $schema=${schemaReference(doc.kind)}\n${body.endsWith('\n') ? body : `${body}\n`}`;
 }
 function formatProblems(problems) {
@@ -40460,8 +48560,6 @@ function formatProblems(problems) {
         .join('\n');
 }
 
-// EXTERNAL MODULE: ./src/registry/validate-schema.ts
-var validate_schema = __nccwpck_require__(3845);
 ;// CONCATENATED MODULE: ./src/registry/writer.ts
 // THE registry writer: the only code that turns documents into registry files. Canonical text (schema key order,
 // LF, final newline, a schema comment for editors), every document validated before any file is touched, and
@@ -40484,7 +48582,7 @@ function renderRegistryWrites(files) {
     const problems = [];
     const planned = [];
     for (const file of files) {
-        (0,registry_load/* assertRegistryPath */.hF)(file.path);
+        assertRegistryPath(file.path);
         const place = (0,paths/* classifyRegistryPath */.tF)(file.path);
         if (!place) {
             problems.push({ file: file.path, severity: 'error', message: 'not a registry file place', fix: 'see docs/registry.md' });
@@ -40494,7 +48592,7 @@ function renderRegistryWrites(files) {
             throw new src_errors/* TollgateError */.x(`${file.path}: give exactly one of document or text`);
         }
         if (file.document) {
-            const found = (0,validate_schema/* validateDocumentSchema */.Zm)(file.path, canonicalDocument(file.document));
+            const found = validateDocumentSchema(file.path, canonicalDocument(file.document));
             if (file.document.kind !== place.kind) {
                 found.push({
                     file: file.path,
@@ -40510,7 +48608,7 @@ function renderRegistryWrites(files) {
         else {
             const text = file.text;
             if (place.kind !== 'Postmortem')
-                problems.push(...(0,parse/* parseRegistryFile */.N0)(file.path, text).problems);
+                problems.push(...parseRegistryFile(file.path, text).problems);
             planned.push({ path: file.path, text });
         }
     }
@@ -40569,8 +48667,6 @@ async function refuseLinks(registryDir, path) {
 }
 /** Problems as text for a terminal or a log: `file:line: severity: message` and the fix below. */
 
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/args-pathspec/dist/index.mjs
 const t = /* @__PURE__ */ new WeakMap();
 function dist_c(...n) {
@@ -41413,9 +49509,7 @@ function Ne(e, t) {
 //# sourceMappingURL=index.mjs.map
 
 // EXTERNAL MODULE: ./node_modules/@kwsites/file-exists/dist/index.js
-var dist = __nccwpck_require__(7117);
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+var file_exists_dist = __nccwpck_require__(7117);
 // EXTERNAL MODULE: ./node_modules/debug/src/index.js
 var src = __nccwpck_require__(2830);
 // EXTERNAL MODULE: ./node_modules/@kwsites/promise-deferred/dist/index.js
@@ -41491,7 +49585,7 @@ function ct(t, e) {
   return dist_H(t, !0).map((n) => e(n));
 }
 function It(t) {
-  return (0,dist.exists)(t, dist.FOLDER);
+  return (0,file_exists_dist.exists)(t, file_exists_dist.FOLDER);
 }
 function dist_O(t, e) {
   return Array.isArray(t) ? t.includes(e) || t.push(e) : t.add(e), e;
@@ -43409,8 +51503,8 @@ function hs(t) {
     success: !1
   };
 }
-const ms = /(\S+)\s+\(\S+\s([^)]+)\)/, dist_ye = /^error[^']+'([^']+)'/m, ps = [
-  new l(ms, (t, [e, n]) => {
+const dist_ms = /(\S+)\s+\(\S+\s([^)]+)\)/, dist_ye = /^error[^']+'([^']+)'/m, ps = [
+  new l(dist_ms, (t, [e, n]) => {
     const r = ls(e, n);
     t.all.push(r), t.branches[e] = r;
   }),
@@ -44374,7 +52468,7 @@ const No = (t, e) => {
 
 
 /** A simple-git client in `repoRoot`; `env` adds to the process environment (e.g. GIT_AUTHOR_DATE). */
-function gitClient(repoRoot, env = {}) {
+function client_gitClient(repoRoot, env = {}) {
     const full = { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env };
     // The environment is the user's or the runner's own, as for every git Tollgate starts, not one an attacker
     // chose: simple-git's guard against git-steering variables (GIT_*, EDITOR, PAGER...) is told so by name.
@@ -44388,7 +52482,7 @@ function gitClient(repoRoot, env = {}) {
     }).env(full);
 }
 /** simple-git's error as Tollgate's: what failed, where, and git's own words. */
-function fromGitError(error, what, repoRoot) {
+function client_fromGitError(error, what, repoRoot) {
     if (!(error instanceof dist_A))
         return error;
     return new src_errors/* TollgateError */.x(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
@@ -44396,129 +52490,15 @@ function fromGitError(error, what, repoRoot) {
         kind: 'environment',
     });
 }
-
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-;// CONCATENATED MODULE: ./src/git/run.ts
-// The raw way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError. simple-git
-// (client.ts) does what it has a typed API for; this runner stays for what simple-git cannot do: input on stdin
-// (hash-object, update-index --index-info, commit-tree -F -, apply), exact bytes (cat-file), output streamed while
-// git runs (log, cat-file --batch) and exit codes that are answers, not errors (merge-base --is-ancestor).
-
-
-
-function run_runGit(cwd, args, options = {}) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
-            cwd,
-            encoding: 'utf8',
-            maxBuffer: 1 << 30,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
-        }, (error, stdout, stderr) => {
-            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            if (code === 0 || options.okCodes?.includes(code))
-                return resolve({ stdout, stderr, code });
-            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
-                cause: error,
-                kind: 'environment',
-            }));
-        });
-        writeInput(child.stdin, options.input);
-    });
-}
 /**
- * Hands `input` to git's stdin. Git may exit before reading it all (a failed command, a killed process): the
- * pipe then fails with EPIPE, which is git's exit code's story to tell, never an unhandled error of ours.
+ * The origin remote's fetch URL as git resolves it (`url.<base>.insteadOf` applied), from simple-git's typed
+ * remotes; undefined when there is no origin or `repoRoot` is not a repository.
  */
-function writeInput(stdin, input) {
-    if (!stdin)
-        return;
-    stdin.on('error', () => undefined);
-    if (input !== undefined)
-        stdin.end(input);
-}
-/** stdout of a git command that must succeed, without the trailing newline. */
-async function run_git(cwd, args, options = {}) {
-    return (await run_runGit(cwd, args, options)).stdout.replace(/\n$/, '');
-}
-/**
- * Like runGit, but stdout stays bytes: for `git cat-file --batch`, whose headers count bytes, and for file
- * contents that must round-trip exactly.
- */
-function runGitBuffer(cwd, args, options = {}) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
-            cwd,
-            encoding: 'buffer',
-            maxBuffer: 1 << 30,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
-        }, (error, stdout, stderrBytes) => {
-            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            const stderr = stderrBytes.toString('utf8');
-            if (code === 0 || options.okCodes?.includes(code))
-                return resolve({ stdout, stderr, code });
-            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
-                cause: error,
-                kind: 'environment',
-            }));
-        });
-        writeInput(child.stdin, options.input);
-    });
-}
-/** A long-running git process with piped stdio (e.g. `git cat-file --batch`), argv only, same environment. */
-function spawnGit(cwd, args, env = {}) {
-    return (0,external_node_child_process_namespaceObject.spawn)('git', args, {
-        cwd,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
-    });
-}
-/**
- * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
- * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
- * first records of a long `git log` while git still walks the rest.
- */
-function streamGit(cwd, args, separator, onRecord) {
-    return new Promise((resolve, reject) => {
-        const child = spawnGit(cwd, args);
-        const decoder = new StringDecoder('utf8');
-        let pending = '';
-        let stderr = '';
-        let failure;
-        const emit = (record) => {
-            if (failure !== undefined || record === '')
-                return;
-            try {
-                onRecord(record);
-            }
-            catch (error) {
-                failure = error;
-                child.kill();
-            }
-        };
-        child.stdout.on('data', (chunk) => {
-            pending += decoder.write(chunk);
-            const records = pending.split(separator);
-            pending = records.pop();
-            for (const record of records)
-                emit(record);
-        });
-        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
-        child.on('error', (error) => (failure ??= error));
-        child.on('close', (code) => {
-            if (failure !== undefined)
-                return reject(failure);
-            if (code !== 0)
-                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
-                    kind: 'environment',
-                }));
-            emit(pending + decoder.end());
-            if (failure !== undefined)
-                reject(failure);
-            else
-                resolve();
-        });
-    });
+async function originUrl(repoRoot) {
+    const remotes = await client_gitClient(repoRoot)
+        .getRemotes(true)
+        .catch(() => []);
+    return remotes.find((remote) => remote.name === 'origin')?.refs.fetch || undefined;
 }
 
 ;// CONCATENATED MODULE: ./src/git/history.ts
@@ -44563,17 +52543,49 @@ async function assertFullHistory(repoRoot) {
         fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
     });
 }
-/** The commit a ref names, as a full sha. */
-async function resolveRef(repoRoot, ref) {
-    let sha = '';
+/** The commit a ref names, as a full sha; undefined when it names none (or `repoRoot` is no repository). */
+async function commitOf(repoRoot, ref) {
     try {
-        sha = await gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+        // --quiet: a ref that names no commit exits 1 with no output, which simple-git hands back as ''.
+        const sha = await client_gitClient(repoRoot).revparse([
+            '--verify',
+            '--quiet',
+            '--end-of-options',
+            `${ref}^{commit}`,
+        ]);
+        return sha === '' ? undefined : sha;
     }
     catch (error) {
-        if (!(error instanceof dist_A))
-            throw error;
+        if (error instanceof dist_A)
+            return undefined;
+        throw error;
     }
-    if (sha === '') {
+}
+/**
+ * The short name of the checked-out branch, also an unborn one (a repository with no commit yet); '' for a
+ * detached HEAD or no repository. Raw: simple-git has no symbolic-ref call, and its branch list omits an unborn one.
+ */
+async function checkedOutBranch(repoRoot) {
+    return run_git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+/**
+ * Fields of the one commit `rev` names, each a pretty-format placeholder (`{ at: '%cI', title: '%s' }`), from
+ * simple-git's typed log.
+ */
+async function commitFields(repoRoot, rev, format) {
+    const { latest } = await gitClient(repoRoot)
+        .log({ format, maxCount: 1, [rev]: null })
+        .catch((error) => {
+        throw fromGitError(error, `git log ${rev}`, repoRoot);
+    });
+    if (!latest)
+        throw new TollgateError(`no commit named "${rev}" in ${repoRoot}`);
+    return latest;
+}
+/** The commit a ref names, as a full sha. */
+async function resolveRef(repoRoot, ref) {
+    const sha = await commitOf(repoRoot, ref);
+    if (sha === undefined) {
         throw new src_errors/* TollgateError */.x(`no commit named "${ref}" in ${repoRoot}`, {
             fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
         });
@@ -44582,11 +52594,13 @@ async function resolveRef(repoRoot, ref) {
 }
 /** The best common ancestor of two refs, or undefined when they share no history. */
 async function mergeBase(repoRoot, a, b) {
+    // Raw: exit 1 (no common ancestor) is an answer, which simple-git would make an error.
     const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
     return result.code === 0 ? result.stdout.trim() : undefined;
 }
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 async function isAncestor(repoRoot, ancestor, descendant) {
+    // Raw: the exit code is the answer (0 yes, 1 no), which simple-git would make an error.
     const result = await runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
         okCodes: [1],
     });
@@ -44717,858 +52731,6 @@ function parseTrailerBlock(paragraph) {
     return entries.length > 0 ? entries : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/git/message.ts
-// Commit messages Tollgate writes: a text, a blank line, then `Key: value` trailers that `git log` alone can read.
-
-const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
-/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
-function formatCommitMessage(message, trailers) {
-    const text = message.replace(/\r\n/g, '\n').trim();
-    if (text === '')
-        throw new src_errors/* TollgateError */.x('commit message is empty', { fix: 'pass a message' });
-    const lines = [];
-    for (const [key, raw] of Object.entries(trailers)) {
-        if (!TRAILER_KEY.test(key)) {
-            throw new src_errors/* TollgateError */.x(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
-                field: key,
-                fix: 'use a trailer key like "Tollgate-Event"',
-            });
-        }
-        for (const value of Array.isArray(raw) ? raw : [raw]) {
-            if (/[\r\n]/.test(value)) {
-                throw new src_errors/* TollgateError */.x(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
-                    field: key,
-                    fix: 'trailer values are one line; put longer text in the message body',
-                });
-            }
-            if (value.trim() === '')
-                continue;
-            lines.push(`${key}: ${value.trim()}`);
-        }
-    }
-    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
-}
-
-;// CONCATENATED MODULE: ./src/git/reader.ts
-// RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
-
-
-
-
-const SYMLINK_MODE = '120000';
-function normalizePrefix(prefix) {
-    return prefix.replace(/^\.?\/+|\/+$/g, '').replace(/^\.$/, '');
-}
-function underDir(path, dir) {
-    return dir === '' || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
-}
-function linkError(where, path) {
-    return new TollgateError(`${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`, {
-        file: path,
-        fix: 'replace the link with the file it points to',
-    });
-}
-/** Parses `git ls-tree -r -z`: `<mode> <type> <oid>\t<path>` records separated by NUL. */
-function parseLsTree(out) {
-    const entries = new Map();
-    for (const record of out.split('\0')) {
-        if (record === '')
-            continue;
-        const tab = record.indexOf('\t');
-        const [mode, type, oid] = record.slice(0, tab).split(' ');
-        entries.set(record.slice(tab + 1), { mode, type, oid });
-    }
-    return entries;
-}
-/**
- * One long-lived `git cat-file --batch` answering object reads in order, so reading a thousand files is one
- * process whether the caller reads them together or one after another. While no read is pending the
- * process does not keep Node alive; it ends when its stdin closes (close(), or when Node exits).
- */
-class ObjectReader {
-    #repoRoot;
-    #env;
-    #child;
-    #queue = [];
-    #buffer = Buffer.alloc(0);
-    #stderr = '';
-    /** Requests not yet written: those made in one tick go to git in one write, not one write each. */
-    #unsent = '';
-    #flushScheduled = false;
-    /** `env` reaches git, e.g. GIT_INDEX_FILE so that `:path` names a private index's entries. */
-    constructor(repoRoot, env = {}) {
-        this.#repoRoot = repoRoot;
-        this.#env = env;
-    }
-    read(oid) {
-        return this.lookup(oid).then((object) => {
-            if (!object)
-                throw new src_errors/* TollgateError */.x(`git object ${oid} is missing in ${this.#repoRoot}`);
-            return object.content;
-        });
-    }
-    /**
-     * Any object name `git cat-file` takes (an oid, `rev:path`, a ref), with its type; undefined when it names
-     * nothing (or more than one thing).
-     */
-    lookup(spec) {
-        // One request per line: a newline would split it into two and put every later answer out of step.
-        if (/[\n\0]/.test(spec))
-            return Promise.resolve(undefined);
-        this.#start();
-        return new Promise((resolve, reject) => {
-            this.#queue.push({ spec, resolve, reject });
-            this.#setActive(true);
-            this.#unsent += `${spec}\n`;
-            if (this.#flushScheduled)
-                return;
-            this.#flushScheduled = true;
-            queueMicrotask(() => {
-                this.#flushScheduled = false;
-                const text = this.#unsent;
-                this.#unsent = '';
-                if (text !== '')
-                    this.#child?.stdin.write(text);
-            });
-        });
-    }
-    close() {
-        const child = this.#child;
-        if (!child)
-            return;
-        this.#fail(child, new src_errors/* TollgateError */.x('the object reader was closed while a read was pending'));
-        child.stdin.end();
-    }
-    #start() {
-        if (this.#child)
-            return this.#child;
-        const child = spawnGit(this.#repoRoot, ['cat-file', '--batch'], this.#env);
-        this.#child = child;
-        this.#stderr = '';
-        child.stdout.on('data', (chunk) => {
-            this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-            this.#drain();
-        });
-        child.stderr.on('data', (chunk) => (this.#stderr += chunk.toString('utf8')));
-        child.stdin.on('error', (error) => this.#fail(child, error));
-        child.on('error', (error) => this.#fail(child, error));
-        child.on('close', (code) => this.#fail(child, new src_errors/* TollgateError */.x(`git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`)));
-        return child;
-    }
-    #drain() {
-        while (this.#queue.length > 0) {
-            const newline = this.#buffer.indexOf(0x0a);
-            if (newline < 0)
-                return;
-            const header = /^([0-9a-f]+) (\w+) (\d+)$/.exec(this.#buffer.subarray(0, newline).toString('utf8'));
-            if (!header) {
-                // `<spec> missing` or `<spec> ambiguous` (a spec may hold spaces, so only a full header is an object).
-                this.#buffer = this.#buffer.subarray(newline + 1);
-                this.#queue.shift().resolve(undefined);
-                continue;
-            }
-            const size = Number(header[3]);
-            if (this.#buffer.length < newline + 1 + size + 1)
-                return;
-            const content = Buffer.from(this.#buffer.subarray(newline + 1, newline + 1 + size));
-            this.#buffer = this.#buffer.subarray(newline + 1 + size + 1);
-            this.#queue.shift().resolve({ oid: header[1], type: header[2], content });
-        }
-        this.#setActive(false);
-    }
-    #setActive(active) {
-        const child = this.#child;
-        if (!child)
-            return;
-        for (const handle of [child, child.stdin, child.stdout, child.stderr]) {
-            if (active)
-                handle.ref?.();
-            else
-                handle.unref?.();
-        }
-    }
-    #fail(child, error) {
-        // A process we already let go of (closed, or replaced after a failure) owns none of the waiting reads.
-        if (this.#child !== child)
-            return;
-        this.#child = undefined;
-        this.#buffer = Buffer.alloc(0);
-        this.#unsent = '';
-        for (const waiter of this.#queue.splice(0))
-            waiter.reject(error);
-    }
-}
-/**
- * Several objects (any names `git cat-file` takes) in one batch; undefined where missing. From a repository
- * (a reader of its own, closed after) or through a caller's reader, so several batches share one git process.
- */
-async function readObjects(from, specs) {
-    const unique = [...new Set(specs)];
-    if (unique.length === 0)
-        return new Map();
-    const reader = typeof from === 'string' ? new ObjectReader(from) : from;
-    try {
-        const objects = await Promise.all(unique.map((spec) => reader.lookup(spec)));
-        return new Map(unique.map((spec, i) => [spec, objects[i]]));
-    }
-    finally {
-        if (typeof from === 'string')
-            reader.close();
-    }
-}
-/**
- * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
- */
-function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
-    const prefix = normalizePrefix(registryPrefix);
-    let tree;
-    const objects = new ObjectReader(repoRoot);
-    const entries = () => (tree ??= (async () => {
-        const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
-        if (prefix !== '')
-            args.push('--', prefix);
-        const all = parseLsTree(await git(repoRoot, args));
-        const root = all.get(prefix);
-        if (prefix !== '' && root?.mode === SYMLINK_MODE)
-            throw linkError(ref, prefix);
-        const relative = new Map();
-        for (const [path, entry] of all) {
-            if (prefix === '')
-                relative.set(path, entry);
-            else if (path.startsWith(`${prefix}/`))
-                relative.set(path.slice(prefix.length + 1), entry);
-        }
-        return relative;
-    })());
-    return {
-        label: ref,
-        close: () => objects.close(),
-        async list(dir) {
-            const d = normalizePrefix(dir);
-            return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
-        },
-        async read(path) {
-            const entry = (await entries()).get(path);
-            if (!entry)
-                return undefined;
-            if (entry.mode === SYMLINK_MODE)
-                throw linkError(ref, prefix === '' ? path : `${prefix}/${path}`);
-            if (entry.type !== 'blob') {
-                throw new TollgateError(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
-            }
-            return objects.read(entry.oid);
-        },
-    };
-}
-/**
- * The registry as it is on disk (for `tollgate diff` against uncommitted work). Named apart from the
- * registry loader's own file-system reader; both refuse symbolic links.
- */
-function workingTreeReader(repoRoot, registryPrefix = 'registry') {
-    const prefix = normalizePrefix(registryPrefix);
-    const root = prefix === '' ? repoRoot : join(repoRoot, prefix);
-    // Checks every component below the repository root, so a linked directory is caught as well as a linked file.
-    const assertNoLink = async (relative) => {
-        const parts = [
-            ...(prefix === '' ? [] : prefix.split('/')),
-            ...relative.split('/').filter((p) => p !== ''),
-        ];
-        let at = repoRoot;
-        for (let i = 0; i < parts.length; i++) {
-            at = join(at, parts[i]);
-            const stat = await lstat(at).catch(() => undefined);
-            if (!stat)
-                return false;
-            if (stat.isSymbolicLink())
-                throw linkError('the working tree', parts.slice(0, i + 1).join('/'));
-        }
-        return true;
-    };
-    const walk = async (dir, rel, out) => {
-        for (const entry of await readdir(dir, { withFileTypes: true })) {
-            const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
-            if (entry.isDirectory())
-                await walk(join(dir, entry.name), path, out);
-            else
-                out.push(path);
-        }
-    };
-    return {
-        label: 'working tree',
-        async list(dir) {
-            const d = normalizePrefix(dir);
-            if (!(await assertNoLink(d)))
-                return [];
-            const out = [];
-            await walk(d === '' ? root : join(root, d), d, out);
-            return out.sort();
-        },
-        async read(path) {
-            if (!(await assertNoLink(path)))
-                return undefined;
-            const stat = await lstat(join(root, path));
-            if (!stat.isFile())
-                return undefined;
-            return readFile(join(root, path));
-        },
-    };
-}
-/** The entries of a raw tree object (`<mode> <name>\0<binary oid>` each); the oid's length follows the object's. */
-function parseTreeObject(content, oidBytes) {
-    const entries = [];
-    for (let i = 0; i < content.length;) {
-        const space = content.indexOf(0x20, i);
-        const nul = content.indexOf(0, space + 1);
-        if (space < 0 || nul < 0 || nul + 1 + oidBytes > content.length)
-            break;
-        entries.push({
-            mode: content.toString('latin1', i, space),
-            name: content.toString('utf8', space + 1, nul),
-            oid: content.toString('hex', nul + 1, nul + 1 + oidBytes),
-        });
-        i = nul + 1 + oidBytes;
-    }
-    return entries;
-}
-/**
- * The files (blobs and links, as `git ls-tree -r` lists them; not submodules) at or below each of `paths` at `rev`,
- * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
- * without starting another process. A path that is not there lists nothing.
- */
-async function listFiles(reader, rev, paths) {
-    const files = [];
-    const walk = async (object, path) => {
-        if (object?.type === 'blob') {
-            files.push({ oid: object.oid, path });
-        }
-        else if (object?.type === 'tree') {
-            const entries = parseTreeObject(object.content, object.oid.length / 2).filter((e) => e.mode !== '160000');
-            await Promise.all(entries.map(async (e) => {
-                const child = `${path}/${e.name}`;
-                if (e.mode === '40000')
-                    await walk(await reader.lookup(e.oid), child);
-                else
-                    files.push({ oid: e.oid, path: child });
-            }));
-        }
-    };
-    await Promise.all(paths.map(async (p) => {
-        const path = p.replace(/\/+$/, '');
-        await walk(await reader.lookup(`${rev}:${path}`), path);
-    }));
-    return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
-}
-
-;// CONCATENATED MODULE: ./src/git/transaction.ts
-// One transaction per writing command: the change is staged in a private index (GIT_INDEX_FILE), never the
-// user's, committed with commit-tree, and put on the branch with a compare-and-swap (`update-ref ref new old`).
-// When another writer moved the branch first, the whole change is built again on the new tip, so a commit's
-// message and trailers always describe the content it carries. Nothing in the user's index or working tree
-// changes before the ref has moved; then only the paths the commit touched are brought up to date, and only
-// where the user's copy was the committed one (see syncCheckout).
-
-
-
-
-
-
-
-
-const ZERO = '';
-/** `<git-dir>/tollgate`: where Tollgate keeps journals, locks and pid files of this checkout. */
-async function tollgateStateDir(repoRoot) {
-    let gitDir = gitDirs.get(repoRoot);
-    if (!gitDir) {
-        gitDir = run_git(repoRoot, ['rev-parse', '--git-dir']).then((d) => (0,external_node_path_.resolve)(repoRoot, d));
-        gitDirs.set(repoRoot, gitDir);
-        gitDir.catch(() => gitDirs.delete(repoRoot));
-    }
-    const path = (0,external_node_path_.join)(await gitDir, 'tollgate');
-    await (0,promises_.mkdir)(path, { recursive: true });
-    return path;
-}
-const gitDirs = new Map();
-async function tipOf(repoRoot, ref, env) {
-    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
-        env,
-        okCodes: [1, 128],
-    });
-    return result.code === 0 ? result.stdout.trim() : undefined;
-}
-/** The full name of `ref` and whether it is what this checkout's HEAD stands on. */
-async function resolveTarget(repoRoot, ref, env) {
-    const head = await run_runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { env, okCodes: [1] });
-    const current = head.code === 0 ? head.stdout.trim() : 'HEAD';
-    if (ref === undefined || ref === 'HEAD')
-        return { ref: current, checkedOut: true };
-    const full = ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
-    const valid = await run_runGit(repoRoot, ['check-ref-format', full], { env, okCodes: [1, 128] });
-    if (valid.code !== 0 || ref.startsWith('-')) {
-        throw new src_errors/* TollgateError */.x(`"${ref}" is not a valid branch name`, { field: 'branch' });
-    }
-    if (full !== current) {
-        // A branch checked out in another worktree of this repository would be moved under that worktree's feet.
-        const list = await run_git(repoRoot, ['worktree', 'list', '--porcelain'], { env });
-        if (list.split('\n').includes(`branch ${full}`)) {
-            throw new src_errors/* TollgateError */.x(`branch ${full.replace(/^refs\/heads\//, '')} is checked out in another worktree`, {
-                fix: 'switch that worktree to another branch, or run Tollgate there',
-            });
-        }
-    }
-    return { ref: full, checkedOut: full === current };
-}
-function assertRepoPath(path) {
-    if (path === '' ||
-        path.startsWith('/') ||
-        path.includes('\\') ||
-        path.includes('\0') ||
-        path.split('/').some((s) => s === '..' || s === '.' || s === '' || s === '.git')) {
-        throw new src_errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
-            fix: 'pass paths like registry/models/fraud/stages.yaml',
-        });
-    }
-    return path;
-}
-/** A git conflict the next attempt may not have: the ref moved, or another process held its lock. */
-const CAS_CONFLICT = /but expected|is at .* but|cannot lock ref|unable to create .*\.lock|File exists|reference already exists/i;
-class PrivateStage {
-    parent;
-    #repoRoot;
-    #dir;
-    #env;
-    #pending = new Map();
-    #objects;
-    constructor(repoRoot, dir, parent, env) {
-        this.#repoRoot = repoRoot;
-        this.#dir = dir;
-        this.parent = parent;
-        this.#env = { ...env, GIT_INDEX_FILE: (0,external_node_path_.join)(dir, 'index') };
-    }
-    /** cat-file reads the index once: a reader started before the index changed would answer from the old one. */
-    #indexChanged() {
-        this.#objects?.close();
-        this.#objects = undefined;
-    }
-    async init() {
-        await run_git(this.#repoRoot, this.parent ? ['read-tree', this.parent] : ['read-tree', '--empty'], {
-            env: this.#env,
-        });
-    }
-    async read(path) {
-        assertRepoPath(path);
-        if (this.#pending.has(path))
-            return this.#pending.get(path) ?? undefined;
-        this.#objects ??= new ObjectReader(this.#repoRoot, this.#env);
-        const object = await this.#objects.lookup(`:${path}`);
-        return object?.type === 'blob' ? object.content : undefined;
-    }
-    async list(dir) {
-        const prefix = dir.replace(/\/+$/, '');
-        const args = ['ls-files', '-z', '--full-name'];
-        if (prefix !== '')
-            args.push('--', `${prefix}/`);
-        const paths = new Set((await run_git(this.#repoRoot, args, { env: this.#env })).split('\0').filter(Boolean));
-        for (const [path, content] of this.#pending) {
-            if (prefix !== '' && !path.startsWith(`${prefix}/`))
-                continue;
-            if (content === null)
-                paths.delete(path);
-            else
-                paths.add(path);
-        }
-        return [...paths].sort();
-    }
-    write(path, content) {
-        this.#pending.set(assertRepoPath(path), typeof content === 'string' ? Buffer.from(content) : content);
-    }
-    async revert(sha) {
-        await this.flush();
-        const parents = (await run_git(this.#repoRoot, ['rev-list', '--parents', '-n', '1', sha], { env: this.#env }))
-            .split(' ')
-            .slice(1);
-        const from = parents[0] ?? (await run_git(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']));
-        const patch = await runGitBuffer(this.#repoRoot, ['diff-tree', '-p', '--binary', '--full-index', '--no-renames', '-r', from, sha], { env: this.#env });
-        if (patch.stdout.length === 0)
-            return undefined;
-        const before = await run_git(this.#repoRoot, ['write-tree'], { env: this.#env });
-        // Raw: the patch goes to git's stdin, which simple-git has no way to pass.
-        const applied = await runGitBuffer(this.#repoRoot, ['apply', '--cached', '--3way', '-R', '--whitespace=nowarn', '-'], { env: this.#env, input: patch.stdout, okCodes: [1, 128] });
-        this.#indexChanged();
-        if (applied.code === 0)
-            return undefined;
-        // Back to the tree before this commit: a failed three-way apply leaves conflict stages behind.
-        await run_git(this.#repoRoot, ['read-tree', before], { env: this.#env });
-        const conflicted = [...new Set([...applied.stderr.matchAll(/^U (.+)$/gm)].map((m) => m[1]))];
-        return `reverting ${sha.slice(0, 12)} conflicts${conflicted.length ? ` with later changes in ${conflicted.join(', ')}` : ''}`;
-    }
-    async changed() {
-        await this.flush();
-        const tree = await run_git(this.#repoRoot, ['write-tree'], { env: this.#env });
-        const base = this.parent
-            ? `${this.parent}^{tree}`
-            : await run_git(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']);
-        const out = await run_git(this.#repoRoot, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', base, tree], {
-            env: this.#env,
-        });
-        return out.split('\0').filter(Boolean).sort();
-    }
-    /** Writes the pending files' blobs (one hash-object for all) and puts them in the private index. */
-    async flush() {
-        if (this.#pending.size === 0)
-            return;
-        const entries = [...this.#pending];
-        const withContent = entries.filter(([, content]) => content !== null);
-        const files = [];
-        for (const [i, [, content]] of withContent.entries()) {
-            const file = (0,external_node_path_.join)(this.#dir, `blob-${i}`);
-            await (0,promises_.writeFile)(file, content);
-            files.push(file);
-        }
-        const oids = files.length === 0
-            ? []
-            : (await run_git(this.#repoRoot, ['hash-object', '-w', '--no-filters', '--stdin-paths'], {
-                env: this.#env,
-                input: `${files.join('\n')}\n`,
-            })).split('\n');
-        const lines = [];
-        let next = 0;
-        for (const [path, content] of entries) {
-            lines.push(content === null ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${oids[next++]}\t${path}`);
-        }
-        await run_git(this.#repoRoot, ['update-index', '-z', '--index-info'], {
-            env: this.#env,
-            input: `${lines.join('\0')}\0`,
-        });
-        this.#pending.clear();
-        this.#indexChanged();
-        await Promise.all(files.map((f) => (0,promises_.rm)(f, { force: true })));
-    }
-    async writeTree() {
-        await this.flush();
-        return run_git(this.#repoRoot, ['write-tree'], { env: this.#env });
-    }
-    checkpoint() {
-        return this.writeTree();
-    }
-    async reset(tree) {
-        this.#pending.clear();
-        await run_git(this.#repoRoot, ['read-tree', tree], { env: this.#env });
-        this.#indexChanged();
-    }
-    close() {
-        this.#objects?.close();
-    }
-}
-/**
- * Runs one transaction: builds the change on a private index from the ref's tip, commits it and moves the ref
- * with a compare-and-swap, rebuilding on the new tip when another writer got there first. On any failure
- * before the ref moved, nothing outside the object database changed (unreferenced objects are git's garbage).
- */
-async function runTransaction(repoRoot, options) {
-    const env = options.env ?? {};
-    await recoverCheckouts(repoRoot, env);
-    const target = await resolveTarget(repoRoot, options.ref, env);
-    const attempts = options.attempts ?? 8;
-    let lastConflict = '';
-    for (let attempt = 1; attempt <= attempts; attempt++) {
-        const tip = await tipOf(repoRoot, target.ref, env);
-        const parent = options.parent ? await options.parent(tip) : tip;
-        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-tx-'));
-        const stage = new PrivateStage(repoRoot, dir, parent, env);
-        let journal;
-        try {
-            await stage.init();
-            const built = await options.build(stage, attempt);
-            const none = {
-                value: built.value,
-                ref: target.ref,
-                attempts: attempt,
-                checkout: { updated: [], kept: [] },
-            };
-            if (!built.commit)
-                return { ...none, ...(tip ? { previous: tip } : {}) };
-            const tree = await stage.writeTree();
-            const parentTree = parent ? await run_git(repoRoot, ['rev-parse', `${parent}^{tree}`], { env }) : undefined;
-            if (tree === parentTree)
-                return { ...none, ...(tip ? { previous: tip } : {}) };
-            const request = built.commit;
-            const message = formatCommitMessage(request.message, request.trailers);
-            const commit = await run_git(repoRoot, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], {
-                input: message,
-                env: { ...env, ...request.env, ...authorEnv(request.author) },
-            });
-            const sync = target.checkedOut && options.updateCheckout !== false;
-            // Written before the ref moves: a process killed between the two leaves a journal the next run finishes.
-            if (sync)
-                journal = await writeJournal(repoRoot, { ref: target.ref, parent, commit });
-            const moved = await run_runGit(repoRoot, ['update-ref', '-m', `tollgate: ${request.message.split('\n')[0]}`, target.ref, commit, tip ?? ZERO], { env, okCodes: [1, 128] });
-            if (moved.code !== 0) {
-                if (journal)
-                    await (0,promises_.rm)(journal, { force: true });
-                journal = undefined;
-                if (!CAS_CONFLICT.test(moved.stderr)) {
-                    throw new src_errors/* TollgateError */.x(`git update-ref ${target.ref} failed: ${moved.stderr.trim()}`, {
-                        fix: 'nothing was changed; check the repository (disk space, permissions) and run again',
-                    });
-                }
-                lastConflict = moved.stderr.trim();
-                await new Promise((r) => setTimeout(r, Math.random() * 25 * attempt));
-                continue;
-            }
-            let checkout = { updated: [], kept: [] };
-            if (sync) {
-                checkout = await syncCheckout(repoRoot, { ref: target.ref, parent, commit }, env);
-                await (0,promises_.rm)(journal, { force: true });
-            }
-            return {
-                value: built.value,
-                commit,
-                ref: target.ref,
-                ...(tip ? { previous: tip } : {}),
-                attempts: attempt,
-                checkout,
-            };
-        }
-        finally {
-            stage.close();
-            await (0,promises_.rm)(dir, { recursive: true, force: true });
-        }
-    }
-    throw new src_errors/* TollgateError */.x(`${target.ref} kept moving: ${attempts} attempts to commit on it lost to other writers (${lastConflict})`, { fix: 'nothing was changed; run the command again' });
-}
-function authorEnv(author) {
-    if (!author)
-        return {};
-    for (const [field, value] of Object.entries(author)) {
-        if (/[<>\r\n]/.test(value) || value.trim() === '') {
-            throw new src_errors/* TollgateError */.x(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
-                field: `author.${field}`,
-            });
-        }
-    }
-    return { GIT_AUTHOR_NAME: author.name, GIT_AUTHOR_EMAIL: author.email };
-}
-async function writeJournal(repoRoot, journal) {
-    const dir = await tollgateStateDir(repoRoot);
-    const file = (0,external_node_path_.join)(dir, `checkout-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.json`);
-    await (0,promises_.writeFile)(file, JSON.stringify({ ...journal, pid: process.pid }));
-    return file;
-}
-function isAlive(pid) {
-    try {
-        process.kill(pid, 0);
-        return true;
-    }
-    catch (error) {
-        return error.code === 'EPERM';
-    }
-}
-/**
- * Finishes what a killed run left: for each journal whose process is gone and whose commit reached its ref,
- * brings the checkout's copies of that commit's paths up to date; a commit that never landed is forgotten.
- */
-async function recoverCheckouts(repoRoot, env = {}) {
-    const dir = await tollgateStateDir(repoRoot);
-    const recovered = [];
-    for (const name of (await (0,promises_.readdir)(dir)).filter((n) => /^checkout-.*\.json$/.test(n))) {
-        const file = (0,external_node_path_.join)(dir, name);
-        let journal;
-        try {
-            journal = JSON.parse(await (0,promises_.readFile)(file, 'utf8'));
-        }
-        catch {
-            await (0,promises_.rm)(file, { force: true });
-            continue;
-        }
-        if (journal.pid !== undefined && journal.pid !== process.pid && isAlive(journal.pid))
-            continue;
-        const landed = (await run_runGit(repoRoot, ['merge-base', '--is-ancestor', journal.commit, journal.ref], {
-            env,
-            okCodes: [1, 128],
-        })).code === 0;
-        if (landed) {
-            await syncCheckout(repoRoot, journal, env);
-            recovered.push(journal.commit);
-        }
-        await (0,promises_.rm)(file, { force: true });
-    }
-    return recovered;
-}
-/** Per path a commit changed against its parent: the blob before and after (undefined where absent). */
-async function commitChanges(repoRoot, parent, commit, env) {
-    const out = await run_git(repoRoot, parent
-        ? ['diff-tree', '-r', '-z', '--no-renames', parent, commit]
-        : ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', '--root', commit], { env });
-    const changes = new Map();
-    const fields = out.split('\0');
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-        const header = fields[i];
-        const m = /^:\d+ \d+ ([0-9a-f]+) ([0-9a-f]+) \w/.exec(header);
-        if (!m)
-            continue;
-        const absent = /^0+$/;
-        changes.set(fields[i + 1], {
-            ...(absent.test(m[1]) ? {} : { before: m[1] }),
-            ...(absent.test(m[2]) ? {} : { after: m[2] }),
-        });
-    }
-    return changes;
-}
-/** The blob id git gives `bytes` (no filters: registry files are plain LF text), computed without git. */
-function blobId(bytes, oidLength) {
-    return (0,external_node_crypto_.createHash)(oidLength === 64 ? 'sha256' : 'sha1')
-        .update(`blob ${bytes.length}\0`)
-        .update(bytes)
-        .digest('hex');
-}
-/**
- * After `commit` (on `parent`) moved the checked-out `ref`: each path the commit touched whose index entry and
- * file were the committed content (the parent's or this commit's) is set to the ref's current content, in the
- * file and in the index; any other path is the user's work and is left alone (`kept`). Serialised among Tollgate
- * processes by a lock file, so two runs never interleave their reads and writes of the same paths.
- */
-async function syncCheckout(repoRoot, journal, env = {}) {
-    const changes = await commitChanges(repoRoot, journal.parent, journal.commit, env);
-    const paths = [...changes.keys()];
-    if (paths.length === 0)
-        return { updated: [], kept: [] };
-    const release = await lockCheckout(repoRoot);
-    try {
-        const tip = await tipOf(repoRoot, journal.ref, env);
-        // Usually the tip is this commit; after a concurrent writer, ask git what the tip holds now.
-        const now = new Map();
-        if (tip === journal.commit) {
-            for (const [path, change] of changes)
-                if (change.after)
-                    now.set(path, change.after);
-        }
-        else if (tip) {
-            const listed = await run_git(repoRoot, ['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...paths], {
-                env,
-            });
-            for (const record of listed.split('\0')) {
-                const tab = record.indexOf('\t');
-                if (tab > 0)
-                    now.set(record.slice(tab + 1), record.slice(0, tab).split(' ')[2]);
-            }
-        }
-        const index = new Map();
-        const staged = await run_git(repoRoot, ['ls-files', '-s', '-z', '--full-name', '--', ...paths.map((p) => `:(top,literal)${p}`)], { env });
-        for (const record of staged.split('\0')) {
-            const tab = record.indexOf('\t');
-            if (tab > 0)
-                index.set(record.slice(tab + 1), record.slice(0, tab).split(' ')[1]);
-        }
-        const oidLength = journal.commit.length;
-        const updated = [];
-        const kept = [];
-        const entries = [];
-        for (const path of paths) {
-            const { before, after: ours } = changes.get(path);
-            const inIndex = index.get(path);
-            const want = now.get(path);
-            const full = (0,external_node_path_.join)(repoRoot, path);
-            const bytes = await (0,promises_.readFile)(full).catch(() => undefined);
-            const file = bytes === undefined ? undefined : blobId(bytes, oidLength);
-            // The index entry is committed content (the parent's or this commit's): it follows the branch. A file that
-            // is committed content too (or already this commit's, from a writer that wrote it first) follows as well;
-            // any other file is the user's work and stays as it is.
-            if (inIndex !== before && inIndex !== ours) {
-                kept.push(path);
-                continue;
-            }
-            if (want !== inIndex) {
-                entries.push(want === undefined ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${want}\t${path}`);
-            }
-            if (file !== inIndex && file !== ours) {
-                kept.push(path);
-                continue;
-            }
-            if (want === file && want === inIndex)
-                continue;
-            if (want === undefined) {
-                await (0,promises_.unlink)(full).catch(() => undefined);
-            }
-            else if (want !== file) {
-                const content = (await runGitBuffer(repoRoot, ['cat-file', 'blob', want], { env })).stdout;
-                await (0,promises_.mkdir)((0,external_node_path_.dirname)(full), { recursive: true });
-                const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(full), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
-                await (0,promises_.writeFile)(temp, content, { mode: 0o644 });
-                await (0,promises_.rename)(temp, full);
-            }
-            updated.push(path);
-        }
-        if (entries.length > 0)
-            await updateIndex(repoRoot, entries, env);
-        return { updated, kept };
-    }
-    finally {
-        await release();
-    }
-}
-/** `git update-index --index-info` entries, retried while a user's git command holds index.lock. */
-async function updateIndex(repoRoot, entries, env) {
-    const paths = entries.map((e) => e.slice(e.indexOf('\t') + 1));
-    for (let attempt = 1;; attempt++) {
-        const result = await run_runGit(repoRoot, ['update-index', '-z', '--index-info'], {
-            env,
-            input: `${entries.join('\0')}\0`,
-            okCodes: [128],
-        });
-        if (result.code === 0)
-            return;
-        if (!/index\.lock/.test(result.stderr) || attempt >= 50) {
-            throw new src_errors/* TollgateError */.x(`could not update the index for ${paths.join(', ')}: ${result.stderr.trim()}`, {
-                fix: 'the commit is on the branch; run `git status` and `git restore --staged --worktree -- <paths>` to catch up',
-            });
-        }
-        await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
-    }
-}
-/** An exclusive lock among Tollgate processes on this checkout; a lock whose process is gone is taken over. */
-async function lockCheckout(repoRoot) {
-    const file = (0,external_node_path_.join)(await tollgateStateDir(repoRoot), 'checkout.lock');
-    for (let attempt = 0; attempt < 1000; attempt++) {
-        try {
-            await (0,promises_.writeFile)(file, String(process.pid), { flag: 'wx' });
-            return () => (0,promises_.rm)(file, { force: true });
-        }
-        catch (error) {
-            if (error.code !== 'EEXIST')
-                throw error;
-            const holder = Number(await (0,promises_.readFile)(file, 'utf8').catch(() => ''));
-            if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
-                await (0,promises_.rm)(file, { force: true });
-                continue;
-            }
-            await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
-        }
-    }
-    throw new src_errors/* TollgateError */.x(`another Tollgate process holds ${file}`, {
-        fix: 'wait for it to finish; if none runs, delete the file',
-    });
-}
-/**
- * Takes `commit` back off the checked-out `ref` (compare-and-swap to `previous`) and brings the touched paths of
- * the checkout back with it: for a commit that must not stay, e.g. an emergency rollback that could not be pushed.
- * Refuses when the ref has moved on since.
- */
-async function undoCommit(repoRoot, ref, commit, previous, env = {}) {
-    const target = await resolveTarget(repoRoot, ref, env);
-    const moved = await runGit(repoRoot, ['update-ref', '-m', 'tollgate: undo', target.ref, previous, commit], {
-        env,
-        okCodes: [1, 128],
-    });
-    if (moved.code !== 0) {
-        throw new TollgateError(`cannot take ${commit.slice(0, 12)} back off ${target.ref}: ${moved.stderr.trim()}`, {
-            fix: `the branch moved on; revert ${commit.slice(0, 12)} by hand if it must not stay`,
-        });
-    }
-    if (target.checkedOut)
-        await syncCheckout(repoRoot, { ref: target.ref, parent: commit, commit: previous }, env);
-}
-
 ;// CONCATENATED MODULE: ./src/git/commit.ts
 // Commit messages with trailers, and the two commit helpers built on the one transaction (transaction.ts): a
 // commit of working-tree files on the checked-out branch, and a commit of given bytes onto another branch.
@@ -45602,7 +52764,7 @@ function commit_assertRepoPath(path) {
 async function workingFiles(repoRoot, paths) {
     return Promise.all(paths.map(async (path) => ({
         path,
-        content: (0,external_node_fs_.existsSync)((0,external_node_path_.join)(repoRoot, path)) ? await (0,promises_.readFile)((0,external_node_path_.join)(repoRoot, path)) : null,
+        content: (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(repoRoot, path)) ? await (0,promises_.readFile)((0,external_node_path_.join)(repoRoot, path)) : null,
     })));
 }
 /**
@@ -45742,14 +52904,14 @@ async function pushWithRetry(repoRoot, options) {
         }
         if (attempt === attempts)
             break;
-        const client = gitClient(repoRoot, env);
+        const client = client_gitClient(repoRoot, env);
         // Into a ref of our own: FETCH_HEAD is shared with every other fetch in this repository.
         const tracking = `refs/tollgate/upstream/${branch}`;
         try {
             await client.fetch(remote, `+refs/heads/${branch}:${tracking}`, ['--quiet', '--no-tags']);
         }
         catch (error) {
-            throw fromGitError(error, `git fetch ${remote} ${branch}`, repoRoot);
+            throw client_fromGitError(error, `git fetch ${remote} ${branch}`, repoRoot);
         }
         const upstream = await client.revparse([tracking]);
         await rebaseBranch(repoRoot, branch, upstream, env);
@@ -46005,6 +53167,7 @@ async function deleteBranch(client, repo, branch) {
 
 
 
+
 async function proposeChange(repoRoot, proposal, github) {
     if (!proposal.force)
         await refuseForeignCommits(repoRoot, proposal, github);
@@ -46022,8 +53185,11 @@ async function proposeChange(repoRoot, proposal, github) {
     const remote = github.remote ?? 'origin';
     const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
     // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
-    await run_git(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
-        env: proposal.env,
+    const refspec = `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`;
+    await client_gitClient(repoRoot, proposal.env)
+        .push(remote, refspec, ['--quiet', '--force'])
+        .catch((error) => {
+        throw client_fromGitError(error, `git push --force ${remote} ${proposal.branch}`, repoRoot);
     });
     let ensured;
     try {
@@ -46061,19 +53227,20 @@ async function proposeChange(repoRoot, proposal, github) {
  */
 async function refuseForeignCommits(repoRoot, proposal, github) {
     const tips = [];
-    const local = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${proposal.branch}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    if (local.code === 0)
-        tips.push(local.stdout.trim());
+    const local = await commitOf(repoRoot, `refs/heads/${proposal.branch}`);
+    if (local !== undefined)
+        tips.push(local);
     if (github) {
         const remote = github.remote ?? 'origin';
         if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
             const fetched = `refs/tollgate/fetched/${proposal.branch}`;
-            await run_git(repoRoot, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${proposal.branch}:${fetched}`], {
-                env: proposal.env,
+            const client = client_gitClient(repoRoot, proposal.env);
+            await client
+                .fetch(remote, `+refs/heads/${proposal.branch}:${fetched}`, ['--quiet', '--no-tags'])
+                .catch((error) => {
+                throw client_fromGitError(error, `git fetch ${remote} ${proposal.branch}`, repoRoot);
             });
-            tips.push(await run_git(repoRoot, ['rev-parse', fetched]));
+            tips.push(await client.revparse([fetched]));
         }
     }
     const foreign = new Map();
@@ -46100,6 +53267,7 @@ async function pullRequestMayExist(github, branch) {
     }
 }
 async function remoteBranchExists(repoRoot, remote, branch, env) {
+    // Raw: with --exit-code, 2 (no such branch) is the answer, which simple-git would make an error.
     const { code } = await run_runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
         env,
         okCodes: [2],
@@ -46108,7 +53276,7 @@ async function remoteBranchExists(repoRoot, remote, branch, env) {
 }
 /** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
 async function pushStateChange(repoRoot, change, remote) {
-    const current = await run_git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    const current = await checkedOutBranch(repoRoot);
     if (current !== change.branch)
         throw new src_errors/* TollgateError */.x(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
             fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
@@ -46251,12 +53419,12 @@ async function renderRegistryFiles(registryDir, writes) {
 // Alerts from Prometheus Alertmanager's webhook (payload version 4), relayed as a repository_dispatch. An alert
 // names the model in its `model` label and the Tollgate rule in `tollgate_rule` (else its alertname). Pure.
 
-const isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
+const alertmanager_isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
 const FIX = 'send Alertmanager\'s webhook JSON (version "4") as the client_payload, or under client_payload.alertmanager';
 /** The Alertmanager payload inside a repository_dispatch client_payload (itself, or its `alertmanager` field). */
 function parseAlertmanagerPayload(raw) {
-    const payload = isObject(raw) && isObject(raw.alertmanager) ? raw.alertmanager : raw;
-    if (!isObject(payload) || !Array.isArray(payload.alerts))
+    const payload = alertmanager_isObject(raw) && alertmanager_isObject(raw.alertmanager) ? raw.alertmanager : raw;
+    if (!alertmanager_isObject(payload) || !Array.isArray(payload.alerts))
         throw new src_errors/* TollgateError */.x('the payload is not an Alertmanager webhook: it has no alerts list', {
             fix: FIX,
         });
@@ -46266,14 +53434,14 @@ function parseAlertmanagerPayload(raw) {
             fix: 'Tollgate reads version "4", the format Alertmanager has sent since 0.5',
         });
     const alerts = payload.alerts.map((alert, i) => {
-        if (!isObject(alert) ||
+        if (!alertmanager_isObject(alert) ||
             (alert.status !== 'firing' && alert.status !== 'resolved') ||
-            !isObject(alert.labels))
+            !alertmanager_isObject(alert.labels))
             throw new src_errors/* TollgateError */.x(`alerts[${i}] has no status firing/resolved or no labels`, {
                 field: `alerts[${i}]`,
                 fix: FIX,
             });
-        const strings = (o) => isObject(o)
+        const strings = (o) => alertmanager_isObject(o)
             ? Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v === 'string'))
             : {};
         return {
@@ -46316,1131 +53484,10 @@ function ruleAlerts(payload) {
     });
 }
 
-;// CONCATENATED MODULE: ./src/scheduler/schedule.ts
-// The retrain schedule as a pure state machine: every transition takes the schedule and the time and returns a
-// new schedule; nothing here reads the clock. The fields are the ones operators know from scheduler runbooks.
-
-
-
-
-
-/** Who pauses automatically after repeated failures. */
-const SYSTEM_ACTOR = 'tollgate';
-const schedule_ms = (t) => (typeof t === 'number' ? t : t.getTime());
-/** ISO-8601 UTC, without milliseconds when they are zero (the registry's usual spelling). */
-function schedule_isoTime(t) {
-    return new Date(schedule_ms(t)).toISOString().replace('.000Z', 'Z');
-}
-/** Reads a time field of a schedule; a malformed value names the file and field. */
-function timeField(schedule, field) {
-    const value = schedule[field];
-    if (value === undefined || value === null)
-        return undefined;
-    const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
-    if (Number.isNaN(parsed)) {
-        throw new TollgateError(`${field} is ${JSON.stringify(value)}, not an ISO-8601 time`, {
-            file: safeSchedulePath(schedule.model),
-            field,
-            fix: `write ${field} like 2026-11-25T22:13:00Z, or remove it`,
-        });
-    }
-    return parsed;
-}
-function safeSchedulePath(model) {
-    try {
-        return schedulePath(model);
-    }
-    catch {
-        return undefined;
-    }
-}
-function assertPositiveSeconds(what, seconds) {
-    if (!Number.isSafeInteger(seconds) || seconds <= 0 || seconds > MAX_DURATION_SECONDS) {
-        throw new TollgateError(`${what} must be a positive whole number of seconds up to ${MAX_DURATION_SECONDS} (ten years), got ${seconds}`, { fix: `give ${what} like 3600, 45m, 2h or 1d` });
-    }
-    return seconds;
-}
-/** The schedule a model starts with: its first run one interval from now. */
-function initialSchedule(model, interval, now) {
-    const name = assertSafeName('model', typeof model === 'string' ? model : model.name);
-    assertPositiveSeconds('interval', interval);
-    return {
-        apiVersion: API_VERSION,
-        kind: 'Schedule',
-        schema_version: 1,
-        model: name,
-        interval,
-        next_run: schedule_isoTime(schedule_ms(now) + interval * 1000),
-        updated_at: schedule_isoTime(now),
-        failure_streak: 0,
-    };
-}
-/** The interval a model runs at: model.yaml's schedule.interval, else the policy's default. */
-function intervalFor(model, policy) {
-    return model?.schedule?.interval ?? policy.schedule.defaultInterval;
-}
-/** last_run, or when it is absent, next_run − interval (older schedule files only kept next_run). */
-function effectiveLastRun(schedule) {
-    const last = timeField(schedule, 'last_run');
-    if (last !== undefined)
-        return new Date(last);
-    const next = timeField(schedule, 'next_run');
-    return next === undefined ? undefined : new Date(next - schedule.interval * 1000);
-}
-/** Whether the schedule is paused at `now`: a pause with an end is over at that instant; one without lasts. */
-function isPaused(schedule, now) {
-    const until = timeField(schedule, 'paused_until');
-    if (until !== undefined)
-        return until > schedule_ms(now);
-    return schedule.paused_reason !== undefined;
-}
-/** Whether the schedule is cooling down after a failure at `now`; the cooldown is over at cooldown_until. */
-function isCoolingDown(schedule, now) {
-    const until = timeField(schedule, 'cooldown_until');
-    return until !== undefined && until > schedule_ms(now);
-}
-/** Whether a scheduled retrain should start now, and why (or why not), in words for a job summary. */
-function isDue(schedule, model, now) {
-    if (model?.schedule?.enabled === false) {
-        return { due: false, reason: 'schedule disabled in model.yaml (schedule.enabled: false)' };
-    }
-    if (isPaused(schedule, now)) {
-        const until = schedule.paused_until ? ` until ${schedule.paused_until}` : ' until resumed';
-        const by = schedule.paused_by ? ` by ${schedule.paused_by}` : '';
-        const why = schedule.paused_reason ? `: ${schedule.paused_reason}` : '';
-        return { due: false, reason: `paused${until}${by}${why}` };
-    }
-    if (isCoolingDown(schedule, now)) {
-        return {
-            due: false,
-            reason: `cooling down until ${schedule.cooldown_until} after ${schedule.failure_streak} consecutive failure(s)`,
-        };
-    }
-    const next = timeField(schedule, 'next_run');
-    if (next === undefined)
-        return { due: true, reason: 'no next_run recorded: first run' };
-    if (next > schedule_ms(now))
-        return { due: false, reason: `next run at ${schedule.next_run}` };
-    const late = Math.floor((schedule_ms(now) - next) / 1000);
-    return {
-        due: true,
-        reason: late >= schedule.interval
-            ? `overdue since ${schedule.next_run} (missed runs fold into one)`
-            : `due since ${schedule.next_run}`,
-    };
-}
-/** A pause that has ended is dropped, so a finished pause does not linger in the file. */
-function withoutExpiredPause(schedule, now) {
-    const until = timeField(schedule, 'paused_until');
-    if (until === undefined || until > schedule_ms(now))
-        return schedule;
-    const { paused_until: _u, paused_reason: _r, paused_by: _b, ...rest } = schedule;
-    return rest;
-}
-/** The automatic pause is about failures; a success (a manual retrain, say) answers it. A person's pause stays. */
-function withoutSystemPause(schedule) {
-    if (schedule.paused_by !== SYSTEM_ACTOR || !schedule.paused_reason?.startsWith('system:'))
-        return schedule;
-    const { paused_until: _u, paused_reason: _r, paused_by: _b, ...rest } = schedule;
-    return rest;
-}
-/**
- * A successful run at `now`: the streak and cooldown clear, last_run is now and next_run one interval (plus the
- * model's jitter) later. Because the next run counts from now, not from the missed slot, any number of missed
- * runs folds into this one.
- */
-function executed(schedule, now, policy) {
-    const { cooldown_until: _c, streak_escalated_at: _e, ...rest } = withoutSystemPause(withoutExpiredPause(schedule, now));
-    const jitter = jitterFor(schedule.model, Math.min(policy.schedule.jitter, schedule.interval));
-    return {
-        ...rest,
-        failure_streak: 0,
-        last_run: schedule_isoTime(now),
-        next_run: schedule_isoTime(schedule_ms(now) + (schedule.interval + jitter) * 1000),
-        updated_at: schedule_isoTime(now),
-    };
-}
-/** Seconds of cooldown after the `streak`-th consecutive failure: base × factor^(streak−1), at most the cap. */
-function cooldownSeconds(streak, policy) {
-    const { cooldownBase: base, cooldownFactor: factor, cooldownCap: cap } = policy.schedule;
-    if (streak <= 0 || base <= 0 || cap <= 0)
-        return 0;
-    const raw = base * factor ** (streak - 1);
-    // factor^n overflows to Infinity for long streaks; the cap still holds.
-    return Number.isFinite(raw) ? Math.min(Math.max(Math.round(raw), 0), cap) : cap;
-}
-/** Failure reasons land in YAML and summaries: one line, bounded. */
-function oneLine(text, max = 500) {
-    const flat = text.replace(/\s+/g, ' ').trim();
-    return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
-}
-/**
- * A failed run at `now`: the streak grows, the cooldown grows exponentially up to its cap, and after
- * policy.schedule.pauseAfterFailures consecutive failures the schedule pauses itself until someone resumes it.
- * next_run and last_run stay: once the cooldown ends, the model is due again.
- */
-function failed(schedule, now, reason, policy) {
-    const streak = schedule.failure_streak + 1;
-    const cooldown = cooldownSeconds(streak, policy);
-    const { cooldown_until: _c, ...rest } = withoutExpiredPause(schedule, now);
-    const next = {
-        ...rest,
-        failure_streak: streak,
-        last_failure: schedule_isoTime(now),
-        last_failure_reason: oneLine(reason) || 'unknown',
-        ...(cooldown > 0 ? { cooldown_until: schedule_isoTime(schedule_ms(now) + cooldown * 1000) } : {}),
-        updated_at: schedule_isoTime(now),
-    };
-    const limit = policy.schedule.pauseAfterFailures;
-    // A pause someone set on purpose is theirs; the automatic one only fills an unpaused schedule.
-    if (limit > 0 && streak >= limit && !isPaused(next, now)) {
-        next.paused_reason = `system: ${streak} consecutive failures`;
-        next.paused_by = SYSTEM_ACTOR;
-    }
-    return next;
-}
-/** Pauses until a time, for a duration, or (with neither) until `resume`. */
-function pause(schedule, options, now) {
-    if (options.until !== undefined && options.duration !== undefined) {
-        throw new TollgateError('pause takes an end time or a duration, not both', {
-            fix: 'give --until TIME or --for DURATION',
-        });
-    }
-    const reason = oneLine(options.reason ?? '');
-    if (!reason)
-        throw new TollgateError('a pause needs a reason', { fix: 'say why, e.g. --reason "data migration"' });
-    if (!options.by?.trim())
-        throw new TollgateError('a pause needs the actor who paused', { fix: 'pass by' });
-    let until;
-    if (options.duration !== undefined)
-        until = schedule_ms(now) + assertPositiveSeconds('pause duration', options.duration) * 1000;
-    if (options.until !== undefined) {
-        until = options.until.getTime();
-        if (Number.isNaN(until) || until <= schedule_ms(now)) {
-            throw new TollgateError(`pause end ${Number.isNaN(until) ? 'is not a valid time' : `${schedule_isoTime(until)} is not after now (${schedule_isoTime(now)})`}`, {
-                kind: 'usage',
-                fix: 'give an end time in the future, or a duration like 2h',
-            });
-        }
-    }
-    const { paused_until: _u, ...rest } = schedule;
-    return {
-        ...rest,
-        ...(until !== undefined ? { paused_until: schedule_isoTime(until) } : {}),
-        paused_reason: reason,
-        paused_by: options.by.trim(),
-        updated_at: schedule_isoTime(now),
-    };
-}
-/**
- * Ends a pause. Resuming is a fresh start: the failure streak and cooldown clear too, or a schedule paused after
- * N failures would pause again at the next one. A run missed while paused is due at once (folded into one).
- */
-function resume(schedule, now, by) {
-    if (!by?.trim())
-        throw new TollgateError('resume needs the actor who resumed', { fix: 'pass by' });
-    if (!isPaused(schedule, now)) {
-        throw new TollgateError(`the schedule of ${schedule.model} is not paused`, {
-            file: safeSchedulePath(schedule.model),
-            fix: 'nothing to resume; `tollgate schedule` shows its state',
-        });
-    }
-    const { paused_until: _u, paused_reason: _r, paused_by: _b, cooldown_until: _c, streak_escalated_at: _e, ...rest } = schedule;
-    return { ...rest, failure_streak: 0, updated_at: schedule_isoTime(now) };
-}
-/**
- * The runbook's service reset (mark-executed) once the cause of the failures is fixed: the failure streak and the
- * cooldown clear, and so does the automatic pause they caused; who and why are kept in `last_reset`. A person's
- * pause stays, and so do last_run and next_run: the model is due when it was due.
- */
-function resetFailures(schedule, now, input) {
-    const reason = oneLine(input.reason ?? '');
-    if (!reason)
-        throw new TollgateError('a reset needs a reason', {
-            fix: 'say what was fixed, e.g. --reason "feature feed restored"',
-        });
-    if (!input.by?.trim())
-        throw new TollgateError('a reset needs the actor who reset', { fix: 'pass by' });
-    if (schedule.failure_streak === 0 && schedule.cooldown_until === undefined) {
-        throw new TollgateError(`the schedule of ${schedule.model} has no failure streak or cooldown to reset`, {
-            file: safeSchedulePath(schedule.model),
-            fix: 'nothing to reset; `tollgate schedule` shows its state',
-        });
-    }
-    const { cooldown_until: _c, streak_escalated_at: _e, ...rest } = withoutSystemPause(schedule);
-    return {
-        ...rest,
-        failure_streak: 0,
-        last_reset: { at: schedule_isoTime(now), by: input.by.trim(), reason, failure_streak: schedule.failure_streak },
-        updated_at: schedule_isoTime(now),
-    };
-}
-/** Whether a failure streak is to be escalated now: it reached the policy's limit and was not escalated yet. */
-function streakNeedsEscalation(schedule, policy) {
-    const limit = policy.schedule.escalateAfterFailures;
-    return limit > 0 && schedule.failure_streak >= limit && schedule.streak_escalated_at === undefined;
-}
-/** A new interval; next_run moves to the last run plus the new interval (due at once when that has passed). */
-function setScheduleInterval(schedule, seconds, now) {
-    assertPositiveSeconds('interval', seconds);
-    const last = effectiveLastRun(schedule);
-    return {
-        ...schedule,
-        interval: seconds,
-        ...(last ? { last_run: schedule_isoTime(last), next_run: schedule_isoTime(last.getTime() + seconds * 1000) } : {}),
-        updated_at: schedule_isoTime(now),
-    };
-}
-
-/** 32-bit FNV-1a: a stable, dependency-free hash so jitter is the same on every runner. */
-function schedule_fnv1a(text) {
-    let hash = 0x811c9dc5;
-    for (const byte of new TextEncoder().encode(text)) {
-        hash ^= byte;
-        hash = Math.imul(hash, 0x01000193) >>> 0;
-    }
-    return hash >>> 0;
-}
-/** A whole number of seconds in [0, maxSeconds], fixed for a model name: spreads models due at the same tick. */
-function jitterFor(model, maxSeconds) {
-    if (!(maxSeconds > 0))
-        return 0;
-    return schedule_fnv1a(model) % (Math.floor(maxSeconds) + 1);
-}
-const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 };
-/** '90s', '45m', '2h', '1d', '1w', '1h30m' or plain seconds ('3600') → seconds (a positive whole number). */
-function parseDuration(text) {
-    const input = String(text).trim();
-    const bad = (why) => new TollgateError(`invalid duration ${JSON.stringify(text)}: ${why}`, {
-        fix: 'write a duration like 3600, 90s, 45m, 2h, 1d, 1w or 1h30m',
-    });
-    if (input === '')
-        throw bad('it is empty');
-    let seconds;
-    if (/^\d+$/.test(input)) {
-        seconds = Number(input);
-    }
-    else {
-        if (!/^(?:\d+[smhdw])+$/.test(input))
-            throw bad('use whole numbers with the units s, m, h, d or w');
-        seconds = 0;
-        for (const [, amount, unit] of input.matchAll(/(\d+)([smhdw])/g))
-            seconds += Number(amount) * UNIT_SECONDS[unit];
-    }
-    if (!Number.isSafeInteger(seconds) || seconds > MAX_DURATION_SECONDS)
-        throw bad('it is longer than ten years');
-    if (seconds <= 0)
-        throw bad('it must be longer than zero');
-    return seconds;
-}
-/** Seconds as the largest units that divide them, e.g. 5400 → '1h30m'; parseDuration reads it back. */
-function formatDuration(seconds) {
-    if (!Number.isFinite(seconds) || seconds <= 0)
-        return '0s';
-    let rest = Math.round(seconds);
-    const parts = [];
-    for (const unit of ['w', 'd', 'h', 'm', 's']) {
-        const size = UNIT_SECONDS[unit];
-        if (rest >= size) {
-            parts.push(`${Math.floor(rest / size)}${unit}`);
-            rest %= size;
-        }
-    }
-    return parts.join('');
-}
-
-;// CONCATENATED MODULE: ./src/retrain/request.ts
-// The lifecycle of one retrain: queued -> running -> completed | failed. Pure; each step returns a new request.
-
-
-
-
-
-/** Statuses that block another retrain of the same model. */
-const ACTIVE_STATUSES = new Set(['queued', 'running']);
-/** The shape of every request id `retrainRequestId` makes. */
-const REQUEST_ID = /^rt-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
-/**
- * `rt-YYYYMMDD-HHMMSS-<suffix>`, e.g. rt-20261125-221300-ab12. The suffix is the caller's (random) one, or, when
- * absent, four hex digits of a hash of model and time, so two models retrained in the same second differ.
- */
-function retrainRequestId(now, model, suffix) {
-    assertSafeName('model', model);
-    const stamp = isoTime(now).replace(/\.\d+Z$/, 'Z');
-    const compact = `${stamp.slice(0, 4)}${stamp.slice(5, 7)}${stamp.slice(8, 10)}-${stamp.slice(11, 13)}${stamp.slice(14, 16)}${stamp.slice(17, 19)}`;
-    const tail = suffix ?? fnv1a(`${model}@${stamp}`).toString(16).padStart(8, '0').slice(0, 4);
-    const id = `rt-${compact}-${tail}`;
-    if (!REQUEST_ID.test(id)) {
-        throw new TollgateError(`retrain request suffix ${JSON.stringify(suffix)} is not 2-12 lowercase letters or digits`, {
-            fix: 'use a suffix like "ab12"',
-        });
-    }
-    return id;
-}
-function newRetrainRequest(input) {
-    const reason = input.reason.trim();
-    if (!reason)
-        throw new TollgateError('a retrain needs a reason', { fix: 'say why, e.g. --reason "weekly refresh"' });
-    if (!input.trigger.actor?.trim()) {
-        throw new TollgateError('a retrain trigger needs an actor', {
-            fix: 'pass the user or "tollgate" for the scheduler',
-        });
-    }
-    return {
-        apiVersion: API_VERSION,
-        kind: 'RetrainRequest',
-        id: assertSafeName('request', input.id),
-        model: assertSafeName('model', input.model),
-        status: 'queued',
-        reason,
-        trigger: input.trigger,
-        created_at: isoTime(input.now),
-    };
-}
-function illegal(request, action, allowed) {
-    return new TollgateError(`cannot ${action} retrain request ${request.id} of ${request.model}: it is ${request.status}, not ${allowed.join(' or ')}`, {
-        file: safeRetrainPath(request),
-        field: 'status',
-        fix: request.status === 'completed' || request.status === 'failed'
-            ? 'a finished request is final; start a new retrain instead'
-            : `a ${request.status} request must be started before it can finish`,
-    });
-}
-function safeRetrainPath(request) {
-    try {
-        return (0,paths/* retrainPath */.Tr)(request.model, request.id);
-    }
-    catch {
-        return undefined;
-    }
-}
-/** queued -> running. */
-function start(request, options) {
-    if (request.status !== 'queued')
-        throw illegal(request, 'start', ['queued']);
-    return {
-        ...request,
-        status: 'running',
-        started_at: isoTime(options.now),
-        ...(options.run ? { run: { ...request.run, ...options.run } } : {}),
-    };
-}
-/** running -> completed, naming the version it produced. */
-function complete(request, options) {
-    if (request.status !== 'running')
-        throw illegal(request, 'complete', ['running']);
-    const { error: _e, ...rest } = request;
-    return {
-        ...rest,
-        status: 'completed',
-        completed_at: isoTime(options.now),
-        version: assertSafeName('version', options.version),
-        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
-    };
-}
-/** queued or running -> failed; a request can fail before it starts (e.g. the runner could not check out). */
-function fail(request, options) {
-    if (request.status !== 'queued' && request.status !== 'running')
-        throw illegal(request, 'fail', ['queued', 'running']);
-    const error = options.error.trim() || 'unknown error';
-    return {
-        ...request,
-        status: 'failed',
-        completed_at: isoTime(options.now),
-        error: error.length > 2000 ? `${error.slice(0, 1999)}…` : error,
-        ...(options.run || request.run ? { run: { ...request.run, ...options.run } } : {}),
-    };
-}
-/**
- * The duplicate guard: the active (queued or running) request among `requests`, or undefined. With `model`, only
- * that model's requests count. The oldest active one is returned, since it is the one that blocks the others.
- */
-function activeRetrain(requests, model) {
-    const active = [...requests]
-        .filter((r) => ACTIVE_STATUSES.has(r.status) && (model === undefined || r.model === model))
-        .sort((a, b) => a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id));
-    const request = active[0];
-    if (!request)
-        return undefined;
-    const link = request.run?.url ?? safeRetrainPath(request) ?? request.id;
-    const since = request.status === 'running' ? (request.started_at ?? request.created_at) : request.created_at;
-    return {
-        request,
-        link,
-        message: `model ${request.model} already has an active retrain: ${request.id} (${request.status} since ${since}): ${link}`,
-        fix: `wait for ${request.id} to finish; if its run is gone, record it as failed (status: failed) in ${safeRetrainPath(request) ?? 'its request file'}`,
-    };
-}
-/** Throws the duplicate guard's answer as a TollgateError when `model` has an active retrain. */
-function assertNoActiveRetrain(requests, model) {
-    const found = activeRetrain(requests, model);
-    if (found)
-        throw new TollgateError(found.message, { fix: found.fix, file: safeRetrainPath(found.request) });
-}
-
-;// CONCATENATED MODULE: ./src/monitor/audit.ts
-// The audit events monitoring writes: a rule starting or stopping to fire, a drift report, a rollback's
-// verification. Ids are `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants.
-
-
-
-function auditId(now, suffix) {
-    const at = now.toISOString();
-    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
-    const clean = suffix
-        .toLowerCase()
-        .replace(/[^a-z0-9.-]+/g, '-')
-        .replace(/^-+|-+$/g, '')
-        .slice(0, 48)
-        .replace(/-+$/, '');
-    const id = `${stamp}-${clean || 'event'}`;
-    if (!registry_names/* AUDIT_ID */.O0.test(id))
-        throw new src_errors/* TollgateError */.x(`cannot build an audit id from "${suffix}"`);
-    return id;
-}
-const isoSeconds = (now) => now.toISOString().replace('.000Z', 'Z');
-function monitorAuditEvent(input) {
-    const { rule } = input.verdict;
-    const kind = input.event.endsWith('firing') ? 'firing' : 'resolved';
-    return {
-        apiVersion: types/* API_VERSION */.m,
-        kind: 'AuditEvent',
-        id: auditId(input.now, `${input.model}-${rule.name}-${kind}`),
-        at: isoSeconds(input.now),
-        event: input.event,
-        actor: input.actor,
-        model: input.model,
-        ...(rule.stage ? { stage: rule.stage } : {}),
-        details: {
-            rule: rule.name,
-            metric: rule.metric,
-            op: rule.op,
-            threshold: rule.threshold,
-            for: rule.for,
-            action: rule.action,
-            ...(input.verdict.value !== undefined ? { value: input.verdict.value } : {}),
-            reason: input.verdict.reason,
-            source: input.source,
-        },
-    };
-}
-
-;// CONCATENATED MODULE: ./src/monitor/drift-report.ts
-// `drift-report` audit events: drift or fairness scores on record, with the CI run that produced them and a link to
-// (and sha256 of) the report artifact. Written by monitor when a drift rule starts firing, and by
-// `tollgate drift-report` (a retrain workflow's step, or a person). The evidence bundle builds its drift and
-// fairness sections from them. Pure.
-
-
-
-const DRIFT_REPORT_EVENT = 'drift-report';
-function driftReportEvent(input) {
-    if (Object.keys(input.scores).length === 0)
-        throw new src_errors/* TollgateError */.x('a drift report needs at least one score', { fix: '--score psi_amount=0.31' });
-    if (input.report && !/^[0-9a-f]{64}$/.test(input.report.sha256))
-        throw new src_errors/* TollgateError */.x(`report sha256 ${input.report.sha256} is not 64 lowercase hex digits`, {
-            fix: 'give the sha256 of the report artifact (sha256sum report.html), or --report-file to compute it',
-        });
-    return {
-        apiVersion: types/* API_VERSION */.m,
-        kind: 'AuditEvent',
-        id: auditId(input.now, `${input.model}-${input.kind}-report`),
-        at: isoSeconds(input.now),
-        event: DRIFT_REPORT_EVENT,
-        actor: input.actor,
-        model: input.model,
-        ...(input.version ? { version: input.version } : {}),
-        details: {
-            kind: input.kind,
-            scores: input.scores,
-            source: input.source,
-            ...(input.report ? { report: input.report } : {}),
-            ...(input.runUrl ? { run_url: input.runUrl } : {}),
-        },
-    };
-}
-/** The drift-report events among `events` (optionally of one model), oldest first, split by kind. */
-function driftRecords(events, model) {
-    const out = { drift: [], fairness: [] };
-    for (const e of events) {
-        if (e.event !== DRIFT_REPORT_EVENT || !e.model || (model && e.model !== model))
-            continue;
-        const d = (e.details ?? {});
-        const kind = d.kind === 'fairness' ? 'fairness' : 'drift';
-        const scores = Object.fromEntries(Object.entries((d.scores ?? {})).filter(([, v]) => typeof v === 'number'));
-        const report = d.report;
-        out[kind].push({
-            at: e.at,
-            id: e.id,
-            model: e.model,
-            ...(e.version ? { version: e.version } : {}),
-            kind,
-            scores,
-            ...(typeof d.source === 'string' ? { source: d.source } : {}),
-            ...(report && typeof report.uri === 'string' && typeof report.sha256 === 'string'
-                ? { report: { uri: report.uri, sha256: report.sha256 } }
-                : {}),
-            ...(typeof d.run_url === 'string' ? { runUrl: d.run_url } : {}),
-        });
-    }
-    out.drift.sort((a, b) => a.at.localeCompare(b.at));
-    out.fairness.sort((a, b) => a.at.localeCompare(b.at));
-    return out;
-}
-/** The evidence report's drift and fairness sections, in markdown; "none recorded" when there are none. */
-function renderDriftSections(records) {
-    const section = (title, list) => [
-        `## ${title}`,
-        '',
-        ...(list.length === 0
-            ? ['None recorded.', '']
-            : [
-                '| when | model | version | scores | report | CI run | from |',
-                '| --- | --- | --- | --- | --- | --- | --- |',
-                ...list.map((r) => `| ${r.at} | ${r.model} | ${r.version ?? '—'} | ${Object.entries(r.scores)
-                    .map(([k, v]) => `${k} = ${v}`)
-                    .join(', ')} | ${r.report ? `[report](${r.report.uri}) (sha256 \`${r.report.sha256.slice(0, 12)}…\`)` : '—'} | ${r.runUrl ? `[run](${r.runUrl})` : '—'} | ${(r.source ?? '').replace(/\|/g, '\\|')} |`),
-                '',
-            ]),
-    ];
-    return [...section('Drift reports', records.drift), ...section('Fairness reports', records.fairness)].join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/monitor/rules.ts
-// Monitoring rules "metric op threshold for duration": which rules watch a model, whether each holds over its
-// window, and which start or stop firing against the state on record. Pure: the flow reads the metrics.
-
-const FIRING_EVENT = 'monitor-firing';
-const RESOLVED_EVENT = 'monitor-resolved';
-/** A window counts as covered when data reaches back this close to its start (scrape and subquery alignment). */
-const COVERAGE_SLACK_SECONDS = 60;
-/** The policy's rules with the model's own; a model rule replaces a policy rule of the same name. */
-function rulesFor(policyRules, modelRules = []) {
-    const names = new Set(modelRules.map((r) => r.name));
-    return [...policyRules.filter((r) => !names.has(r.name)), ...modelRules];
-}
-/**
- * The statistic that says whether the condition held for the whole window: for `>`/`>=` the minimum must cross
- * (every value did), for `<`/`<=` the maximum; `==` needs both, approximated by the mean.
- */
-function windowStatFor(op) {
-    return op === '>' || op === '>=' ? 'min' : op === '<' || op === '<=' ? 'max' : 'avg';
-}
-const describeRule = (rule) => `${rule.metric} ${rule.op} ${rule.threshold}${rule.for > 0 ? ` for ${formatSeconds(rule.for)}` : ''}`;
-function formatSeconds(seconds) {
-    if (seconds === 0)
-        return '0s';
-    if (seconds % 3600 === 0)
-        return `${seconds / 3600}h`;
-    if (seconds % 60 === 0)
-        return `${seconds / 60}m`;
-    return `${seconds}s`;
-}
-function judgeRule(rule, observation) {
-    const { value } = observation;
-    const base = { rule, ...(value !== undefined ? { value } : {}) };
-    if (observation.alert) {
-        return {
-            ...base,
-            firing: observation.alert.status === 'firing',
-            reason: `Alertmanager says ${observation.alert.status}${observation.alert.startsAt ? ` (since ${observation.alert.startsAt})` : ''}`,
-        };
-    }
-    if (value === undefined)
-        return { ...base, firing: false, reason: `no data for ${rule.metric}` };
-    const crossed = (0,effective/* compare */.UD)(value, rule.op, rule.threshold);
-    const stat = windowStatFor(rule.op);
-    if (rule.for === 0)
-        return {
-            ...base,
-            firing: crossed,
-            reason: `${rule.metric} = ${value} (${crossed ? 'crosses' : 'within'} ${describeRule(rule)})`,
-        };
-    const covered = observation.covered ?? 0;
-    if (covered + COVERAGE_SLACK_SECONDS < rule.for)
-        return {
-            ...base,
-            firing: false,
-            reason: `only ${formatSeconds(covered)} of data, the rule needs ${formatSeconds(rule.for)}`,
-        };
-    return {
-        ...base,
-        firing: crossed,
-        reason: crossed
-            ? `${stat} of ${rule.metric} over ${formatSeconds(rule.for)} = ${value}: ${describeRule(rule)} held`
-            : `${stat} of ${rule.metric} over ${formatSeconds(rule.for)} = ${value}: ${describeRule(rule)} did not hold throughout`,
-    };
-}
-/** The rules of `model` firing on record: each rule's latest monitor event is a firing one. */
-function firingOnRecord(events, model) {
-    const latest = new Map();
-    for (const event of events) {
-        if (event.model !== model || (event.event !== FIRING_EVENT && event.event !== RESOLVED_EVENT))
-            continue;
-        const rule = event.details?.rule;
-        if (typeof rule !== 'string')
-            continue;
-        const seen = latest.get(rule);
-        if (!seen || `${event.at} ${event.id}` > `${seen.at} ${seen.id}`)
-            latest.set(rule, event);
-    }
-    return new Map([...latest].filter(([, e]) => e.event === FIRING_EVENT));
-}
-/** Which rules changed state; only these are written, so a quiet run commits nothing. */
-function transitions(verdicts, onRecord) {
-    const out = { started: [], stopped: [], still: [] };
-    for (const verdict of verdicts) {
-        const was = onRecord.has(verdict.rule.name);
-        if (verdict.firing && !was)
-            out.started.push(verdict);
-        else if (!verdict.firing && was)
-            out.stopped.push(verdict);
-        else if (verdict.firing)
-            out.still.push(verdict);
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/monitor/flow.ts
-// `tollgate monitor MODEL` and the monitor action: read the model's metrics (or the alerts that came in), judge
-// its rules, record the rules that started or stopped firing (one change; none when nothing changed), and act on
-// those that started: an urgent retrain (trigger drift, past the schedule's cooldown, never past the one-active-
-// retrain guard) or an incident through the existing classification.
-
-
-
-
-
-
-
-async function observe(rule, input, alert, version) {
-    if (alert) {
-        return {
-            ...(alert.value !== undefined ? { value: alert.value } : {}),
-            alert: {
-                status: alert.status,
-                ...(alert.startsAt ? { startsAt: alert.startsAt } : {}),
-                ...(alert.fingerprint ? { fingerprint: alert.fingerprint } : {}),
-                ...(alert.url ? { url: alert.url } : {}),
-            },
-        };
-    }
-    if (!input.source)
-        throw new src_errors/* TollgateError */.x(`rule ${rule.name} of ${input.model} needs a metrics source, and none is set`, {
-            file: `models/${input.model}/model.yaml`,
-            field: 'monitoring.source',
-            fix: 'name a source in model.yaml or policy.yaml monitoring.source (docs/monitoring.md)',
-        });
-    const scope = { model: input.model, stage: rule.stage ?? 'production', ...(version ? { version } : {}) };
-    if (rule.for === 0) {
-        const values = await input.source.instant([rule.metric], scope, input.now);
-        return values[rule.metric] === undefined ? {} : { value: values[rule.metric] };
-    }
-    const stat = await input.source.overWindow(rule.metric, windowStatFor(rule.op), scope, input.now, rule.for);
-    return stat ? { value: stat.value, covered: stat.covered } : {};
-}
-async function planMonitor(input) {
-    const entry = input.registry.models.get(input.model);
-    if (!entry)
-        throw new src_errors/* TollgateError */.x(`no model ${input.model} in the registry`, {
-            file: `models/${input.model}/model.yaml`,
-            fix: 'check the name (`ls registry/models`), or run `tollgate validate`',
-        });
-    const policy = (0,effective/* effectivePolicy */.Ci)(input.registry.policy);
-    const rules = rulesFor(policy.monitoring.rules, entry.model.monitoring?.rules);
-    if (rules.length === 0)
-        throw new src_errors/* TollgateError */.x(`no monitoring rules apply to ${input.model}`, {
-            file: 'policy.yaml',
-            field: 'monitoring.rules',
-            fix: 'add rules, e.g. { name: drift, metric: drift_score, op: ">", threshold: 0.8, for: 900, action: retrain }',
-        });
-    const alerts = (input.alerts ?? []).filter((a) => a.model === input.model);
-    const names = new Set(rules.map((r) => r.name));
-    const verdicts = input.verdicts ? [...input.verdicts] : [];
-    for (const rule of input.verdicts ? [] : rules) {
-        const alert = alerts.find((a) => a.rule === rule.name);
-        // With alerts as the input, only the rules they name are judged; the others keep their state.
-        if (input.alerts && !alert && !input.source)
-            continue;
-        const version = entry.stages?.stages[rule.stage ?? 'production']?.version;
-        verdicts.push(judgeRule(rule, await observe(rule, input, alert, version)));
-    }
-    const onRecord = firingOnRecord(input.registry.audit.values(), input.model);
-    const changed = transitions(verdicts, onRecord);
-    const actions = changed.started.flatMap((v) => {
-        const { rule } = v;
-        const metrics = v.value === undefined ? {} : { [rule.metric]: v.value };
-        if (rule.action === 'retrain') {
-            const active = activeRetrain(entry.retrains.values(), input.model);
-            if (active)
-                return [{ kind: 'skipped', rule: rule.name, reason: `no urgent retrain: ${active.message}` }];
-            return [
-                {
-                    kind: 'retrain',
-                    rule: rule.name,
-                    reason: `drift: ${rule.name} (${describeRule(rule)}): ${v.reason}`,
-                    metrics,
-                    thresholds: [{ metric: rule.metric, op: rule.op, threshold: rule.threshold }],
-                },
-            ];
-        }
-        if (rule.action === 'incident')
-            return [
-                {
-                    kind: 'incident',
-                    rule: rule.name,
-                    alert: rule.name,
-                    metrics,
-                    description: `monitoring rule ${rule.name} (${describeRule(rule)}) fired: ${v.reason}`,
-                },
-            ];
-        return [];
-    });
-    const source = input.alerts && !input.source ? 'Alertmanager' : (input.source?.label ?? 'Alertmanager');
-    const events = [
-        ...changed.started.map((v) => monitorAuditEvent({
-            event: FIRING_EVENT,
-            verdict: v,
-            model: input.model,
-            actor: input.actor,
-            now: input.now,
-            source,
-        })),
-        ...changed.stopped.map((v) => monitorAuditEvent({
-            event: RESOLVED_EVENT,
-            verdict: v,
-            model: input.model,
-            actor: input.actor,
-            now: input.now,
-            source,
-        })),
-    ];
-    // A drift rule that starts firing leaves its scores on record, for the evidence bundle's drift section.
-    for (const v of changed.started.filter((v) => v.rule.action === 'retrain' && v.value !== undefined)) {
-        const version = entry.stages?.stages[v.rule.stage ?? 'production']?.version;
-        events.push(driftReportEvent({
-            model: input.model,
-            ...(version ? { version } : {}),
-            kind: 'drift',
-            scores: { [v.rule.metric]: v.value },
-            ...(input.runUrl ? { runUrl: input.runUrl } : {}),
-            actor: input.actor,
-            now: input.now,
-            source: `monitoring rule ${v.rule.name} (${describeRule(v.rule)}), metrics from ${source}`,
-        }));
-    }
-    const what = [
-        ...changed.started.map((v) => `${v.rule.name} firing`),
-        ...changed.stopped.map((v) => `${v.rule.name} resolved`),
-    ];
-    return {
-        model: input.model,
-        source,
-        verdicts,
-        transitions: changed,
-        ignoredAlerts: alerts.filter((a) => !names.has(a.rule)),
-        writes: events.map((e) => ({ path: (0,paths/* auditPath */.RB)(e.id), document: e })),
-        events,
-        actions,
-        message: `monitor ${input.model}: ${what.join(', ')}`,
-        trailers: { 'Tollgate-Event': 'monitor', Model: input.model, 'Requested-By': input.actor },
-    };
-}
-/** The plan as text: every rule with its verdict, then what changes and what it starts. */
-function renderMonitorPlan(plan) {
-    const lines = [`monitor ${plan.model} (metrics from ${plan.source})`];
-    for (const v of plan.verdicts)
-        lines.push(`  ${v.firing ? 'FIRING ' : 'ok     '} ${v.rule.name}: ${describeRule(v.rule)}: ${v.reason}`);
-    for (const a of plan.ignoredAlerts)
-        lines.push(`  ignored alert ${a.rule}: no rule of ${plan.model} has that name`);
-    if (plan.events.length === 0)
-        lines.push('no rule started or stopped firing: nothing to record');
-    for (const v of plan.transitions.started)
-        lines.push(`started firing: ${v.rule.name} (action ${v.rule.action})`);
-    for (const v of plan.transitions.stopped)
-        lines.push(`stopped firing: ${v.rule.name}`);
-    for (const a of plan.actions) {
-        if (a.kind === 'retrain')
-            lines.push(`urgent retrain of ${plan.model} (trigger drift): ${a.reason}`);
-        else if (a.kind === 'incident')
-            lines.push(`incident for ${plan.model}: ${a.description}`);
-        else
-            lines.push(`${a.rule}: ${a.reason}`);
-    }
-    return lines;
-}
-
-;// CONCATENATED MODULE: ./src/monitor/source.ts
-// The metrics port: where a model's live metrics come from. Flows (monitor, canary analysis, rollback
-// verification) take a MetricsSource; `metricsSourceFor` builds one from the model's or the policy's `monitoring.source`.
-
-/** A source that could not be read (unreachable server, failing command, missing credential): exit code 3. */
-class MetricsSourceError extends src_errors/* TollgateError */.x {
-}
-/** `${model}`, `${stage}` and `${version}` in a query, argument or path, replaced by the scope's values. */
-function expandScope(text, scope) {
-    return text.replace(/\$\{(model|stage|version)\}/g, (_, key) => {
-        const value = scope[key];
-        if (value === undefined)
-            throw new src_errors/* TollgateError */.x(`"${text}" uses \${${key}}, but no ${key} is known here`, {
-                fix: `the stage ${scope.stage} of ${scope.model} serves no version; point it at one first`,
-            });
-        return value;
-    });
-}
-/** The source a model's metrics come from: model.yaml's monitoring.source, else the policy's. */
-function sourceSpecFor(model, policySource) {
-    const spec = model.monitoring?.source ?? policySource;
-    if (!spec)
-        throw new src_errors/* TollgateError */.x(`model ${model.name} names no metrics source`, {
-            file: `models/${model.name}/model.yaml`,
-            field: 'monitoring.source',
-            fix: 'add monitoring: { source: { kind: prometheus, url: ..., queries: {...} } } to model.yaml or policy.yaml (docs/monitoring.md)',
-        });
-    return spec;
-}
-/** Checks that a spec has the fields its kind needs; the schema allows every field on every kind. */
-function assertSourceSpec(spec, where) {
-    const need = (field, example) => {
-        if (spec[field] === undefined)
-            throw new src_errors/* TollgateError */.x(`a ${spec.kind} metrics source needs ${field}`, {
-                file: where,
-                field: `monitoring.source.${field}`,
-                fix: `add ${field}: ${example}`,
-            });
-    };
-    if (spec.kind === 'prometheus') {
-        need('url', 'http://prometheus:9090');
-        need('queries', '{ error_rate: "sum(rate(errors_total[5m])) / sum(rate(requests_total[5m]))" }');
-    }
-    else if (spec.kind === 'command')
-        need('command', '[node, scripts/metrics.ts]');
-    else
-        need('path', 'metrics/live.json');
-}
-
-;// CONCATENATED MODULE: ./src/monitor/metrics-json.ts
-// The metrics JSON a `command` or `file` metrics source gives (docs/monitoring.md): the latest values, optional
-// timestamped samples for rules with a duration, and per-stage sections for canary analysis. Pure.
-
-const metrics_json_isObject = (v) => typeof v === 'object' && v !== null && !Array.isArray(v);
-function metrics_json_fail(where, field, message) {
-    throw new src_errors/* TollgateError */.x(`${where}: ${field} ${message}`, {
-        field,
-        fix: 'print {"metrics": {"error_rate": 0.01}, "samples": {"drift_score": [["2026-12-06T09:00:00Z", 0.85]]}} (see docs/monitoring.md)',
-    });
-}
-function timeOf(where, field, raw) {
-    if (typeof raw === 'number' && Number.isFinite(raw))
-        return raw * 1000;
-    if (typeof raw === 'string') {
-        const ms = Date.parse(raw);
-        if (!Number.isNaN(ms) && /Z$|[+-]\d\d:\d\d$/.test(raw))
-            return ms;
-    }
-    return metrics_json_fail(where, field, `has time ${JSON.stringify(raw)}: give unix seconds or an ISO-8601 time with a zone`);
-}
-function stageSection(where, prefix, raw) {
-    const metrics = {};
-    const samples = {};
-    if (raw.metrics !== undefined) {
-        if (!metrics_json_isObject(raw.metrics))
-            metrics_json_fail(where, `${prefix}metrics`, 'must be an object of metric names to numbers');
-        for (const [name, value] of Object.entries(raw.metrics)) {
-            if (typeof value !== 'number' || !Number.isFinite(value))
-                metrics_json_fail(where, `${prefix}metrics.${name}`, `is ${JSON.stringify(value)}, not a finite number`);
-            metrics[name] = value;
-        }
-    }
-    if (raw.samples !== undefined) {
-        if (!metrics_json_isObject(raw.samples))
-            metrics_json_fail(where, `${prefix}samples`, 'must be an object of metric names to [time, value] lists');
-        for (const [name, list] of Object.entries(raw.samples)) {
-            const field = `${prefix}samples.${name}`;
-            if (!Array.isArray(list))
-                metrics_json_fail(where, field, 'must be a list of [time, value] pairs');
-            samples[name] = list
-                .map((pair, i) => {
-                if (!Array.isArray(pair) || pair.length !== 2)
-                    metrics_json_fail(where, `${field}[${i}]`, 'must be a [time, value] pair');
-                const value = pair[1];
-                if (typeof value !== 'number' || !Number.isFinite(value))
-                    metrics_json_fail(where, `${field}[${i}]`, `has value ${JSON.stringify(value)}, not a finite number`);
-                return { at: timeOf(where, `${field}[${i}]`, pair[0]), value };
-            })
-                .sort((a, b) => a.at - b.at);
-            // The latest sample is the current value when `metrics` does not give one.
-            const last = samples[name].at(-1);
-            if (last && metrics[name] === undefined)
-                metrics[name] = last.value;
-        }
-    }
-    return { metrics, samples };
-}
-/** Parses the metrics JSON; `where` names the file or command in messages. */
-function parseMetricsDocument(text, where) {
-    let raw;
-    try {
-        raw = JSON.parse(text);
-    }
-    catch (error) {
-        throw new src_errors/* TollgateError */.x(`${where}: not JSON: ${error.message}`, {
-            fix: 'print one JSON object, e.g. {"metrics": {"error_rate": 0.01}} (see docs/monitoring.md)',
-        });
-    }
-    if (!metrics_json_isObject(raw))
-        metrics_json_fail(where, 'the document', 'must be a JSON object');
-    const stages = {};
-    if (raw.stages !== undefined) {
-        if (!metrics_json_isObject(raw.stages))
-            metrics_json_fail(where, 'stages', 'must be an object of stage names to sections');
-        for (const [stage, section] of Object.entries(raw.stages)) {
-            if (!metrics_json_isObject(section))
-                metrics_json_fail(where, `stages.${stage}`, 'must be an object with metrics and samples');
-            stages[stage] = stageSection(where, `stages.${stage}.`, section);
-        }
-    }
-    return { all: stageSection(where, '', raw), stages };
-}
-/** The section for `stage`: its own, else the top level. */
-const stageOf = (doc, stage) => doc.stages[stage] ?? doc.all;
-
-;// CONCATENATED MODULE: ./src/monitor/window.ts
-/** The min, max or mean of the samples in [end - seconds, end]; undefined when none fall in it. */
-function aggregateWindow(samples, stat, end, seconds) {
-    const start = end - seconds * 1000;
-    const inside = samples.filter((s) => s.at >= start && s.at <= end);
-    if (inside.length === 0)
-        return undefined;
-    const values = inside.map((s) => s.value);
-    const value = stat === 'min'
-        ? Math.min(...values)
-        : stat === 'max'
-            ? Math.max(...values)
-            : values.reduce((a, b) => a + b, 0) / values.length;
-    const first = Math.min(...inside.map((s) => s.at));
-    return { value, samples: inside.length, covered: Math.round((end - first) / 1000) };
-}
-
-;// CONCATENATED MODULE: ./src/monitor/json-source.ts
-// MetricsSources over the metrics JSON (metrics-json.ts): a command that prints it (argv, no shell, the same
-// contract style as the training command) or a file. Windows are aggregated from the samples the JSON records.
-
-
-
-
-
-
-/** Largest metrics JSON read from a command or a file. */
-const MAX_METRICS_BYTES = 4 * 1024 * 1024;
-function jsonSource(label, load) {
-    return {
-        label,
-        async instant(metrics, scope, now) {
-            const section = stageOf(await load(scope, now, 0), scope.stage);
-            return Object.fromEntries(metrics.flatMap((m) => Object.prototype.hasOwnProperty.call(section.metrics, m) ? [[m, section.metrics[m]]] : []));
-        },
-        async range(metric, scope, now, seconds) {
-            const section = stageOf(await load(scope, now, seconds), scope.stage);
-            const start = now.getTime() - seconds * 1000;
-            return (section.samples[metric] ?? []).filter((s) => s.at >= start && s.at <= now.getTime());
-        },
-        async overWindow(metric, stat, scope, now, seconds) {
-            const section = stageOf(await load(scope, now, seconds), scope.stage);
-            const samples = section.samples[metric];
-            if (samples)
-                return aggregateWindow(samples, stat, now.getTime(), seconds);
-            // Only a current value: it stands for the window's end and covers none of it.
-            const value = section.metrics[metric];
-            return value === undefined ? undefined : { value, samples: 1, covered: 0 };
-        },
-    };
-}
-/**
- * Runs the command once per scope and window: argv with `${model}`/`${stage}`/`${version}` expanded, in the
- * repository root, with TOLLGATE_MODEL, TOLLGATE_STAGE, TOLLGATE_VERSION, TOLLGATE_NOW and TOLLGATE_WINDOW set.
- */
-function commandSource(spec, options) {
-    const argv = spec.command ?? [];
-    const cache = new Map();
-    const label = `command ${argv.join(' ')}`;
-    return jsonSource(label, (scope, now, window) => {
-        const key = JSON.stringify([scope, now.getTime(), window]);
-        let doc = cache.get(key);
-        if (!doc) {
-            doc = run(argv.map((a) => expandScope(a, scope)), scope, now, window);
-            cache.set(key, doc);
-        }
-        return doc;
-    });
-    function run(args, scope, now, window) {
-        const [file, ...rest] = args;
-        const env = {
-            ...options.env,
-            TOLLGATE_MODEL: scope.model,
-            TOLLGATE_STAGE: scope.stage,
-            TOLLGATE_VERSION: scope.version ?? '',
-            TOLLGATE_NOW: now.toISOString(),
-            TOLLGATE_WINDOW: String(window),
-        };
-        return new Promise((resolve, reject) => {
-            (0,external_node_child_process_namespaceObject.execFile)(file, rest, {
-                cwd: options.repoRoot,
-                env,
-                timeout: (spec.timeout ?? 30) * 1000,
-                maxBuffer: MAX_METRICS_BYTES,
-                killSignal: 'SIGKILL',
-            }, (error, stdout, stderr) => {
-                if (error) {
-                    const why = error.killed
-                        ? `timed out after ${spec.timeout ?? 30}s`
-                        : `failed: ${error.message.split('\n')[0]}`;
-                    reject(new MetricsSourceError(`metrics command ${args.join(' ')} ${why}${stderr ? `\n${String(stderr).trim().slice(-500)}` : ''}`, {
-                        fix: 'run the command by hand; it must print the metrics JSON and exit 0 (docs/monitoring.md)',
-                    }));
-                    return;
-                }
-                try {
-                    resolve(parseMetricsDocument(String(stdout), `metrics command ${args.join(' ')}`));
-                }
-                catch (parseError) {
-                    reject(parseError);
-                }
-            });
-        });
-    }
-}
-/** Reads the metrics JSON from a repository-relative file (`${stage}` etc. expanded), each time it is asked. */
-function fileSource(spec, options) {
-    const label = `file ${spec.path}`;
-    return jsonSource(label, async (scope) => {
-        const path = expandScope(spec.path ?? '', scope);
-        const full = (0,external_node_path_.isAbsolute)(path) ? path : (0,external_node_path_.join)(options.repoRoot, path);
-        if (!(0,external_node_path_.isAbsolute)(path) && (0,external_node_path_.relative)(options.repoRoot, full).startsWith('..'))
-            throw new MetricsSourceError(`metrics file ${path} is outside the repository`, {
-                field: 'monitoring.source.path',
-                fix: 'give a path inside the repository',
-            });
-        let text;
-        try {
-            const bytes = await (0,promises_.readFile)(full);
-            if (bytes.length > MAX_METRICS_BYTES)
-                throw new MetricsSourceError(`metrics file ${path} is larger than ${MAX_METRICS_BYTES} bytes`);
-            text = bytes.toString('utf8');
-        }
-        catch (error) {
-            if (error instanceof MetricsSourceError)
-                throw error;
-            throw new MetricsSourceError(`cannot read metrics file ${path}: ${error.message}`, {
-                field: 'monitoring.source.path',
-                fix: 'write the metrics JSON there first (docs/monitoring.md), or fix the path',
-            });
-        }
-        return parseMetricsDocument(text, `metrics file ${path}`);
-    });
-}
-
 ;// CONCATENATED MODULE: ./src/monitor/prometheus.ts
+// A MetricsSource over the Prometheus HTTP API (/api/v1/query, /api/v1/query_range). One PromQL query per metric,
+// each returning one series; windows are evaluated by Prometheus itself (min_over_time over a subquery).
+
 
 const seconds = (d) => (d.getTime() / 1000).toFixed(3);
 function prometheusSource(spec, options) {
@@ -47453,6 +53500,12 @@ function prometheusSource(spec, options) {
     const headers = () => {
         if (!spec.bearer_token_env)
             return {};
+        // INPUT_TOKEN is the App token in the monitor job: never sent to the URL the registry names.
+        if (isReservedEnvName(spec.bearer_token_env))
+            throw new MetricsSourceError(`the metrics source's bearer_token_env names $${spec.bearer_token_env}, a variable the runner or the action ` +
+                "sets (it may hold this job's token), not a secret of yours: not sent", {
+                fix: 'name your own variable (e.g. PROMETHEUS_TOKEN) in model.yaml monitoring.source.bearer_token_env',
+            });
         const token = options.env[spec.bearer_token_env];
         if (!token)
             throw new MetricsSourceError(`the metrics source needs a bearer token in $${spec.bearer_token_env}, which is not set`, {
@@ -47568,12 +53621,24 @@ function prometheusSource(spec, options) {
 
 
 
+/** The refusal of a command source in a job that holds a write credential. */
+function commandRefused(spec, where) {
+    return new MetricsSourceError(`the metrics of ${where} come from a command (${(spec.command ?? []).join(' ')}), which is repository code, and ` +
+        'this job holds a write credential, so it runs no repository code', {
+        file: where,
+        field: 'monitoring.source',
+        fix: 'let the monitor workflow’s observe job run it (templates/workflows/tollgate-monitor.yml), run the ' +
+            'command from a terminal (`tollgate verify-rollback`, `tollgate monitor`), or use a prometheus or file source',
+    });
+}
 function metricsSourceOf(spec, context) {
     assertSourceSpec(spec, context.where);
     switch (spec.kind) {
         case 'prometheus':
             return prometheusSource(spec, { env: context.env, ...(context.fetch ? { fetch: context.fetch } : {}) });
         case 'command':
+            if (context.commands !== 'run')
+                throw commandRefused(spec, context.where);
             return commandSource(spec, { repoRoot: context.repoRoot, env: context.env });
         case 'file':
             return fileSource(spec, { repoRoot: context.repoRoot });
@@ -47584,7 +53649,9 @@ function metricsSourceOf(spec, context) {
 // The monitor action's use case: every watched model (or the ones named), judged from its metrics source or from
 // an Alertmanager payload; the rules that changed state recorded as ONE state change (pushed or a state pull
 // request, as the policy says); and the retrain or incident workflow dispatched for each rule that started firing.
-// Training never runs here: this job holds a write token.
+// Training never runs here, nor a metrics command: this job holds a write token. A model whose metrics come from a
+// command is judged from what the observe job captured (observations.ts), unless the caller runs commands itself.
+
 
 
 
@@ -47614,32 +53681,55 @@ const incidentInputs = (model, action) => ({
     alert: action.alert,
     description: action.description.slice(0, 1000),
 });
-async function monitorTick(request, ports) {
-    const { registry } = await (0,registry_load/* loadRegistry */.Ag)((0,registry_load/* fileSystemReader */.nd)((0,external_node_path_.join)(ports.repoRoot, request.registry || 'registry')));
-    const policy = (0,effective/* effectivePolicy */.Ci)(registry.policy);
-    const alerts = request.alertmanager === undefined
-        ? undefined
-        : ruleAlerts(parseAlertmanagerPayload(request.alertmanager));
-    const names = request.models.length > 0
-        ? request.models.map((m) => (0,registry_names/* assertSafeName */.jP)('model', m))
+/** The models a tick watches: those named, those the alerts name, or every model with rules; sorted. */
+function watchedModels(registry, policy, models, alerts) {
+    const names = models.length > 0
+        ? models.map((m) => (0,registry_names/* assertSafeName */.jP)('model', m))
         : alerts
             ? [...new Set(alerts.map((a) => a.model))].filter((m) => registry.models.has(m))
             : [...registry.models.values()]
                 .filter((e) => rulesFor(policy.monitoring.rules, e.model.monitoring?.rules).length > 0)
                 .map((e) => e.model.name);
+    return names.sort();
+}
+/** A model's metrics source in this tick: its spec's, or the observe job's capture for a refused command. */
+function tickSource(registry, policy, model, ports) {
+    const entry = registry.models.get(model);
+    if (!entry)
+        return undefined;
+    const spec = sourceSpecFor(entry.model, policy.monitoring.source);
+    const where = `models/${model}/model.yaml`;
+    if (spec.kind === 'command' && ports.commands !== 'run') {
+        const observed = ports.observations;
+        if (observed instanceof MetricsSourceError)
+            throw observed;
+        const failed = observed?.failures.find((f) => f.model === model);
+        if (failed)
+            throw new MetricsSourceError(`in the observe job: ${failed.error}`, { file: where });
+        const captured = observed?.models.find((m) => m.model === model);
+        if (!observed || !captured)
+            throw commandRefused(spec, where);
+        return replaySource(`command ${(spec.command ?? []).join(' ')}`, captured.captures, new Date(observed.observed_at));
+    }
+    return metricsSourceOf(spec, {
+        repoRoot: ports.repoRoot,
+        env: ports.env,
+        where,
+        commands: ports.commands,
+        ...(ports.fetch ? { fetch: ports.fetch } : {}),
+    });
+}
+async function monitorTick(request, ports) {
+    const { registry } = await loadRegistry(fileSystemReader((0,external_node_path_.join)(ports.repoRoot, request.registry || 'registry')));
+    const policy = effectivePolicy(registry.policy);
+    const alerts = request.alertmanager === undefined
+        ? undefined
+        : ruleAlerts(parseAlertmanagerPayload(request.alertmanager));
     const plans = [];
     const failures = [];
-    for (const model of names.sort()) {
+    for (const model of watchedModels(registry, policy, request.models, alerts)) {
         try {
-            const entry = registry.models.get(model);
-            const source = alerts || !entry
-                ? undefined
-                : metricsSourceOf(sourceSpecFor(entry.model, policy.monitoring.source), {
-                    repoRoot: ports.repoRoot,
-                    env: ports.env,
-                    where: `models/${model}/model.yaml`,
-                    ...(ports.fetch ? { fetch: ports.fetch } : {}),
-                });
+            const source = alerts ? undefined : tickSource(registry, policy, model, ports);
             plans.push(await planMonitor({
                 registry,
                 model,
@@ -47730,613 +53820,188 @@ async function monitorTick(request, ports) {
     return { plans, failures, ...(recorded ? { recorded } : {}), dispatched, summary: lines.join('\n') };
 }
 
+;// CONCATENATED MODULE: ./src/monitor/observe-flow.ts
+// The monitor's observe job (templates/workflows/tollgate-monitor.yml): runs the metrics command of every watched
+// model whose source is a command, in a job that holds no App token and no write token, and captures what each run
+// printed (observations.ts). The rules are judged again in the record job from its own checkout; nothing judged here
+// is trusted there. Prometheus and file sources are read by the record job itself: they run no repository code.
 
-/***/ }),
 
-/***/ 7806:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   q: () => (/* binding */ assertDispatchAccepted)
-/* harmony export */ });
-/* unused harmony export dispatchVerdict */
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-// Who may start a rollback or declare an incident from outside: a repository_dispatch is accepted only from a
-// sender the policy lists (dispatch.allowed_senders), since anyone holding a token with write access can send one.
-// A workflow_dispatch is a person pressing the button in the repository; the actions record who it was.
 
-const senderLogin = (event) => {
-    const login = event.sender?.login;
-    return typeof login === 'string' && login !== '' ? login : undefined;
-};
-/** Pure: accepted unless it is a repository_dispatch whose sender is missing or not listed (logins ignore case). */
-function dispatchVerdict(allowedSenders, origin) {
-    if (origin.eventName !== 'repository_dispatch')
-        return { accepted: true };
-    const sender = senderLogin(origin.event);
-    if (sender === undefined)
-        return { accepted: false, reason: 'it names no sender' };
-    const allowed = allowedSenders.some((login) => login.toLowerCase() === sender.toLowerCase());
-    if (allowed)
-        return { accepted: true, sender };
+
+
+
+
+
+
+/** The runtime's credentials and any token: none of it is handed to a metrics command. */
+const RUNNER_CREDENTIALS = [
+    ...ACTIONS_RUNTIME_CREDENTIALS,
+    'GITHUB_TOKEN',
+    'GH_TOKEN',
+    'INPUT_TOKEN',
+    'INPUT_DISPATCH-TOKEN',
+];
+/** The environment a metrics command runs with: this job's, without the runner's credentials. */
+function commandEnvironment(env) {
+    return Object.fromEntries(Object.entries(env).filter(([name]) => !RUNNER_CREDENTIALS.includes(name)));
+}
+function specOf(...args) {
+    try {
+        return sourceSpecFor(...args);
+    }
+    catch {
+        return undefined;
+    }
+}
+async function observeCommandSources(request, ports) {
+    const { registry } = await loadRegistry(fileSystemReader((0,external_node_path_.join)(ports.repoRoot, request.registry || 'registry')));
+    const policy = effectivePolicy(registry.policy);
+    const observations = {
+        schema: OBSERVATIONS_SCHEMA,
+        observed_at: ports.now.toISOString(),
+        models: [],
+        failures: [],
+    };
+    for (const model of watchedModels(registry, policy, request.models, undefined)) {
+        const entry = registry.models.get(model);
+        // A model without a source, or one the record job reads itself, is the record job's to report.
+        const spec = entry ? specOf(entry.model, policy.monitoring.source) : undefined;
+        if (!spec || spec.kind !== 'command')
+            continue;
+        try {
+            assertSourceSpec(spec, `models/${model}/model.yaml`);
+            const captures = [];
+            const source = commandSource(spec, {
+                repoRoot: ports.repoRoot,
+                env: commandEnvironment(ports.env),
+                capture: (run) => captures.push(run),
+            });
+            // The same questions the record job's rules will ask, so each finds its capture there.
+            await planMonitor({ registry, model, now: ports.now, actor: 'tollgate-observe', source });
+            observations.models.push({ model, captures });
+        }
+        catch (error) {
+            observations.failures.push({ model, error: (0,src_errors/* describeError */.U)(error) });
+        }
+    }
+    return observations;
+}
+
+;// CONCATENATED MODULE: ./src/monitor/job.ts
+// The monitor action's use case, one per job of templates/workflows/tollgate-monitor.yml. `observe` runs in a job
+// holding no App token and no write token: it runs the watched models' metrics commands (repository code) and
+// writes what they printed to a file the workflow passes on as an artifact. `record` holds the App token and runs
+// no repository code: it checks a repository_dispatch's sender, reads Prometheus and file sources itself, judges
+// the command sources from the observe job's file, records what changed and dispatches (tick.ts).
+
+
+
+
+
+
+
+
+
+
+const OBSERVATIONS_FILE = 'observations.json';
+/** The request from the inputs and the event: an Alertmanager payload comes as a repository_dispatch's client_payload. */
+function monitorJobRequest(inputs, origin, tempDir) {
+    const defaultBranch = origin.event.repository?.default_branch;
     return {
-        accepted: false,
-        sender,
-        reason: allowedSenders.length === 0
-            ? 'the policy lists no dispatch senders (dispatch.allowed_senders)'
-            : `the policy's dispatch.allowed_senders lists only ${allowedSenders.join(', ')}`,
+        mode: monitorJobMode(inputs.mode),
+        models: inputs.model.split(/[\s,]+/).filter(Boolean),
+        registry: inputs.registry || 'registry',
+        observationsFile: inputs.observations || (0,external_node_path_.join)(tempDir, 'tollgate-monitor', OBSERVATIONS_FILE),
+        origin,
+        dryRun: inputs.dryRun,
+        retrainWorkflow: inputs['retrain-workflow'] || 'tollgate-retrain.yml',
+        incidentWorkflow: inputs['incident-workflow'] || 'tollgate-incident.yml',
+        ref: inputs.ref,
+        ...(origin.eventName === 'repository_dispatch' ? { alertmanager: origin.event.client_payload } : {}),
+        ...(typeof defaultBranch === 'string' && defaultBranch ? { defaultBranch } : {}),
     };
 }
-/** Throws the refusal an action reports, naming the sender, the event type and the fix. */
-function assertDispatchAccepted(allowedSenders, origin, what) {
-    const verdict = dispatchVerdict(allowedSenders, origin);
-    if (verdict.accepted)
-        return;
-    const type = typeof origin.event.action === 'string' ? ` ${origin.event.action}` : '';
-    throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`refused the repository_dispatch${type} from ${verdict.sender ?? 'an unknown sender'} to ${what}: ${verdict.reason}`, {
-        file: 'policy.yaml',
-        field: 'dispatch.allowed_senders',
-        fix: "send it as a login the policy lists (your monitoring App's bot, e.g. my-monitor[bot]), or add that login " +
-            'to dispatch.allowed_senders in policy.yaml (a policy change: the policy owners sign it off); a person can ' +
-            'run the workflow by hand instead (workflow_dispatch)',
+/** The record job's failures as the error that fails the job (after the summary is written). */
+function assertMonitored(result) {
+    if (result.failures.length > 0)
+        throw new src_errors/* TollgateError */.x(`monitoring failed for ${result.failures.map((f) => `${f.model}: ${f.error}`).join('; ')}`, { fix: 'check the model’s monitoring.source and that the workflows to dispatch exist' });
+}
+function monitorJobMode(raw) {
+    const mode = raw.trim() || 'record';
+    if (mode === 'observe' || mode === 'record')
+        return mode;
+    throw new src_errors/* TollgateError */.x(`input "mode" must be observe or record, not "${mode}"`, {
+        field: 'mode',
+        fix: 'observe in the job without the App token, record in the job with it (templates/workflows/tollgate-monitor.yml)',
     });
 }
-
-
-/***/ }),
-
-/***/ 4327:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   Ci: () => (/* binding */ effectivePolicy),
-/* harmony export */   UD: () => (/* binding */ compare)
-/* harmony export */ });
-/* unused harmony exports DEFAULT_GUARDED_PATHS, MODEL_OWNER_ROLE, DEFAULT_SIGNOFF_RULES, DEFAULT_ROLLBACK_CRITERIA, DEFAULT_CANARY_RELATIVE, DEFAULT_CANARY_LIMITS, DEFAULT_SEVERITY, DEFAULT_RESPONSE, DEFAULT_CHANNELS, DEFAULT_AUTO_ROLLBACK, DEFAULT_DIGEST_AFTER */
-/**
- * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
- * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
- * templates `tollgate init` installs. A change to any of them needs the policy owners; a policy cannot drop them.
- */
-const DEFAULT_GUARDED_PATHS = [
-    '.github/**',
-    'CODEOWNERS',
-    'docs/CODEOWNERS',
-    'schemas/**',
-    'templates/workflows/**',
-];
-/** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
-const MODEL_OWNER_ROLE = 'model-owner';
-const DEFAULT_SIGNOFF_RULES = [
-    {
-        name: 'production promotion',
-        change: 'stage-changed',
-        stage: 'production',
-        rollback: false,
-        require: ['risk', 'compliance', MODEL_OWNER_ROLE],
-    },
-    {
-        name: 'production rollback',
-        change: 'stage-changed',
-        stage: 'production',
-        rollback: true,
-        require: [MODEL_OWNER_ROLE],
-    },
-    { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
-    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
-    { name: 'canary weight', change: 'stage-weight-changed', require: [MODEL_OWNER_ROLE] },
-    { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
-    { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'version held', change: 'version-held', require: [] },
-    { name: 'version unheld', change: 'version-unheld', require: [MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'new model', change: 'model-added', require: ['risk'] },
-    { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
-    { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
-];
-/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
-const DEFAULT_ROLLBACK_CRITERIA = [
-    { metric: 'error_rate', op: '<', value: 0.05 },
-    { metric: 'latency_p95', op: '<', value: 200 },
-    { metric: 'availability', op: '>', value: 0.99 },
-];
-/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
-const DEFAULT_CANARY_RELATIVE = [
-    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
-    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
-];
-const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
-const DEFAULT_SEVERITY = {
-    P0: [
-        { metric: 'availability', op: '<', value: 0.5 },
-        { metric: 'error_rate', op: '>', value: 0.5 },
-    ],
-    P1: [
-        { metric: 'accuracy_drop', op: '>', value: 0.2 },
-        // A fraction, as the protocol measures it: 2.0 is +200 %.
-        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
-        { metric: 'error_rate', op: '>', value: 0.1 },
-    ],
-    P2: [
-        { metric: 'accuracy_drop', op: '>', value: 0.1 },
-        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
-        { metric: 'error_rate', op: '>', value: 0.05 },
-    ],
-    P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
-};
-/**
- * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
- * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
- * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
- * it to a severity's channels): the incident workflow then needs `issues: write`.
- */
-const DEFAULT_RESPONSE = {
-    P0: {
-        respondWithin: 300,
-        escalate: ['on-call', 'ml-lead', 'cto'],
-        channels: ['pagerduty', 'slack', 'webhook'],
-    },
-    P1: {
-        respondWithin: 900,
-        escalate: ['on-call', 'ml-lead'],
-        channels: ['pagerduty', 'slack', 'webhook'],
-    },
-    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
-    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
-    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
-};
-/** Built-in channels: each reads its secret from the environment variable named here. */
-const DEFAULT_CHANNELS = {
-    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
-    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
-    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
-    'github-issue': { type: 'github-issue' },
-};
-const SEVERITY_LEVELS = ['P0', 'P1', 'P2', 'P3', 'P4'];
-const DEFAULT_AUTO_ROLLBACK = [
-    { metric: 'error_rate', op: '>', value: 0.5 },
-    { metric: 'availability', op: '<', value: 0.5 },
-    { metric: 'accuracy_drop', op: '>', value: 0.3 },
-];
-/** `signoff.digest_after` when the policy names none: a day. */
-const DEFAULT_DIGEST_AFTER = 86_400;
-function effectivePolicy(policy) {
-    const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
-    return {
-        defaultBranch: p.default_branch ?? 'main',
-        roles: p.roles,
-        signoff: {
-            rules: p.signoff?.rules ?? DEFAULT_SIGNOFF_RULES,
-            policyOwners: p.signoff?.policy_owners ?? ['policy-owner'],
-            allowStaleApprovals: p.signoff?.allow_stale_approvals ?? false,
-            excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
-            allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
-            nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
-            guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
-            digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
-        },
-        stages: {
-            order: p.stages?.order ?? ['staging', 'production'],
-            promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
-        },
-        gates: p.gates ?? [],
-        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
-        noRegression: p.no_regression ?? [],
-        incident: {
-            severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
-            autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
-            emergencyPush: p.incident?.emergency_push ?? ['P0'],
-            notifyWebhook: p.incident?.notify_webhook,
-            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
-                const given = p.incident?.response?.[severity];
-                const fallback = DEFAULT_RESPONSE[severity];
-                return [
-                    severity,
-                    {
-                        respondWithin: given?.respond_within ?? fallback.respondWithin,
-                        escalate: given?.escalate ?? fallback.escalate,
-                        channels: given?.channels ?? fallback.channels,
-                    },
-                ];
-            })),
-            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
-        },
-        rollback: {
-            stableFor: p.rollback?.stable_for ?? 86_400,
-            forwardFixOnConflict: p.rollback?.forward_fix_on_conflict ?? true,
-        },
-        schedule: {
-            defaultInterval: p.schedule?.default_interval ?? 86_400,
-            cooldownBase: p.schedule?.cooldown_base ?? 300,
-            cooldownFactor: p.schedule?.cooldown_factor ?? 2,
-            cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
-            pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
-            jitter: p.schedule?.jitter ?? 0,
-            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
-            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
-        },
-        monitoring: {
-            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
-            rules: p.monitoring?.rules ?? [],
-            canary: {
-                window: p.monitoring?.canary?.window ?? 3600,
-                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
-                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
-                    metric: r.metric,
-                    op: r.op,
-                    factor: r.factor ?? 1,
-                    offset: r.offset ?? 0,
-                })),
-            },
-            rollback: {
-                settle: p.monitoring?.rollback?.settle ?? 300,
-                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
-            },
-        },
-        stateWrites: p.state_writes ?? 'pull-request',
-        dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
-    };
+/** Where the observations file is: `path` itself, or observations.json in it when it is a folder (an artifact). */
+async function observationsPath(path) {
+    const info = await (0,promises_.stat)(path).catch(() => undefined);
+    return info?.isDirectory() ? (0,external_node_path_.join)(path, OBSERVATIONS_FILE) : path;
 }
-/** Evaluates `value <op> threshold`; a missing value never satisfies a condition. */
-function compare(value, op, threshold) {
-    if (value === undefined || value === null || Number.isNaN(value))
-        return false;
-    switch (op) {
-        case '>=':
-            return value >= threshold;
-        case '>':
-            return value > threshold;
-        case '<=':
-            return value <= threshold;
-        case '<':
-            return value < threshold;
-        case '==':
-            return value === threshold;
-    }
-}
-
-
-/***/ }),
-
-/***/ 9637:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  hF: () => (/* binding */ assertRegistryPath),
-  nd: () => (/* binding */ fileSystemReader),
-  Ag: () => (/* binding */ loadRegistry)
-});
-
-// UNUSED EXPORTS: emptyRegistry, loadFiles, memoryReader, sortProblems
-
-// EXTERNAL MODULE: external "node:fs"
-var external_node_fs_ = __nccwpck_require__(3024);
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/registry/postmortem.ts
-const HEADING = /^##\s+action items\s*$/i;
-const ITEM = /^\s*[-*]\s+\[( |x|X)\]\s+(.*)$/;
-const OWNER = /\bowner:\s*(@?[A-Za-z0-9][\w./-]*)/i;
-const DUE = /\bdue:\s*(\d{4}-\d{2}-\d{2})\b/i;
-const validDate = (text) => {
-    const d = new Date(`${text}T00:00:00Z`);
-    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
-};
-function checkPostmortem(path, text) {
-    const problems = [];
-    const lines = text.split('\n');
-    const start = lines.findIndex((l) => HEADING.test(l));
-    const fix = 'write each action item as "- [ ] what — owner: @login — due: YYYY-MM-DD"';
-    if (start < 0) {
-        problems.push({ file: path, severity: 'error', message: 'the postmortem has no "## Action Items" section', fix });
-        return problems;
-    }
-    let items = 0;
-    for (let i = start + 1; i < lines.length && !/^#{1,2}\s/.test(lines[i]); i++) {
-        const line = lines[i];
-        if (line.trim() === '' || /^#{3,}\s/.test(line))
-            continue;
-        const item = ITEM.exec(line);
-        if (!item) {
-            if (/^\s*[-*]\s/.test(line) || line.trim().startsWith('|'))
-                problems.push({ file: path, line: i + 1, severity: 'error', message: 'an action item is not a checklist item', fix });
-            continue;
-        }
-        items++;
-        const body = item[2];
-        if (body.includes('TODO(author)'))
-            continue; // a draft's placeholder: reported once below
-        const owner = OWNER.exec(body)?.[1];
-        const due = DUE.exec(body)?.[1];
-        if (!owner || /^@?todo$/i.test(owner))
-            problems.push({ file: path, line: i + 1, field: 'owner', severity: 'error', message: 'action item names no owner', fix });
-        if (!due)
-            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: 'action item has no due date', fix });
-        else if (!validDate(due))
-            problems.push({ file: path, line: i + 1, field: 'due', severity: 'error', message: `due date ${due} is not a date`, fix });
-    }
-    if (items === 0)
-        problems.push({ file: path, line: start + 1, severity: 'error', message: 'the postmortem lists no action items', fix });
-    if (text.includes('TODO(author)'))
-        problems.push({
-            file: path,
-            severity: 'warning',
-            message: 'the postmortem is still a draft: parts marked TODO(author) are unwritten',
-            fix: 'fill them in within 24 hours of the resolution (the incident protocol)',
+/** The observe job's file, or the error every command-sourced model fails with (missing, too large, unusable). */
+async function readObservations(path, now) {
+    const file = await observationsPath(path);
+    const info = await (0,promises_.stat)(file).catch(() => undefined);
+    if (!info)
+        return new MetricsSourceError(`no observations from the observe job at ${file}: a metrics command runs only in the monitor workflow's ` +
+            'observe job, never in this job, which holds a write credential', {
+            fix: 'check the observe job’s log; a workflow installed before it existed needs its `observe` job copied from ' +
+                'templates/workflows/tollgate-monitor.yml (`tollgate init --upgrade` moves pins only)',
         });
-    return problems;
-}
-
-// EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/registry/parse.ts
-var parse = __nccwpck_require__(4540);
-// EXTERNAL MODULE: ./src/registry/paths.ts
-var paths = __nccwpck_require__(143);
-;// CONCATENATED MODULE: ./src/registry/load.ts
-// Reading the registry: the working-tree reader (the git-ref reader is src/git/reader.ts), and loading files.
-// Readers never follow symbolic links: a link inside the registry could point a reviewer at one file while
-// Tollgate reads another, so a link is reported as a problem instead.
-
-
-
-
-
-
-
-/** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
-function assertRegistryPath(path) {
-    if (path === '')
-        return path;
-    if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
-        throw new errors/* TollgateError */.x(`"${path}" is not a registry-relative path`, {
-            fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
-        });
-    }
-    return path;
-}
-const symlinkError = (path, where) => new errors/* TollgateError */.x(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
-    file: path,
-    fix: 'replace the link with the file it points to',
-});
-/** The registry folder of a working tree. */
-function fileSystemReader(registryDir) {
-    let root;
-    const realRoot = () => (root ??= (0,promises_.realpath)(registryDir).catch(() => registryDir));
-    // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
-    // O_NOFOLLOW still refuses a link put in their place since.
-    const listed = new Set();
-    return {
-        label: 'working tree',
-        async list(dir) {
-            assertRegistryPath(dir);
-            const out = [];
-            const walk = async (rel) => {
-                let entries;
-                try {
-                    entries = await (0,promises_.readdir)((0,external_node_path_.join)(registryDir, rel), { withFileTypes: true });
-                }
-                catch (error) {
-                    if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
-                        return;
-                    throw error;
-                }
-                for (const entry of entries) {
-                    const path = rel ? `${rel}/${entry.name}` : entry.name;
-                    // A linked directory is listed as one entry, not entered; reading it reports the link.
-                    if (entry.isDirectory())
-                        await walk(path);
-                    else {
-                        out.push(path);
-                        if (entry.isFile())
-                            listed.add(path);
-                    }
-                }
-            };
-            await walk(dir);
-            return out.sort();
-        },
-        async read(path) {
-            assertRegistryPath(path);
-            const full = (0,external_node_path_.join)(registryDir, path);
-            if (listed.has(path)) {
-                try {
-                    return await readBounded(full, path, external_node_fs_.constants.O_RDONLY | external_node_fs_.constants.O_NOFOLLOW);
-                }
-                catch (error) {
-                    const code = error.code;
-                    if (code === 'ELOOP')
-                        throw symlinkError(path, 'working tree');
-                    if (code !== 'ENOENT')
-                        throw error;
-                    listed.delete(path);
-                }
-            }
-            let real;
-            try {
-                const stat = await (0,promises_.lstat)(full);
-                if (stat.isSymbolicLink())
-                    throw symlinkError(path, 'working tree');
-                if (!stat.isFile())
-                    return undefined;
-                real = await (0,promises_.realpath)(full);
-            }
-            catch (error) {
-                if (error.code === 'ENOENT' || error.code === 'ENOTDIR')
-                    return undefined;
-                throw error;
-            }
-            // A linked parent directory: the file is regular but lives somewhere else.
-            if (real !== (0,external_node_path_.join)(await realRoot(), ...path.split('/'))) {
-                throw symlinkError(path.split('/').slice(0, -1).join('/') || path, 'working tree');
-            }
-            return readBounded(real, path, external_node_fs_.constants.O_RDONLY);
-        },
-    };
-}
-/**
- * A registry file's bytes, its size checked on the open file before anything is read, and the read itself
- * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
- */
-async function readBounded(full, path, flags) {
-    const handle = await (0,promises_.open)(full, flags);
+    if (info.size > MAX_OBSERVATIONS_BYTES)
+        return new MetricsSourceError(`${file} is larger than ${MAX_OBSERVATIONS_BYTES} bytes`, { file });
     try {
-        const info = await handle.stat();
-        if (!info.isFile())
-            return undefined;
-        const tooBig = (size) => new errors/* TollgateError */.x(`file is ${size} bytes; registry files are at most ${parse/* MAX_FILE_BYTES */.gZ}`, {
-            file: path,
-            fix: 'split it or remove bulk data',
-        });
-        if (info.size > parse/* MAX_FILE_BYTES */.gZ)
-            throw tooBig(info.size);
-        const buffer = Buffer.alloc(Math.min(info.size, parse/* MAX_FILE_BYTES */.gZ) + 1);
-        let length = 0;
-        while (length < buffer.length) {
-            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
-            if (bytesRead === 0)
-                break;
-            length += bytesRead;
-        }
-        if (length > parse/* MAX_FILE_BYTES */.gZ)
-            throw tooBig(`more than ${parse/* MAX_FILE_BYTES */.gZ}`);
-        return buffer.subarray(0, length);
-    }
-    finally {
-        await handle.close();
-    }
-}
-/** A reader over files in memory, for tests and dry runs. */
-function memoryReader(files, label = 'memory') {
-    return {
-        label,
-        async list(dir) {
-            const under = dir === '' ? '' : `${dir}/`;
-            return Object.keys(files)
-                .filter((p) => p.startsWith(under))
-                .sort();
-        },
-        async read(path) {
-            const content = files[path];
-            return content === undefined ? undefined : Buffer.from(content);
-        },
-    };
-}
-const emptyRegistry = () => ({
-    models: new Map(),
-    incidents: new Map(),
-    audit: new Map(),
-    documents: new Map(),
-});
-/** Every file of the registry, loaded and checked against its schema (not yet against the other files). */
-async function loadRegistry(reader) {
-    return loadFiles(reader, await reader.list(''));
-}
-const CONCURRENCY = 64;
-// Files a registry may hold besides its documents.
-const IGNORED = /(^|\/)(README\.md|\.gitkeep|\.gitattributes)$/;
-/**
- * Loads `paths` (registry-relative) into `registry` (a new one by default). A path with no file is skipped:
- * callers pass deleted files too, and checking what referred to them is the invariants' job.
- */
-async function loadFiles(reader, paths, registry = emptyRegistry()) {
-    const problems = [];
-    const queue = [...new Set(paths)].sort();
-    let next = 0;
-    const valid = [];
-    const worker = async () => {
-        while (next < queue.length) {
-            const path = queue[next++];
-            const loaded = await loadOne(reader, path, registry);
-            problems.push(...loaded.problems);
-            if (loaded.valid)
-                valid.push([path, loaded.valid]);
-        }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, queue.length) }, worker));
-    fileDocuments(registry, valid.sort(([a], [b]) => (a < b ? -1 : 1)));
-    return { registry, problems: sortProblems(problems) };
-}
-async function loadOne(reader, path, registry) {
-    if (IGNORED.test(path))
-        return { problems: [] };
-    const place = (0,paths/* classifyRegistryPath */.tF)(path);
-    if (!place) {
-        const problem = {
-            file: path,
-            severity: 'warning',
-            message: `${path} is not a known registry file`,
-            fix: 'move it out of the registry folder, or to the place its kind belongs (see docs/registry.md)',
-        };
-        return { problems: [problem] };
-    }
-    let bytes;
-    try {
-        bytes = await reader.read(path);
+        return parseObservations(await (0,promises_.readFile)(file, 'utf8'), now);
     }
     catch (error) {
-        const e = error instanceof errors/* TollgateError */.x ? error : undefined;
-        const message = e?.message ?? String(error);
-        return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
-    }
-    if (bytes === undefined)
-        return { problems: [] };
-    if (place.kind === 'Postmortem')
-        return { problems: checkPostmortem(path, bytes.toString('utf8')) };
-    const { document, problems } = (0,parse/* parseRegistryFile */.N0)(path, bytes);
-    if (!document)
-        return { problems };
-    registry.documents.set(path, document);
-    return { problems, ...(problems.some((p) => p.severity === 'error') ? {} : { valid: document }) };
-}
-/**
- * Puts valid documents where their kind belongs (the parser has checked kind against place). A model's files
- * join the registry only when its model.yaml is valid, so every ModelEntry has its Model; files of a model
- * without one stay in `documents`, where the invariants find them.
- */
-function fileDocuments(registry, valid) {
-    for (const [, doc] of valid) {
-        if (doc.kind === 'Policy')
-            registry.policy = doc;
-        else if (doc.kind === 'Incident')
-            registry.incidents.set(doc.id, doc);
-        else if (doc.kind === 'AuditEvent')
-            registry.audit.set(doc.id, doc);
-        else if (doc.kind === 'Model') {
-            const entry = registry.models.get(doc.name);
-            if (entry)
-                entry.model = doc;
-            else
-                registry.models.set(doc.name, { model: doc, versions: new Map(), retrains: new Map() });
-        }
-    }
-    for (const [path, doc] of valid) {
-        const place = (0,paths/* classifyRegistryPath */.tF)(path);
-        const entry = place && 'model' in place ? registry.models.get(place.model) : undefined;
-        if (!entry)
-            continue;
-        if (doc.kind === 'Stages')
-            entry.stages = doc;
-        else if (doc.kind === 'Schedule')
-            entry.schedule = doc;
-        else if (doc.kind === 'ModelVersion')
-            entry.versions.set(fileId(place), doc);
-        else if (doc.kind === 'RetrainRequest')
-            entry.retrains.set(fileId(place), doc);
+        if (error instanceof MetricsSourceError)
+            return error;
+        throw error;
     }
 }
-// Versions and requests are keyed by file name: the name a stage pointer resolves to. An id that disagrees
-// with it is an invariant problem, and must not let one file shadow another.
-const fileId = (place) => (place && 'id' in place ? place.id : '');
-/** Problems sorted by file, then line, so output is stable however the files were read. */
-function sortProblems(problems) {
-    return problems.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0) ||
-        (a.line ?? 0) - (b.line ?? 0) ||
-        (a.message < b.message ? -1 : a.message > b.message ? 1 : 0));
+/** The observe job: capture every watched command source's output into `observationsFile`. */
+async function observeJob(request, ports) {
+    // Alerts decide every rule they name, so an Alertmanager dispatch runs no command.
+    const observations = request.origin.eventName === 'repository_dispatch'
+        ? { schema: OBSERVATIONS_SCHEMA, observed_at: ports.now.toISOString(), models: [], failures: [] }
+        : await observeCommandSources(request, ports);
+    const file = await observationsPath(request.observationsFile);
+    await (0,promises_.mkdir)((0,external_node_path_.dirname)(file), { recursive: true });
+    await (0,promises_.writeFile)(file, JSON.stringify(observations));
+    const lines = ['## Tollgate monitor: observe', ''];
+    for (const m of observations.models)
+        lines.push(`- \`${m.model}\`: metrics command run ${m.captures.length} time(s)`);
+    for (const f of observations.failures)
+        lines.push(`- \`${f.model}\` failed: ${f.error}`);
+    if (lines.length === 2)
+        lines.push('No watched model reads its metrics from a command.');
+    return { mode: 'observe', file, observations, summary: lines.join('\n') };
+}
+/** The record job: the tick, with command sources judged from the observe job's file and never run. */
+async function recordJob(request, ports) {
+    if (request.origin.eventName === 'repository_dispatch') {
+        const { registry } = await loadRegistry(fileSystemReader((0,external_node_path_.join)(ports.repoRoot, request.registry)));
+        assertDispatchAccepted(effectivePolicy(registry.policy).dispatch.allowedSenders, request.origin, 'report alerts');
+    }
+    const result = await monitorTick(request, {
+        ...ports,
+        commands: 'refuse',
+        observations: await readObservations(request.observationsFile, ports.now),
+    });
+    const firing = result.plans.flatMap((p) => p.verdicts.filter((v) => v.firing).map((v) => `${p.model}/${v.rule.name}`));
+    return {
+        ...result,
+        mode: 'record',
+        outputs: {
+            firing: JSON.stringify(firing),
+            changed: JSON.stringify(result.plans.flatMap((p) => p.events.map((e) => e.id))),
+            dispatched: JSON.stringify(result.dispatched),
+        },
+    };
 }
 
 
@@ -48394,391 +54059,6 @@ const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 
 /***/ }),
 
-/***/ 4540:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   N0: () => (/* binding */ parseRegistryFile),
-/* harmony export */   gZ: () => (/* binding */ MAX_FILE_BYTES)
-/* harmony export */ });
-/* unused harmony exports isValidDocument, lineOfField, loadYaml, firstInvalidUtf8, caretExcerpt, unclosedFlowOpener */
-/* harmony import */ var js_yaml__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3243);
-/* harmony import */ var _paths_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(143);
-/* harmony import */ var _validate_schema_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3845);
-// Parsing one registry file: YAML (js-yaml's safe core schema) -> one plain object, then its schema, then whether
-// its kind belongs where the file sits. Positions come from js-yaml's event stream, mapped to lines only when a
-// problem needs one, so a clean file costs little more than a plain load.
-
-
-
-const lines = new WeakMap();
-const valid = new WeakSet();
-/** Whether `document` came from parseRegistryFile with no errors (valid YAML, schema and place). */
-function isValidDocument(document) {
-    return valid.has(document);
-}
-/** The line of a field of a document this module parsed, e.g. `/stages/production/version`. */
-function lineOfField(document, pointer) {
-    return lines.get(document)?.(pointer);
-}
-/**
- * Registry files are small; these limits keep a hostile or broken one cheap. Checked before the YAML parser
- * runs: the size (readers stat before reading), then the encoding, then a count of YAML's structural
- * indicators, an upper bound on the nodes the parser could make; then the nesting depth (the parser's own
- * limit) and each collection's length. Work and memory stay linear in MAX_INDICATORS, whatever the file: a
- * 1 MiB file is refused or validated within a few tens of MB of heap (tests/registry/fuzz.test.ts).
- */
-const MAX_FILE_BYTES = 1 << 20;
-const MAX_DEPTH = 32;
-/** Newlines, `,` `-` `:` `?` `[` `{`: every YAML node but the root follows one of them. */
-const MAX_INDICATORS = 50_000;
-const MAX_COLLECTION = 10_000;
-function parseRegistryFile(path, bytes) {
-    const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.byteLength;
-    if (size > MAX_FILE_BYTES) {
-        const message = `file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`;
-        return { problems: [problemAt(path, undefined, message, 'split it or remove bulk data')] };
-    }
-    const decoded = typeof bytes === 'string' ? { text: bytes } : decodeUtf8(path, bytes);
-    if ('problem' in decoded)
-        return { problems: [decoded.problem] };
-    const text = decoded.text;
-    const bad = controlCharacter(path, text) ?? tooManyNodes(path, text);
-    if (bad)
-        return { problems: [bad] };
-    const loaded = loadYaml(path, text);
-    if ('problem' in loaded)
-        return { problems: [loaded.problem] };
-    const { value, lineOf } = loaded;
-    const problems = (0,_validate_schema_js__WEBPACK_IMPORTED_MODULE_2__/* .validateDocumentSchema */ .Zm)(path, value, lineOf);
-    problems.push(...placeProblems(path, value, lineOf));
-    if (!problems.some((p) => p.severity === 'error'))
-        valid.add(value);
-    return { document: value, problems };
-}
-/** The YAML of one file as a plain object with a line lookup, or the problem that prevents it. */
-function loadYaml(path, text) {
-    let events;
-    try {
-        events = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseEvents */ .PH)(text, { filename: path, maxDepth: MAX_DEPTH });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error, text) };
-    }
-    let starts;
-    const lineAt = (offset) => lineOfOffset((starts ??= lineStarts(text)), offset);
-    let documents = 0;
-    // Entries of each open collection (mapping entries count key and value), to refuse a very long one.
-    const lengths = [];
-    const opened = [];
-    for (const event of events) {
-        if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_MAPPING */ .uj || event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_SEQUENCE */ .$J) {
-            if (lengths.length > 0)
-                lengths[lengths.length - 1]++;
-            lengths.push(0);
-            opened.push(event.start);
-        }
-        else if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_POP */ .lV) {
-            lengths.pop();
-            opened.pop();
-        }
-        else if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_SCALAR */ ._W && lengths.length > 0) {
-            if (++lengths[lengths.length - 1] > 2 * MAX_COLLECTION) {
-                return {
-                    problem: problemAt(path, lineAt(opened[opened.length - 1]), `a list or mapping here holds more than ${MAX_COLLECTION} entries`, 'keep bulk data out of the registry and link to it'),
-                };
-            }
-        }
-        if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_DOCUMENT */ .FQ)
-            documents++;
-        // Anchors and aliases have no use in registry files and are how "billion laughs" documents grow.
-        else if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_ALIAS */ .Sm || ('anchorStart' in event && event.anchorStart !== -1)) {
-            return {
-                problem: {
-                    file: path,
-                    line: lineAt(event.anchorStart),
-                    severity: 'error',
-                    message: 'YAML anchors and aliases (&name, *name) are not allowed in registry files',
-                    fix: 'write the value out in full',
-                },
-            };
-        }
-    }
-    if (documents !== 1) {
-        return {
-            problem: {
-                file: path,
-                line: documents === 0 ? 1 : undefined,
-                severity: 'error',
-                message: documents === 0 ? 'file is empty' : `file holds ${documents} YAML documents; expected one`,
-                fix: documents === 0 ? 'write the document, starting with apiVersion and kind' : 'keep one document per file',
-            },
-        };
-    }
-    const root = events[1];
-    if (root?.type !== js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_MAPPING */ .uj) {
-        const at = root && root.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_SCALAR */ ._W ? root.valueStart : root && 'start' in root ? root.start : 0;
-        return {
-            problem: problemAt(path, lineAt(at), 'the document must be a mapping of fields', 'start with `apiVersion: tollgate/v1` and `kind: ...`'),
-        };
-    }
-    let value;
-    try {
-        [value] = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .constructFromEvents */ .fw)(events, { source: text, filename: path, maxAliases: 0, maxTotalMergeKeys: 0 });
-    }
-    catch (error) {
-        return { problem: yamlProblem(path, error, text) };
-    }
-    // Positions are worked out again from the text only when a problem needs one; a clean file keeps no events.
-    let map;
-    const lineOf = (pointer) => (map ??= positionMap(text, (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .parseEvents */ .PH)(text, { filename: path, maxDepth: MAX_DEPTH }), lineAt)).get(pointer);
-    lines.set(value, lineOf);
-    return { value: value, lineOf };
-}
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-/** The text of UTF-8 bytes, or where they stop being UTF-8 (never a silent U+FFFD). */
-function decodeUtf8(path, bytes) {
-    try {
-        return { text: utf8.decode(bytes) };
-    }
-    catch {
-        const at = firstInvalidUtf8(bytes);
-        const lineStart = bytes.lastIndexOf(0x0a, at - 1) + 1;
-        const line = countNewlines(bytes, at) + 1;
-        const column = bytes.subarray(lineStart, at).toString('utf8').length + 1;
-        return {
-            problem: {
-                file: path,
-                line,
-                column,
-                severity: 'error',
-                message: `invalid UTF-8: byte 0x${bytes[at].toString(16).padStart(2, '0')} at offset ${at} is not part of a UTF-8 character`,
-                fix: 'save the file as UTF-8 (registry files are UTF-8 text)',
-            },
-        };
-    }
-}
-function countNewlines(bytes, end) {
-    let n = 0;
-    for (let i = bytes.indexOf(0x0a); i !== -1 && i < end; i = bytes.indexOf(0x0a, i + 1))
-        n++;
-    return n;
-}
-/** Offset of the first byte that does not belong to a well-formed UTF-8 sequence. */
-function firstInvalidUtf8(bytes) {
-    for (let i = 0; i < bytes.length;) {
-        const b = bytes[i];
-        if (b < 0x80) {
-            i++;
-            continue;
-        }
-        const [length, min, max] = b >= 0xc2 && b <= 0xdf ? [2, 0x80, 0xbf]
-            : b === 0xe0 ? [3, 0xa0, 0xbf]
-                : b === 0xed ? [3, 0x80, 0x9f]
-                    : b >= 0xe1 && b <= 0xef ? [3, 0x80, 0xbf]
-                        : b === 0xf0 ? [4, 0x90, 0xbf]
-                            : b === 0xf4 ? [4, 0x80, 0x8f]
-                                : b >= 0xf1 && b <= 0xf3 ? [4, 0x80, 0xbf]
-                                    : [0, 0, 0];
-        if (length === 0)
-            return i;
-        for (let k = 1; k < length; k++) {
-            const c = bytes[i + k];
-            const [lo, hi] = k === 1 ? [min, max] : [0x80, 0xbf];
-            if (c === undefined || c < lo || c > hi)
-                return i;
-        }
-        i += length;
-    }
-    return bytes.length;
-}
-// C0 and C1 controls but tab, LF and CR; DEL; the non-characters U+FFFE/U+FFFF; a BOM anywhere but first.
-// eslint-disable-next-line no-control-regex -- finding control characters is this expression's purpose
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|(?<!^)\uFEFF/;
-function controlCharacter(path, text) {
-    const match = CONTROL.exec(text);
-    if (!match)
-        return undefined;
-    const lineStart = text.lastIndexOf('\n', match.index - 1) + 1;
-    const code = match[0].codePointAt(0).toString(16).toUpperCase().padStart(4, '0');
-    return {
-        file: path,
-        line: text.slice(0, match.index).split('\n').length,
-        column: match.index - lineStart + 1,
-        severity: 'error',
-        message: `control character U+${code} in the text; registry files hold printable text, tabs and newlines only`,
-        fix: 'remove the character (an editor that shows invisible characters finds it)',
-    };
-}
-/** Refuses a file with more structural indicators than any registry file needs, before the parser sees it. */
-function tooManyNodes(path, text) {
-    // Each indicator is a character: a text no longer than the budget cannot exceed it (nearly every file).
-    if (text.length <= MAX_INDICATORS)
-        return undefined;
-    let count = 0;
-    for (let i = 0; i < text.length; i++) {
-        const c = text.charCodeAt(i);
-        // \n , - : ? [ {
-        if (c === 10 || c === 44 || c === 45 || c === 58 || c === 63 || c === 91 || c === 123) {
-            if (++count > MAX_INDICATORS) {
-                return problemAt(path, text.slice(0, i).split('\n').length, `more than ${MAX_INDICATORS} YAML values or lines; registry files are far smaller`, 'split the data, or keep bulk data (long lists, logs) out of the registry and link to it');
-            }
-        }
-    }
-    return undefined;
-}
-function problemAt(path, line, message, fix) {
-    return { file: path, ...(line ? { line } : {}), severity: 'error', message, fix };
-}
-/** The line and a caret under the column: `  3 | tags: [a, b` / `    |       ^`. Both 1-based. */
-function caretExcerpt(text, line, column) {
-    const source = (text.split(/\r?\n/)[line - 1] ?? '').replace(/\t/g, '→');
-    const gutter = String(line);
-    return `${gutter} | ${source}\n${' '.repeat(gutter.length)} | ${' '.repeat(Math.max(0, column - 1))}^`;
-}
-/**
- * Where the `[` or `{` opened that is still open at `line` (1-based), scanning back from it: js-yaml reports an
- * unclosed flow collection where it gave up (the next line), not where the user left it open.
- */
-function unclosedFlowOpener(text, line) {
-    const lines = text.split(/\r?\n/).slice(0, line);
-    const open = [];
-    lines.forEach((source, i) => {
-        let quote;
-        for (let c = 0; c < source.length; c++) {
-            const ch = source[c];
-            if (quote) {
-                if (ch === quote)
-                    quote = undefined;
-            }
-            else if (ch === '"' || ch === "'")
-                quote = ch;
-            else if (ch === '#' && (c === 0 || /\s/.test(source[c - 1])))
-                break;
-            else if (ch === '[' || ch === '{')
-                open.push({ line: i + 1, column: c + 1, char: ch });
-            else if ((ch === ']' || ch === '}') && open.length > 0)
-                open.pop();
-        }
-    });
-    return open.at(-1);
-}
-function yamlProblem(path, error, text) {
-    if (error instanceof js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .YAMLException */ .tB) {
-        const mark = error.mark;
-        let line = mark ? mark.line + 1 : undefined;
-        let column = mark ? mark.column + 1 : undefined;
-        let message = `invalid YAML: ${error.reason}`;
-        let fix = /duplicat/.test(error.reason)
-            ? 'remove one of the two entries with this key'
-            : /tab/.test(error.reason)
-                ? 'indent with spaces: YAML does not allow tabs for indentation'
-                : 'fix the YAML syntax at this line (indentation, quotes, a missing ":")';
-        const opener = line === undefined ? undefined : unclosedFlowOpener(text, line);
-        if (opener && opener.line < line) {
-            [line, column] = [opener.line, opener.column];
-            const close = opener.char === '[' ? ']' : '}';
-            message = `invalid YAML: this ${opener.char} is never closed (${error.reason} on line ${mark.line + 1})`;
-            fix = `close it with ${close} on this line, or put each entry on its own "- " line`;
-        }
-        return {
-            file: path,
-            ...(line !== undefined && column !== undefined
-                ? { line, column, excerpt: caretExcerpt(text, line, column) }
-                : {}),
-            severity: 'error',
-            message,
-            fix,
-        };
-    }
-    return { file: path, severity: 'error', message: `could not parse: ${String(error)}`, fix: 'check the file is YAML' };
-}
-/** The kind must be the one the file's place calls for. */
-function placeProblems(path, doc, lineOf) {
-    const place = (0,_paths_js__WEBPACK_IMPORTED_MODULE_1__/* .classifyRegistryPath */ .tF)(path);
-    // A missing or unknown kind is the schema check's to report.
-    if (!place || place.kind === 'Postmortem' || !(0,_validate_schema_js__WEBPACK_IMPORTED_MODULE_2__/* .isKind */ .VF)(doc.kind) || doc.kind === place.kind)
-        return [];
-    return [
-        {
-            file: path,
-            line: lineOf('/kind') ?? 1,
-            field: 'kind',
-            severity: 'error',
-            message: `a file at ${path} must be kind ${place.kind}, not ${JSON.stringify(doc.kind)}`,
-            fix: `move the file to where a ${String(doc.kind)} belongs, or set kind: ${place.kind}`,
-        },
-    ];
-}
-function lineStarts(text) {
-    const starts = [0];
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1))
-        starts.push(i + 1);
-    return starts;
-}
-function lineOfOffset(starts, offset) {
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-        const mid = (lo + hi + 1) >> 1;
-        if (starts[mid] <= offset)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo + 1;
-}
-const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-/** JSON Pointer -> line of the key (mapping entries) or of the item (sequence entries). */
-function positionMap(text, events, lineAt) {
-    const map = new Map();
-    const stack = [];
-    // Where the node that the next event opens lives, and the line to record for it.
-    const place = (start) => {
-        const top = stack[stack.length - 1];
-        if (!top) {
-            map.set('', lineAt(start));
-            return '';
-        }
-        if (top.kind === 'seq') {
-            const pointer = `${top.pointer}/${top.index++}`;
-            map.set(pointer, lineAt(start));
-            return pointer;
-        }
-        if (top.key === undefined)
-            return undefined; // a key; handled by the caller
-        const pointer = `${top.pointer}/${escapePointer(top.key)}`;
-        top.key = undefined;
-        return pointer;
-    };
-    for (const event of events) {
-        if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_SCALAR */ ._W) {
-            const top = stack[stack.length - 1];
-            if (top?.kind === 'map' && top.key === undefined) {
-                top.key = (0,js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .getScalarValue */ .KE)(text, event);
-                map.set(`${top.pointer}/${escapePointer(top.key)}`, lineAt(event.valueStart));
-            }
-            else
-                place(event.valueStart);
-        }
-        else if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_MAPPING */ .uj || event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_SEQUENCE */ .$J) {
-            const top = stack[stack.length - 1];
-            // A collection used as a key: give it a placeholder so its value still gets a pointer.
-            if (top?.kind === 'map' && top.key === undefined)
-                top.key = '?';
-            const pointer = place(event.start) ?? '?';
-            stack.push({ kind: event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_MAPPING */ .uj ? 'map' : 'seq', pointer, index: 0 });
-        }
-        else if (event.type === js_yaml__WEBPACK_IMPORTED_MODULE_0__/* .EVENT_POP */ .lV) {
-            stack.pop();
-        }
-    }
-    return map;
-}
-
-
-/***/ }),
-
 /***/ 143:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
@@ -48830,755 +54110,6 @@ function classifyRegistryPath(path) {
 }
 /** A `registry` input or option as a repository-relative folder (`.` for the repository root). */
 const registryFolder = (input) => posix.normalize((input ?? '').trim() || 'registry').replace(/\/+$/, '') || '.';
-
-
-/***/ }),
-
-/***/ 6202:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-
-// EXPORTS
-__nccwpck_require__.d(__webpack_exports__, {
-  GW: () => (/* binding */ KINDS),
-  FF: () => (/* binding */ SAFE_NAME_PATTERN),
-  H6: () => (/* binding */ SCHEMAS),
-  oO: () => (/* binding */ UTC_TIME_PATTERN),
-  XC: () => (/* binding */ schemaFileName)
-});
-
-// UNUSED EXPORTS: AUDIT_ID_PATTERN, COMMIT_PATTERN, INCIDENT_ID_PATTERN, LOGIN_PATTERN, METRIC_NAME_PATTERN, SCHEMA_BASE_URL, SHA256_PATTERN, TEAM_PATTERN, schemaFileText
-
-// EXTERNAL MODULE: ./src/registry/types.ts
-var types = __nccwpck_require__(234);
-;// CONCATENATED MODULE: ./src/registry/limits.ts
-// The largest numbers the runtime turns into dates and timers. The schemas carry them as maxima, so a value
-// that validates is one the scheduler, the retrain runner and the rollback planner can compute with.
-/**
- * Longest duration in seconds (intervals, cooldowns, pauses, stable_for, jitter): ten years. Any registry time
- * (years up to 9999) plus this stays a date JavaScript represents, far inside its ±275,000-year range.
- */
-const MAX_DURATION_SECONDS = 10 * 365 * 86_400;
-/** Longest training timeout in seconds: 24 days, under Node's 2^31−1 ms timer limit (a longer one fires at once). */
-const MAX_TRAINING_TIMEOUT_SECONDS = 24 * 86_400;
-/** Cooldown growth per failure and failure counts: enough for any policy, small enough to stay exact. */
-const MAX_COOLDOWN_FACTOR = 1_000;
-const MAX_FAILURE_COUNT = 1_000_000;
-
-;// CONCATENATED MODULE: ./src/registry/schemas.ts
-// The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
-// here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
-// published files share one source. Property order here is the order the writer emits.
-
-
-const KINDS = [
-    'Policy',
-    'Model',
-    'Stages',
-    'Schedule',
-    'ModelVersion',
-    'RetrainRequest',
-    'Incident',
-    'AuditEvent',
-];
-const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
-/** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
-const schemaFileName = (kind) => `${kind}.schema.json`;
-// Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
-const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
-const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
-const AUDIT_ID_PATTERN = '^\\d{8}T\\d{6}(?:\\d{3})?Z-[a-z0-9.-]{1,48}$';
-/** UTC only, so that timestamps compare as strings. */
-const UTC_TIME_PATTERN = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(?:\\.\\d{1,9})?Z$';
-const SHA256_PATTERN = '^[0-9a-f]{64}$';
-const COMMIT_PATTERN = '^(?:[0-9a-f]{40}|[0-9a-f]{64})$';
-const TEAM_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$';
-const LOGIN_PATTERN = '^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\\[bot\\])?$';
-const str = (description, extra = {}) => ({
-    type: 'string',
-    minLength: 1,
-    description,
-    ...extra,
-});
-const schemas_name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
-const time = (description) => ({
-    type: 'string',
-    format: 'date-time',
-    pattern: UTC_TIME_PATTERN,
-    description,
-});
-const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
-const schemas_int = (description, extra = {}) => ({
-    type: 'integer',
-    description,
-    ...extra,
-});
-const bool = (description) => ({ type: 'boolean', description });
-const obj = (description, properties, required = []) => ({
-    type: 'object',
-    description,
-    additionalProperties: false,
-    ...(required.length > 0 ? { required } : {}),
-    properties,
-});
-const list = (description, items, extra = {}) => ({
-    type: 'array',
-    description,
-    items,
-    ...extra,
-});
-const ref = (def, description) => ({ $ref: `#/$defs/${def}`, description });
-const numberMap = (description) => ({
-    type: 'object',
-    description,
-    propertyNames: { minLength: 1 },
-    additionalProperties: { type: 'number', description: 'The value of this metric.' },
-});
-/** Metric names as Prometheus and the metrics JSON spell them. */
-const METRIC_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_.-]{0,63}$';
-const COMPARISON = { enum: ['>=', '>', '<=', '<', '=='], description: 'How the value compares to the threshold.' };
-const CHANGE_KINDS = [
-    'stage-changed',
-    'stage-weight-changed',
-    'version-added',
-    'version-changed',
-    'version-removed',
-    'version-held',
-    'version-unheld',
-    'model-added',
-    'model-changed',
-    'model-removed',
-    'policy-changed',
-];
-const SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
-/** A user login, or an App's bot login (`name[bot]`). */
-const GITHUB_LOGIN_PATTERN = '^[A-Za-z0-9][A-Za-z0-9-]{0,38}(\\[bot\\])?$';
-const DEFS = {
-    roleMembers: obj('Who may fill a role: members of any listed team or any listed user.', {
-        description: str('What the role is for.'),
-        teams: list('Teams as `org/team-slug`.', str('A team as `org/team-slug`.', { pattern: TEAM_PATTERN }), {
-            uniqueItems: true,
-        }),
-        users: list('GitHub user logins.', str('A GitHub user login.', { pattern: LOGIN_PATTERN }), {
-            uniqueItems: true,
-        }),
-    }),
-    gateSpec: obj('A validation gate: the version passes when `metrics[metric] <op> threshold`.', {
-        metric: str('The metric name, a key of the version `metrics`.'),
-        op: COMPARISON,
-        threshold: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'threshold']),
-    metricCondition: obj('A metric condition: holds when `metrics[metric] <op> value`.', {
-        metric: str('The metric name, e.g. error_rate.'),
-        op: COMPARISON,
-        value: num('The value the metric is compared with.'),
-    }, ['metric', 'op', 'value']),
-    metricsSource: obj('Where live metrics come from. Queries, argv and paths may hold ${model}, ${stage} and ${version}.', {
-        kind: { enum: ['prometheus', 'command', 'file'], description: 'The kind of source.' },
-        url: str('prometheus: the server base URL, e.g. http://prometheus:9090.', { format: 'uri' }),
-        queries: {
-            type: 'object',
-            description: 'prometheus: metric name -> PromQL query returning one series.',
-            propertyNames: { pattern: METRIC_NAME_PATTERN },
-            additionalProperties: str('A PromQL query.'),
-        },
-        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
-            pattern: '^[A-Z_][A-Z0-9_]*$',
-        }),
-        command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
-            minItems: 1,
-        }),
-        path: str('file: repository-relative path of the metrics JSON.'),
-        timeout: schemas_int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
-    }, ['kind']),
-    monitorRule: obj('A monitoring rule: fires when `metric <op> threshold` held for the whole duration.', {
-        name: schemas_name('The rule name, unique per model.'),
-        metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
-        op: COMPARISON,
-        threshold: num('The value the metric is compared with.'),
-        for: schemas_int('Seconds the condition must hold; 0 means the latest value alone.', {
-            minimum: 0,
-            maximum: MAX_DURATION_SECONDS,
-        }),
-        action: {
-            enum: ['retrain', 'incident', 'none'],
-            description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
-        },
-        stage: schemas_name('The stage whose metrics the rule reads. Default production.'),
-    }, ['name', 'metric', 'op', 'threshold', 'for', 'action']),
-    dataRef: obj('A reference to training data, recorded as lineage.', {
-        uri: str('Where the data lives, e.g. s3://bucket/path.'),
-        sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-    }, ['uri']),
-};
-function schemas_document(kind, description, properties, required) {
-    const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
-    const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
-    return {
-        $schema: 'https://json-schema.org/draft/2020-12/schema',
-        $id: `${SCHEMA_BASE_URL}${schemaFileName(kind)}`,
-        title: `Tollgate ${kind}`,
-        description,
-        type: 'object',
-        additionalProperties: false,
-        required: ['apiVersion', 'kind', ...required],
-        properties: {
-            apiVersion: { const: types/* API_VERSION */.m, description: `Always \`${types/* API_VERSION */.m}\`.` },
-            kind: { const: kind, description: `Always \`${kind}\`.` },
-            ...properties,
-        },
-        ...(used.length > 0 ? { $defs: Object.fromEntries(used.map((d) => [d, DEFS[d]])) } : {}),
-    };
-}
-const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
-    name: str('Free text shown in the check summary, e.g. "production promotion".'),
-    change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: schemas_name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
-    rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
-    require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
-}, ['name', 'change', 'require']);
-const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
-const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
-    respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
-        minimum: 1,
-        maximum: MAX_DURATION_SECONDS,
-    }),
-    escalate: list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
-        uniqueItems: true,
-    }),
-    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', schemas_name('A channel name.'), {
-        uniqueItems: true,
-    }),
-});
-const notificationChannel = obj('A notification integration; secrets come from environment variables.', {
-    type: {
-        enum: ['slack', 'pagerduty', 'webhook', 'github-issue'],
-        description: 'slack: incoming webhook; pagerduty: Events API v2; webhook: generic JSON POST; github-issue: an issue per incident.',
-    },
-    url: str('The URL (slack, webhook), when it is no secret.', { format: 'uri' }),
-    url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
-    routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
-}, ['type']);
-const SCHEMAS = {
-    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
-        description: str('What this policy is for.'),
-        default_branch: str('Branch whose stage pointers are live. Default main.'),
-        roles: {
-            type: 'object',
-            description: 'Role name -> who may fill it.',
-            propertyNames: { pattern: SAFE_NAME_PATTERN },
-            additionalProperties: ref('roleMembers', 'Members of this role.'),
-        },
-        signoff: obj('Sign-off rules and how approvals count.', {
-            rules: list('Sign-off rules; every rule matching a change applies.', signoffRule),
-            policy_owners: list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
-                uniqueItems: true,
-            }),
-            allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
-            exclude_commit_authors: bool('Anyone who authored a commit in the pull request cannot sign off.'),
-            allow_one_person_many_roles: bool('One person may fill several roles.'),
-            non_default_branch: {
-                enum: ['block', 'none'],
-                description: 'Pull requests into another branch: block fails them, none needs no sign-off.',
-            },
-            guarded_paths: list("Repository paths whose changes need the policy owners' sign-off, added to the defaults that guard the gate itself (.github/**, CODEOWNERS, docs/CODEOWNERS, schemas/**, templates/workflows/**), which cannot be removed.", str('A path glob: ** any depth, * and ? within one folder, a trailing / for a whole folder.', {
-                minLength: 1,
-            }), { uniqueItems: true }),
-            digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
-        }),
-        stages: obj('Stage order and promotion paths.', {
-            order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
-            promote_from: {
-                type: 'object',
-                description: 'stage -> stages a version must have held first.',
-                propertyNames: { pattern: SAFE_NAME_PATTERN },
-                additionalProperties: list('Stages that must come first.', schemas_name('A stage name.')),
-            },
-        }),
-        gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
-        metrics: {
-            type: 'object',
-            description: 'Metric name -> which way it improves; the promotion body marks a candidate better or worse by it.',
-            propertyNames: { minLength: 1 },
-            additionalProperties: obj('How to read one metric.', {
-                better: { enum: ['higher', 'lower'], description: 'Whether a higher or a lower value is better.' },
-                description: str('What the metric measures.'),
-            }, ['better']),
-        },
-        no_regression: list('Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.', obj('A no-regression rule.', {
-            metric: str('The metric name; its direction comes from `metrics`.'),
-            tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
-            stage: schemas_name('The stage this rule applies to; absent means every stage.'),
-        }, ['metric', 'tolerance'])),
-        incident: obj('Incident classification and automatic rollback.', {
-            severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
-                P0: severityList('P0'),
-                P1: severityList('P1'),
-                P2: severityList('P2'),
-                P3: severityList('P3'),
-            }),
-            auto_rollback: list('Any condition matching triggers an automatic rollback.', ref('metricCondition', 'A condition.')),
-            emergency_push: list('Severities whose rollback may be pushed straight to the default branch.', { enum: SEVERITIES, description: 'A severity.' }, { uniqueItems: true }),
-            notify_webhook: str('URL that receives incident notifications.', { format: 'uri' }),
-            response: obj('The severity matrix: per severity a response time, an escalation list and the channels it is announced on. Default the incident protocol\'s.', Object.fromEntries(SEVERITIES.map((s) => [s, responseLevel(s)]))),
-            channels: {
-                type: 'object',
-                description: 'Channel name -> integration; the built-in slack, pagerduty, webhook and github-issue need no entry.',
-                propertyNames: { pattern: SAFE_NAME_PATTERN },
-                additionalProperties: notificationChannel,
-            },
-        }),
-        rollback: obj('Rollback behaviour.', {
-            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
-            forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
-        }),
-        schedule: obj('Retrain scheduler defaults.', {
-            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
-            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
-            cooldown_factor: num('Cooldown multiplier per further consecutive failure.', {
-                minimum: 1,
-                maximum: MAX_COOLDOWN_FACTOR,
-            }),
-            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
-            escalate_after_failures: schemas_int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
-                minimum: 0,
-                maximum: MAX_FAILURE_COUNT,
-            }),
-            escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
-            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
-                minimum: 0,
-                maximum: MAX_FAILURE_COUNT,
-            }),
-            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: MAX_DURATION_SECONDS }),
-        }),
-        monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
-            source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
-            rules: list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
-            canary: obj('Canary analysis.', {
-                window: schemas_int('Seconds of canary metrics an analysis compares. Default 3600.', {
-                    minimum: 1,
-                    maximum: MAX_DURATION_SECONDS,
-                }),
-                limits: list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
-                relative: list('Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.', obj('A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.', {
-                    metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
-                    op: COMPARISON,
-                    factor: num('Multiplies the baseline value. Default 1.', { minimum: 0 }),
-                    offset: num('Added to the scaled baseline value. Default 0.'),
-                }, ['metric', 'op'])),
-            }),
-            rollback: obj('Rollback verification.', {
-                settle: schemas_int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
-                    minimum: 0,
-                    maximum: 86_400,
-                }),
-                criteria: list('Health criteria after a rollback; default error_rate < 0.05, latency_p95 < 200 (ms), availability > 0.99.', ref('metricCondition', 'A criterion.')),
-            }),
-        }),
-        state_writes: {
-            enum: ['pull-request', 'push'],
-            description: 'How state-only changes reach the default branch.',
-        },
-        dispatch: obj('Who may start Tollgate workflows with a repository_dispatch.', {
-            allowed_senders: list('GitHub logins whose tollgate-rollback or tollgate-incident dispatch is accepted, e.g. my-monitor[bot]; a dispatch from anyone else is refused.', str('A user or bot login.', { pattern: GITHUB_LOGIN_PATTERN }), { uniqueItems: true }),
-        }),
-    }, ['roles']),
-    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
-        name: schemas_name('The model name; equals its folder name under models/.'),
-        description: str('What the model does.'),
-        owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
-        training: obj('How to train the model.', {
-            command: list('argv of the training command, run without a shell.', str('One argument.'), {
-                minItems: 1,
-            }),
-            timeout: schemas_int('Seconds before the training command is stopped.', {
-                minimum: 1,
-                maximum: MAX_TRAINING_TIMEOUT_SECONDS,
-            }),
-            data: ref('dataRef', 'Training data reference recorded as lineage.'),
-            artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
-        }, ['command']),
-        gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
-        key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
-        schedule: obj('Scheduled retraining.', {
-            enabled: bool('Whether the scheduler retrains this model.'),
-            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
-        }),
-        monitoring: obj('Where the live metrics come from, and rules of its own.', {
-            source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
-            rules: list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
-        }),
-    }, ['name', 'owners']),
-    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
-        model: schemas_name('The model; equals its folder name.'),
-        stages: {
-            type: 'object',
-            description: 'Stage name -> the version it serves.',
-            propertyNames: { pattern: SAFE_NAME_PATTERN },
-            additionalProperties: obj('A stage pointer.', {
-                version: schemas_name('The version this stage serves.'),
-                weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
-            }, ['version']),
-        },
-    }, ['model', 'stages']),
-    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
-        schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
-        model: schemas_name('The model; equals its folder name.'),
-        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
-        last_run: time('When the last successful run happened.'),
-        next_run: time('When the next run is due.'),
-        updated_at: time('When this state last changed.'),
-        last_failure: time('When the last run failed.'),
-        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
-        last_failure_reason: str('Why the last run failed.'),
-        cooldown_until: time('No run before this time after a failure.'),
-        paused_until: time('The schedule is paused until this time.'),
-        paused_reason: str('Why the schedule is paused.'),
-        paused_by: str('Who paused the schedule.'),
-        last_reset: obj('The last service reset of the failure streak and cooldown (`tollgate schedule reset`, the runbook\'s mark-executed).', {
-            at: time('When.'),
-            by: str('Who.'),
-            reason: str('Why: the cause that was fixed.'),
-            failure_streak: schemas_int('The streak it cleared.', { minimum: 0, maximum: MAX_FAILURE_COUNT }),
-        }, ['at', 'by', 'reason']),
-        streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
-    }, ['schema_version', 'model', 'interval', 'failure_streak']),
-    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
-        id: schemas_name('The version id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        created_at: time('When the version was recorded.'),
-        source: obj('The commit and workflow run that produced the version.', {
-            commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
-            run_url: str('Link to the workflow run.', { format: 'uri' }),
-            workflow: str('The workflow name.'),
-            actor: str('Who started the run.'),
-        }, ['commit']),
-        data: ref('dataRef', 'Training data reference.'),
-        evaluation: ref('dataRef', 'The data the metrics were measured on.'),
-        artifact: obj('The trained artifact.', {
-            uri: str('Where the artifact lives.'),
-            sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-            size: schemas_int('Size in bytes.', { minimum: 0 }),
-        }, ['uri', 'sha256', 'size']),
-        metrics: numberMap('Metric name -> value measured on the evaluation set.'),
-        validation: obj("The result of the model's gates.", {
-            passed: bool('True when every gate passed.'),
-            gates: list('One result per gate.', obj('A gate and its result.', {
-                metric: str('The metric name.'),
-                op: COMPARISON,
-                threshold: num('The value the metric is compared with.'),
-                value: { type: ['number', 'null'], description: 'The measured value; null when missing.' },
-                pass: bool('Whether the gate passed.'),
-            }, ['metric', 'op', 'threshold', 'value', 'pass'])),
-        }, ['passed', 'gates']),
-        request: schemas_name('The RetrainRequest that produced it.'),
-        parent: schemas_name('The version it was trained to replace.'),
-        held: obj('Set by a rollback; promotion refuses a held version.', {
-            reason: str('Why the version is held.'),
-            at: time('When it was held.'),
-            by: str('Who held it.'),
-            incident: str('The incident that caused the hold.', { pattern: INCIDENT_ID_PATTERN }),
-        }, ['reason', 'at', 'by']),
-        drift: numberMap('Drift measure -> value.'),
-        fairness: numberMap('Fairness measure -> value.'),
-    }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
-    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
-        id: schemas_name('The request id; equals the file name.'),
-        model: schemas_name('The model; equals the folder name.'),
-        status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
-        reason: str('Why the retrain was requested.'),
-        trigger: obj('What started the retrain.', {
-            kind: { enum: ['manual', 'schedule', 'incident', 'drift'], description: 'The kind of trigger.' },
-            actor: str('Who or what triggered it.'),
-            metrics: numberMap('Metrics that triggered the retrain.'),
-            thresholds: list('Thresholds that were crossed.', ref('gateSpec', 'A threshold.')),
-        }, ['kind', 'actor']),
-        created_at: time('When the request was created.'),
-        started_at: time('When training started.'),
-        completed_at: time('When training finished.'),
-        run: obj('The training run.', {
-            url: str('Link to the workflow run.', { format: 'uri' }),
-            duration: num('Seconds the run took.', { minimum: 0 }),
-            command: list('argv that was run.', { type: 'string', description: 'One argument.' }),
-            exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
-        }),
-        version: schemas_name('The version it produced.'),
-        error: str('Why it failed.'),
-    }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
-    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
-        id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
-            pattern: INCIDENT_ID_PATTERN,
-        }),
-        title: str('One line that says what happened.'),
-        severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
-        status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
-        models: list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
-        metrics: numberMap('Metrics at detection time.'),
-        alert: str('The alert that raised it.'),
-        description: str('What is known.'),
-        detected_at: time('When it was detected.'),
-        classified_at: time('When its severity was set.'),
-        resolved_at: time('When it was resolved.'),
-        acknowledged_at: time('When someone acknowledged it.'),
-        acknowledged_by: str('Who acknowledged it.'),
-        escalations: list('Escalations made, at most one per severity level.', obj('One escalation.', {
-            at: time('When.'),
-            severity: { enum: SEVERITIES, description: 'The level escalated to.' },
-            by: str('Who (or tollgate-bot for the scheduled job).'),
-            reason: str('Why.'),
-        }, ['at', 'severity', 'by'])),
-        timeline: list('What happened, in order.', obj('One timeline entry.', {
-            at: time('When it happened.'),
-            event: {
-                enum: [
-                    'detected',
-                    'classified',
-                    'rollback-started',
-                    'rollback-completed',
-                    'rollback-skipped',
-                    'rollback-failed',
-                    'notified',
-                    'notification-failed',
-                    'resolved',
-                    'acknowledged',
-                    'escalated',
-                    'note',
-                ],
-                description: 'What happened.',
-            },
-            detail: str('More about it.'),
-            duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
-        }, ['at', 'event'])),
-        rollback: obj('The rollback taken.', {
-            model: schemas_name('The model rolled back.'),
-            stage: schemas_name('The stage rolled back.'),
-            from: schemas_name('The version it served before.'),
-            to: schemas_name('The version it serves after.'),
-            commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
-            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
-        }, ['model', 'stage', 'from', 'to']),
-    }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
-    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
-        id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
-        at: time('When it happened.'),
-        event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
-        actor: str('Who did it.'),
-        model: schemas_name('The model concerned.'),
-        version: schemas_name('The version concerned.'),
-        stage: schemas_name('The stage concerned.'),
-        incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
-        request: schemas_name('The retrain request concerned.'),
-        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
-        commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
-        details: { type: 'object', description: 'Anything else worth keeping.' },
-    }, ['id', 'at', 'event', 'actor']),
-};
-/** The schema file as written to schemas/: two-space JSON with a final newline. */
-const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
-
-
-/***/ }),
-
-/***/ 234:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   m: () => (/* binding */ API_VERSION)
-/* harmony export */ });
-/* unused harmony export STATE_CHANGE_KINDS */
-// The registry's data model: one interface per file kind, as validated by schemas/<kind>.schema.json.
-// Times are ISO-8601 UTC strings; durations are seconds. Names (models, versions, stages, ids) are checked by
-// src/registry/names.ts before they reach a path, a branch, a shell or a commit message.
-const API_VERSION = 'tollgate/v1';
-/** Changes the gate passes without sign-offs: they record state, they do not decide what serves. */
-const STATE_CHANGE_KINDS = new Set([
-    'schedule-changed',
-    'retrain-added',
-    'retrain-changed',
-    'incident-opened',
-    'incident-changed',
-    'postmortem-changed',
-    'audit-appended',
-]);
-
-
-/***/ }),
-
-/***/ 3845:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   VF: () => (/* binding */ isKind),
-/* harmony export */   Zm: () => (/* binding */ validateDocumentSchema)
-/* harmony export */ });
-/* unused harmony export fieldName */
-/* harmony import */ var ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2210);
-/* harmony import */ var ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3___default = /*#__PURE__*/__nccwpck_require__.n(ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3__);
-/* harmony import */ var ajv_formats__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2815);
-/* harmony import */ var ajv_formats__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(ajv_formats__WEBPACK_IMPORTED_MODULE_0__);
-/* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1815);
-/* harmony import */ var _schemas_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(6202);
-// Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
-// Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
-
-
-
-
-let ajv;
-const validators = new Map();
-function validatorFor(kind) {
-    let validate = validators.get(kind);
-    if (!validate) {
-        if (!ajv) {
-            ajv = new ajv_dist_2020_js__WEBPACK_IMPORTED_MODULE_3__.Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
-            ajv_formats__WEBPACK_IMPORTED_MODULE_0___default()["default"](ajv);
-        }
-        validate = ajv.compile(_schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .SCHEMAS */ .H6[kind]);
-        validators.set(kind, validate);
-    }
-    return validate;
-}
-function isKind(value) {
-    return typeof value === 'string' && _schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .KINDS */ .GW.includes(value);
-}
-/** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
-function validateDocumentSchema(path, doc, lineOf = () => undefined) {
-    const kind = doc?.kind;
-    if (!isKind(kind)) {
-        return [
-            {
-                file: path,
-                line: lineOf('/kind') ?? lineOf(''),
-                field: 'kind',
-                severity: 'error',
-                message: kind === undefined ? 'missing field "kind"' : `unknown kind ${JSON.stringify(kind)}`,
-                fix: `set kind to one of ${_schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .KINDS */ .GW.join(', ')}`,
-            },
-        ];
-    }
-    const validate = validatorFor(kind);
-    if (validate(doc))
-        return [];
-    const errors = (validate.errors ?? []).filter((e) => !isNoise(e));
-    return dedupe(errors.map((error) => toProblem(path, kind, error, lineOf)));
-}
-// `if`/`$ref` wrappers, and the inner error of a propertyNames failure, repeat what another error says.
-const isNoise = (error) => error.keyword === 'if' ||
-    error.keyword === '$ref' ||
-    (error.keyword !== 'propertyNames' && error.schemaPath.includes('/propertyNames/'));
-function dedupe(problems) {
-    const seen = new Set();
-    return problems.filter((p) => {
-        const key = `${p.line}|${p.field}|${p.message}`;
-        if (seen.has(key))
-            return false;
-        seen.add(key);
-        return true;
-    });
-}
-/** `/a/b~1c/0` -> `a.b/c[0]`, the way fields are named in messages. */
-function fieldName(pointer) {
-    if (pointer === '')
-        return '';
-    return pointer
-        .slice(1)
-        .split('/')
-        .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
-        .reduce((out, part) => (/^\d+$/.test(part) ? `${out}[${part}]` : out ? `${out}.${part}` : part), '');
-}
-const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
-function toProblem(path, kind, error, lineOf) {
-    const schemaFile = `schemas/${(0,_schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .schemaFileName */ .XC)(kind)}`;
-    let pointer = error.instancePath;
-    let message;
-    let fix;
-    const params = error.params;
-    switch (error.keyword) {
-        case 'additionalProperties': {
-            const extra = String(params.additionalProperty);
-            pointer = `${pointer}/${escapePointer(extra)}`;
-            const allowed = Object.keys(error.parentSchema?.properties ?? {});
-            message = `unknown field "${extra}"`;
-            fix = allowed.length
-                ? `remove it or correct its spelling; allowed here: ${allowed.join(', ')}`
-                : `remove it (see ${schemaFile})`;
-            break;
-        }
-        case 'required': {
-            const missing = String(params.missingProperty);
-            message = `missing required field "${missing}"${pointer ? ` in ${fieldName(pointer)}` : ''}`;
-            fix = `add ${missing} (see ${schemaFile})`;
-            break;
-        }
-        case 'type':
-            message = `must be ${article(String(params.type))}`;
-            fix = `write ${article(String(params.type))} value`;
-            break;
-        case 'const':
-            message = `must be ${JSON.stringify(params.allowedValue)}`;
-            fix = `write ${JSON.stringify(params.allowedValue)}`;
-            break;
-        case 'enum':
-            message = `must be one of ${params.allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
-            fix = 'use one of the allowed values';
-            break;
-        case 'pattern':
-        case 'format':
-            ({ message, fix } = describeFormat(error));
-            break;
-        case 'propertyNames': {
-            const name = String(params.propertyName);
-            pointer = `${pointer}/${escapePointer(name)}`;
-            message = `key ${JSON.stringify(name)} is not a safe name: it ${(0,_names_js__WEBPACK_IMPORTED_MODULE_1__/* .unsafeNameReason */ .Gm)(name) ?? 'is not allowed'}`;
-            fix = 'rename it with lowercase letters, digits, "-" and "."';
-            break;
-        }
-        default:
-            message = error.message ?? `fails ${error.keyword}`;
-            fix = `see ${schemaFile}`;
-    }
-    const field = fieldName(pointer);
-    return {
-        file: path,
-        line: lineOf(pointer) ?? nearestLine(pointer, lineOf),
-        ...(field ? { field } : {}),
-        severity: 'error',
-        message: field ? `${field}: ${message}` : message,
-        fix,
-    };
-}
-function describeFormat(error) {
-    const params = error.params;
-    const value = error.data;
-    if (params.pattern === _schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .SAFE_NAME_PATTERN */ .FF) {
-        return {
-            message: `${JSON.stringify(value)} is not a safe name: it ${(0,_names_js__WEBPACK_IMPORTED_MODULE_1__/* .unsafeNameReason */ .Gm)(value) ?? 'is not allowed'}`,
-            fix: 'use lowercase letters, digits, "-" and ".", like "fraud-detector" or "v13"',
-        };
-    }
-    if (params.pattern === _schemas_js__WEBPACK_IMPORTED_MODULE_2__/* .UTC_TIME_PATTERN */ .oO || params.format === 'date-time') {
-        return {
-            message: `${JSON.stringify(value)} is not a UTC date-time`,
-            fix: 'write an ISO-8601 UTC time like 2026-11-24T03:30:00Z',
-        };
-    }
-    const expected = error.keyword === 'format' ? String(params.format) : `the pattern ${String(params.pattern)}`;
-    const what = error.parentSchema?.description ?? '';
-    return {
-        message: `${JSON.stringify(value)} does not match ${expected}`,
-        fix: what ? `expected: ${what}` : `write a value matching ${expected}`,
-    };
-}
-const article = (type) => (/^[aeiou]/.test(type) ? `an ${type}` : `a ${type}`);
-function nearestLine(pointer, lineOf) {
-    for (let p = pointer; p !== ''; p = p.slice(0, p.lastIndexOf('/'))) {
-        const line = lineOf(p);
-        if (line !== undefined)
-            return line;
-    }
-    return lineOf('');
-}
 
 
 /***/ }),
@@ -49678,13 +54209,6 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:dns");
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:events");
-
-/***/ }),
-
-/***/ 3024:
-/***/ ((module) => {
-
-module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 
 /***/ }),
 
@@ -59611,3682 +64135,6 @@ class RequestError extends Error {
 }
 
 
-
-/***/ }),
-
-/***/ 3243:
-/***/ ((__unused_webpack___webpack_module__, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $J: () => (/* binding */ EVENT_SEQUENCE),
-/* harmony export */   Bh: () => (/* binding */ dump),
-/* harmony export */   FQ: () => (/* binding */ EVENT_DOCUMENT),
-/* harmony export */   KE: () => (/* binding */ getScalarValue),
-/* harmony export */   PH: () => (/* binding */ parseEvents),
-/* harmony export */   Sm: () => (/* binding */ EVENT_ALIAS),
-/* harmony export */   _W: () => (/* binding */ EVENT_SCALAR),
-/* harmony export */   fw: () => (/* binding */ constructFromEvents),
-/* harmony export */   lV: () => (/* binding */ EVENT_POP),
-/* harmony export */   tB: () => (/* binding */ YAMLException),
-/* harmony export */   uj: () => (/* binding */ EVENT_MAPPING)
-/* harmony export */ });
-/* unused harmony exports CHOMPING_CLIP, CHOMPING_KEEP, CHOMPING_MODE, CHOMPING_STRIP, COLLECTION_STYLE, COLLECTION_STYLE_BLOCK, COLLECTION_STYLE_FLOW, CORE_SCHEMA, DEFAULT_SCALAR_STYLE_RULES, DUMP_SCHEMA, EVENT_ID, FAILSAFE_SCHEMA, JSON_SCHEMA, NOT_RESOLVED, SCALAR_STYLE, SCALAR_STYLE_DOUBLE_QUOTED, SCALAR_STYLE_FOLDED_BLOCK, SCALAR_STYLE_LITERAL_BLOCK, SCALAR_STYLE_PLAIN, SCALAR_STYLE_SINGLE_QUOTED, Schema, VISIT_BREAK, VISIT_SKIP, YAML11_SCHEMA, binaryTag, boolCoreTag, boolJsonTag, boolYaml11Tag, defineMappingTag, defineScalarTag, defineSequenceTag, eventsToAst, floatCoreTag, floatJsonTag, floatYaml11Tag, intCoreTag, intJsonTag, intYaml11Tag, jsToAst, legacyMapTag, load, loadAll, mapTag, mergeTag, nullCoreTag, nullJsonTag, nullYaml11Tag, omapTag, pairsTag, present, realMapTag, seqTag, setTag, strTag, timestampTag, visit */
-/*! js-yaml 5.5.0 https://github.com/nodeca/js-yaml @license MIT */
-//#region src/tag.ts
-/**
-* Returned by a scalar resolver when the source does not match its tag.
-*
-* @category Tags
-*/
-var NOT_RESOLVED = Symbol("NOT_RESOLVED");
-/**
-* Create a normalized scalar tag definition.
-*
-* @category Tags
-*/
-function defineScalarTag(tagName, options) {
-	return {
-		tagName,
-		nodeKind: "scalar",
-		implicit: options.implicit ?? false,
-		matchByTagPrefix: options.matchByTagPrefix ?? false,
-		implicitFirstChars: options.implicitFirstChars ?? null,
-		resolve: options.resolve,
-		identify: options.identify,
-		represent: options.represent ?? ((data) => String(data)),
-		representTagName: options.representTagName ?? (() => tagName)
-	};
-}
-/**
-* Create a normalized sequence tag definition.
-*
-* @category Tags
-*/
-function defineSequenceTag(tagName, options) {
-	const carrierIsResult = options.finalize === void 0;
-	return {
-		tagName,
-		nodeKind: "sequence",
-		implicit: false,
-		matchByTagPrefix: options.matchByTagPrefix ?? false,
-		create: options.create,
-		addItem: options.addItem,
-		finalize: options.finalize ?? ((carrier) => carrier),
-		carrierIsResult,
-		identify: options.identify,
-		represent: options.represent ?? ((data) => data),
-		representTagName: options.representTagName ?? (() => tagName)
-	};
-}
-/**
-* Create a normalized mapping tag definition.
-*
-* @category Tags
-*/
-function defineMappingTag(tagName, options) {
-	const carrierIsResult = options.finalize === void 0;
-	return {
-		tagName,
-		nodeKind: "mapping",
-		implicit: false,
-		matchByTagPrefix: options.matchByTagPrefix ?? false,
-		create: options.create,
-		addPair: options.addPair,
-		has: options.has,
-		keys: options.keys,
-		get: options.get,
-		finalize: options.finalize ?? ((carrier) => carrier),
-		carrierIsResult,
-		identify: options.identify,
-		represent: options.represent ?? ((data) => data),
-		representTagName: options.representTagName ?? (() => tagName)
-	};
-}
-//#endregion
-//#region src/tag/scalar/str.ts
-/** @category Tags */
-var strTag = defineScalarTag("tag:yaml.org,2002:str", {
-	resolve: (source) => source,
-	identify: (data) => typeof data === "string"
-});
-//#endregion
-//#region src/tag/scalar/null_core.ts
-var NULL_VALUES$1 = [
-	"",
-	"~",
-	"null",
-	"Null",
-	"NULL"
-];
-/** @category Tags */
-var nullCoreTag = defineScalarTag("tag:yaml.org,2002:null", {
-	implicit: true,
-	implicitFirstChars: [
-		"",
-		"~",
-		"n",
-		"N"
-	],
-	resolve: (source) => {
-		if (NULL_VALUES$1.indexOf(source) !== -1) return null;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => object === null,
-	represent: () => "null"
-});
-//#endregion
-//#region src/tag/scalar/null_json.ts
-/** @category Tags */
-var nullJsonTag = defineScalarTag("tag:yaml.org,2002:null", {
-	implicit: true,
-	implicitFirstChars: ["n"],
-	resolve: (source, isExplicit) => {
-		if (source === "null" || isExplicit && source === "") return null;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => object === null,
-	represent: () => "null"
-});
-//#endregion
-//#region src/tag/scalar/null_yaml11.ts
-var NULL_VALUES = [
-	"",
-	"~",
-	"null",
-	"Null",
-	"NULL"
-];
-/** @category Tags */
-var nullYaml11Tag = defineScalarTag("tag:yaml.org,2002:null", {
-	implicit: true,
-	implicitFirstChars: [
-		"",
-		"~",
-		"n",
-		"N"
-	],
-	resolve: (source) => {
-		if (NULL_VALUES.indexOf(source) !== -1) return null;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => object === null,
-	represent: () => "null"
-});
-//#endregion
-//#region src/tag/scalar/bool_core.ts
-var TRUE_VALUES$2 = [
-	"true",
-	"True",
-	"TRUE"
-];
-var FALSE_VALUES$2 = [
-	"false",
-	"False",
-	"FALSE"
-];
-/** @category Tags */
-var boolCoreTag = defineScalarTag("tag:yaml.org,2002:bool", {
-	implicit: true,
-	implicitFirstChars: [
-		"t",
-		"T",
-		"f",
-		"F"
-	],
-	resolve: (source) => {
-		if (TRUE_VALUES$2.indexOf(source) !== -1) return true;
-		if (FALSE_VALUES$2.indexOf(source) !== -1) return false;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
-	represent: (object) => object ? "true" : "false"
-});
-//#endregion
-//#region src/tag/scalar/bool_json.ts
-var TRUE_VALUES$1 = ["true"];
-var FALSE_VALUES$1 = ["false"];
-/** @category Tags */
-var boolJsonTag = defineScalarTag("tag:yaml.org,2002:bool", {
-	implicit: true,
-	implicitFirstChars: ["t", "f"],
-	resolve: (source) => {
-		if (TRUE_VALUES$1.indexOf(source) !== -1) return true;
-		if (FALSE_VALUES$1.indexOf(source) !== -1) return false;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
-	represent: (object) => object ? "true" : "false"
-});
-//#endregion
-//#region src/tag/scalar/bool_yaml11.ts
-var TRUE_VALUES = [
-	"true",
-	"True",
-	"TRUE",
-	"y",
-	"Y",
-	"yes",
-	"Yes",
-	"YES",
-	"on",
-	"On",
-	"ON"
-];
-var FALSE_VALUES = [
-	"false",
-	"False",
-	"FALSE",
-	"n",
-	"N",
-	"no",
-	"No",
-	"NO",
-	"off",
-	"Off",
-	"OFF"
-];
-/** @category Tags */
-var boolYaml11Tag = defineScalarTag("tag:yaml.org,2002:bool", {
-	implicit: true,
-	implicitFirstChars: [
-		"y",
-		"Y",
-		"n",
-		"N",
-		"t",
-		"T",
-		"f",
-		"F",
-		"o",
-		"O"
-	],
-	resolve: (source) => {
-		if (TRUE_VALUES.indexOf(source) !== -1) return true;
-		if (FALSE_VALUES.indexOf(source) !== -1) return false;
-		return NOT_RESOLVED;
-	},
-	identify: (object) => Object.prototype.toString.call(object) === "[object Boolean]",
-	represent: (object) => object ? "true" : "false"
-});
-//#endregion
-//#region src/tag/scalar/int_core.ts
-var YAML_INTEGER_IMPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:0o[0-7]+|0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
-var YAML_INTEGER_EXPLICIT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
-function parseYamlInteger$2(source) {
-	let value = source;
-	let sign = 1;
-	if (value[0] === "-" || value[0] === "+") {
-		if (value[0] === "-") sign = -1;
-		value = value.slice(1);
-	}
-	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
-	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
-	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
-	return sign * parseInt(value, 10);
-}
-function resolveYamlInteger$2(source, isExplicit) {
-	if (isExplicit) {
-		if (!YAML_INTEGER_EXPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
-	} else if (!YAML_INTEGER_IMPLICIT_PATTERN$1.test(source)) return NOT_RESOLVED;
-	const result = parseYamlInteger$2(source);
-	return Number.isFinite(result) ? result : NOT_RESOLVED;
-}
-/** @category Tags */
-var intCoreTag = defineScalarTag("tag:yaml.org,2002:int", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		..."0123456789"
-	],
-	resolve: resolveYamlInteger$2,
-	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
-	represent: (object) => object.toString(10)
-});
-//#endregion
-//#region src/tag/scalar/int_json.ts
-var YAML_INTEGER_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)$");
-var YAML_INTEGER_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1]+|[-+]?0o[0-7]+|[-+]?0x[0-9a-fA-F]+|[-+]?[0-9]+)$");
-function parseYamlInteger$1(source) {
-	let value = source;
-	let sign = 1;
-	if (value[0] === "-" || value[0] === "+") {
-		if (value[0] === "-") sign = -1;
-		value = value.slice(1);
-	}
-	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
-	if (value.startsWith("0o")) return sign * parseInt(value.slice(2), 8);
-	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
-	return sign * parseInt(value, 10);
-}
-function resolveYamlInteger$1(source, isExplicit) {
-	if (isExplicit) {
-		if (!YAML_INTEGER_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-	} else if (!YAML_INTEGER_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-	const result = parseYamlInteger$1(source);
-	return Number.isFinite(result) ? result : NOT_RESOLVED;
-}
-/** @category Tags */
-var intJsonTag = defineScalarTag("tag:yaml.org,2002:int", {
-	implicit: true,
-	implicitFirstChars: ["-", ..."0123456789"],
-	resolve: resolveYamlInteger$1,
-	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
-	represent: (object) => object.toString(10)
-});
-//#endregion
-//#region src/tag/scalar/int_yaml11.ts
-var YAML_INTEGER_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?0b[0-1_]+|[-+]?0[0-7_]+|[-+]?0x[0-9a-fA-F_]+|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+|[-+]?(?:0|[1-9][0-9_]*))$");
-function parseYamlInteger(source) {
-	let value = source.replace(/_/g, "");
-	let sign = 1;
-	if (value[0] === "-" || value[0] === "+") {
-		if (value[0] === "-") sign = -1;
-		value = value.slice(1);
-	}
-	if (value.startsWith("0b")) return sign * parseInt(value.slice(2), 2);
-	if (value.startsWith("0x")) return sign * parseInt(value.slice(2), 16);
-	if (value.includes(":")) {
-		let result = 0;
-		for (const part of value.split(":")) result = result * 60 + Number(part);
-		return sign * result;
-	}
-	if (value !== "0" && value[0] === "0") return sign * parseInt(value, 8);
-	return sign * parseInt(value, 10);
-}
-function resolveYamlInteger(source) {
-	if (!YAML_INTEGER_PATTERN.test(source)) return NOT_RESOLVED;
-	const result = parseYamlInteger(source);
-	return Number.isFinite(result) ? result : NOT_RESOLVED;
-}
-/** @category Tags */
-var intYaml11Tag = defineScalarTag("tag:yaml.org,2002:int", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		..."0123456789"
-	],
-	resolve: resolveYamlInteger,
-	identify: (object) => Number.isInteger(object) && !Object.is(object, -0) && object.toString(10).indexOf("e") < 0,
-	represent: (object) => object.toString(10)
-});
-//#endregion
-//#region src/tag/scalar/float_core.ts
-var YAML_FLOAT_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-var YAML_FLOAT_SPECIAL_PATTERN$1 = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-function resolveYamlFloat$2(source) {
-	if (!YAML_FLOAT_PATTERN$1.test(source)) return NOT_RESOLVED;
-	let value = source.toLowerCase();
-	const sign = value[0] === "-" ? -1 : 1;
-	if ("+-".includes(value[0])) value = value.slice(1);
-	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-	if (value === ".nan") return NaN;
-	const result = sign * parseFloat(value);
-	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN$1.test(source)) return result;
-	return NOT_RESOLVED;
-}
-function representYamlFloat$2(object) {
-	if (isNaN(object)) return ".nan";
-	if (object === Number.POSITIVE_INFINITY) return ".inf";
-	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
-	if (Object.is(object, -0)) return "-0.0";
-	const result = object.toString(10);
-	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
-}
-/** @category Tags */
-var floatCoreTag = defineScalarTag("tag:yaml.org,2002:float", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		".",
-		..."0123456789"
-	],
-	resolve: resolveYamlFloat$2,
-	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
-	represent: representYamlFloat$2
-});
-//#endregion
-//#region src/tag/scalar/float_json.ts
-var YAML_FLOAT_IMPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^-?(?:0|[1-9][0-9]*)(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?$");
-var YAML_FLOAT_EXPLICIT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?[0-9]+(?:\\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|[-+]?\\.[0-9]+(?:[eE][-+]?[0-9]+)?|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-function resolveYamlFloat$1(source, isExplicit) {
-	if (isExplicit) {
-		if (!YAML_FLOAT_EXPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-		let value = source.toLowerCase();
-		const sign = value[0] === "-" ? -1 : 1;
-		if ("+-".includes(value[0])) value = value.slice(1);
-		if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-		if (value === ".nan") return NaN;
-		const result = sign * parseFloat(value);
-		return Number.isFinite(result) ? result : NOT_RESOLVED;
-	}
-	if (!YAML_FLOAT_IMPLICIT_PATTERN.test(source)) return NOT_RESOLVED;
-	const result = Number(source);
-	if (Number.isFinite(result)) return result;
-	return NOT_RESOLVED;
-}
-function representYamlFloat$1(object) {
-	if (isNaN(object)) return ".nan";
-	if (object === Number.POSITIVE_INFINITY) return ".inf";
-	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
-	if (Object.is(object, -0)) return "-0.0";
-	const result = object.toString(10);
-	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
-}
-/** @category Tags */
-var floatJsonTag = defineScalarTag("tag:yaml.org,2002:float", {
-	implicit: true,
-	implicitFirstChars: ["-", ..."0123456789"],
-	resolve: resolveYamlFloat$1,
-	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
-	represent: representYamlFloat$1
-});
-//#endregion
-//#region src/tag/scalar/float_yaml11.ts
-var YAML_FLOAT_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?(?:(?:[0-9][0-9_]*)?\\.[0-9_]*)(?:[eE][-+][0-9]+)?|[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\\.[0-9_]*|[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-var YAML_FLOAT_SPECIAL_PATTERN = /* @__PURE__ */ new RegExp("^(?:[-+]?\\.(?:inf|Inf|INF)|\\.(?:nan|NaN|NAN))$");
-function resolveYamlFloat(source) {
-	if (!YAML_FLOAT_PATTERN.test(source)) return NOT_RESOLVED;
-	let value = source.toLowerCase().replace(/_/g, "");
-	const sign = value[0] === "-" ? -1 : 1;
-	if ("+-".includes(value[0])) value = value.slice(1);
-	if (value === ".inf") return sign === 1 ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
-	if (value === ".nan") return NaN;
-	let result = 0;
-	if (value.includes(":")) {
-		for (const part of value.split(":")) result = result * 60 + Number(part);
-		result *= sign;
-	} else result = sign * parseFloat(value);
-	if (Number.isFinite(result) || YAML_FLOAT_SPECIAL_PATTERN.test(source)) return result;
-	return NOT_RESOLVED;
-}
-function representYamlFloat(object) {
-	if (isNaN(object)) return ".nan";
-	if (object === Number.POSITIVE_INFINITY) return ".inf";
-	if (object === Number.NEGATIVE_INFINITY) return "-.inf";
-	if (Object.is(object, -0)) return "-0.0";
-	const result = object.toString(10);
-	return /^[-+]?[0-9]+e/.test(result) ? result.replace("e", ".e") : result;
-}
-/** @category Tags */
-var floatYaml11Tag = defineScalarTag("tag:yaml.org,2002:float", {
-	implicit: true,
-	implicitFirstChars: [
-		"-",
-		"+",
-		".",
-		..."0123456789"
-	],
-	resolve: resolveYamlFloat,
-	identify: (object) => typeof object === "number" && (!Number.isInteger(object) || Object.is(object, -0) || object.toString(10).indexOf("e") >= 0),
-	represent: representYamlFloat
-});
-//#endregion
-//#region src/tag/scalar/merge.ts
-/**
-* Enables merge keys in {@link CORE_SCHEMA} when added with
-* {@link Schema.withTags}.
-*
-* @category Tags
-*/
-var mergeTag = defineScalarTag("tag:yaml.org,2002:merge", {
-	implicit: true,
-	implicitFirstChars: ["<"],
-	resolve: (source, isExplicit) => {
-		if (source === "<<" || isExplicit && source === "") return "<<";
-		return NOT_RESOLVED;
-	},
-	identify: () => false
-});
-//#endregion
-//#region src/tag/scalar/binary.ts
-var BASE64_PATTERN = /^[A-Za-z0-9+/]*={0,2}$/;
-function resolveYamlBinary(source) {
-	const input = source.replace(/\s/g, "");
-	if (input.length % 4 !== 0 || !BASE64_PATTERN.test(input)) return NOT_RESOLVED;
-	const binary = atob(input);
-	const result = new Uint8Array(binary.length);
-	for (let index = 0; index < binary.length; index++) result[index] = binary.charCodeAt(index);
-	return result;
-}
-function representYamlBinary(object) {
-	let binary = "";
-	for (let index = 0; index < object.length; index++) binary += String.fromCharCode(object[index]);
-	return btoa(binary);
-}
-/**
-* The `!!binary` tag, represented as a `Uint8Array`.
-*
-* @category Tags
-*/
-var binaryTag = defineScalarTag("tag:yaml.org,2002:binary", {
-	resolve: resolveYamlBinary,
-	identify: (object) => Object.prototype.toString.call(object) === "[object Uint8Array]",
-	represent: representYamlBinary
-});
-//#endregion
-//#region src/tag/scalar/timestamp.ts
-var YAML_DATE_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9])-([0-9][0-9])$");
-var YAML_TIMESTAMP_REGEXP = /* @__PURE__ */ new RegExp("^([0-9][0-9][0-9][0-9])-([0-9][0-9]?)-([0-9][0-9]?)(?:[Tt]|[ \\t]+)([0-9][0-9]?):([0-9][0-9]):([0-9][0-9])(?:\\.([0-9]*))?(?:[ \\t]*(Z|([-+])([0-9][0-9]?)(?::([0-9][0-9]))?))?$");
-function makeUtcDate(year, month, day, hour = 0, minute = 0, second = 0, fraction = 0) {
-	const date = new Date(Date.UTC(year, month, day, hour, minute, second, fraction));
-	date.setUTCFullYear(year, month, day);
-	return date;
-}
-function resolveYamlTimestamp(source) {
-	let match = YAML_DATE_REGEXP.exec(source);
-	if (match === null) match = YAML_TIMESTAMP_REGEXP.exec(source);
-	if (match === null) return NOT_RESOLVED;
-	const year = +match[1];
-	const month = +match[2] - 1;
-	const day = +match[3];
-	if (!match[4]) {
-		const date = makeUtcDate(year, month, day);
-		if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
-		return date;
-	}
-	const hour = +match[4];
-	const minute = +match[5];
-	const second = +match[6];
-	let fraction = 0;
-	if (hour > 23 || minute > 59 || second > 59) return NOT_RESOLVED;
-	if (match[7]) {
-		let value = match[7].slice(0, 3);
-		while (value.length < 3) value += "0";
-		fraction = +value;
-	}
-	const date = makeUtcDate(year, month, day, hour, minute, second, fraction);
-	if (date.getUTCFullYear() !== year || date.getUTCMonth() !== month || date.getUTCDate() !== day) return NOT_RESOLVED;
-	if (match[9]) {
-		const offsetHour = +match[10];
-		const offsetMinute = +(match[11] || 0);
-		if (offsetHour > 23 || offsetMinute > 59) return NOT_RESOLVED;
-		const offset = (offsetHour * 60 + offsetMinute) * 6e4;
-		date.setTime(date.getTime() - (match[9] === "-" ? -offset : offset));
-	}
-	return date;
-}
-/**
-* The YAML 1.1 `!!timestamp` tag, represented as a JavaScript `Date`.
-*
-* @category Tags
-*/
-var timestampTag = defineScalarTag("tag:yaml.org,2002:timestamp", {
-	implicit: true,
-	implicitFirstChars: [..."0123456789"],
-	resolve: resolveYamlTimestamp,
-	identify: (object) => object instanceof Date,
-	represent: (object) => object.toISOString()
-});
-//#endregion
-//#region src/tag/sequence/seq.ts
-/** @category Tags */
-var seqTag = defineSequenceTag("tag:yaml.org,2002:seq", {
-	create: () => [],
-	addItem: (container, item) => {
-		container.push(item);
-	},
-	identify: Array.isArray
-});
-//#endregion
-//#region src/common/object.ts
-function isPlainObject(data) {
-	if (data === null || typeof data !== "object" || Array.isArray(data)) return false;
-	const prototype = Object.getPrototypeOf(data);
-	return prototype === null || prototype === Object.prototype;
-}
-function pick(object, keys) {
-	const result = {};
-	for (const key of keys) if (object[key] !== void 0) result[key] = object[key];
-	return result;
-}
-//#endregion
-//#region src/tag/sequence/omap.ts
-/**
-* Provided only for YAML 1.1 compatibility and supported by the loader only.
-* JavaScript has no dedicated class to represent this type, so it cannot be
-* identified and dumped.
-*
-* ```yaml
-* !!omap
-*   - one: 1
-*   - two: 2
-* ```
-*
-* is loaded as
-*
-* ```javascript
-* [
-*   { one: 1 },
-*   { two: 2 }
-* ]
-* ```
-*
-* @category Tags
-*/
-var omapTag = defineSequenceTag("tag:yaml.org,2002:omap", {
-	create: () => ({
-		list: [],
-		seen: /* @__PURE__ */ new Set()
-	}),
-	addItem: (carrier, item) => {
-		let key;
-		if (item instanceof Map) {
-			if (item.size !== 1) return "cannot resolve an ordered map item";
-			key = item.keys().next().value;
-		} else if (isPlainObject(item)) {
-			const itemKeys = Object.keys(item);
-			if (itemKeys.length !== 1) return "cannot resolve an ordered map item";
-			key = itemKeys[0];
-		} else return "cannot resolve an ordered map item";
-		if (carrier.seen.has(key)) return "duplicate key in ordered map";
-		carrier.seen.add(key);
-		carrier.list.push(item);
-		return "";
-	},
-	finalize: (carrier) => carrier.list,
-	identify: () => false
-});
-//#endregion
-//#region src/tag/sequence/pairs.ts
-/**
-* Provided only for YAML 1.1 compatibility and supported by the loader only.
-* JavaScript has no dedicated class to represent this type, so it cannot be
-* identified and dumped.
-*
-* ```yaml
-* !!pairs
-*   - one: 1
-*   - two: 2
-* ```
-*
-* is loaded as
-*
-* ```javascript
-* [
-*   ['one', 1],
-*   ['two', 2]
-* ]
-* ```
-*
-* @category Tags
-*/
-var pairsTag = defineSequenceTag("tag:yaml.org,2002:pairs", {
-	create: () => [],
-	addItem: (container, item) => {
-		if (item instanceof Map) {
-			if (item.size !== 1) return "cannot resolve a pairs item";
-			container.push(item.entries().next().value);
-			return "";
-		}
-		if (Object.prototype.toString.call(item) !== "[object Object]") return "cannot resolve a pairs item";
-		const object = item;
-		const keys = Object.keys(object);
-		if (keys.length !== 1) return "cannot resolve a pairs item";
-		container.push([keys[0], object[keys[0]]]);
-		return "";
-	},
-	identify: () => false
-});
-//#endregion
-//#region src/tag/mapping/map.ts
-/**
-* This is the default mapping implementation. It uses `{}` objects and has only
-* partial functionality due to language limitations. This choice was made
-* because users expect to get JavaScript objects, and it was left unchanged to
-* avoid too many breaking changes in the v5 release.
-*
-* Side effects:
-*
-* - `Object.hasOwn()` checks or `for...of` loops are required for safe use (to
-*   avoid falling through to prototypes).
-* - Only scalar string keys are supported properly.
-* - Other scalar keys, such as `null` and numbers, are converted to strings.
-*   This is historical behaviour, and it can cause side effects such as
-*   problems with `!!merge`.
-*
-* Note that non-string scalar keys may be deprecated in future versions.
-*
-* Ideally, use {@link realMapTag} instead.
-*
-* @category Tags
-*/
-var mapTag = defineMappingTag("tag:yaml.org,2002:map", {
-	create: () => ({}),
-	identify: isPlainObject,
-	represent: (o) => {
-		const map = /* @__PURE__ */ new Map();
-		for (const key of Object.keys(o)) map.set(key, o[key]);
-		return map;
-	},
-	addPair: (container, key, value) => {
-		if (key !== null && typeof key === "object") return "object-based map does not support complex keys";
-		const normalizedKey = String(key);
-		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
-			value,
-			enumerable: true,
-			configurable: true,
-			writable: true
-		});
-		else container[normalizedKey] = value;
-		return "";
-	},
-	has: (container, key) => {
-		if (key !== null && typeof key === "object") return false;
-		return Object.prototype.hasOwnProperty.call(container, String(key));
-	},
-	keys: (container) => Object.keys(container),
-	get: (container, key) => {
-		const normalizedKey = String(key);
-		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
-		return container[normalizedKey];
-	}
-});
-//#endregion
-//#region src/tag/mapping/set.ts
-/**
-* The YAML 1.1 `!!set` tag, represented as a JavaScript `Set`.
-*
-* @category Tags
-*/
-var setTag = defineMappingTag("tag:yaml.org,2002:set", {
-	create: () => /* @__PURE__ */ new Set(),
-	identify: (data) => data instanceof Set,
-	represent: (data) => {
-		const map = /* @__PURE__ */ new Map();
-		for (const key of data) map.set(key, null);
-		return map;
-	},
-	addPair: (container, key, value) => {
-		if (value !== null) return "cannot resolve a set item";
-		container.add(key);
-		return "";
-	},
-	has: (container, key) => container.has(key),
-	keys: (container) => container.keys(),
-	get: () => null
-});
-//#endregion
-//#region src/schema.ts
-function createTagDefinitionMap() {
-	return {
-		scalar: Object.create(null),
-		sequence: Object.create(null),
-		mapping: Object.create(null)
-	};
-}
-function createTagDefinitionListMap() {
-	return {
-		scalar: [],
-		sequence: [],
-		mapping: []
-	};
-}
-function compileTags(tags) {
-	const result = [];
-	for (const tag of tags) {
-		let index = result.length;
-		for (let previousIndex = 0; previousIndex < result.length; previousIndex++) {
-			const previous = result[previousIndex];
-			if (previous.nodeKind === tag.nodeKind && previous.tagName === tag.tagName && previous.matchByTagPrefix === tag.matchByTagPrefix) {
-				index = previousIndex;
-				break;
-			}
-		}
-		result[index] = tag;
-	}
-	return result;
-}
-/**
-* Controls tag resolution when loading and type selection when dumping.
-*
-* @category Schemas
-*/
-var Schema = class Schema {
-	tags;
-	/** @internal */
-	implicitScalarTags;
-	/**
-	* Dispatch implicit scalar resolvers by `source.charAt(0)`. Each bucket holds
-	* the resolvers that may match that key, in schema order; a key absent from
-	* the map uses
-	* {@link Schema.implicitScalarAnyFirstChar}
-	* (resolvers that declared no first-char constraint, so they apply to any
-	* first character).
-	*/
-	implicitScalarByFirstChar;
-	implicitScalarAnyFirstChar;
-	/**
-	* The default scalar tag (`!!str`), resolved once so the composer's fallback
-	* for unresolved plain scalars avoids a keyed lookup per scalar.
-	*
-	* @internal
-	*/
-	defaultScalarTag;
-	/**
-	* The default container tags (`!!seq` / `!!map`), used by the dumper: when a
-	* value is identified by its default tag, the tag is implicit and not
-	* printed. Undefined if the schema does not define them (then such values
-	* can't be dumped).
-	*
-	* @internal
-	*/
-	defaultSequenceTag;
-	/** @internal */
-	defaultMappingTag;
-	exact;
-	prefix;
-	constructor(tags) {
-		const compiledTags = compileTags(tags);
-		const implicitScalarTags = [];
-		const exact = createTagDefinitionMap();
-		const prefix = createTagDefinitionListMap();
-		for (const tag of compiledTags) {
-			if (tag.nodeKind === "scalar" && tag.implicit) {
-				if (tag.matchByTagPrefix) throw new Error("Implicit scalar tags cannot match by tag prefix");
-				implicitScalarTags.push(tag);
-			}
-			switch (tag.nodeKind) {
-				case "scalar":
-					if (tag.matchByTagPrefix) prefix.scalar.push(tag);
-					else exact.scalar[tag.tagName] = tag;
-					break;
-				case "sequence":
-					if (tag.matchByTagPrefix) prefix.sequence.push(tag);
-					else exact.sequence[tag.tagName] = tag;
-					break;
-				case "mapping": if (tag.matchByTagPrefix) prefix.mapping.push(tag);
-				else exact.mapping[tag.tagName] = tag;
-			}
-		}
-		const implicitScalarAnyFirstChar = implicitScalarTags.filter((tag) => tag.implicitFirstChars === null);
-		const keys = /* @__PURE__ */ new Set();
-		for (const tag of implicitScalarTags) if (tag.implicitFirstChars !== null) for (const key of tag.implicitFirstChars) keys.add(key);
-		const implicitScalarByFirstChar = /* @__PURE__ */ new Map();
-		for (const key of keys) implicitScalarByFirstChar.set(key, implicitScalarTags.filter((tag) => tag.implicitFirstChars === null || tag.implicitFirstChars.indexOf(key) !== -1));
-		const defaultScalarTag = exact.scalar["tag:yaml.org,2002:str"];
-		if (!defaultScalarTag) throw new Error("schema does not define the default scalar tag (tag:yaml.org,2002:str)");
-		this.tags = compiledTags;
-		this.implicitScalarTags = implicitScalarTags;
-		this.implicitScalarByFirstChar = implicitScalarByFirstChar;
-		this.implicitScalarAnyFirstChar = implicitScalarAnyFirstChar;
-		this.defaultScalarTag = defaultScalarTag;
-		this.defaultSequenceTag = exact.sequence["tag:yaml.org,2002:seq"];
-		this.defaultMappingTag = exact.mapping["tag:yaml.org,2002:map"];
-		this.exact = exact;
-		this.prefix = prefix;
-	}
-	/** @internal */
-	lookupScalarTag(tagName) {
-		const exactTag = this.exact.scalar[tagName];
-		if (exactTag) return exactTag;
-		for (const tag of this.prefix.scalar) if (tagName.startsWith(tag.tagName)) return tag;
-	}
-	/** @internal */
-	lookupSequenceTag(tagName) {
-		const exactTag = this.exact.sequence[tagName];
-		if (exactTag) return exactTag;
-		for (const tag of this.prefix.sequence) if (tagName.startsWith(tag.tagName)) return tag;
-	}
-	/** @internal */
-	lookupMappingTag(tagName) {
-		const exactTag = this.exact.mapping[tagName];
-		if (exactTag) return exactTag;
-		for (const tag of this.prefix.mapping) if (tagName.startsWith(tag.tagName)) return tag;
-	}
-	/** @internal */
-	resolveImplicitScalarTag(source) {
-		const candidates = this.implicitScalarByFirstChar.get(source.charAt(0)) ?? this.implicitScalarAnyFirstChar;
-		for (const tag of candidates) {
-			const value = tag.resolve(source, false, tag.tagName);
-			if (value !== NOT_RESOLVED) return {
-				value,
-				tag
-			};
-		}
-		const tag = this.defaultScalarTag;
-		return {
-			value: tag.resolve(source, false, tag.tagName),
-			tag
-		};
-	}
-	/**
-	* Creates a new schema with the specified tags added. If a tag already
-	* exists, it is replaced by the specified tag.
-	*
-	* @example
-	*
-	* ```javascript
-	* import { CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
-	*
-	* const schema = CORE_SCHEMA.withTags(mergeTag, realMapTag)
-	* ```
-	*/
-	withTags(...tags) {
-		let flatTags = [];
-		for (const tag of tags) flatTags = flatTags.concat(tag);
-		return new Schema([...this.tags, ...flatTags]);
-	}
-};
-/**
-* The YAML 1.2 Failsafe Schema: strings, sequences, and mappings.
-*
-* @category Schemas
-*/
-var FAILSAFE_SCHEMA = new Schema([
-	strTag,
-	seqTag,
-	mapTag
-]);
-/**
-* The YAML 1.2 JSON Schema. It uses JSON scalar forms while retaining YAML
-* collection syntax.
-*
-* @category Schemas
-*/
-var JSON_SCHEMA = new Schema([
-	...FAILSAFE_SCHEMA.tags,
-	nullJsonTag,
-	boolJsonTag,
-	intJsonTag,
-	floatJsonTag
-]);
-/**
-* The default schema for the loaders. Note, {@link CORE_SCHEMA} comes
-* without the `!!merge` tag. You can easily enable it if needed.
-*
-* @example
-* Enable {@link mergeTag}:
-*
-* ```javascript
-* import { load, CORE_SCHEMA, mergeTag } from 'js-yaml'
-*
-* try {
-*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag) })
-* } catch (e) {
-*   console.error(e)
-* }
-* ```
-*
-* @category Schemas
-*/
-var CORE_SCHEMA = new Schema([
-	...FAILSAFE_SCHEMA.tags,
-	nullCoreTag,
-	boolCoreTag,
-	intCoreTag,
-	floatCoreTag
-]);
-/**
-* YAML 1.1-compatible schema.
-*
-* @category Schemas
-*/
-var YAML11_SCHEMA = new Schema([
-	...FAILSAFE_SCHEMA.tags,
-	nullYaml11Tag,
-	boolYaml11Tag,
-	intYaml11Tag,
-	floatYaml11Tag,
-	timestampTag,
-	mergeTag,
-	binaryTag,
-	omapTag,
-	pairsTag,
-	setTag
-]);
-/**
-* The dumper schema for maximum compatibility. It combines all supported type
-* variants from YAML 1.1 and YAML 1.2 so strings matching any of them are
-* quoted. This makes the generated YAML more compatible with other parsers.
-*
-* The schema is based on YAML 1.1, but extends `!!int` and `!!float` to accept
-* both YAML 1.1 and Core Schema forms, since Core Schema supports some forms
-* that YAML 1.1 does not.
-*
-* @category Schemas
-*/
-var DUMP_SCHEMA = YAML11_SCHEMA.withTags({
-	...intYaml11Tag,
-	resolve: (source, isExplicit, tagName) => {
-		const result = intYaml11Tag.resolve(source, isExplicit, tagName);
-		return result === NOT_RESOLVED ? intCoreTag.resolve(source, isExplicit, tagName) : result;
-	}
-}, {
-	...floatYaml11Tag,
-	resolve: (source, isExplicit, tagName) => {
-		const result = floatYaml11Tag.resolve(source, isExplicit, tagName);
-		return result === NOT_RESOLVED ? floatCoreTag.resolve(source, isExplicit, tagName) : result;
-	}
-});
-//#endregion
-//#region src/tag/mapping/real_map.ts
-/**
-* Recommended when non-string keys are actually needed. It uses native
-* JavaScript `Map` objects, so keys keep their constructed types instead of
-* being converted to strings.
-*
-* It is not the default to avoid widespread breaking changes in existing
-* projects. `Map` has a different access API and does not pass deep equality
-* checks against `{}`-based fixtures. Alongside the other changes in v5,
-* making it the default was considered too disruptive.
-*
-* If these differences are acceptable for your project, we recommend using
-* {@link realMapTag} to guarantee the absence of problems and side effects.
-*
-* @example
-* Enable {@link realMapTag}:
-*
-* ```javascript
-* import { load, CORE_SCHEMA, realMapTag } from 'js-yaml'
-*
-* try {
-*   load(data, { schema: CORE_SCHEMA.withTags(realMapTag) })
-* } catch (e) {
-*   console.error(e)
-* }
-* ```
-*
-* @category Tags
-*/
-var realMapTag = defineMappingTag("tag:yaml.org,2002:map", {
-	create: () => /* @__PURE__ */ new Map(),
-	addPair: (container, key, value) => {
-		container.set(key, value);
-		return "";
-	},
-	has: (container, key) => container.has(key),
-	keys: (container) => container.keys(),
-	get: (container, key) => container.get(key),
-	identify: (data) => data instanceof Map || isPlainObject(data),
-	represent: (data) => {
-		if (data instanceof Map) return data;
-		const map = /* @__PURE__ */ new Map();
-		const obj = data;
-		for (const key of Object.keys(obj)) map.set(key, obj[key]);
-		return map;
-	}
-});
-//#endregion
-//#region src/tag/mapping/legacy_map.ts
-function normalizeKey(key) {
-	if (Array.isArray(key)) {
-		const array = Array.prototype.slice.call(key);
-		for (let index = 0; index < array.length; index++) {
-			if (Array.isArray(array[index])) return null;
-			if (typeof array[index] === "object" && Object.prototype.toString.call(array[index]) === "[object Object]") array[index] = "[object Object]";
-		}
-		return String(array);
-	}
-	if (typeof key === "object" && Object.prototype.toString.call(key) === "[object Object]") return "[object Object]";
-	return String(key);
-}
-/**
-* This implementation exists solely to reproduce v4 behavior exactly. Its use
-* is strongly discouraged. If complex or non-string keys are needed, use
-* {@link realMapTag} instead.
-*
-* @category Tags
-*/
-var legacyMapTag = defineMappingTag("tag:yaml.org,2002:map", {
-	create: () => ({}),
-	identify: isPlainObject,
-	represent: (o) => {
-		const map = /* @__PURE__ */ new Map();
-		for (const key of Object.keys(o)) map.set(key, o[key]);
-		return map;
-	},
-	addPair: (container, key, value) => {
-		const normalizedKey = normalizeKey(key);
-		if (normalizedKey === null) return "nested arrays are not supported inside keys";
-		if (normalizedKey === "__proto__") Object.defineProperty(container, normalizedKey, {
-			value,
-			enumerable: true,
-			configurable: true,
-			writable: true
-		});
-		else container[normalizedKey] = value;
-		return "";
-	},
-	has: (container, key) => {
-		const normalizedKey = normalizeKey(key);
-		return normalizedKey !== null && Object.prototype.hasOwnProperty.call(container, normalizedKey);
-	},
-	keys: (container) => Object.keys(container),
-	get: (container, key) => {
-		const normalizedKey = String(key);
-		if (!Object.prototype.hasOwnProperty.call(container, normalizedKey)) return null;
-		return container[normalizedKey];
-	}
-});
-//#endregion
-//#region src/common/snippet.ts
-var DEFAULT_SNIPPET_OPTIONS = {
-	maxLength: 79,
-	indent: 1,
-	linesBefore: 3,
-	linesAfter: 2
-};
-function getLine(buffer, lineStart, lineEnd, position, maxLineLength) {
-	let head = "";
-	let tail = "";
-	const maxHalfLength = Math.floor(maxLineLength / 2) - 1;
-	if (position - lineStart > maxHalfLength) {
-		head = " ... ";
-		lineStart = position - maxHalfLength + head.length;
-	}
-	if (lineEnd - position > maxHalfLength) {
-		tail = " ...";
-		lineEnd = position + maxHalfLength - tail.length;
-	}
-	return {
-		str: head + buffer.slice(lineStart, lineEnd).replace(/\t/g, "→") + tail,
-		pos: position - lineStart + head.length
-	};
-}
-function padStart(string, max) {
-	return " ".repeat(Math.max(max - string.length, 0)) + string;
-}
-function makeSnippet(mark, options) {
-	if (!mark.buffer) return null;
-	const opts = {
-		...DEFAULT_SNIPPET_OPTIONS,
-		...options
-	};
-	const re = /\r?\n|\r|\0/g;
-	const lineStarts = [0];
-	const lineEnds = [];
-	let match;
-	let foundLineNo = -1;
-	while (match = re.exec(mark.buffer)) {
-		lineEnds.push(match.index);
-		lineStarts.push(match.index + match[0].length);
-		if (mark.position <= match.index && foundLineNo < 0) foundLineNo = lineStarts.length - 2;
-	}
-	if (foundLineNo < 0) foundLineNo = lineStarts.length - 1;
-	let result = "";
-	const lineNoLength = Math.min(mark.line + opts.linesAfter, lineEnds.length).toString().length;
-	const maxLineLength = opts.maxLength - (opts.indent + lineNoLength + 3);
-	for (let i = 1; i <= opts.linesBefore; i++) {
-		if (foundLineNo - i < 0) break;
-		const line = getLine(mark.buffer, lineStarts[foundLineNo - i], lineEnds[foundLineNo - i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo - i]), maxLineLength);
-		result = `${" ".repeat(opts.indent)}${padStart((mark.line - i + 1).toString(), lineNoLength)} | ${line.str}\n${result}`;
-	}
-	const line = getLine(mark.buffer, lineStarts[foundLineNo], lineEnds[foundLineNo], mark.position, maxLineLength);
-	result += `${" ".repeat(opts.indent)}${padStart((mark.line + 1).toString(), lineNoLength)} | ${line.str}\n`;
-	result += `${"-".repeat(opts.indent + lineNoLength + 3 + line.pos)}^\n`;
-	for (let i = 1; i <= opts.linesAfter; i++) {
-		if (foundLineNo + i >= lineEnds.length) break;
-		const line = getLine(mark.buffer, lineStarts[foundLineNo + i], lineEnds[foundLineNo + i], mark.position - (lineStarts[foundLineNo] - lineStarts[foundLineNo + i]), maxLineLength);
-		result += `${" ".repeat(opts.indent)}${padStart((mark.line + i + 1).toString(), lineNoLength)} | ${line.str}\n`;
-	}
-	return result.replace(/\n$/, "");
-}
-//#endregion
-//#region src/common/exception.ts
-function formatError(exception, compact) {
-	let where = "";
-	if (!exception.mark) return exception.reason;
-	if (exception.mark.name) where += `in "${exception.mark.name}" `;
-	where += `(${exception.mark.line + 1}:${exception.mark.column + 1})`;
-	if (!compact && exception.mark.snippet) where += `\n\n${exception.mark.snippet}`;
-	return `${exception.reason} ${where}`;
-}
-/**
-* A YAML error. Unlike an ordinary `Error`, it adds a source snippet showing
-* the location of the problem to the error message, when available.
-*
-* @category Main
-*/
-var YAMLException = class YAMLException extends Error {
-	reason;
-	mark;
-	/**
-	* Optional `mark` contains source snippet data. Usually, use
-	* {@link YAMLException.throwAt} instead of passing it directly.
-	*/
-	constructor(reason, mark) {
-		super();
-		this.name = "YAMLException";
-		this.reason = reason;
-		this.mark = mark;
-		this.message = formatError(this, false);
-		if (Error.captureStackTrace) Error.captureStackTrace(this, this.constructor);
-	}
-	/**
-	* Returns the formatted error, omitting the source snippet in compact mode.
-	*/
-	toString(compact) {
-		return `${this.name}: ${formatError(this, compact)}`;
-	}
-	/**
-	* Builds a YAMLException with a source snippet and throws it. `source` is
-	* the raw input text; `position` is an offset into it.
-	*/
-	static throwAt(source, position, message, filename = "") {
-		let line = 0;
-		let lineStart = 0;
-		for (let index = 0; index < position; index++) {
-			const ch = source.charCodeAt(index);
-			if (ch === 10) {
-				line++;
-				lineStart = index + 1;
-			} else if (ch === 13) {
-				line++;
-				if (source.charCodeAt(index + 1) === 10) index++;
-				lineStart = index + 1;
-			}
-		}
-		const mark = {
-			name: filename,
-			buffer: source,
-			position,
-			line,
-			column: position - lineStart
-		};
-		mark.snippet = makeSnippet(mark);
-		throw new YAMLException(message, mark);
-	}
-};
-//#endregion
-//#region src/parser/events.ts
-/** @category Events */
-var EVENT_ID = {
-	DOCUMENT: 1,
-	SEQUENCE: 2,
-	MAPPING: 3,
-	SCALAR: 4,
-	ALIAS: 5,
-	POP: 6
-};
-/** @category Nodes */
-var SCALAR_STYLE = {
-	PLAIN: 1,
-	SINGLE_QUOTED: 2,
-	DOUBLE_QUOTED: 3,
-	LITERAL_BLOCK: 4,
-	FOLDED_BLOCK: 5
-};
-/** @category Nodes */
-var COLLECTION_STYLE = {
-	BLOCK: 1,
-	FLOW: 2
-};
-/** @category Nodes */
-var CHOMPING_MODE = {
-	CLIP: 1,
-	STRIP: 2,
-	KEEP: 3
-};
-//#endregion
-//#region src/parser/parser_scalar.ts
-var NO_RANGE$3 = -1;
-function simpleEscapeSequence(c) {
-	switch (c) {
-		case 48: return "\0";
-		case 97: return "\x07";
-		case 98: return "\b";
-		case 116: return "	";
-		case 9: return "	";
-		case 110: return "\n";
-		case 118: return "\v";
-		case 102: return "\f";
-		case 114: return "\r";
-		case 101: return "\x1B";
-		case 32: return " ";
-		case 34: return "\"";
-		case 47: return "/";
-		case 92: return "\\";
-		case 78: return "";
-		case 95: return "\xA0";
-		case 76: return "\u2028";
-		case 80: return "\u2029";
-		default: return "";
-	}
-}
-var simpleEscapeCheck = new Array(256);
-var simpleEscapeMap = new Array(256);
-for (let i = 0; i < 256; i++) {
-	simpleEscapeCheck[i] = simpleEscapeSequence(i) ? 1 : 0;
-	simpleEscapeMap[i] = simpleEscapeSequence(i);
-}
-function charFromCodepoint(c) {
-	if (c <= 65535) return String.fromCharCode(c);
-	return String.fromCharCode((c - 65536 >> 10) + 55296, (c - 65536 & 1023) + 56320);
-}
-function fromHexCode$1(c) {
-	if (c >= 48 && c <= 57) return c - 48;
-	return (c | 32) - 97 + 10;
-}
-function escapedHexLen$1(c) {
-	if (c === 120) return 2;
-	if (c === 117) return 4;
-	return 8;
-}
-function skipFoldedBreaks(input, position, end) {
-	let breaks = 0;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 10) {
-			breaks++;
-			position++;
-		} else if (ch === 13) {
-			breaks++;
-			position++;
-			if (input.charCodeAt(position) === 10) position++;
-		} else if (ch === 32 || ch === 9) position++;
-		else break;
-	}
-	return {
-		position,
-		breaks
-	};
-}
-function foldedBreaks(count) {
-	if (count === 1) return " ";
-	return "\n".repeat(count - 1);
-}
-function getPlainValue(input, start, end) {
-	let result = "";
-	let position = start;
-	let captureStart = start;
-	let captureEnd = start;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 10 || ch === 13) {
-			result += input.slice(captureStart, captureEnd);
-			const fold = skipFoldedBreaks(input, position, end);
-			result += foldedBreaks(fold.breaks);
-			position = captureStart = captureEnd = fold.position;
-		} else {
-			position++;
-			if (ch !== 32 && ch !== 9) captureEnd = position;
-		}
-	}
-	return result + input.slice(captureStart, captureEnd);
-}
-function getSingleQuotedValue(input, start, end) {
-	let result = "";
-	let position = start;
-	let captureStart = start;
-	let captureEnd = start;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 39) {
-			result += input.slice(captureStart, position) + "'";
-			position += 2;
-			captureStart = captureEnd = position;
-		} else if (ch === 10 || ch === 13) {
-			result += input.slice(captureStart, captureEnd);
-			const fold = skipFoldedBreaks(input, position, end);
-			result += foldedBreaks(fold.breaks);
-			position = captureStart = captureEnd = fold.position;
-		} else {
-			position++;
-			if (ch !== 32 && ch !== 9) captureEnd = position;
-		}
-	}
-	return result + input.slice(captureStart, end);
-}
-function getDoubleQuotedValue(input, start, end) {
-	let result = "";
-	let position = start;
-	let captureStart = start;
-	let captureEnd = start;
-	while (position < end) {
-		const ch = input.charCodeAt(position);
-		if (ch === 92) {
-			result += input.slice(captureStart, position);
-			position++;
-			const escaped = input.charCodeAt(position);
-			if (escaped === 10 || escaped === 13) position = skipFoldedBreaks(input, position, end).position;
-			else if (escaped < 256 && simpleEscapeCheck[escaped]) {
-				result += simpleEscapeMap[escaped];
-				position++;
-			} else {
-				let hexLength = escapedHexLen$1(escaped);
-				let hexResult = 0;
-				for (; hexLength > 0; hexLength--) {
-					position++;
-					const digit = fromHexCode$1(input.charCodeAt(position));
-					hexResult = (hexResult << 4) + digit;
-				}
-				result += charFromCodepoint(hexResult);
-				position++;
-			}
-			captureStart = captureEnd = position;
-		} else if (ch === 10 || ch === 13) {
-			result += input.slice(captureStart, captureEnd);
-			const fold = skipFoldedBreaks(input, position, end);
-			result += foldedBreaks(fold.breaks);
-			position = captureStart = captureEnd = fold.position;
-		} else {
-			position++;
-			if (ch !== 32 && ch !== 9) captureEnd = position;
-		}
-	}
-	return result + input.slice(captureStart, end);
-}
-function getBlockValue(input, start, end, indent, chomping, folded) {
-	const textIndent = indent < 0 ? 0 : indent;
-	const region = input.slice(start, end).replace(/\r\n?/g, "\n");
-	const lines = region === "" ? [] : (region.endsWith("\n") ? region.slice(0, -1) : region).split("\n");
-	let result = "";
-	let didReadContent = false;
-	let emptyLines = 0;
-	let atMoreIndented = false;
-	for (const line of lines) {
-		let column = 0;
-		while (column < textIndent && line.charCodeAt(column) === 32) column++;
-		if (indent < 0 || column >= line.length) {
-			emptyLines++;
-			continue;
-		}
-		const content = line.slice(textIndent);
-		const first = content.charCodeAt(0);
-		if (folded) {
-			if (first === 32 || first === 9) {
-				atMoreIndented = true;
-				result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
-			} else if (atMoreIndented) {
-				atMoreIndented = false;
-				result += "\n".repeat(emptyLines + 1);
-			} else if (emptyLines === 0) {
-				if (didReadContent) result += " ";
-			} else result += "\n".repeat(emptyLines);
-		} else result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
-		result += content;
-		didReadContent = true;
-		emptyLines = 0;
-	}
-	if (chomping === CHOMPING_MODE.KEEP) result += "\n".repeat(didReadContent ? 1 + emptyLines : emptyLines);
-	else if (chomping !== CHOMPING_MODE.STRIP) {
-		if (didReadContent) result += "\n";
-	}
-	return result;
-}
-/**
-* Decodes the scalar referenced by event offsets in `input`.
-*
-* @category Events
-*/
-function getScalarValue(input, scalar) {
-	if (scalar.valueStart === NO_RANGE$3) return "";
-	const { valueStart, valueEnd } = scalar;
-	if (scalar.fast) return input.slice(valueStart, valueEnd);
-	switch (scalar.style) {
-		case SCALAR_STYLE.SINGLE_QUOTED: return getSingleQuotedValue(input, valueStart, valueEnd);
-		case SCALAR_STYLE.DOUBLE_QUOTED: return getDoubleQuotedValue(input, valueStart, valueEnd);
-		case SCALAR_STYLE.LITERAL_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, false);
-		case SCALAR_STYLE.FOLDED_BLOCK: return getBlockValue(input, valueStart, valueEnd, scalar.indent, scalar.chomping, true);
-		default: return getPlainValue(input, valueStart, valueEnd);
-	}
-}
-//#endregion
-//#region src/common/tagname.ts
-var DEFAULT_TAG_HANDLERS = Object.assign(Object.create(null), {
-	"!": "!",
-	"!!": "tag:yaml.org,2002:"
-});
-var TAG_SUFFIX_CHARS = "-#;/?:@&=+$_.~*'()";
-var TAG_URI_CHARS = TAG_SUFFIX_CHARS + "!,[]";
-var HEX = "0123456789ABCDEF";
-function percentByte(byte) {
-	return "%" + HEX[byte >> 4] + HEX[byte & 15];
-}
-function tagPercentEncode(source, isSuffix) {
-	const allowed = isSuffix ? TAG_SUFFIX_CHARS : TAG_URI_CHARS;
-	let result = "";
-	for (let index = 0; index < source.length; index++) {
-		let ch = source.charCodeAt(index);
-		if (ch >= 48 && ch <= 57 || ch >= 65 && ch <= 90 || ch >= 97 && ch <= 122 || allowed.includes(source[index])) {
-			result += source[index];
-			continue;
-		}
-		if (ch >= 55296 && ch <= 56319) ch = 65536 + ((ch & 1023) << 10) + (source.charCodeAt(++index) & 1023);
-		if (ch < 128) result += percentByte(ch);
-		else if (ch < 2048) result += percentByte(192 | ch >> 6) + percentByte(128 | ch & 63);
-		else if (ch < 65536) result += percentByte(224 | ch >> 12) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
-		else result += percentByte(240 | ch >> 18) + percentByte(128 | ch >> 12 & 63) + percentByte(128 | ch >> 6 & 63) + percentByte(128 | ch & 63);
-	}
-	return result;
-}
-function tagPercentDecode(source) {
-	let result = "";
-	let index = 0;
-	while (index < source.length) {
-		if (source.charCodeAt(index) !== 37) {
-			result += source[index++];
-			continue;
-		}
-		let ch = parseInt(source.slice(index + 1, index + 3), 16);
-		index += 3;
-		if (ch >= 192) {
-			let remaining = ch < 224 ? 1 : ch < 240 ? 2 : 3;
-			ch &= (1 << 6 - remaining) - 1;
-			while (remaining-- > 0) {
-				ch = ch << 6 | parseInt(source.slice(index + 1, index + 3), 16) & 63;
-				index += 3;
-			}
-		}
-		if (ch < 65536) result += String.fromCharCode(ch);
-		else {
-			ch -= 65536;
-			result += String.fromCharCode(55296 | ch >> 10, 56320 | ch & 1023);
-		}
-	}
-	return result;
-}
-function tagNameFull(rawTag, tagHandlers) {
-	if (rawTag.startsWith("!<") && rawTag.endsWith(">")) return tagPercentDecode(rawTag.slice(2, -1));
-	const handleEnd = rawTag.indexOf("!", 1);
-	const handle = handleEnd === -1 ? "!" : rawTag.slice(0, handleEnd + 1);
-	return tagPercentDecode(tagHandlers?.[handle] ?? DEFAULT_TAG_HANDLERS[handle] ?? handle) + tagPercentDecode(rawTag.slice(handle.length));
-}
-function tagNameShort(fullTag) {
-	let tag = fullTag;
-	if (tag.charCodeAt(0) === 33) {
-		tag = tag.slice(1);
-		return `!${tagPercentEncode(tag, true)}`;
-	}
-	if (tag.slice(0, 18) === "tag:yaml.org,2002:") return `!!${tagPercentEncode(tag.slice(18), true)}`;
-	return `!<${tagPercentEncode(tag, false)}>`;
-}
-//#endregion
-//#region src/parser/constructor.ts
-var NO_RANGE$2 = -1;
-var MERGE_TAG_NAME = "tag:yaml.org,2002:merge";
-var DEFAULT_CONSTRUCTOR_OPTIONS = {
-	filename: "",
-	schema: CORE_SCHEMA,
-	json: false,
-	maxTotalMergeKeys: 1e4,
-	maxAliases: -1
-};
-function eventPosition$1(event) {
-	if ("tagStart" in event && event.tagStart !== NO_RANGE$2) return event.tagStart;
-	if ("anchorStart" in event && event.anchorStart !== NO_RANGE$2) return event.anchorStart;
-	if ("valueStart" in event && event.valueStart !== NO_RANGE$2) return event.valueStart;
-	if ("start" in event) return event.start;
-	return 0;
-}
-function throwError$1(state, message) {
-	YAMLException.throwAt(state.source, state.position, message, state.filename);
-}
-function finalizeCollection(state, position, tag, carrier) {
-	try {
-		return tag.finalize(carrier);
-	} catch (error) {
-		if (error instanceof YAMLException) throw error;
-		YAMLException.throwAt(state.source, position, error instanceof Error ? error.message : String(error), state.filename);
-	}
-}
-function constructScalar(state, event) {
-	const source = getScalarValue(state.source, event);
-	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
-	const strTag = state.schema.defaultScalarTag;
-	if (rawTag !== "") {
-		if (rawTag === "!") return {
-			value: source,
-			tag: strTag
-		};
-		const tagName = tagNameFull(rawTag, state.tagHandlers);
-		const scalarTag = state.schema.lookupScalarTag(tagName);
-		if (scalarTag) {
-			const result = scalarTag.resolve(source, true, tagName);
-			if (result === NOT_RESOLVED) throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
-			return {
-				value: result,
-				tag: scalarTag
-			};
-		}
-		const collectionTagDef = state.schema.lookupMappingTag(tagName) ?? state.schema.lookupSequenceTag(tagName);
-		if (collectionTagDef) {
-			if (source !== "") throwError$1(state, `cannot resolve a node with !<${tagName}> explicit tag`);
-			const carrier = collectionTagDef.create(tagName);
-			return {
-				value: collectionTagDef.carrierIsResult ? carrier : finalizeCollection(state, state.position, collectionTagDef, carrier),
-				tag: collectionTagDef
-			};
-		}
-		throwError$1(state, `unknown scalar tag !<${tagName}>`);
-	}
-	if (event.style === SCALAR_STYLE.PLAIN) return state.schema.resolveImplicitScalarTag(source);
-	return {
-		value: strTag.resolve(source, false, strTag.tagName),
-		tag: strTag
-	};
-}
-function collectionTagName(state, event, defaultTagName) {
-	const rawTag = event.tagStart === NO_RANGE$2 ? "" : state.source.slice(event.tagStart, event.tagEnd);
-	return rawTag === "" || rawTag === "!" ? defaultTagName : tagNameFull(rawTag, state.tagHandlers);
-}
-function isMappingTag(tag) {
-	return tag.nodeKind === "mapping";
-}
-function chargeMergeWork(state) {
-	state.totalMergeKeys++;
-	if (state.maxTotalMergeKeys !== -1 && state.totalMergeKeys > state.maxTotalMergeKeys) throwError$1(state, `merge keys exceeded maxTotalMergeKeys (${state.maxTotalMergeKeys})`);
-}
-function mergeKeys(state, frame, source, sourceTag) {
-	chargeMergeWork(state);
-	for (const sourceKey of sourceTag.keys(source)) {
-		chargeMergeWork(state);
-		if (frame.tag.has(frame.value, sourceKey)) continue;
-		const err = frame.tag.addPair(frame.value, sourceKey, sourceTag.get(source, sourceKey));
-		if (err) throwError$1(state, err);
-		frame.overridable ??= /* @__PURE__ */ new Set();
-		frame.overridable.add(sourceKey);
-	}
-}
-function mergeSource(state, frame, source, sourceTag) {
-	state.position = frame.keyPosition;
-	if (isMappingTag(sourceTag)) mergeKeys(state, frame, source, sourceTag);
-	else if (sourceTag.nodeKind === "sequence" && Array.isArray(source)) {
-		if (source.length > 100) throwError$1(state, "abnormal merge sequence size");
-		for (const element of source) {
-			const elementTag = state.nodeTags.get(element);
-			if (!elementTag) throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
-			mergeKeys(state, frame, element, elementTag);
-		}
-	} else throwError$1(state, "cannot merge mappings; the provided source object is unacceptable");
-}
-function addMappingValue(state, frame, key, value, tag) {
-	state.position = frame.keyPosition;
-	if (frame.keyIsMerge) {
-		mergeSource(state, frame, value, tag);
-		return;
-	}
-	if (!state.json && frame.tag.has(frame.value, key) && !frame.overridable?.has(key)) throwError$1(state, "duplicated mapping key");
-	const err = frame.tag.addPair(frame.value, key, value);
-	if (err) throwError$1(state, err);
-	frame.overridable?.delete(key);
-}
-function addValue(state, value, tag) {
-	const frame = state.frames[state.frames.length - 1];
-	if (frame.kind === "document") {
-		frame.value = value;
-		frame.hasValue = true;
-	} else if (frame.kind === "sequence") {
-		if (isMappingTag(tag)) state.nodeTags.set(value, tag);
-		const err = frame.tag.addItem(frame.value, value, frame.index++);
-		if (err) throwError$1(state, err);
-	} else if (frame.hasKey) {
-		const key = frame.key;
-		frame.key = void 0;
-		frame.hasKey = false;
-		addMappingValue(state, frame, key, value, tag);
-	} else {
-		frame.key = value;
-		frame.keyPosition = state.position;
-		frame.hasKey = true;
-		frame.keyIsMerge = tag.tagName === MERGE_TAG_NAME;
-	}
-}
-function storeAnchor(state, event, value, tag, isValueFinal) {
-	if (event.anchorStart !== NO_RANGE$2) {
-		const anchor = {
-			value,
-			tag,
-			isValueFinal
-		};
-		state.anchors.set(state.source.slice(event.anchorStart, event.anchorEnd), anchor);
-		return anchor;
-	}
-	return null;
-}
-/**
-* Constructs JavaScript documents directly from parser events, without an
-* intermediate AST.
-*
-* @category Events
-*/
-function constructFromEvents(events, options) {
-	const state = {
-		...DEFAULT_CONSTRUCTOR_OPTIONS,
-		...options,
-		events,
-		documents: [],
-		eventIndex: 0,
-		position: 0,
-		frames: [],
-		anchors: /* @__PURE__ */ new Map(),
-		nodeTags: /* @__PURE__ */ new Map(),
-		tagHandlers: Object.create(null),
-		totalMergeKeys: 0,
-		aliasCount: 0
-	};
-	while (state.eventIndex < state.events.length) {
-		const event = state.events[state.eventIndex++];
-		state.position = eventPosition$1(event);
-		switch (event.type) {
-			case EVENT_ID.DOCUMENT:
-				state.anchors = /* @__PURE__ */ new Map();
-				state.nodeTags = /* @__PURE__ */ new Map();
-				state.aliasCount = 0;
-				state.tagHandlers = Object.create(null);
-				for (const directive of event.directives) if (directive.kind === "tag") state.tagHandlers[directive.handle] = directive.prefix;
-				state.frames.push({
-					kind: "document",
-					position: state.position,
-					value: void 0,
-					hasValue: false
-				});
-				break;
-			case EVENT_ID.SCALAR: {
-				const { value, tag } = constructScalar(state, event);
-				storeAnchor(state, event, value, tag, true);
-				addValue(state, value, tag);
-				break;
-			}
-			case EVENT_ID.SEQUENCE: {
-				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:seq");
-				const tag = state.schema.lookupSequenceTag(tagName);
-				if (!tag) throwError$1(state, `unknown sequence tag !<${tagName}>`);
-				const value = tag.create(tagName);
-				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
-				state.frames.push({
-					kind: "sequence",
-					position: state.position,
-					value,
-					tag,
-					anchor,
-					index: 0
-				});
-				break;
-			}
-			case EVENT_ID.MAPPING: {
-				const tagName = collectionTagName(state, event, "tag:yaml.org,2002:map");
-				const tag = state.schema.lookupMappingTag(tagName);
-				if (!tag) throwError$1(state, `unknown mapping tag !<${tagName}>`);
-				const value = tag.create(tagName);
-				const anchor = storeAnchor(state, event, value, tag, tag.carrierIsResult);
-				state.frames.push({
-					kind: "mapping",
-					position: state.position,
-					value,
-					tag,
-					anchor,
-					key: void 0,
-					keyPosition: state.position,
-					hasKey: false,
-					keyIsMerge: false,
-					overridable: null
-				});
-				break;
-			}
-			case EVENT_ID.ALIAS: {
-				if (state.maxAliases !== -1 && ++state.aliasCount > state.maxAliases) throwError$1(state, `aliases exceeded maxAliases (${state.maxAliases})`);
-				const name = state.source.slice(event.anchorStart, event.anchorEnd);
-				const anchor = state.anchors.get(name);
-				if (!anchor) throwError$1(state, `unidentified alias "${name}"`);
-				if (!anchor.isValueFinal) throwError$1(state, `recursive alias "${name}" is not supported for tag ${anchor.tag.tagName} because it uses finalize()`);
-				addValue(state, anchor.value, anchor.tag);
-				break;
-			}
-			case EVENT_ID.POP: {
-				const frame = state.frames.pop();
-				if (frame.kind === "mapping" && frame.hasKey) {
-					state.position = frame.keyPosition;
-					throwError$1(state, "incomplete mapping pair in event stream");
-				}
-				if (frame.kind === "document") state.documents.push(frame.value);
-				else {
-					const value = frame.tag.carrierIsResult ? frame.value : finalizeCollection(state, frame.position, frame.tag, frame.value);
-					if (frame.anchor) {
-						frame.anchor.value = value;
-						frame.anchor.isValueFinal = true;
-					}
-					addValue(state, value, frame.tag);
-				}
-				break;
-			}
-		}
-	}
-	return state.documents;
-}
-//#endregion
-//#region src/parser/parser.ts
-var NO_RANGE$1 = -1;
-var HAS_OWN = Object.prototype.hasOwnProperty;
-var CONTEXT_FLOW_IN = 1;
-var CONTEXT_FLOW_OUT = 2;
-var CONTEXT_BLOCK_IN = 3;
-var CONTEXT_BLOCK_OUT = 4;
-var PATTERN_NON_PRINTABLE = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x84\x86-\x9F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?:[^\uD800-\uDBFF]|^)[\uDC00-\uDFFF]/;
-var PATTERN_FLOW_INDICATORS = /[,\[\]{}]/;
-var PATTERN_TAG_HANDLE = /^(?:!|!!|![0-9A-Za-z-]+!)$/;
-var NS_URI_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$,_.!~*'()\[\]])`;
-var NS_TAG_CHAR = String.raw`(?:%[0-9A-Fa-f]{2}|[0-9A-Za-z\-#;/?:@&=+$.~*'()_])`;
-var PATTERN_TAG_URI = new RegExp(`^(?:${NS_URI_CHAR})*$`);
-var PATTERN_TAG_SUFFIX = new RegExp(`^(?:${NS_TAG_CHAR})+$`);
-var PATTERN_TAG_PREFIX = new RegExp(`^(?:!(?:${NS_URI_CHAR})*|${NS_TAG_CHAR}(?:${NS_URI_CHAR})*)$`);
-var DEFAULT_PARSER_OPTIONS = {
-	filename: "",
-	maxDepth: 100
-};
-function addDocumentEvent(state, explicitStart, explicitEnd) {
-	state.events.push({
-		type: EVENT_ID.DOCUMENT,
-		explicitStart,
-		explicitEnd,
-		directives: state.directives
-	});
-}
-function addSequenceEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
-	state.events.push({
-		type: EVENT_ID.SEQUENCE,
-		start,
-		anchorStart,
-		anchorEnd,
-		tagStart,
-		tagEnd,
-		style
-	});
-}
-function addMappingEvent(state, start, anchorStart, anchorEnd, tagStart, tagEnd, style) {
-	state.events.push({
-		type: EVENT_ID.MAPPING,
-		start,
-		anchorStart,
-		anchorEnd,
-		tagStart,
-		tagEnd,
-		style
-	});
-}
-function insertFlowPairMappingEvent(state, snapshot) {
-	state.events.splice(snapshot.eventsLength, 0, {
-		type: EVENT_ID.MAPPING,
-		start: snapshot.position,
-		anchorStart: NO_RANGE$1,
-		anchorEnd: NO_RANGE$1,
-		tagStart: NO_RANGE$1,
-		tagEnd: NO_RANGE$1,
-		style: COLLECTION_STYLE.FLOW
-	});
-}
-function addScalarEvent(state, valueStart, valueEnd, anchorStart, anchorEnd, tagStart, tagEnd, style, chomping = CHOMPING_MODE.CLIP, indent = -1, fast = false) {
-	state.events.push({
-		type: EVENT_ID.SCALAR,
-		valueStart,
-		valueEnd,
-		anchorStart,
-		anchorEnd,
-		tagStart,
-		tagEnd,
-		style,
-		chomping,
-		indent,
-		fast
-	});
-}
-function addAliasEvent(state, anchorStart, anchorEnd) {
-	state.events.push({
-		type: EVENT_ID.ALIAS,
-		anchorStart,
-		anchorEnd
-	});
-}
-function addPopEvent(state) {
-	state.events.push({ type: EVENT_ID.POP });
-}
-function addEmptyScalarEvent(state) {
-	addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, NO_RANGE$1, SCALAR_STYLE.PLAIN);
-}
-function emptyProperties() {
-	return {
-		anchorStart: NO_RANGE$1,
-		anchorEnd: NO_RANGE$1,
-		tagStart: NO_RANGE$1,
-		tagEnd: NO_RANGE$1
-	};
-}
-function snapshotState(state) {
-	return {
-		position: state.position,
-		line: state.line,
-		lineStart: state.lineStart,
-		lineIndent: state.lineIndent,
-		firstTabInLine: state.firstTabInLine,
-		eventsLength: state.events.length
-	};
-}
-function restoreState(state, snapshot) {
-	state.position = snapshot.position;
-	state.line = snapshot.line;
-	state.lineStart = snapshot.lineStart;
-	state.lineIndent = snapshot.lineIndent;
-	state.firstTabInLine = snapshot.firstTabInLine;
-	state.events.length = snapshot.eventsLength;
-}
-function throwError(state, message) {
-	YAMLException.throwAt(state.input.slice(0, state.length), state.position, message, state.filename);
-}
-function isEol(c) {
-	return c === 10 || c === 13;
-}
-function isWhiteSpace(c) {
-	return c === 9 || c === 32;
-}
-function isWsOrEol(c) {
-	return isWhiteSpace(c) || isEol(c);
-}
-function isWsOrEolOrEnd(c) {
-	return c === 0 || isWsOrEol(c);
-}
-function isFlowIndicator(c) {
-	return c === 44 || c === 91 || c === 93 || c === 123 || c === 125;
-}
-function fromDecimalCode(c) {
-	return c >= 48 && c <= 57 ? c - 48 : -1;
-}
-function fromHexCode(c) {
-	if (c >= 48 && c <= 57) return c - 48;
-	const lc = c | 32;
-	if (lc >= 97 && lc <= 102) return lc - 97 + 10;
-	return -1;
-}
-function escapedHexLen(c) {
-	if (c === 120) return 2;
-	if (c === 117) return 4;
-	if (c === 85) return 8;
-	return 0;
-}
-function isSimpleEscape(c) {
-	return c === 48 || c === 97 || c === 98 || c === 116 || c === 9 || c === 110 || c === 118 || c === 102 || c === 114 || c === 101 || c === 32 || c === 34 || c === 47 || c === 92 || c === 78 || c === 95 || c === 76 || c === 80;
-}
-function consumeLineBreak(state) {
-	if (state.input.charCodeAt(state.position) === 10) state.position++;
-	else {
-		state.position++;
-		if (state.input.charCodeAt(state.position) === 10) state.position++;
-	}
-	state.line++;
-	state.lineStart = state.position;
-	state.lineIndent = 0;
-	state.firstTabInLine = -1;
-}
-function skipSeparationSpace(state, allowComments) {
-	let lineBreaks = 0;
-	let ch = state.input.charCodeAt(state.position);
-	let hasSeparation = state.position === state.lineStart || isWsOrEol(state.input.charCodeAt(state.position - 1));
-	while (ch !== 0) {
-		while (isWhiteSpace(ch)) {
-			hasSeparation = true;
-			if (ch === 9 && state.firstTabInLine === -1) state.firstTabInLine = state.position;
-			ch = state.input.charCodeAt(++state.position);
-		}
-		if (allowComments && hasSeparation && ch === 35) do
-			ch = state.input.charCodeAt(++state.position);
-		while (!isEol(ch) && ch !== 0);
-		if (!isEol(ch)) break;
-		consumeLineBreak(state);
-		lineBreaks++;
-		hasSeparation = true;
-		ch = state.input.charCodeAt(state.position);
-		while (ch === 32) {
-			state.lineIndent++;
-			ch = state.input.charCodeAt(++state.position);
-		}
-	}
-	return lineBreaks;
-}
-function testDocumentSeparator(state, position = state.position) {
-	const ch = state.input.charCodeAt(position);
-	if ((ch === 45 || ch === 46) && ch === state.input.charCodeAt(position + 1) && ch === state.input.charCodeAt(position + 2)) {
-		const following = state.input.charCodeAt(position + 3);
-		return following === 0 || isWsOrEol(following);
-	}
-	return false;
-}
-function skipByteOrderMark(state) {
-	if (state.position === state.lineStart && state.input.charCodeAt(state.position) === 65279) {
-		state.position++;
-		state.lineStart = state.position;
-	}
-}
-function testDocumentBoundary(state) {
-	if (state.position !== state.lineStart) return false;
-	if (testDocumentSeparator(state)) return true;
-	if (state.input.charCodeAt(state.position) !== 65279) return false;
-	const snapshot = snapshotState(state);
-	skipByteOrderMark(state);
-	skipSeparationSpace(state, true);
-	const ch = state.input.charCodeAt(state.position);
-	const result = state.position === state.lineStart && (ch === 37 || ch === 45 && testDocumentSeparator(state));
-	restoreState(state, snapshot);
-	return result;
-}
-function skipUntilLineEnd(state) {
-	let ch = state.input.charCodeAt(state.position);
-	while (ch !== 0 && !isEol(ch)) ch = state.input.charCodeAt(++state.position);
-}
-function checkPrintable(state, start, end) {
-	const match = PATTERN_NON_PRINTABLE.exec(state.input.slice(start, end));
-	if (match !== null) {
-		state.position = start + match.index + match[0].length - 1;
-		throwError(state, "the stream contains non-printable characters");
-	}
-}
-function readTagProperty(state, props, inFlow) {
-	if (state.input.charCodeAt(state.position) !== 33) return false;
-	if (props.tagStart !== NO_RANGE$1) throwError(state, "duplication of a tag property");
-	const start = state.position;
-	let isVerbatim = false;
-	let isNamed = false;
-	let tagHandle = "!";
-	let ch = state.input.charCodeAt(++state.position);
-	if (ch === 60) {
-		isVerbatim = true;
-		ch = state.input.charCodeAt(++state.position);
-	} else if (ch === 33) {
-		isNamed = true;
-		tagHandle = "!!";
-		ch = state.input.charCodeAt(++state.position);
-	}
-	let suffixStart = state.position;
-	let tagName;
-	if (isVerbatim) {
-		while (ch !== 0 && ch !== 62) ch = state.input.charCodeAt(++state.position);
-		if (ch !== 62) throwError(state, "unexpected end of the stream within a verbatim tag");
-		tagName = state.input.slice(suffixStart, state.position);
-		state.position++;
-	} else {
-		while (ch !== 0 && !isWsOrEol(ch) && !(inFlow && isFlowIndicator(ch))) {
-			if (ch === 33) {
-				if (!isNamed) {
-					tagHandle = state.input.slice(suffixStart - 1, state.position + 1);
-					if (!PATTERN_TAG_HANDLE.test(tagHandle)) throwError(state, "named tag handle cannot contain such characters");
-					isNamed = true;
-					suffixStart = state.position + 1;
-				} else throwError(state, "tag suffix cannot contain exclamation marks");
-			}
-			ch = state.input.charCodeAt(++state.position);
-		}
-		tagName = state.input.slice(suffixStart, state.position);
-		if (PATTERN_FLOW_INDICATORS.test(tagName)) throwError(state, "tag suffix cannot contain flow indicator characters");
-	}
-	if (tagName && !(isVerbatim ? PATTERN_TAG_URI.test(tagName) : PATTERN_TAG_SUFFIX.test(tagName))) throwError(state, `tag name cannot contain such characters: ${tagName}`);
-	if (!isVerbatim && tagHandle !== "!" && tagHandle !== "!!" && !HAS_OWN.call(state.tagHandlers, tagHandle)) throwError(state, `undeclared tag handle "${tagHandle}"`);
-	props.tagStart = start;
-	props.tagEnd = state.position;
-	return true;
-}
-function readAnchorProperty(state, props) {
-	if (state.input.charCodeAt(state.position) !== 38) return false;
-	if (props.anchorStart !== NO_RANGE$1) throwError(state, "duplication of an anchor property");
-	state.position++;
-	const start = state.position;
-	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
-	if (state.position === start) throwError(state, "name of an anchor node must contain at least one character");
-	props.anchorStart = start;
-	props.anchorEnd = state.position;
-	return true;
-}
-function readAlias(state, props) {
-	if (state.input.charCodeAt(state.position) !== 42) return false;
-	if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) throwError(state, "alias node should not have any properties");
-	state.position++;
-	const start = state.position;
-	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position)) && !isFlowIndicator(state.input.charCodeAt(state.position))) state.position++;
-	if (state.position === start) throwError(state, "name of an alias node must contain at least one character");
-	addAliasEvent(state, start, state.position);
-	return true;
-}
-function readFlowScalarBreak(state, nodeIndent) {
-	skipSeparationSpace(state, false);
-	if (state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
-}
-function readSingleQuotedScalar(state, nodeIndent, props) {
-	if (state.input.charCodeAt(state.position) !== 39) return false;
-	state.position++;
-	const start = state.position;
-	let simple = true;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const ch = state.input.charCodeAt(state.position);
-		if (ch === 39) {
-			if (state.input.charCodeAt(state.position + 1) === 39) {
-				simple = false;
-				state.position += 2;
-				continue;
-			}
-			const end = state.position;
-			state.position++;
-			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.SINGLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
-			return true;
-		}
-		if (isEol(ch)) {
-			simple = false;
-			readFlowScalarBreak(state, nodeIndent);
-		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a single quoted scalar");
-		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
-		else state.position++;
-	}
-	throwError(state, "unexpected end of the stream within a single quoted scalar");
-}
-function readDoubleQuotedScalar(state, nodeIndent, props) {
-	if (state.input.charCodeAt(state.position) !== 34) return false;
-	state.position++;
-	const start = state.position;
-	let simple = true;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const ch = state.input.charCodeAt(state.position);
-		if (ch === 34) {
-			const end = state.position;
-			state.position++;
-			addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.DOUBLE_QUOTED, CHOMPING_MODE.CLIP, -1, simple);
-			return true;
-		}
-		if (ch === 92) {
-			simple = false;
-			const escaped = state.input.charCodeAt(++state.position);
-			if (isEol(escaped)) readFlowScalarBreak(state, nodeIndent);
-			else if (isSimpleEscape(escaped)) state.position++;
-			else {
-				let hexLength = escapedHexLen(escaped);
-				if (hexLength === 0) throwError(state, "unknown escape sequence");
-				while (hexLength-- > 0) {
-					state.position++;
-					if (fromHexCode(state.input.charCodeAt(state.position)) < 0) throwError(state, "expected hexadecimal character");
-				}
-				state.position++;
-			}
-		} else if (isEol(ch)) {
-			simple = false;
-			readFlowScalarBreak(state, nodeIndent);
-		} else if (state.position === state.lineStart && testDocumentSeparator(state)) throwError(state, "unexpected end of the document within a double quoted scalar");
-		else if (ch !== 9 && ch < 32) throwError(state, "expected valid JSON character");
-		else state.position++;
-	}
-	throwError(state, "unexpected end of the stream within a double quoted scalar");
-}
-function readBlockScalar(state, parentIndent, props) {
-	const ch = state.input.charCodeAt(state.position);
-	let chomping = CHOMPING_MODE.CLIP;
-	let indent = -1;
-	let detectedIndent = false;
-	if (ch !== 124 && ch !== 62) return false;
-	const style = ch === 124 ? SCALAR_STYLE.LITERAL_BLOCK : SCALAR_STYLE.FOLDED_BLOCK;
-	state.position++;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const current = state.input.charCodeAt(state.position);
-		const digit = fromDecimalCode(current);
-		if (current === 43 || current === 45) {
-			if (chomping !== CHOMPING_MODE.CLIP) throwError(state, "repeat of a chomping mode identifier");
-			chomping = current === 43 ? CHOMPING_MODE.KEEP : CHOMPING_MODE.STRIP;
-			state.position++;
-		} else if (digit >= 0) {
-			if (digit === 0) throwError(state, "bad explicit indentation width of a block scalar; it cannot be less than one");
-			if (detectedIndent) throwError(state, "repeat of an indentation width identifier");
-			indent = parentIndent + digit - 1;
-			detectedIndent = true;
-			state.position++;
-		} else break;
-	}
-	let hadWhitespace = false;
-	while (isWhiteSpace(state.input.charCodeAt(state.position))) {
-		hadWhitespace = true;
-		state.position++;
-	}
-	if (hadWhitespace && state.input.charCodeAt(state.position) === 35) skipUntilLineEnd(state);
-	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
-	else if (state.input.charCodeAt(state.position) !== 0) throwError(state, "a line break is expected");
-	let contentIndent = detectedIndent ? indent : -1;
-	let maxLeadingIndent = 0;
-	const valueStart = state.position;
-	let valueEnd = state.position;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		const linePosition = state.position;
-		let column = 0;
-		while (state.input.charCodeAt(linePosition + column) === 32) column++;
-		const first = state.input.charCodeAt(linePosition + column);
-		if (first === 0) {
-			if (contentIndent >= 0) {
-				if (column > contentIndent) valueEnd = linePosition + column;
-			} else if (column > 0) valueEnd = linePosition + column;
-			break;
-		}
-		if (testDocumentBoundary(state)) break;
-		if (!detectedIndent && contentIndent === -1 && isEol(first)) maxLeadingIndent = Math.max(maxLeadingIndent, column);
-		if (!detectedIndent && contentIndent === -1 && !isEol(first)) {
-			if (first === 9 && column < parentIndent) {
-				state.position = linePosition + column;
-				throwError(state, "tab characters must not be used in indentation");
-			}
-			if (column >= parentIndent && column < maxLeadingIndent) {
-				state.position = linePosition + column;
-				throwError(state, "bad indentation of a mapping entry");
-			}
-		}
-		if (contentIndent === -1 && first !== 0 && !isEol(first) && column < parentIndent) {
-			state.lineIndent = column;
-			state.position = linePosition + column;
-			break;
-		}
-		if (!detectedIndent && first !== 0 && !isEol(first) && contentIndent === -1) contentIndent = column;
-		const requiredIndent = contentIndent === -1 ? parentIndent + 1 : contentIndent;
-		if (first !== 0 && !isEol(first) && column < requiredIndent) {
-			state.lineIndent = column;
-			state.position = linePosition + column;
-			break;
-		}
-		skipUntilLineEnd(state);
-		valueEnd = state.position;
-		if (isEol(state.input.charCodeAt(state.position))) {
-			consumeLineBreak(state);
-			valueEnd = state.position;
-		}
-	}
-	checkPrintable(state, valueStart, valueEnd);
-	addScalarEvent(state, valueStart, valueEnd, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, style, chomping, contentIndent);
-	return true;
-}
-function canStartPlainScalar(state, nodeContext) {
-	const ch = state.input.charCodeAt(state.position);
-	const inFlow = nodeContext === CONTEXT_FLOW_IN;
-	if (ch === 0 || isWsOrEol(ch) || ch === 35 || ch === 38 || ch === 42 || ch === 33 || ch === 124 || ch === 62 || ch === 39 || ch === 34 || ch === 37 || ch === 64 || ch === 96 || isFlowIndicator(ch)) return false;
-	if (ch === 63 || ch === 45) {
-		const following = state.input.charCodeAt(state.position + 1);
-		if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) return false;
-	}
-	return true;
-}
-function readPlainScalar(state, nodeIndent, nodeContext, props) {
-	if (!canStartPlainScalar(state, nodeContext)) return false;
-	const start = state.position;
-	let end = state.position;
-	let ch = state.input.charCodeAt(state.position);
-	const inFlow = nodeContext === CONTEXT_FLOW_IN;
-	let multiline = false;
-	while (ch !== 0) {
-		if (testDocumentBoundary(state)) break;
-		if (ch === 58) {
-			const following = state.input.charCodeAt(state.position + 1);
-			if (isWsOrEolOrEnd(following) || inFlow && isFlowIndicator(following)) break;
-		} else if (ch === 35) {
-			if (isWsOrEol(state.input.charCodeAt(state.position - 1))) break;
-		} else if (inFlow && isFlowIndicator(ch)) break;
-		else if (isEol(ch)) {
-			const savedPosition = state.position;
-			const savedLine = state.line;
-			const savedLineStart = state.lineStart;
-			const savedLineIndent = state.lineIndent;
-			skipSeparationSpace(state, false);
-			if (state.lineIndent >= nodeIndent) {
-				multiline = true;
-				ch = state.input.charCodeAt(state.position);
-				continue;
-			}
-			state.position = savedPosition;
-			state.line = savedLine;
-			state.lineStart = savedLineStart;
-			state.lineIndent = savedLineIndent;
-			break;
-		}
-		if (!isWhiteSpace(ch)) end = state.position + 1;
-		ch = state.input.charCodeAt(++state.position);
-	}
-	if (end === start) return false;
-	checkPrintable(state, start, end);
-	addScalarEvent(state, start, end, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN, CHOMPING_MODE.CLIP, -1, !multiline);
-	return true;
-}
-function skipFlowSeparationSpace(state, nodeIndent) {
-	const startLine = state.line;
-	skipSeparationSpace(state, true);
-	if (state.line > startLine && state.lineIndent < nodeIndent || state.firstTabInLine !== -1 && state.lineIndent < nodeIndent) throwError(state, "deficient indentation");
-}
-function readFlowCollection(state, nodeIndent, props) {
-	const ch = state.input.charCodeAt(state.position);
-	const isMapping = ch === 123;
-	const start = state.position;
-	let readNext = true;
-	if (ch !== 91 && ch !== 123) return false;
-	const terminator = isMapping ? 125 : 93;
-	if (isMapping) addMappingEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
-	else addSequenceEvent(state, start, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.FLOW);
-	state.position++;
-	while (state.input.charCodeAt(state.position) !== 0) {
-		skipFlowSeparationSpace(state, nodeIndent);
-		let ch = state.input.charCodeAt(state.position);
-		if (ch === terminator) {
-			state.position++;
-			addPopEvent(state);
-			return true;
-		} else if (!readNext) throwError(state, "missed comma between flow collection entries");
-		else if (ch === 44) throwError(state, "expected the node content, but found ','");
-		let isPair = false;
-		let isExplicitPair = false;
-		if (ch === 63 && isWsOrEol(state.input.charCodeAt(state.position + 1))) {
-			isPair = isExplicitPair = true;
-			state.position += 1;
-			skipFlowSeparationSpace(state, nodeIndent);
-		}
-		const entryLine = state.line;
-		const entryStart = snapshotState(state);
-		const keyWasRead = parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true);
-		skipFlowSeparationSpace(state, nodeIndent);
-		ch = state.input.charCodeAt(state.position);
-		if ((isMapping || isExplicitPair || state.line === entryLine) && ch === 58) {
-			isPair = true;
-			state.position++;
-			skipFlowSeparationSpace(state, nodeIndent);
-			if (!isMapping) {
-				insertFlowPairMappingEvent(state, entryStart);
-				if (!keyWasRead) addEmptyScalarEvent(state);
-			} else if (!keyWasRead) addEmptyScalarEvent(state);
-			if (!parseNode(state, nodeIndent, CONTEXT_FLOW_IN, false, true)) addEmptyScalarEvent(state);
-			skipFlowSeparationSpace(state, nodeIndent);
-			if (!isMapping) addPopEvent(state);
-		} else if (isMapping && isPair) {
-			if (!keyWasRead) addEmptyScalarEvent(state);
-			addEmptyScalarEvent(state);
-		} else if (isMapping) addEmptyScalarEvent(state);
-		else if (isPair) {
-			insertFlowPairMappingEvent(state, entryStart);
-			if (!keyWasRead) addEmptyScalarEvent(state);
-			addEmptyScalarEvent(state);
-			addPopEvent(state);
-		}
-		ch = state.input.charCodeAt(state.position);
-		if (ch === 44) {
-			readNext = true;
-			state.position++;
-		} else readNext = false;
-	}
-	throwError(state, "unexpected end of the stream within a flow collection");
-}
-function readBlockSequence(state, nodeIndent, props) {
-	if (state.firstTabInLine !== -1 || state.input.charCodeAt(state.position) !== 45 || !isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) return false;
-	addSequenceEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
-	while (state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) {
-		if (state.firstTabInLine !== -1) {
-			state.position = state.firstTabInLine;
-			throwError(state, "tab characters must not be used in indentation");
-		}
-		const entryLine = state.line;
-		state.position++;
-		const hadBreak = skipSeparationSpace(state, true) > 0;
-		if (state.firstTabInLine !== -1 && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
-		if (hadBreak && state.lineIndent <= nodeIndent) addEmptyScalarEvent(state);
-		else parseNode(state, nodeIndent, CONTEXT_BLOCK_IN, false, true);
-		skipSeparationSpace(state, true);
-		if (state.lineIndent < nodeIndent || state.position >= state.length) break;
-		if (state.lineIndent > nodeIndent) throwError(state, "bad indentation of a sequence entry");
-		if (state.line === entryLine && state.input.charCodeAt(state.position) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 1))) throwError(state, "bad indentation of a sequence entry");
-	}
-	addPopEvent(state);
-	return true;
-}
-function readBlockMapping(state, nodeIndent, flowIndent, props) {
-	let atExplicitKey = false;
-	let detected = false;
-	let mappingOpened = false;
-	let pendingExplicitKey = false;
-	if (state.firstTabInLine !== -1) return false;
-	let ch = state.input.charCodeAt(state.position);
-	while (ch !== 0) {
-		if (!atExplicitKey && state.firstTabInLine !== -1) {
-			state.position = state.firstTabInLine;
-			throwError(state, "tab characters must not be used in indentation");
-		}
-		const following = state.input.charCodeAt(state.position + 1);
-		const entryLine = state.line;
-		if ((ch === 63 || ch === 58) && isWsOrEolOrEnd(following)) {
-			if (!mappingOpened) {
-				addMappingEvent(state, state.position, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, COLLECTION_STYLE.BLOCK);
-				mappingOpened = true;
-			}
-			if (ch === 63) {
-				if (atExplicitKey) addEmptyScalarEvent(state);
-				detected = true;
-				atExplicitKey = true;
-			} else if (atExplicitKey) atExplicitKey = false;
-			else {
-				addEmptyScalarEvent(state);
-				detected = true;
-				atExplicitKey = false;
-			}
-			state.position += 1;
-			pendingExplicitKey = true;
-		} else {
-			if (atExplicitKey) {
-				addEmptyScalarEvent(state);
-				atExplicitKey = false;
-			}
-			const beforeKey = snapshotState(state);
-			if (!parseNode(state, flowIndent, CONTEXT_FLOW_OUT, false, true)) break;
-			if (state.line === entryLine) {
-				ch = state.input.charCodeAt(state.position);
-				while (isWhiteSpace(ch)) ch = state.input.charCodeAt(++state.position);
-				if (ch === 58) {
-					ch = state.input.charCodeAt(++state.position);
-					if (!isWsOrEolOrEnd(ch)) throwError(state, "a whitespace character is expected after the key-value separator within a block mapping");
-					if (!mappingOpened) {
-						state.events.splice(beforeKey.eventsLength, 0, {
-							type: EVENT_ID.MAPPING,
-							start: beforeKey.position,
-							anchorStart: props.anchorStart,
-							anchorEnd: props.anchorEnd,
-							tagStart: props.tagStart,
-							tagEnd: props.tagEnd,
-							style: COLLECTION_STYLE.BLOCK
-						});
-						mappingOpened = true;
-					}
-					detected = true;
-					atExplicitKey = false;
-					pendingExplicitKey = false;
-				} else if (detected) throwError(state, "expected ':' after a mapping key");
-				else {
-					if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
-						restoreState(state, beforeKey);
-						return false;
-					}
-					return true;
-				}
-			} else if (detected) throwError(state, "can not read a block mapping entry; a multiline key may not be an implicit key");
-			else {
-				if (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1) {
-					restoreState(state, beforeKey);
-					return false;
-				}
-				return true;
-			}
-		}
-		if (parseNode(state, nodeIndent, CONTEXT_BLOCK_OUT, true, pendingExplicitKey)) pendingExplicitKey = false;
-		if (!atExplicitKey) {
-			if (pendingExplicitKey) {
-				addEmptyScalarEvent(state);
-				pendingExplicitKey = false;
-			}
-		}
-		skipSeparationSpace(state, true);
-		ch = state.input.charCodeAt(state.position);
-		if ((state.line === entryLine || state.lineIndent > nodeIndent) && ch !== 0) throwError(state, "bad indentation of a mapping entry");
-		else if (state.lineIndent < nodeIndent) break;
-	}
-	if (!detected) return false;
-	if (atExplicitKey) addEmptyScalarEvent(state);
-	if (mappingOpened) addPopEvent(state);
-	return true;
-}
-function parseNode(state, parentIndent, nodeContext, allowToSeek, allowCompact, allowPropertyMapping = true) {
-	if (state.depth >= state.maxDepth) throwError(state, `nesting exceeded maxDepth (${state.maxDepth})`);
-	state.depth++;
-	let indentStatus = 1;
-	let atNewLine = false;
-	let hasContent = false;
-	let propertyStart = null;
-	const props = emptyProperties();
-	let allowBlockScalars = nodeContext === CONTEXT_BLOCK_OUT || nodeContext === CONTEXT_BLOCK_IN;
-	let allowBlockCollections = allowBlockScalars;
-	const allowBlockStyles = allowBlockScalars;
-	if (allowToSeek && skipSeparationSpace(state, true)) {
-		atNewLine = true;
-		if (state.lineIndent > parentIndent) indentStatus = 1;
-		else if (state.lineIndent === parentIndent) indentStatus = 0;
-		else indentStatus = -1;
-	}
-	if (indentStatus === 1) while (true) {
-		const ch = state.input.charCodeAt(state.position);
-		const propertyState = snapshotState(state);
-		if (atNewLine && indentStatus !== 1 && (ch === 33 || ch === 38)) break;
-		if (atNewLine && allowBlockStyles && (props.tagStart !== NO_RANGE$1 || props.anchorStart !== NO_RANGE$1) && (ch === 33 || ch === 38)) {
-			const fallbackState = snapshotState(state);
-			const flowIndent = parentIndent + 1;
-			if (readBlockMapping(state, state.position - state.lineStart, flowIndent, props) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) {
-				state.depth--;
-				return true;
-			}
-			restoreState(state, fallbackState);
-		}
-		if (atNewLine && (ch === 33 && props.tagStart !== NO_RANGE$1 || ch === 38 && props.anchorStart !== NO_RANGE$1)) break;
-		if (!readTagProperty(state, props, nodeContext === CONTEXT_FLOW_IN) && !readAnchorProperty(state, props)) break;
-		if (propertyStart === null) propertyStart = propertyState;
-		if (skipSeparationSpace(state, true)) {
-			atNewLine = true;
-			allowBlockCollections = allowBlockStyles;
-			if (state.lineIndent > parentIndent) indentStatus = 1;
-			else if (state.lineIndent === parentIndent) indentStatus = 0;
-			else indentStatus = -1;
-		} else allowBlockCollections = false;
-	}
-	if (allowBlockCollections) allowBlockCollections = atNewLine || allowCompact;
-	if (indentStatus === 1 || nodeContext === CONTEXT_BLOCK_OUT) {
-		const flowIndent = nodeContext === CONTEXT_FLOW_IN || nodeContext === CONTEXT_FLOW_OUT ? parentIndent : parentIndent + 1;
-		const blockIndent = state.position - state.lineStart;
-		if (indentStatus === 1) {
-			if (allowBlockCollections && (readBlockSequence(state, blockIndent, props) || readBlockMapping(state, blockIndent, flowIndent, props)) || readFlowCollection(state, flowIndent, props)) hasContent = true;
-			else {
-				const ch = state.input.charCodeAt(state.position);
-				if (propertyStart !== null && allowPropertyMapping && allowBlockStyles && !allowBlockCollections && ch !== 124 && ch !== 62) {
-					const fallbackState = snapshotState(state);
-					const propertyIndent = propertyStart.position - propertyStart.lineStart;
-					restoreState(state, propertyStart);
-					if (readBlockMapping(state, propertyIndent, flowIndent, emptyProperties()) && state.events[fallbackState.eventsLength]?.type === EVENT_ID.MAPPING) hasContent = true;
-					else restoreState(state, fallbackState);
-				}
-				if (!hasContent && (allowBlockScalars && readBlockScalar(state, flowIndent, props) || readSingleQuotedScalar(state, flowIndent, props) || readDoubleQuotedScalar(state, flowIndent, props) || readAlias(state, props) || readPlainScalar(state, flowIndent, nodeContext, props))) hasContent = true;
-			}
-		} else if (indentStatus === 0) hasContent = allowBlockCollections && readBlockSequence(state, blockIndent, props);
-	}
-	allowBlockScalars = allowBlockScalars && !hasContent;
-	if (!hasContent && (props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1 || allowBlockScalars)) {
-		addScalarEvent(state, NO_RANGE$1, NO_RANGE$1, props.anchorStart, props.anchorEnd, props.tagStart, props.tagEnd, SCALAR_STYLE.PLAIN);
-		hasContent = true;
-	}
-	state.depth--;
-	return hasContent || props.anchorStart !== NO_RANGE$1 || props.tagStart !== NO_RANGE$1;
-}
-function readDirective(state) {
-	if (state.lineIndent > 0 || state.input.charCodeAt(state.position) !== 37) return false;
-	state.position++;
-	const nameStart = state.position;
-	while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
-	const name = state.input.slice(nameStart, state.position);
-	const args = [];
-	if (name.length === 0) throwError(state, "directive name must not be less than one character in length");
-	while (state.input.charCodeAt(state.position) !== 0 && !isEol(state.input.charCodeAt(state.position))) {
-		while (isWhiteSpace(state.input.charCodeAt(state.position))) state.position++;
-		if (state.input.charCodeAt(state.position) === 35 || isEol(state.input.charCodeAt(state.position)) || state.input.charCodeAt(state.position) === 0) break;
-		const start = state.position;
-		while (state.input.charCodeAt(state.position) !== 0 && !isWsOrEol(state.input.charCodeAt(state.position))) state.position++;
-		args.push(state.input.slice(start, state.position));
-	}
-	if (isEol(state.input.charCodeAt(state.position))) consumeLineBreak(state);
-	if (name === "YAML") {
-		if (state.directives.some((directive) => directive.kind === "yaml")) throwError(state, "duplication of %YAML directive");
-		if (args.length !== 1) throwError(state, "YAML directive accepts exactly one argument");
-		const match = /^([0-9]+)\.([0-9]+)$/.exec(args[0]);
-		if (match === null) throwError(state, "ill-formed argument of the YAML directive");
-		if (parseInt(match[1], 10) !== 1) throwError(state, "unacceptable YAML version of the document");
-		state.directives.push({
-			kind: "yaml",
-			version: args[0]
-		});
-	} else if (name === "TAG") {
-		if (args.length !== 2) throwError(state, "TAG directive accepts exactly two arguments");
-		const [handle, prefix] = args;
-		if (!PATTERN_TAG_HANDLE.test(handle)) throwError(state, "ill-formed tag handle (first argument) of the TAG directive");
-		if (HAS_OWN.call(state.tagHandlers, handle)) throwError(state, `there is a previously declared suffix for "${handle}" tag handle`);
-		if (!PATTERN_TAG_PREFIX.test(prefix)) throwError(state, "ill-formed tag prefix (second argument) of the TAG directive");
-		state.tagHandlers[handle] = prefix;
-		state.directives.push({
-			kind: "tag",
-			handle,
-			prefix
-		});
-	}
-	return true;
-}
-function readDocument(state) {
-	state.directives = [];
-	state.tagHandlers = Object.create(null);
-	let hasDirectives = false;
-	skipSeparationSpace(state, true);
-	while (readDirective(state)) {
-		hasDirectives = true;
-		skipSeparationSpace(state, true);
-	}
-	let explicitStart = false;
-	let explicitEnd = false;
-	let allowCompact = true;
-	if (state.lineIndent === 0 && state.input.charCodeAt(state.position) === 45 && state.input.charCodeAt(state.position + 1) === 45 && state.input.charCodeAt(state.position + 2) === 45 && isWsOrEolOrEnd(state.input.charCodeAt(state.position + 3))) {
-		explicitStart = true;
-		const markerLine = state.line;
-		state.position += 3;
-		skipSeparationSpace(state, true);
-		allowCompact = state.line > markerLine;
-	} else if (hasDirectives) throwError(state, "directives end mark is expected");
-	const documentEventIndex = state.events.length;
-	if (!explicitStart && state.position === state.lineStart && state.input.charCodeAt(state.position) === 46 && testDocumentSeparator(state)) {
-		state.position += 3;
-		skipSeparationSpace(state, true);
-		return;
-	}
-	addDocumentEvent(state, explicitStart, false);
-	if (!parseNode(state, state.lineIndent - 1, CONTEXT_BLOCK_OUT, false, allowCompact, allowCompact)) addEmptyScalarEvent(state);
-	skipSeparationSpace(state, true);
-	if (state.position === state.lineStart && testDocumentSeparator(state)) {
-		explicitEnd = state.input.charCodeAt(state.position) === 46;
-		if (explicitEnd) {
-			const markerLine = state.line;
-			state.position += 3;
-			skipSeparationSpace(state, true);
-			if (state.line === markerLine && state.position < state.length) throwError(state, "end of the stream or a document separator is expected");
-		}
-	}
-	const documentEvent = state.events[documentEventIndex];
-	if (documentEvent?.type === EVENT_ID.DOCUMENT) documentEvent.explicitEnd = explicitEnd;
-	addPopEvent(state);
-	if (!explicitEnd && state.position < state.length && !testDocumentBoundary(state)) throwError(state, "end of the stream or a document separator is expected");
-}
-/**
-* Parses YAML into a flat event stream referencing source text by offsets.
-*
-* @category Events
-*/
-function parseEvents(input, options) {
-	const length = input.length;
-	const state = {
-		...DEFAULT_PARSER_OPTIONS,
-		...options,
-		input: `${input}\0`,
-		length,
-		position: 0,
-		line: 0,
-		lineStart: 0,
-		lineIndent: 0,
-		firstTabInLine: -1,
-		depth: 0,
-		directives: [],
-		tagHandlers: Object.create(null),
-		events: []
-	};
-	const nullpos = input.indexOf("\0");
-	if (nullpos !== -1) YAMLException.throwAt(input, nullpos, "null byte is not allowed in input", state.filename);
-	while (state.position < state.length) {
-		skipByteOrderMark(state);
-		skipSeparationSpace(state, true);
-		if (state.position >= state.length) break;
-		const documentStart = state.position;
-		readDocument(state);
-		if (state.position === documentStart)
- /* c8 ignore next */
-		throwError(state, "can not read a document");
-	}
-	return state.events;
-}
-//#endregion
-//#region src/load.ts
-var DEFAULT_LOAD_OPTIONS = {
-	...DEFAULT_PARSER_OPTIONS,
-	...DEFAULT_CONSTRUCTOR_OPTIONS
-};
-function loadDocuments(input, options = {}) {
-	const opts = {
-		...DEFAULT_LOAD_OPTIONS,
-		...options
-	};
-	const source = String(input);
-	const PARSER_OPT_KEYS = Object.keys(DEFAULT_PARSER_OPTIONS);
-	const CONSTRUCTOR_OPT_KEYS = Object.keys(DEFAULT_CONSTRUCTOR_OPTIONS);
-	return constructFromEvents(parseEvents(source, pick(opts, PARSER_OPT_KEYS)), {
-		...pick(opts, CONSTRUCTOR_OPT_KEYS),
-		source
-	});
-}
-function loadAll(input, iteratorOrOptions, options) {
-	let iterator = null;
-	if (typeof iteratorOrOptions === "function") iterator = iteratorOrOptions;
-	else if (iteratorOrOptions !== null && typeof iteratorOrOptions === "object") options = iteratorOrOptions;
-	const documents = loadDocuments(input, options);
-	if (iterator === null) return documents;
-	for (const document of documents) iterator(document);
-}
-/**
-* Parses `string` as a single YAML document. Throws {@link YAMLException} on
-* error. This function does not understand multi-document or empty sources; it
-* throws an exception on those.
-*
-* > [!NOTE]
-* > 1. When processing untrusted input, see the
-* >    [security considerations](../docs/safety.md).
-* > 2. All exceptions MUST be caught, not just {@link YAMLException}.
-* > 3. The default {@link CORE_SCHEMA} comes without the `!!merge` tag. You can
-* >    easily enable it if needed.
-* > 4. The default {@link mapTag} is `{}`-object based, with known limitations
-* >    (see description). For full compatibility use {@link realMapTag}
-* >    instead (it uses native JS `Map`).
-*
-* @example
-* Enable {@link mergeTag} and {@link realMapTag}:
-*
-* ```javascript
-* import { load, CORE_SCHEMA, mergeTag, realMapTag } from 'js-yaml'
-*
-* try {
-*   load(data, { schema: CORE_SCHEMA.withTags(mergeTag, realMapTag) })
-* } catch (e) {
-*   console.error(e)
-* }
-* ```
-*
-* @category Main
-*/
-function load(input, options) {
-	const documents = loadDocuments(input, options);
-	if (documents.length === 0) throw new YAMLException("expected a document, but the input is empty");
-	if (documents.length === 1) return documents[0];
-	throw new YAMLException("expected a single document in the stream, but found more");
-}
-//#endregion
-//#region src/ast/from_js.ts
-var INVALID = Symbol("INVALID");
-function buildRepresentTypes(schema) {
-	const defaultTags = new Set([
-		schema.defaultScalarTag,
-		schema.defaultSequenceTag,
-		schema.defaultMappingTag
-	].filter((t) => t !== void 0));
-	const implicitScalars = schema.implicitScalarTags;
-	const explicitTags = schema.tags.filter((t) => !(t.nodeKind === "scalar" && t.implicit) && !defaultTags.has(t));
-	const defaultTagsLast = schema.tags.filter((t) => defaultTags.has(t));
-	return [
-		...implicitScalars.map((tag) => ({
-			tag,
-			implicitTag: true
-		})),
-		...explicitTags.map((tag) => ({
-			tag,
-			implicitTag: false
-		})),
-		...defaultTagsLast.map((tag) => ({
-			tag,
-			implicitTag: true
-		}))
-	];
-}
-function matchTag(state, object) {
-	for (let index = 0, length = state.representTypes.length; index < length; index += 1) {
-		const { tag, implicitTag } = state.representTypes[index];
-		if (tag.identify(object)) {
-			let tagName;
-			if (tag.matchByTagPrefix) tagName = tag.representTagName(object);
-			else tagName = tag.tagName;
-			return {
-				tag,
-				tagName,
-				implicitTag
-			};
-		}
-	}
-	return null;
-}
-function build(state, object) {
-	if (!state.noRefs && object !== null && typeof object === "object") {
-		const existing = state.refs.get(object);
-		if (existing) {
-			if (existing.anchor === void 0) existing.anchor = `ref_${state.refCounter++}`;
-			return {
-				kind: "alias",
-				anchor: existing.anchor
-			};
-		}
-	}
-	const matched = matchTag(state, object);
-	if (!matched) {
-		if (object === void 0) return INVALID;
-		if (state.skipInvalid) return INVALID;
-		throw new YAMLException(`unacceptable kind of an object to dump ${Object.prototype.toString.call(object)}`);
-	}
-	const { tag, tagName, implicitTag } = matched;
-	const nodeTagName = implicitTag ? tagName : tagNameShort(tagName);
-	if (tag.nodeKind === "scalar") return {
-		kind: "scalar",
-		tag: nodeTagName,
-		tagged: !implicitTag,
-		style: SCALAR_STYLE.PLAIN,
-		value: tag.represent(object)
-	};
-	if (tag.nodeKind === "sequence") {
-		const container = tag.represent(object);
-		const node = {
-			kind: "sequence",
-			tag: nodeTagName,
-			tagged: !implicitTag,
-			style: COLLECTION_STYLE.BLOCK,
-			items: []
-		};
-		if (!state.noRefs) state.refs.set(object, node);
-		for (let index = 0, length = container.length; index < length; index += 1) {
-			let item = build(state, container[index]);
-			if (item === INVALID && container[index] === void 0) item = build(state, null);
-			if (item === INVALID) continue;
-			node.items.push(item);
-		}
-		return node;
-	}
-	const map = tag.represent(object);
-	const node = {
-		kind: "mapping",
-		tag: nodeTagName,
-		tagged: !implicitTag,
-		style: COLLECTION_STYLE.BLOCK,
-		items: []
-	};
-	if (!state.noRefs) state.refs.set(object, node);
-	for (const [objectKey, objectValue] of map) {
-		const key = build(state, objectKey);
-		if (key === INVALID) continue;
-		const value = build(state, objectValue);
-		if (value === INVALID) continue;
-		node.items.push({
-			key,
-			value
-		});
-	}
-	return node;
-}
-/**
-* Convert JS object to AST. A JS value is one YAML document. An unrepresentable
-* root becomes an empty document, which the presenter renders as an empty
-* string.
-*
-* @category AST
-*/
-function jsToAst(input, schema, options = {}) {
-	const root = build({
-		representTypes: buildRepresentTypes(schema),
-		noRefs: options.noRefs ?? false,
-		skipInvalid: options.skipInvalid ?? false,
-		refs: /* @__PURE__ */ new Map(),
-		refCounter: 0
-	}, input);
-	return [{
-		contents: root === INVALID ? null : root,
-		directives: []
-	}];
-}
-//#endregion
-//#region src/ast/visit.ts
-/**
-* Return from a visitor to stop the whole traversal.
-*
-* @category AST
-*/
-var VISIT_BREAK = Symbol("visit:break");
-/**
-* Return from a visitor to skip the current node's children.
-*
-* @category AST
-*/
-var VISIT_SKIP = Symbol("visit:skip");
-function visitNode(node, visitor, ctx) {
-	const control = visitor(node, ctx);
-	if (control === VISIT_BREAK) return true;
-	if (control === VISIT_SKIP) return false;
-	const depth = ctx.depth + 1;
-	switch (node.kind) {
-		case "sequence":
-			for (const item of node.items) if (visitNode(item, visitor, {
-				depth,
-				parent: node,
-				isKey: false
-			})) return true;
-			break;
-		case "mapping": for (const { key, value } of node.items) {
-			if (visitNode(key, visitor, {
-				depth,
-				parent: node,
-				isKey: true
-			})) return true;
-			if (visitNode(value, visitor, {
-				depth,
-				parent: node,
-				isKey: false
-			})) return true;
-		}
-	}
-	return false;
-}
-/**
-* Walk every node in the documents, calling {@link Visitor} once per
-* node (pre-order).
-*
-* @category AST
-*/
-function visit(documents, visitor) {
-	for (const doc of documents) if (doc.contents && visitNode(doc.contents, visitor, {
-		depth: 0,
-		parent: null,
-		isKey: false
-	})) return;
-}
-//#endregion
-//#region src/ast/styler_defaults.ts
-function hasBit(mask, bit) {
-	return (mask & 1 << bit) !== 0;
-}
-/**
-* Default scalar styling rules in application order.
-* See [Scalar styling](../../docs/scalar_styling.md) for usage details.
-*
-* @category AST
-*/
-var DEFAULT_SCALAR_STYLE_RULES = {
-	applyQuoteFlowKeysOption,
-	doubleQuoteForInvisibles,
-	doubleQuoteWhitespaceOnly,
-	applyForceQuotesOption,
-	tryLongOrMultilineAsBlock,
-	quoteInvalidPlain,
-	fallbackToDoubleQuoted
-};
-function _preferredQuotedStyle(layout) {
-	if (layout.presenterOptions.quoteStyle === "single" && hasBit(layout.allowedStylesMask, SCALAR_STYLE.SINGLE_QUOTED)) return SCALAR_STYLE.SINGLE_QUOTED;
-	return SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function applyQuoteFlowKeysOption(layout) {
-	if (!layout.presenterOptions.quoteFlowKeys) return;
-	if (!layout.isKey || !layout.flowOnly || layout.style !== SCALAR_STYLE.PLAIN) return;
-	layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function doubleQuoteForInvisibles(layout) {
-	if (layout.style === SCALAR_STYLE.PLAIN && /[\t\x7F-\xA0\u2028\u2029\uFEFF\uFFFE\uFFFF]/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function doubleQuoteWhitespaceOnly(layout) {
-	if (layout.style === SCALAR_STYLE.PLAIN && /^\s+$/.test(layout.node.value)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-function applyForceQuotesOption(layout) {
-	if (!layout.presenterOptions.forceQuotes) return;
-	if (layout.isKey || layout.style !== SCALAR_STYLE.PLAIN) return;
-	if (layout.node.tag !== layout.presenterOptions.schema.defaultScalarTag.tagName) return;
-	layout.style = layout.node.value.includes("\n") ? SCALAR_STYLE.DOUBLE_QUOTED : _preferredQuotedStyle(layout);
-}
-function tryLongOrMultilineAsBlock(layout) {
-	if (layout.style !== SCALAR_STYLE.PLAIN || layout.isKey) return;
-	const value = layout.node.value;
-	const multiline = value.indexOf("\n") !== -1;
-	if (!hasBit(layout.allowedStylesMask, SCALAR_STYLE.LITERAL_BLOCK)) {
-		if (multiline) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-		return;
-	}
-	const w = layout.presenterOptions.lineWidth;
-	if (w === -1) {
-		if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
-		return;
-	}
-	const availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
-	let position = 0;
-	let shouldFold = false;
-	while (position <= value.length) {
-		let lineEnd = value.length;
-		const nextLineBreak = value.indexOf("\n", position);
-		if (nextLineBreak !== -1) lineEnd = nextLineBreak;
-		const line = value.slice(position, lineEnd);
-		if (line.length > availableWidth && line[0] !== " " && / [^ \t]/.test(line)) shouldFold = true;
-		if (nextLineBreak === -1) break;
-		position = nextLineBreak + 1;
-	}
-	if (shouldFold) layout.style = SCALAR_STYLE.FOLDED_BLOCK;
-	else if (multiline) layout.style = SCALAR_STYLE.LITERAL_BLOCK;
-}
-function quoteInvalidPlain(layout) {
-	if (layout.style === SCALAR_STYLE.PLAIN && !hasBit(layout.allowedStylesMask, SCALAR_STYLE.PLAIN)) layout.style = _preferredQuotedStyle(layout);
-}
-function fallbackToDoubleQuoted(layout) {
-	if (!hasBit(layout.allowedStylesMask, layout.style)) layout.style = SCALAR_STYLE.DOUBLE_QUOTED;
-}
-//#endregion
-//#region src/ast/scalar_styler.ts
-function setBit(mask, bit) {
-	return mask | 1 << bit;
-}
-var SRC_C_PRINTABLE = "[\\x09\\x0A\\x0D\\x20-\\x7E\\x85\\xA0-\\uD7FF\\uE000-\\uFFFD\\u{10000}-\\u{10FFFF}]";
-var SRC_B_CHAR = "[\\n\\r]";
-var SRC_C_BYTE_ORDER_MARK = "\\uFEFF";
-var SRC_S_WHITE = "[ \\t]";
-var SRC_NB_CHAR = `(?:(?!(?:${SRC_B_CHAR}|${SRC_C_BYTE_ORDER_MARK}))${SRC_C_PRINTABLE})`;
-var SRC_NS_CHAR = `(?:(?!${SRC_S_WHITE})${SRC_NB_CHAR})`;
-var SRC_NB_JSON = "[\\x09\\x20-\\uD7FF\\uE000-\\uFFFF\\u{10000}-\\u{10FFFF}]";
-var SRC_C_INDICATOR = "[-?:,\\[\\]{}#&*!|>'\"%@`]";
-var SRC_C_FLOW_INDICATOR = "[,\\[\\]{}]";
-var SRC_NS_PLAIN_SAFE_FLOW_OUT = SRC_NS_CHAR;
-var SRC_NS_PLAIN_SAFE_FLOW_IN = `(?:(?!${SRC_C_FLOW_INDICATOR})${SRC_NS_CHAR})`;
-var SRC_NS_PLAIN_FIRST_FLOW_OUT = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))`;
-var SRC_NS_PLAIN_FIRST_FLOW_IN = `(?:(?:(?!${SRC_C_INDICATOR})${SRC_NS_CHAR})|[?:-](?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))`;
-var SRC_NS_PLAIN_CHAR_FLOW_OUT = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_OUT})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_OUT}))#*`;
-var SRC_NS_PLAIN_CHAR_FLOW_IN = `(?:(?:(?![:#])${SRC_NS_PLAIN_SAFE_FLOW_IN})|:(?=${SRC_NS_PLAIN_SAFE_FLOW_IN}))#*`;
-var SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_OUT})*`;
-var SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN = `(?:${SRC_S_WHITE}*${SRC_NS_PLAIN_CHAR_FLOW_IN})*`;
-var SRC_NS_PLAIN_ONE_LINE_FLOW_OUT = `${SRC_NS_PLAIN_FIRST_FLOW_OUT}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
-var SRC_NS_PLAIN_ONE_LINE_FLOW_IN = `${SRC_NS_PLAIN_FIRST_FLOW_IN}#*${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
-var SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_OUT;
-var SRC_NS_PLAIN_ONE_LINE_FLOW_KEY = SRC_NS_PLAIN_ONE_LINE_FLOW_IN;
-var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_OUT}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_OUT}`;
-var SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN = `\\n+${SRC_NS_PLAIN_CHAR_FLOW_IN}${SRC_NB_NS_PLAIN_IN_LINE_FLOW_IN}`;
-var SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT = `${SRC_NS_PLAIN_ONE_LINE_FLOW_OUT}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_OUT})*`;
-var SRC_NS_PLAIN_MULTI_LINE_FLOW_IN = `${SRC_NS_PLAIN_ONE_LINE_FLOW_IN}(?:${SRC_S_NS_PLAIN_NEXT_LINE_FLOW_IN})*`;
-var NS_PLAIN_FLOW_OUT = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_OUT})$`, "u");
-var NS_PLAIN_FLOW_IN = new RegExp(`^(?:${SRC_NS_PLAIN_MULTI_LINE_FLOW_IN})$`, "u");
-var NS_PLAIN_BLOCK_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_BLOCK_KEY})$`, "u");
-var NS_PLAIN_FLOW_KEY = new RegExp(`^(?:${SRC_NS_PLAIN_ONE_LINE_FLOW_KEY})$`, "u");
-var NB_SINGLE_ONE_LINE = new RegExp(`^(?:${SRC_NB_JSON})*$`, "u");
-var NB_SINGLE_MULTI_LINE = new RegExp(`^(?:${SRC_NB_JSON}|\\n)*$`, "u");
-var BLOCK_SCALAR_CONTENT = new RegExp(`^(?:${SRC_NB_CHAR}|\\n)*$`, "u");
-var C_FORBIDDEN_FIRST_LINE = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/;
-var C_FORBIDDEN_CONTENT = /^(?:---|\.\.\.)(?=$|[ \t\n\r])/m;
-function canUsePlain(layout) {
-	const str = layout.node.value;
-	if (str !== "") {
-		if (!(layout.isKey ? layout.flowOnly ? NS_PLAIN_FLOW_KEY : NS_PLAIN_BLOCK_KEY : layout.flowOnly ? NS_PLAIN_FLOW_IN : NS_PLAIN_FLOW_OUT).test(str)) return false;
-		if (layout.shiftOfFirstLine === 0 && C_FORBIDDEN_FIRST_LINE.test(str)) return false;
-		if (layout.shiftOfContent === 0) {
-			const firstLineBreak = str.indexOf("\n");
-			if (firstLineBreak !== -1) {
-				const content = str.slice(firstLineBreak + 1);
-				if (C_FORBIDDEN_CONTENT.test(content)) return false;
-			}
-		}
-	}
-	const resolvedTag = layout.presenterOptions.schema.resolveImplicitScalarTag(str).tag.tagName;
-	if (!layout.node.tagged && resolvedTag !== layout.node.tag) return false;
-	if (!layout.node.tagged && str === "=" && resolvedTag === layout.presenterOptions.schema.defaultScalarTag.tagName) return false;
-	return true;
-}
-function canUseSingleQuoted(layout) {
-	const str = layout.node.value;
-	if (!(layout.isKey ? NB_SINGLE_ONE_LINE : NB_SINGLE_MULTI_LINE).test(str)) return false;
-	if (/[ \t]\n|\n[ \t]/.test(str)) return false;
-	if (!layout.isKey && layout.shiftOfContent === 0) {
-		const firstLineBreak = str.indexOf("\n");
-		if (firstLineBreak !== -1 && C_FORBIDDEN_CONTENT.test(str.slice(firstLineBreak + 1))) return false;
-	}
-	return true;
-}
-function canUseBlock(layout) {
-	if (layout.flowOnly || !BLOCK_SCALAR_CONTENT.test(layout.node.value)) return false;
-	const contentIndent = layout.shiftOfContent - layout.shiftOfParent;
-	if (contentIndent < 1) return false;
-	if (contentIndent > 9 && /^\n* /.test(layout.node.value)) return false;
-	if (layout.shiftOfContent === 0 && C_FORBIDDEN_CONTENT.test(layout.node.value)) return false;
-	return true;
-}
-function detectAllowedStyles(layout) {
-	let mask = setBit(0, SCALAR_STYLE.DOUBLE_QUOTED);
-	if (canUsePlain(layout)) mask = setBit(mask, SCALAR_STYLE.PLAIN);
-	if (canUseSingleQuoted(layout)) mask = setBit(mask, SCALAR_STYLE.SINGLE_QUOTED);
-	if (canUseBlock(layout)) mask = setBit(setBit(mask, SCALAR_STYLE.LITERAL_BLOCK), SCALAR_STYLE.FOLDED_BLOCK);
-	layout.allowedStylesMask = mask;
-}
-function renderScalar(layout) {
-	switch (layout.style) {
-		case SCALAR_STYLE.PLAIN: return renderPlain(layout);
-		case SCALAR_STYLE.SINGLE_QUOTED: return renderSingleQuoted(layout);
-		case SCALAR_STYLE.LITERAL_BLOCK: return renderLiteralBlock(layout);
-		case SCALAR_STYLE.FOLDED_BLOCK: return renderFoldedBlock(layout);
-		case SCALAR_STYLE.DOUBLE_QUOTED: return renderDoubleQuoted(layout);
-	}
-}
-function renderPlain(layout) {
-	return encodeFlowBreaks(layout.node.value, layout.shiftOfContent);
-}
-function renderSingleQuoted(layout) {
-	return `'${encodeFlowBreaks(layout.node.value, layout.shiftOfContent).replace(/'/g, "''")}'`;
-}
-function renderLiteralBlock(layout) {
-	const value = layout.node.value;
-	return "|" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(value, layout.shiftOfContent));
-}
-function renderFoldedBlock(layout) {
-	const value = layout.node.value;
-	const w = layout.presenterOptions.lineWidth;
-	let availableWidth = Infinity;
-	if (w !== -1) availableWidth = Math.max(Math.min(w, 40), w - layout.shiftOfContent);
-	return ">" + blockHeader(value, layout.shiftOfParent, layout.shiftOfContent) + dropEndingNewline(indentString(foldBlockScalar(value, availableWidth), layout.shiftOfContent));
-}
-function renderDoubleQuoted(layout) {
-	return `"${escapeString(layout.node.value)}"`;
-}
-function encodeFlowBreaks(string, shiftOfContent) {
-	let nextLF = string.indexOf("\n");
-	if (nextLF === -1) return string;
-	const pad = " ".repeat(shiftOfContent);
-	let result = string.slice(0, nextLF);
-	const lineRe = /(\n+)([^\n]*)/g;
-	lineRe.lastIndex = nextLF;
-	let match;
-	while (match = lineRe.exec(string)) {
-		const breaks = match[1].length;
-		const line = match[2];
-		result += "\n".repeat(breaks + 1) + pad + line;
-	}
-	return result;
-}
-function indentString(string, spaces) {
-	const indent = " ".repeat(spaces);
-	let position = 0;
-	let result = "";
-	const length = string.length;
-	while (position < length) {
-		let line;
-		const next = string.indexOf("\n", position);
-		if (next === -1) {
-			line = string.slice(position);
-			position = length;
-		} else {
-			line = string.slice(position, next + 1);
-			position = next + 1;
-		}
-		if (line.length && line !== "\n") result += indent;
-		result += line;
-	}
-	return result;
-}
-function needIndentIndicator(string) {
-	return /^\n* /.test(string);
-}
-function blockHeader(string, shiftOfParent, shiftOfContent) {
-	const indentIndicator = needIndentIndicator(string) ? String(shiftOfContent - shiftOfParent) : "";
-	const clip = string[string.length - 1] === "\n";
-	return `${indentIndicator}${clip && (string[string.length - 2] === "\n" || string === "\n") ? "+" : clip ? "" : "-"}\n`;
-}
-function dropEndingNewline(string) {
-	return string[string.length - 1] === "\n" ? string.slice(0, -1) : string;
-}
-function isMoreIndented(char) {
-	return char === " " || char === "	";
-}
-function foldLine(line, width) {
-	if (line === "" || isMoreIndented(line[0])) return line;
-	const breakRe = / [^ \t]/g;
-	let match;
-	let start = 0;
-	let end;
-	let curr = 0;
-	let next = 0;
-	let result = "";
-	while (match = breakRe.exec(line)) {
-		next = match.index;
-		if (next - start > width) {
-			end = curr > start ? curr : next;
-			result += `\n${line.slice(start, end)}`;
-			start = end + 1;
-		}
-		curr = next;
-	}
-	result += "\n";
-	if (line.length - start > width && curr > start) result += `${line.slice(start, curr)}\n${line.slice(curr + 1)}`;
-	else result += line.slice(start);
-	return result.slice(1);
-}
-function foldBlockScalar(string, width) {
-	const lineRe = /(\n+)([^\n]*)/g;
-	let nextLF = string.indexOf("\n");
-	if (nextLF === -1) nextLF = string.length;
-	lineRe.lastIndex = nextLF;
-	let result = foldLine(string.slice(0, nextLF), width);
-	let prevMoreIndented = string[0] === "\n" || isMoreIndented(string[0]);
-	let moreIndented;
-	let match;
-	while (match = lineRe.exec(string)) {
-		const prefix = match[1];
-		const line = match[2];
-		moreIndented = line !== "" && isMoreIndented(line[0]);
-		result += prefix + (!prevMoreIndented && !moreIndented && line !== "" ? "\n" : "") + foldLine(line, width);
-		prevMoreIndented = moreIndented;
-	}
-	return result;
-}
-var CHARACTERS_TO_ESCAPE = /["\\\x00-\x1F\x7F-\xA0\u2028\u2029\uD800-\uDFFF\uFEFF\uFFFE\uFFFF]/gu;
-function escapeCharacter(character) {
-	switch (character) {
-		case "\0": return "\\0";
-		case "\x07": return "\\a";
-		case "\b": return "\\b";
-		case "	": return "\\t";
-		case "\n": return "\\n";
-		case "\v": return "\\v";
-		case "\f": return "\\f";
-		case "\r": return "\\r";
-		case "\x1B": return "\\e";
-		case "\"": return "\\\"";
-		case "\\": return "\\\\";
-		case "": return "\\N";
-		case "\xA0": return "\\_";
-		case "\u2028": return "\\L";
-		case "\u2029": return "\\P";
-	}
-	const code = character.charCodeAt(0);
-	const hex = code.toString(16).toUpperCase();
-	if (code <= 255) return `\\x${"0".repeat(2 - hex.length)}${hex}`;
-	return `\\u${"0".repeat(4 - hex.length)}${hex}`;
-}
-function escapeString(string) {
-	return string.replace(CHARACTERS_TO_ESCAPE, escapeCharacter);
-}
-//#endregion
-//#region src/ast/presenter.ts
-var CHAR_LINE_FEED = 10;
-var DEFAULT_PRESENTER_OPTIONS = {
-	indent: 2,
-	seqNoIndent: false,
-	seqInlineFirst: true,
-	lineWidth: 80,
-	flowBracketPadding: false,
-	flowSkipCommaSpace: false,
-	flowSkipColonSpace: false,
-	quoteFlowKeys: false,
-	quoteStyle: "single",
-	forceQuotes: false,
-	scalarStyleRules: Object.keys(DEFAULT_SCALAR_STYLE_RULES).map((name) => Reflect.get(DEFAULT_SCALAR_STYLE_RULES, name)),
-	tagBeforeAnchor: false
-};
-function nodeTagShort(node) {
-	return node.tagged ? node.tag : tagNameShort(node.tag);
-}
-function createPresenterState(options) {
-	const opts = {
-		...DEFAULT_PRESENTER_OPTIONS,
-		...options
-	};
-	if (opts.flowSkipColonSpace) opts.quoteFlowKeys = true;
-	return {
-		...opts,
-		defaultScalarTagName: opts.schema.defaultScalarTag.tagName,
-		openEnded: false
-	};
-}
-function generateNextLine(state, level) {
-	return `\n${" ".repeat(state.indent * level)}`;
-}
-function scalarLayout(state, node, parent, level, isKey, flowOnly) {
-	return {
-		node,
-		parent,
-		level,
-		isKey,
-		flowOnly,
-		shiftOfParent: level === 0 ? -1 : state.indent * (level - 1),
-		shiftOfContent: state.indent * Math.max(1, level),
-		shiftOfFirstLine: level === 0 ? 0 : state.indent * level,
-		presenterOptions: state,
-		allowedStylesMask: 0,
-		style: node.style
-	};
-}
-function writeFlowSequence(state, level, node) {
-	let result = "";
-	for (let index = 0, length = node.items.length; index < length; index += 1) {
-		const item = writeNode(state, level, node.items[index], node, {}).text;
-		if (index > 0) result += `,${!state.flowSkipCommaSpace ? " " : ""}`;
-		result += item;
-	}
-	const pad = state.flowBracketPadding && node.items.length > 0 ? " " : "";
-	return `[${pad}${result}${pad}]`;
-}
-function writeBlockSequence(state, level, node, compact) {
-	let result = "";
-	for (let index = 0, length = node.items.length; index < length; index += 1) {
-		const item = writeNode(state, level + 1, node.items[index], node, {
-			block: true,
-			compact: state.seqInlineFirst,
-			isblockseq: true
-		}).text;
-		if (!compact || result !== "") result += generateNextLine(state, level);
-		if (item === "" || CHAR_LINE_FEED === item.charCodeAt(0)) result += "-";
-		else result += "- ";
-		result += item;
-	}
-	return result;
-}
-function writeFlowMapping(state, level, node) {
-	let result = "";
-	for (const { key, value } of node.items) {
-		let pairBuffer = "";
-		if (result !== "") pairBuffer += `,${!state.flowSkipCommaSpace ? " " : ""}`;
-		const keyRender = writeNode(state, level, key, node, { iskey: true });
-		const keyText = keyRender.text;
-		const valueText = writeNode(state, level, value, node, {}).text;
-		const sep = state.flowSkipColonSpace || valueText === "" ? "" : " ";
-		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
-		const keyColonSep = key.kind === "alias" || keyIsBareProps ? " " : "";
-		pairBuffer += `${keyText}${keyColonSep}:${sep}${valueText}`;
-		result += pairBuffer;
-	}
-	const pad = state.flowBracketPadding && result !== "" ? " " : "";
-	return `{${pad}${result}${pad}}`;
-}
-function writeBlockMapping(state, level, node, compact) {
-	let result = "";
-	for (let index = 0, length = node.items.length; index < length; index += 1) {
-		let pairBuffer = "";
-		if (!compact || result !== "") pairBuffer += generateNextLine(state, level);
-		const { key, value } = node.items[index];
-		const keyIsBlock = (key.kind === "mapping" || key.kind === "sequence") && key.style === COLLECTION_STYLE.BLOCK && key.items.length !== 0 || key.kind === "scalar" && (key.style === SCALAR_STYLE.LITERAL_BLOCK || key.style === SCALAR_STYLE.FOLDED_BLOCK);
-		const keyRender = keyIsBlock ? writeNode(state, level + 1, key, node, {
-			block: true,
-			compact: true,
-			isblockseq: !cannotBeCompact(state, key, level + 1)
-		}) : writeNode(state, level + 1, key, node, {
-			block: true,
-			compact: true,
-			iskey: true
-		});
-		const keyText = keyRender.text;
-		const keyHasLineBreak = key.kind === "scalar" && key.value.indexOf("\n") !== -1;
-		const keyIsTooLong = keyText.length > 1024 && /^[\s\S]{1025}/u.test(keyText);
-		const explicitPair = keyIsBlock || keyHasLineBreak || keyIsTooLong;
-		if (explicitPair) {
-			if (keyText && CHAR_LINE_FEED === keyText.charCodeAt(0)) pairBuffer += "?";
-			else pairBuffer += "? ";
-		}
-		pairBuffer += keyText;
-		if (explicitPair) pairBuffer += generateNextLine(state, level);
-		const valueText = writeNode(state, level + 1, value, node, {
-			block: true,
-			compact: explicitPair,
-			isblockseq: explicitPair && !cannotBeCompact(state, value, level + 1)
-		}).text;
-		const keyIsBareProps = key.kind === "scalar" && keyRender.noBody && (key.tagged || key.anchor !== void 0);
-		const keyColonSep = !explicitPair && (key.kind === "alias" || keyIsBareProps) ? " " : "";
-		if (valueText === "" || CHAR_LINE_FEED === valueText.charCodeAt(0)) pairBuffer += `${keyColonSep}:`;
-		else pairBuffer += `${keyColonSep}: `;
-		pairBuffer += valueText;
-		result += pairBuffer;
-	}
-	return result;
-}
-function cannotBeCompact(state, node, level) {
-	if (node.kind === "alias") return true;
-	return node.tagged || node.anchor !== void 0 || state.indent < 2 && level > 0;
-}
-function writeNode(state, level, node, parent, ctx) {
-	if (node.kind === "alias") {
-		state.openEnded = false;
-		return {
-			text: `*${node.anchor}`,
-			noBody: false
-		};
-	}
-	const { block = false, iskey = false, isblockseq = false } = ctx;
-	let compact = ctx.compact ?? false;
-	const hasAnchor = node.anchor !== void 0;
-	if (cannotBeCompact(state, node, level)) compact = false;
-	let body;
-	let shouldPrintTag = node.tagged;
-	const useBlockCollection = block && (node.kind === "mapping" || node.kind === "sequence") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0;
-	if (node.kind === "mapping") {
-		if (useBlockCollection) body = writeBlockMapping(state, level, node, compact);
-		else body = writeFlowMapping(state, level, node);
-	} else if (node.kind === "sequence") {
-		if (useBlockCollection) {
-			if (state.seqNoIndent && !isblockseq && level > 0) body = writeBlockSequence(state, level - 1, node, compact);
-			else body = writeBlockSequence(state, level, node, compact);
-		} else body = writeFlowSequence(state, level, node);
-	} else {
-		const layout = scalarLayout(state, node, parent, level, iskey, !block);
-		detectAllowedStyles(layout);
-		for (const rule of state.scalarStyleRules) rule(layout);
-		body = renderScalar(layout);
-		state.openEnded = (layout.style === SCALAR_STYLE.LITERAL_BLOCK || layout.style === SCALAR_STYLE.FOLDED_BLOCK) && (node.value === "\n" || node.value.endsWith("\n\n"));
-		shouldPrintTag = node.tagged || body === "" && layout.flowOnly && parent?.kind === "sequence" && !hasAnchor || layout.style !== SCALAR_STYLE.PLAIN && node.tag !== state.defaultScalarTagName;
-	}
-	if ((node.kind === "mapping" || node.kind === "sequence") && !useBlockCollection) state.openEnded = false;
-	if (useBlockCollection && compact && level > 0 && state.indent > 2) body = `${" ".repeat(state.indent - 2)}${body}`;
-	const noBody = body === "";
-	let text = body;
-	if (shouldPrintTag || hasAnchor) {
-		const props = [];
-		const tag = shouldPrintTag ? nodeTagShort(node) : null;
-		const anchor = hasAnchor ? `&${node.anchor}` : null;
-		if (state.tagBeforeAnchor) {
-			if (tag !== null) props.push(tag);
-			if (anchor !== null) props.push(anchor);
-		} else {
-			if (anchor !== null) props.push(anchor);
-			if (tag !== null) props.push(tag);
-		}
-		const sep = body === "" || body.charCodeAt(0) === CHAR_LINE_FEED ? "" : " ";
-		text = `${props.join(" ")}${sep}${body}`;
-	}
-	return {
-		text,
-		noBody
-	};
-}
-function rootStartsOwnLine(node) {
-	return (node.kind === "sequence" || node.kind === "mapping") && node.style === COLLECTION_STYLE.BLOCK && node.items.length !== 0 && !node.tagged && node.anchor === void 0;
-}
-function writeDocumentDirectives(doc) {
-	let result = "";
-	for (const directive of doc.directives) {
-		if (directive.kind === "yaml") {
-			result += `%YAML ${directive.version}\n`;
-			continue;
-		}
-		const { handle, prefix } = directive;
-		result += `%TAG ${handle} ${prefix}\n`;
-	}
-	return result;
-}
-/**
-* Build YAML from AST.
-*
-* @category AST
-*/
-function present(documents, options) {
-	const state = createPresenterState(options);
-	let result = "";
-	let previousEnded = false;
-	for (let index = 0; index < documents.length; index += 1) {
-		const doc = documents[index];
-		state.openEnded = false;
-		const directives = writeDocumentDirectives(doc);
-		const hasDirectives = directives !== "";
-		const marker = doc.explicitStart || hasDirectives || index > 0 && !previousEnded;
-		result += directives;
-		if (doc.contents === null) {
-			if (marker) result += "---\n";
-		} else if (marker) {
-			const body = writeNode(state, 0, doc.contents, null, {
-				block: true,
-				compact: true
-			}).text;
-			const sep = body === "" ? "" : hasDirectives || rootStartsOwnLine(doc.contents) ? "\n" : " ";
-			result += `---${sep}${body}\n`;
-		} else result += writeNode(state, 0, doc.contents, null, {
-			block: true,
-			compact: true
-		}).text + "\n";
-		previousEnded = doc.explicitEnd || state.openEnded;
-		if (previousEnded) result += "...\n";
-	}
-	return result;
-}
-//#endregion
-//#region src/dump.ts
-var DEFAULT_DUMP_OPTIONS = {
-	...DEFAULT_PRESENTER_OPTIONS,
-	schema: DUMP_SCHEMA,
-	skipInvalid: false,
-	noRefs: false,
-	flowLevel: -1,
-	sortKeys: false,
-	transform: () => {}
-};
-function defaultCompareFn(a, b) {
-	const x = String(a);
-	const y = String(b);
-	if (x < y) return -1;
-	if (x > y) return 1;
-	return 0;
-}
-/**
-* Serializes JS object as a YAML document. By default it can dump every
-* supported YAML type, so it throws an exception if you try to dump regexps or
-* functions. However, you can disable exceptions by setting the
-* {@link DumpOptions.skipInvalid} option to `true`.
-*
-* @category Main
-*/
-function dump(input, options = {}) {
-	const opts = {
-		...DEFAULT_DUMP_OPTIONS,
-		...options
-	};
-	const documents = jsToAst(input, opts.schema, {
-		noRefs: opts.noRefs,
-		skipInvalid: opts.skipInvalid
-	});
-	if (opts.flowLevel >= 0) visit(documents, (node, ctx) => {
-		if (ctx.depth < opts.flowLevel) return;
-		if (node.kind === "sequence" || node.kind === "mapping") node.style = COLLECTION_STYLE.FLOW;
-		return VISIT_SKIP;
-	});
-	if (opts.sortKeys) {
-		const compareFn = opts.sortKeys === true ? defaultCompareFn : opts.sortKeys;
-		visit(documents, (node) => {
-			if (node.kind !== "mapping") return;
-			node.items.sort((a, b) => compareFn(a.key.kind === "scalar" ? a.key.value : "", b.key.kind === "scalar" ? b.key.value : ""));
-		});
-	}
-	opts.transform(documents);
-	return present(documents, {
-		...pick(opts, Object.keys(DEFAULT_PRESENTER_OPTIONS)),
-		schema: opts.schema
-	});
-}
-//#endregion
-//#region src/ast/from_events.ts
-var NO_RANGE = (/* unused pure expression or super */ null && (-1));
-function eventPosition(event) {
-	if ("tagStart" in event && event.tagStart !== NO_RANGE) return event.tagStart;
-	if ("anchorStart" in event && event.anchorStart !== NO_RANGE) return event.anchorStart;
-	if ("valueStart" in event && event.valueStart !== NO_RANGE) return event.valueStart;
-	if ("start" in event) return event.start;
-	return 0;
-}
-function rawTag(state, event) {
-	return event.tagStart === NO_RANGE ? "" : state.source.slice(event.tagStart, event.tagEnd);
-}
-function anchorName(state, event) {
-	return event.anchorStart === NO_RANGE ? void 0 : state.source.slice(event.anchorStart, event.anchorEnd);
-}
-function buildScalar(state, event) {
-	const value = getScalarValue(state.source, event);
-	const raw = rawTag(state, event);
-	let tag;
-	let tagged = false;
-	if (raw !== "") {
-		tagged = true;
-		tag = raw;
-	} else if (event.style === SCALAR_STYLE.PLAIN) tag = state.schema.resolveImplicitScalarTag(value).tag.tagName;
-	else tag = state.schema.defaultScalarTag.tagName;
-	return {
-		kind: "scalar",
-		tag,
-		tagged,
-		style: event.style,
-		anchor: anchorName(state, event),
-		value
-	};
-}
-function buildCollection(state, event, defaultTagName) {
-	const raw = rawTag(state, event);
-	let tag;
-	let tagged = false;
-	if (raw === "") tag = defaultTagName;
-	else {
-		tag = raw;
-		tagged = true;
-	}
-	return {
-		tag,
-		tagged,
-		style: event.style,
-		anchor: anchorName(state, event)
-	};
-}
-function addNode(state, node) {
-	const frame = state.frames[state.frames.length - 1];
-	if (frame.kind === "document") frame.doc.contents = node;
-	else if (frame.kind === "sequence") frame.node.items.push(node);
-	else if (frame.key) {
-		frame.node.items.push({
-			key: frame.key,
-			value: node
-		});
-		frame.key = null;
-	} else frame.key = node;
-}
-/**
-* Builds an AST from parser events
-*
-* @category AST
-*/
-function eventsToAst(events, options) {
-	const state = {
-		source: options.source,
-		schema: options.schema,
-		eventIndex: 0,
-		position: 0,
-		frames: [],
-		documents: []
-	};
-	while (state.eventIndex < events.length) {
-		const event = events[state.eventIndex++];
-		state.position = eventPosition(event);
-		switch (event.type) {
-			case EVENT_ID.DOCUMENT: {
-				const doc = {
-					contents: null,
-					explicitStart: event.explicitStart,
-					explicitEnd: event.explicitEnd,
-					directives: event.directives
-				};
-				state.frames.push({
-					kind: "document",
-					doc
-				});
-				break;
-			}
-			case EVENT_ID.SCALAR:
-				addNode(state, buildScalar(state, event));
-				break;
-			case EVENT_ID.SEQUENCE: {
-				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:seq");
-				const node = {
-					kind: "sequence",
-					tag,
-					tagged,
-					style,
-					anchor,
-					items: []
-				};
-				state.frames.push({
-					kind: "sequence",
-					node
-				});
-				break;
-			}
-			case EVENT_ID.MAPPING: {
-				const { tag, tagged, style, anchor } = buildCollection(state, event, "tag:yaml.org,2002:map");
-				const node = {
-					kind: "mapping",
-					tag,
-					tagged,
-					style,
-					anchor,
-					items: []
-				};
-				state.frames.push({
-					kind: "mapping",
-					node,
-					key: null
-				});
-				break;
-			}
-			case EVENT_ID.ALIAS:
-				addNode(state, {
-					kind: "alias",
-					anchor: state.source.slice(event.anchorStart, event.anchorEnd)
-				});
-				break;
-			case EVENT_ID.POP: {
-				const frame = state.frames.pop();
-				if (frame.kind === "mapping" && frame.key) throw new Error("incomplete mapping pair in event stream");
-				if (frame.kind === "document") state.documents.push(frame.doc);
-				else addNode(state, frame.node);
-				break;
-			}
-		}
-	}
-	return state.documents;
-}
-//#endregion
-//#region src/index.ts
-/** @deprecated Use `EVENT_ID.DOCUMENT` instead. @internal */
-var EVENT_DOCUMENT = EVENT_ID.DOCUMENT;
-/** @deprecated Use `EVENT_ID.SEQUENCE` instead. @internal */
-var EVENT_SEQUENCE = EVENT_ID.SEQUENCE;
-/** @deprecated Use `EVENT_ID.MAPPING` instead. @internal */
-var EVENT_MAPPING = EVENT_ID.MAPPING;
-/** @deprecated Use `EVENT_ID.SCALAR` instead. @internal */
-var EVENT_SCALAR = EVENT_ID.SCALAR;
-/** @deprecated Use `EVENT_ID.ALIAS` instead. @internal */
-var EVENT_ALIAS = EVENT_ID.ALIAS;
-/** @deprecated Use `EVENT_ID.POP` instead. @internal */
-var EVENT_POP = EVENT_ID.POP;
-/** @deprecated Use `SCALAR_STYLE.PLAIN` instead. @internal */
-var SCALAR_STYLE_PLAIN = SCALAR_STYLE.PLAIN;
-/** @deprecated Use `SCALAR_STYLE.SINGLE_QUOTED` instead. @internal */
-var SCALAR_STYLE_SINGLE_QUOTED = SCALAR_STYLE.SINGLE_QUOTED;
-/** @deprecated Use `SCALAR_STYLE.DOUBLE_QUOTED` instead. @internal */
-var SCALAR_STYLE_DOUBLE_QUOTED = SCALAR_STYLE.DOUBLE_QUOTED;
-/** @deprecated Use `SCALAR_STYLE.LITERAL_BLOCK` instead. @internal */
-var SCALAR_STYLE_LITERAL_BLOCK = SCALAR_STYLE.LITERAL_BLOCK;
-/** @deprecated Use `SCALAR_STYLE.FOLDED_BLOCK` instead. @internal */
-var SCALAR_STYLE_FOLDED_BLOCK = SCALAR_STYLE.FOLDED_BLOCK;
-/** @deprecated Use `COLLECTION_STYLE.BLOCK` instead. @internal */
-var COLLECTION_STYLE_BLOCK = COLLECTION_STYLE.BLOCK;
-/** @deprecated Use `COLLECTION_STYLE.FLOW` instead. @internal */
-var COLLECTION_STYLE_FLOW = COLLECTION_STYLE.FLOW;
-/** @deprecated Use `CHOMPING_MODE.CLIP` instead. @internal */
-var CHOMPING_CLIP = CHOMPING_MODE.CLIP;
-/** @deprecated Use `CHOMPING_MODE.STRIP` instead. @internal */
-var CHOMPING_STRIP = CHOMPING_MODE.STRIP;
-/** @deprecated Use `CHOMPING_MODE.KEEP` instead. @internal */
-var CHOMPING_KEEP = CHOMPING_MODE.KEEP;
-//#endregion
-
-
-//# sourceMappingURL=js-yaml.mjs.map
 
 /***/ }),
 

@@ -38718,7 +38718,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2490);
 /* harmony import */ var _monitor_canary_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1558);
-/* harmony import */ var _promotion_flow_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(4985);
+/* harmony import */ var _promotion_flow_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(8114);
 /* harmony import */ var _promotion_summary_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(5085);
 /* harmony import */ var _checkout_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6735);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3683);
@@ -39877,6 +39877,7 @@ function effectivePolicy(policy) {
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
             digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
+            digestChannels: p.signoff?.digest_channels ?? ['slack'],
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -39961,7 +39962,7 @@ function compare(value, op, threshold) {
 
 /***/ }),
 
-/***/ 4985:
+/***/ 8114:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -39970,140 +39971,6 @@ __nccwpck_require__.d(__webpack_exports__, {
   T: () => (/* binding */ promoteFlow)
 });
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-// EXTERNAL MODULE: ./src/errors.ts
-var src_errors = __nccwpck_require__(3916);
-;// CONCATENATED MODULE: ./src/git/run.ts
-// The raw way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError. simple-git
-// (client.ts) does what it has a typed API for; this runner stays for what simple-git cannot do: input on stdin
-// (hash-object, update-index --index-info, commit-tree -F -, apply), exact bytes (cat-file), output streamed while
-// git runs (log, cat-file --batch) and exit codes that are answers, not errors (merge-base --is-ancestor).
-
-
-
-function run_runGit(cwd, args, options = {}) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
-            cwd,
-            encoding: 'utf8',
-            maxBuffer: 1 << 30,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
-        }, (error, stdout, stderr) => {
-            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            if (code === 0 || options.okCodes?.includes(code))
-                return resolve({ stdout, stderr, code });
-            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
-                cause: error,
-                kind: 'environment',
-            }));
-        });
-        writeInput(child.stdin, options.input);
-    });
-}
-/**
- * Hands `input` to git's stdin. Git may exit before reading it all (a failed command, a killed process): the
- * pipe then fails with EPIPE, which is git's exit code's story to tell, never an unhandled error of ours.
- */
-function writeInput(stdin, input) {
-    if (!stdin)
-        return;
-    stdin.on('error', () => undefined);
-    if (input !== undefined)
-        stdin.end(input);
-}
-/** stdout of a git command that must succeed, without the trailing newline. */
-async function run_git(cwd, args, options = {}) {
-    return (await run_runGit(cwd, args, options)).stdout.replace(/\n$/, '');
-}
-/**
- * Like runGit, but stdout stays bytes: for `git cat-file --batch`, whose headers count bytes, and for file
- * contents that must round-trip exactly.
- */
-function runGitBuffer(cwd, args, options = {}) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
-            cwd,
-            encoding: 'buffer',
-            maxBuffer: 1 << 30,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
-        }, (error, stdout, stderrBytes) => {
-            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            const stderr = stderrBytes.toString('utf8');
-            if (code === 0 || options.okCodes?.includes(code))
-                return resolve({ stdout, stderr, code });
-            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
-                cause: error,
-                kind: 'environment',
-            }));
-        });
-        writeInput(child.stdin, options.input);
-    });
-}
-/** A long-running git process with piped stdio (e.g. `git cat-file --batch`), argv only, same environment. */
-function spawnGit(cwd, args, env = {}) {
-    return (0,external_node_child_process_namespaceObject.spawn)('git', args, {
-        cwd,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
-    });
-}
-/**
- * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
- * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
- * first records of a long `git log` while git still walks the rest.
- */
-function streamGit(cwd, args, separator, onRecord) {
-    return new Promise((resolve, reject) => {
-        const child = spawnGit(cwd, args);
-        const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
-        let pending = '';
-        let stderr = '';
-        let failure;
-        const emit = (record) => {
-            if (failure !== undefined || record === '')
-                return;
-            try {
-                onRecord(record);
-            }
-            catch (error) {
-                failure = error;
-                child.kill();
-            }
-        };
-        child.stdout.on('data', (chunk) => {
-            pending += decoder.write(chunk);
-            const records = pending.split(separator);
-            pending = records.pop();
-            for (const record of records)
-                emit(record);
-        });
-        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
-        child.on('error', (error) => (failure ??= error));
-        child.on('close', (code) => {
-            if (failure !== undefined)
-                return reject(failure);
-            if (code !== 0)
-                return reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
-                    kind: 'environment',
-                }));
-            emit(pending + decoder.end());
-            if (failure !== undefined)
-                reject(failure);
-            else
-                resolve();
-        });
-    });
-}
-
-;// CONCATENATED MODULE: external "node:fs"
-const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
-// EXTERNAL MODULE: external "node:fs/promises"
-var promises_ = __nccwpck_require__(1455);
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/args-pathspec/dist/index.mjs
 const t = /* @__PURE__ */ new WeakMap();
 function dist_c(...n) {
@@ -40947,10 +40814,14 @@ function Ne(e, t) {
 
 // EXTERNAL MODULE: ./node_modules/@kwsites/file-exists/dist/index.js
 var dist = __nccwpck_require__(7117);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 // EXTERNAL MODULE: ./node_modules/debug/src/index.js
 var src = __nccwpck_require__(2830);
 // EXTERNAL MODULE: ./node_modules/@kwsites/promise-deferred/dist/index.js
 var promise_deferred_dist = __nccwpck_require__(9997);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 // EXTERNAL MODULE: external "node:events"
 var external_node_events_ = __nccwpck_require__(8474);
 ;// CONCATENATED MODULE: ./node_modules/simple-git/dist/index.mjs
@@ -43897,6 +43768,8 @@ const No = (t, e) => {
 
 //# sourceMappingURL=index.mjs.map
 
+// EXTERNAL MODULE: ./src/errors.ts
+var src_errors = __nccwpck_require__(3916);
 ;// CONCATENATED MODULE: ./src/git/client.ts
 // simple-git, for the git operations it has a typed API for (rev-parse, config, fetch): one client per repository
 // and environment, with the same environment as every other git Tollgate runs. Everything that needs stdin,
@@ -43920,11 +43793,149 @@ function client_gitClient(repoRoot, env = {}) {
 }
 /** simple-git's error as Tollgate's: what failed, where, and git's own words. */
 function client_fromGitError(error, what, repoRoot) {
-    if (!(error instanceof GitError))
+    if (!(error instanceof dist_A))
         return error;
-    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
+    return new src_errors/* TollgateError */.x(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
         cause: error,
         kind: 'environment',
+    });
+}
+/**
+ * The origin remote's fetch URL as git resolves it (`url.<base>.insteadOf` applied), from simple-git's typed
+ * remotes; undefined when there is no origin or `repoRoot` is not a repository.
+ */
+async function originUrl(repoRoot) {
+    const remotes = await client_gitClient(repoRoot)
+        .getRemotes(true)
+        .catch(() => []);
+    return remotes.find((remote) => remote.name === 'origin')?.refs.fetch || undefined;
+}
+
+;// CONCATENATED MODULE: external "node:fs"
+const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
+// EXTERNAL MODULE: external "node:fs/promises"
+var promises_ = __nccwpck_require__(1455);
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./src/git/run.ts
+// The raw way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError. simple-git
+// (client.ts) does what it has a typed API for; this runner stays for what simple-git cannot do: input on stdin
+// (hash-object, update-index --index-info, commit-tree -F -, apply), exact bytes (cat-file), output streamed while
+// git runs (log, cat-file --batch) and exit codes that are answers, not errors (merge-base --is-ancestor).
+
+
+
+function run_runGit(cwd, args, options = {}) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
+            cwd,
+            encoding: 'utf8',
+            maxBuffer: 1 << 30,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+        }, (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            if (code === 0 || options.okCodes?.includes(code))
+                return resolve({ stdout, stderr, code });
+            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                cause: error,
+                kind: 'environment',
+            }));
+        });
+        writeInput(child.stdin, options.input);
+    });
+}
+/**
+ * Hands `input` to git's stdin. Git may exit before reading it all (a failed command, a killed process): the
+ * pipe then fails with EPIPE, which is git's exit code's story to tell, never an unhandled error of ours.
+ */
+function writeInput(stdin, input) {
+    if (!stdin)
+        return;
+    stdin.on('error', () => undefined);
+    if (input !== undefined)
+        stdin.end(input);
+}
+/** stdout of a git command that must succeed, without the trailing newline. */
+async function run_git(cwd, args, options = {}) {
+    return (await run_runGit(cwd, args, options)).stdout.replace(/\n$/, '');
+}
+/**
+ * Like runGit, but stdout stays bytes: for `git cat-file --batch`, whose headers count bytes, and for file
+ * contents that must round-trip exactly.
+ */
+function runGitBuffer(cwd, args, options = {}) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
+            cwd,
+            encoding: 'buffer',
+            maxBuffer: 1 << 30,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+        }, (error, stdout, stderrBytes) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            const stderr = stderrBytes.toString('utf8');
+            if (code === 0 || options.okCodes?.includes(code))
+                return resolve({ stdout, stderr, code });
+            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                cause: error,
+                kind: 'environment',
+            }));
+        });
+        writeInput(child.stdin, options.input);
+    });
+}
+/** A long-running git process with piped stdio (e.g. `git cat-file --batch`), argv only, same environment. */
+function spawnGit(cwd, args, env = {}) {
+    return (0,external_node_child_process_namespaceObject.spawn)('git', args, {
+        cwd,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
+    });
+}
+/**
+ * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
+ * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
+ * first records of a long `git log` while git still walks the rest.
+ */
+function streamGit(cwd, args, separator, onRecord) {
+    return new Promise((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+        let pending = '';
+        let stderr = '';
+        let failure;
+        const emit = (record) => {
+            if (failure !== undefined || record === '')
+                return;
+            try {
+                onRecord(record);
+            }
+            catch (error) {
+                failure = error;
+                child.kill();
+            }
+        };
+        child.stdout.on('data', (chunk) => {
+            pending += decoder.write(chunk);
+            const records = pending.split(separator);
+            pending = records.pop();
+            for (const record of records)
+                emit(record);
+        });
+        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
+        child.on('error', (error) => (failure ??= error));
+        child.on('close', (code) => {
+            if (failure !== undefined)
+                return reject(failure);
+            if (code !== 0)
+                return reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                    kind: 'environment',
+                }));
+            emit(pending + decoder.end());
+            if (failure !== undefined)
+                reject(failure);
+            else
+                resolve();
+        });
     });
 }
 
@@ -43970,17 +43981,49 @@ async function assertFullHistory(repoRoot) {
         fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
     });
 }
-/** The commit a ref names, as a full sha. */
-async function history_resolveRef(repoRoot, ref) {
-    let sha = '';
+/** The commit a ref names, as a full sha; undefined when it names none (or `repoRoot` is no repository). */
+async function commitOf(repoRoot, ref) {
     try {
-        sha = await client_gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+        // --quiet: a ref that names no commit exits 1 with no output, which simple-git hands back as ''.
+        const sha = await client_gitClient(repoRoot).revparse([
+            '--verify',
+            '--quiet',
+            '--end-of-options',
+            `${ref}^{commit}`,
+        ]);
+        return sha === '' ? undefined : sha;
     }
     catch (error) {
-        if (!(error instanceof dist_A))
-            throw error;
+        if (error instanceof dist_A)
+            return undefined;
+        throw error;
     }
-    if (sha === '') {
+}
+/**
+ * The short name of the checked-out branch, also an unborn one (a repository with no commit yet); '' for a
+ * detached HEAD or no repository. Raw: simple-git has no symbolic-ref call, and its branch list omits an unborn one.
+ */
+async function history_checkedOutBranch(repoRoot) {
+    return git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+/**
+ * Fields of the one commit `rev` names, each a pretty-format placeholder (`{ at: '%cI', title: '%s' }`), from
+ * simple-git's typed log.
+ */
+async function commitFields(repoRoot, rev, format) {
+    const { latest } = await gitClient(repoRoot)
+        .log({ format, maxCount: 1, [rev]: null })
+        .catch((error) => {
+        throw fromGitError(error, `git log ${rev}`, repoRoot);
+    });
+    if (!latest)
+        throw new TollgateError(`no commit named "${rev}" in ${repoRoot}`);
+    return latest;
+}
+/** The commit a ref names, as a full sha. */
+async function history_resolveRef(repoRoot, ref) {
+    const sha = await commitOf(repoRoot, ref);
+    if (sha === undefined) {
         throw new src_errors/* TollgateError */.x(`no commit named "${ref}" in ${repoRoot}`, {
             fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
         });
@@ -43989,11 +44032,13 @@ async function history_resolveRef(repoRoot, ref) {
 }
 /** The best common ancestor of two refs, or undefined when they share no history. */
 async function mergeBase(repoRoot, a, b) {
+    // Raw: exit 1 (no common ancestor) is an answer, which simple-git would make an error.
     const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
     return result.code === 0 ? result.stdout.trim() : undefined;
 }
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 async function isAncestor(repoRoot, ancestor, descendant) {
+    // Raw: the exit code is the answer (0 yes, 1 no), which simple-git would make an error.
     const result = await run_runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
         okCodes: [1],
     });
@@ -44329,13 +44374,16 @@ async function readObjects(from, specs) {
 }
 /**
  * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early. Given a
+ * caller's reader, the list comes from the tree objects read through it and no other git process starts.
  */
-function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
+function gitTreeReader(repoRoot, ref, registryPrefix = 'registry', shared) {
     const prefix = normalizePrefix(registryPrefix);
     let tree;
-    const objects = new ObjectReader(repoRoot);
+    const objects = shared ?? new ObjectReader(repoRoot);
     const entries = () => (tree ??= (async () => {
+        if (shared)
+            return treeEntriesThrough(shared, ref, prefix);
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
@@ -44354,7 +44402,8 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
     })());
     return {
         label: ref,
-        close: () => objects.close(),
+        // A caller's reader outlives this one: the caller closes it.
+        close: () => (shared ? undefined : objects.close()),
         async list(dir) {
             const d = normalizePrefix(dir);
             return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
@@ -44447,7 +44496,7 @@ function parseTreeObject(content, oidBytes) {
  * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
  * without starting another process. A path that is not there lists nothing.
  */
-async function listFiles(reader, rev, paths) {
+async function reader_listFiles(reader, rev, paths) {
     const files = [];
     const walk = async (object, path) => {
         if (object?.type === 'blob') {
@@ -44469,6 +44518,44 @@ async function listFiles(reader, rev, paths) {
         await walk(await reader.lookup(`${rev}:${path}`), path);
     }));
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/**
+ * What `git ls-tree -r --full-tree <ref> -- <prefix>` lists below `prefix` (paths relative to it), read as tree
+ * objects through `reader`: blobs and links as blobs, submodules as commits. A prefix that is a link is refused as
+ * ls-tree's caller refuses it; a prefix that is missing, or not a folder, lists nothing.
+ */
+async function treeEntriesThrough(reader, ref, prefix) {
+    const entries = new Map();
+    let tree = await reader.lookup(`${ref}^{tree}`);
+    if (tree?.type !== 'tree')
+        throw new src_errors/* TollgateError */.x(`${ref} is not a commit or tree in this repository`);
+    const oidBytes = tree.oid.length / 2;
+    const parts = prefix === '' ? [] : prefix.split('/');
+    for (const [i, name] of parts.entries()) {
+        const entry = parseTreeObject(tree.content, oidBytes).find((e) => e.name === name);
+        if (!entry)
+            return entries;
+        if (entry.mode === SYMLINK_MODE && i === parts.length - 1)
+            throw linkError(ref, prefix);
+        if (entry.mode !== '40000')
+            return entries;
+        tree = await reader.lookup(entry.oid);
+        if (tree?.type !== 'tree')
+            return entries;
+    }
+    const walk = async (content, dir) => {
+        const subtrees = [];
+        for (const e of parseTreeObject(content, oidBytes)) {
+            const path = dir === '' ? e.name : `${dir}/${e.name}`;
+            if (e.mode === '40000')
+                subtrees.push(reader.lookup(e.oid).then((sub) => (sub?.type === 'tree' ? walk(sub.content, path) : undefined)));
+            else
+                entries.set(path, { mode: e.mode, type: e.mode === '160000' ? 'commit' : 'blob', oid: e.oid });
+        }
+        await Promise.all(subtrees);
+    };
+    await walk(tree.content, '');
+    return entries;
 }
 
 ;// CONCATENATED MODULE: ./src/git/transaction.ts
@@ -45418,6 +45505,7 @@ async function deleteBranch(client, repo, branch) {
 
 
 
+
 async function proposeChange(repoRoot, proposal, github) {
     if (!proposal.force)
         await refuseForeignCommits(repoRoot, proposal, github);
@@ -45435,8 +45523,11 @@ async function proposeChange(repoRoot, proposal, github) {
     const remote = github.remote ?? 'origin';
     const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
     // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
-    await run_git(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
-        env: proposal.env,
+    const refspec = `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`;
+    await client_gitClient(repoRoot, proposal.env)
+        .push(remote, refspec, ['--quiet', '--force'])
+        .catch((error) => {
+        throw client_fromGitError(error, `git push --force ${remote} ${proposal.branch}`, repoRoot);
     });
     let ensured;
     try {
@@ -45474,19 +45565,20 @@ async function proposeChange(repoRoot, proposal, github) {
  */
 async function refuseForeignCommits(repoRoot, proposal, github) {
     const tips = [];
-    const local = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${proposal.branch}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    if (local.code === 0)
-        tips.push(local.stdout.trim());
+    const local = await commitOf(repoRoot, `refs/heads/${proposal.branch}`);
+    if (local !== undefined)
+        tips.push(local);
     if (github) {
         const remote = github.remote ?? 'origin';
         if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
             const fetched = `refs/tollgate/fetched/${proposal.branch}`;
-            await run_git(repoRoot, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${proposal.branch}:${fetched}`], {
-                env: proposal.env,
+            const client = client_gitClient(repoRoot, proposal.env);
+            await client
+                .fetch(remote, `+refs/heads/${proposal.branch}:${fetched}`, ['--quiet', '--no-tags'])
+                .catch((error) => {
+                throw client_fromGitError(error, `git fetch ${remote} ${proposal.branch}`, repoRoot);
             });
-            tips.push(await run_git(repoRoot, ['rev-parse', fetched]));
+            tips.push(await client.revparse([fetched]));
         }
     }
     const foreign = new Map();
@@ -45513,6 +45605,7 @@ async function pullRequestMayExist(github, branch) {
     }
 }
 async function remoteBranchExists(repoRoot, remote, branch, env) {
+    // Raw: with --exit-code, 2 (no such branch) is the answer, which simple-git would make an error.
     const { code } = await run_runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
         env,
         okCodes: [2],
@@ -45521,7 +45614,7 @@ async function remoteBranchExists(repoRoot, remote, branch, env) {
 }
 /** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
 async function pushStateChange(repoRoot, change, remote) {
-    const current = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    const current = await checkedOutBranch(repoRoot);
     if (current !== change.branch)
         throw new TollgateError(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
             fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
@@ -49232,10 +49325,12 @@ async function readTrail(repoRoot, options = {}) {
     const onCommit = options.onCommit;
     if (!onCommit) {
         // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+        // Raw: simple-git's log has no --raw file lists and parses NUL-delimited records its own way (benchmarked path).
         const [output] = await Promise.all([run_git(repoRoot, args), shallowCheck]);
         return history_parseLog(output);
     }
     const commits = [];
+    // Raw: records are handed on while git still prints; simple-git returns the output only once git exits.
     const walk = streamGit(repoRoot, args, '\x1e', (record) => {
         const commit = parseLogRecord(record);
         if (!commit)
@@ -49428,26 +49523,23 @@ function parseYaml(text) {
         return undefined;
     }
 }
-/** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
-async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/') {
-    const listing = await git(repoRoot, [
-        'ls-tree',
-        '-r',
-        '-z',
-        '--end-of-options',
-        ref,
-        '--',
-        `${registryPrefix}audit/`,
-    ]);
-    const entries = listing
-        .split('\0')
-        .filter((line) => line !== '')
-        .map((line) => {
-        const [meta, path] = line.split('\t');
-        return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
-    })
-        .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
-    const blobs = await readBlobs(repoRoot, entries.map((e) => e.oid));
+/**
+ * Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. Through a caller's `objects`
+ * reader, when given, the files are listed and read without starting another git process.
+ */
+async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/', objects) {
+    const entries = objects
+        ? (await listFiles(objects, ref, [`${registryPrefix}audit/`])).filter((e) => e.path.endsWith('.yaml'))
+        : // Raw: simple-git has no ls-tree call; -z keeps any path exact.
+            (await git(repoRoot, ['ls-tree', '-r', '-z', '--end-of-options', ref, '--', `${registryPrefix}audit/`]))
+                .split('\0')
+                .filter((line) => line !== '')
+                .map((line) => {
+                const [meta, path] = line.split('\t');
+                return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
+            })
+                .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
+    const blobs = await readBlobs(objects ?? repoRoot, entries.map((e) => e.oid));
     const events = [];
     for (const e of entries) {
         const doc = parseYaml(blobs.get(e.oid));
@@ -49683,6 +49775,7 @@ function signoffFromRecord(a) {
         ...(Object.keys(checkRun).length ? { checkRun } : {}),
         at: a.at,
         mergedBy: a.actor,
+        ...(str(details.body_sha256) ? { bodySha256: str(details.body_sha256) } : {}),
     };
 }
 /** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
@@ -49792,6 +49885,19 @@ const STATE_CHANGE_KINDS = new Set([
     'audit-appended',
 ]);
 
+;// CONCATENATED MODULE: ./src/registry/env-names.ts
+// Registry fields that name the environment variable holding a secret (a Prometheus bearer token, a notification
+// URL, a PagerDuty routing key) are read in jobs that also hold the runner's own variables: an action's inputs
+// (INPUT_TOKEN is the App token in the monitor, scheduler and incident jobs), the Actions runtime's credentials,
+// GitHub's and the runner's. Naming one of those would send it, with a URL the registry also names, to whoever
+// runs that URL. So they are refused, by the schema and again where the variable is read. Pure.
+/** The prefixes of the variables the runner and the action itself set. */
+const RESERVED_ENV_PREFIXES = ['INPUT_', 'ACTIONS_', 'GITHUB_', 'RUNNER_'];
+/** The JSON Schema pattern of a secret's variable name. */
+const SECRET_ENV_PATTERN = `^(?!${RESERVED_ENV_PREFIXES.join('|')})[A-Z_][A-Z0-9_]{0,127}$`;
+/** Whether `name` is one of the runner's or the action's own variables, never a secret the registry may name. */
+const isReservedEnvName = (name) => RESERVED_ENV_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix));
+
 ;// CONCATENATED MODULE: ./src/registry/limits.ts
 // The largest numbers the runtime turns into dates and timers. The schemas carry them as maxima, so a value
 // that validates is one the scheduler, the retrain runner and the rollback planner can compute with.
@@ -49810,6 +49916,7 @@ const MAX_FAILURE_COUNT = 1_000_000;
 // The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
 // here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
 // published files share one source. Property order here is the order the writer emits.
+
 
 
 const KINDS = [
@@ -49923,9 +50030,7 @@ const DEFS = {
             propertyNames: { pattern: METRIC_NAME_PATTERN },
             additionalProperties: str('A PromQL query.'),
         },
-        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
-            pattern: '^[A-Z_][A-Z0-9_]*$',
-        }),
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token); not one the runner sets (INPUT_, ACTIONS_, GITHUB_, RUNNER_).', { pattern: SECRET_ENV_PATTERN }),
         command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
             minItems: 1,
         }),
@@ -49979,7 +50084,7 @@ const signoffRule = obj('A sign-off rule: which roles must approve a kind of reg
     require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const ENV_NAME = { pattern: SECRET_ENV_PATTERN };
 const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
     respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
         minimum: 1,
@@ -50027,6 +50132,7 @@ const SCHEMAS = {
                 minLength: 1,
             }), { uniqueItems: true }),
             digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+            digest_channels: list('Where the scheduled workflow posts the daily digest: names of incident.channels of type slack or webhook (built in: slack, webhook). Default [slack]; a channel whose secret is not set is skipped.', schemas_name('A channel name.'), { uniqueItems: true }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
@@ -50139,6 +50245,7 @@ const SCHEMAS = {
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
             artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
+            artifact_validator: list("argv of a command that checks the artifact's content, run without a shell after training (TOLLGATE_ARTIFACT names the file); a non-zero exit fails the retrain with its output.", str('One argument.'), { minItems: 1 }),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
@@ -50958,9 +51065,12 @@ function fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await (0,promises_.open)(full, flags);
+    // Synchronous calls: a registry file is small and, when validated, usually in the page cache, where the four
+    // thread-pool round trips of the promise API cost more than the read (bench/validate.bench.ts). O_NONBLOCK keeps
+    // a FIFO from blocking the open; it is then refused as not a regular file.
+    const fd = (0,external_node_fs_namespaceObject.openSync)(full, flags | external_node_fs_namespaceObject.constants.O_NONBLOCK);
     try {
-        const info = await handle.stat();
+        const info = (0,external_node_fs_namespaceObject.fstatSync)(fd);
         if (!info.isFile())
             return undefined;
         const tooBig = (size) => new src_errors/* TollgateError */.x(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
@@ -50969,20 +51079,24 @@ async function readBounded(full, path, flags) {
         });
         if (info.size > MAX_FILE_BYTES)
             throw tooBig(info.size);
-        const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
+        const buffer = Buffer.allocUnsafe(Math.min(info.size, MAX_FILE_BYTES) + 1);
         let length = 0;
+        // Up to the size stat gave (one read for a registry file): a file that grows meanwhile is read as it was, and
+        // the buffer's one spare byte still catches one that grows past the limit within that read.
         while (length < buffer.length) {
-            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+            const bytesRead = (0,external_node_fs_namespaceObject.readSync)(fd, buffer, length, buffer.length - length, length);
             if (bytesRead === 0)
                 break;
             length += bytesRead;
+            if (length >= info.size)
+                break;
         }
         if (length > MAX_FILE_BYTES)
             throw tooBig(`more than ${MAX_FILE_BYTES}`);
         return buffer.subarray(0, length);
     }
     finally {
-        await handle.close();
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
     }
 }
 /** A reader over files in memory, for tests and dry runs. */
@@ -51970,6 +52084,21 @@ function namesAreSafe(match) {
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/**
+ * model.yaml fields that say what Tollgate runs or reads on its own, with no person in the loop: `monitoring` (the
+ * metrics source: a command it runs, a URL it sends the Prometheus token to; and the rules that start retrains and
+ * incidents) and every command a retrain runs (`training.command`, `training.artifact_validator`). Whoever sets them
+ * decides what automation does after the merge, so setting or changing them needs the policy owners, as a policy
+ * change does.
+ */
+const GUARDED_MODEL_FIELDS = (/* unused pure expression or super */ null && (['monitoring', 'training.command', 'training.artifact_validator']));
+const fieldAt = (doc, path) => path.split('.').reduce((v, key) => (diff_isPlainObject(v) ? v[key] : undefined), doc);
+/** The guarded fields that differ between two model.yaml documents (undefined: no file). */
+function guardedModelFields(before, after) {
+    if (after === undefined)
+        return [];
+    return GUARDED_MODEL_FIELDS.filter((f) => !deepEqual(fieldAt(before, f), fieldAt(after, f)));
+}
 /** A traffic share as a percentage; no weight means all of the stage's traffic. */
 const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
@@ -52007,9 +52136,16 @@ function diffDocuments(path, before, after) {
         case 'Policy':
             changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
             break;
-        case 'Model':
-            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+        case 'Model': {
+            const guarded = guardedModelFields(was, now);
+            changes.push({
+                kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed',
+                path,
+                model: match.model,
+                ...(guarded.length > 0 ? { guarded } : {}),
+            });
             break;
+        }
         case 'Stages': {
             const from = pointers(was);
             const to = pointers(now);
@@ -52160,9 +52296,9 @@ function describeChange(change) {
         case 'version-unheld':
             return `${change.model}: version ${change.version} released from hold`;
         case 'model-added':
-            return `model ${change.model} added`;
+            return `model ${change.model} added${change.guarded ? ` (sets ${change.guarded.join(', ')})` : ''}`;
         case 'model-changed':
-            return `model ${change.model} changed`;
+            return `model ${change.model} changed${change.guarded ? ` (${change.guarded.join(', ')})` : ''}`;
         case 'model-removed':
             return `model ${change.model} removed`;
         case 'policy-changed':
@@ -52283,6 +52419,8 @@ function guardedChanges(changes, guardedPaths) {
  * them that is not registry state: otherwise Tollgate would merge it.
  */
 const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+/** Whether `login` is the bot of the App `slug` (REST says `slug[bot]`, GraphQL says `slug`). */
+const isAppBot = (login, slug) => login.replace(/\[bot\]$/i, '').toLowerCase() === slug.replace(/\[bot\]$/i, '').toLowerCase();
 const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
@@ -52354,12 +52492,17 @@ function requirements_requiredSignoffs(input) {
                 'fix: restore the file from the base branch and record a new event instead');
         }
     }
-    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
-    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    // Merge records name who signed off; readers without a token take them at their word. A person or another bot
+    // (rather than Tollgate's App, which writes them after a merge) adding one is forging the trail.
     const forged = changes.flatMap((c) => c.kind === 'audit-appended' && names/* MERGE_RECORD_ID */.fY.test(c.id) ? [c] : []);
-    if (forged.length > 0 && input.authorIsBot !== true)
-        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
-            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    const byTollgate = input.authorIsBot === true &&
+        (input.recordWriter === undefined || isAppBot(input.author ?? '', input.recordWriter));
+    if (forged.length > 0 && !byTollgate)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request ` +
+            (input.authorIsBot === true
+                ? `another bot (${input.author ?? 'unknown'}) opened`
+                : 'a person opened') +
+            ": only the sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
     if (input.headRef !== undefined && isStateBranch(input.headRef)) {
         const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
         if (more.length > 0)
@@ -52456,6 +52599,15 @@ function requirements_requiredSignoffs(input) {
                 addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
         }
     }
+    // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, the
+    // commands a retrain runs) is acted on after the merge with nobody in the loop: the policy owners' business too.
+    const automation = reviewed.filter((c) => (c.kind === 'model-added' || c.kind === 'model-changed') && (c.guarded?.length ?? 0) > 0);
+    if (automation.length > 0)
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, 'model automation (monitoring, retrain commands)', undefined, 'signoff.policy_owners');
+    if (automation.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push('signoff.policy_owners is empty, so nobody may approve a change to what a model makes Tollgate run ' +
+            `(${automation.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
     // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
     for (const change of guarded) {
         lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
@@ -52632,6 +52784,8 @@ function requirementsInput(input) {
         baseRef: input.pullRequest.baseRef,
         ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
         authorIsBot: input.pullRequest.authorIsBot === true,
+        author: input.pullRequest.author,
+        ...(input.pullRequest.recordWriter ? { recordWriter: input.pullRequest.recordWriter } : {}),
         stageHistory: input.stageHistory,
         versions: input.versions,
         ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
@@ -53259,6 +53413,29 @@ function withCurrentPointers(history, model, pointers) {
         stages[stage] = [...new Set([...(stages[stage] ?? []), pointer.version])];
     return { ...history, [model]: stages };
 }
+/**
+ * What the gate would be asked about the promotion's pull request before anyone reviews it: the one change, asked
+ * for by the requester, no reviews, memberships or permissions. The promotion is refused if that already blocks.
+ */
+function previewGateInput(input, change, about) {
+    return {
+        policy: input.policy,
+        defaultBranch: input.baseBranch,
+        changes: [change],
+        ...about,
+        pullRequest: {
+            number: 0,
+            author: 'tollgate',
+            headSha: '',
+            baseRef: input.baseBranch,
+            requestedBy: [input.requestedBy],
+            commitAuthors: [],
+        },
+        reviews: [],
+        memberships: {},
+        permissions: {},
+    };
+}
 function planPromotion(input) {
     const { registry, policy, model, version, stage } = input;
     if (input.weight !== undefined && !(input.weight >= 0 && input.weight <= 1))
@@ -53292,24 +53469,10 @@ function planPromotion(input) {
         });
     }
     const current = from === undefined ? undefined : entry.versions.get(from);
-    const verdict = evaluateGate({
-        policy,
-        defaultBranch: input.baseBranch,
-        changes: [{ kind: 'stage-changed', path: registryPath, model, stage, from, to: version }],
+    const verdict = evaluateGate(previewGateInput(input, { kind: 'stage-changed', path: registryPath, model, stage, from, to: version }, {
         models: {
             [model]: { owners: entry.model.owners, ...(entry.model.gates ? { gates: entry.model.gates } : {}) },
         },
-        pullRequest: {
-            number: 0,
-            author: 'tollgate',
-            headSha: '',
-            baseRef: input.baseBranch,
-            requestedBy: [input.requestedBy],
-            commitAuthors: [],
-        },
-        reviews: [],
-        memberships: {},
-        permissions: {},
         // checkPromotion has judged the stage order (with heldBefore); the preview reads the current pointers too.
         stageHistory: withCurrentPointers(input.stageHistory ?? {}, model, entry.stages?.stages ?? {}),
         versions: {
@@ -53332,7 +53495,7 @@ function planPromotion(input) {
                 },
             },
         },
-    });
+    }));
     if (verdict.blocking.length > 0) {
         const [reason = '', fix = 'correct registry/policy.yaml on the default branch'] = verdict.blocking[0].split(/; fix: /);
         return {
@@ -53362,35 +53525,20 @@ function planPromotion(input) {
         ...(input.runUrl ? { runUrl: input.runUrl } : {}),
         ...(input.repoUrl ? { repoUrl: input.repoUrl } : {}),
     });
-    return {
-        ok: true,
-        model,
-        version,
-        stage,
+    return proposalOf(input, stages, {
         ...(from === undefined ? {} : { from }),
-        requestedBy: input.requestedBy,
-        stages,
-        path: repoPath(input.registryDir, registryPath),
-        content: canonical_serializeDocument(stages),
-        branch: promotionBranch(model, stage),
-        baseBranch: input.baseBranch,
         subject,
         trailers,
-        pullRequest: {
-            title: subject,
-            body: `${body}${input.evidence ? `\n${input.evidence}\n` : ''}\nRequested by @${input.requestedBy}.\n`,
-            labels: promotionLabels(stage),
-            reviewers: reviewersFor(verdict.requirements, input.requestedBy),
-        },
+        body: `${body}${input.evidence ? `\n${input.evidence}\n` : ''}\nRequested by @${input.requestedBy}.\n`,
         requirements: verdict.requirements,
-    };
+    });
 }
 /**
  * Only the traffic weight of a stage the version already holds: its own change (`stage-weight-changed`), judged by
  * the policy's rules for that kind, not a promotion (the version passed its promotion to this stage already).
  */
 function planWeightChange(input, before) {
-    const { registry, policy, model, version, stage } = input;
+    const { registry, model, version, stage } = input;
     const entry = registry.models.get(model);
     const weight = input.weight;
     if (before === weight)
@@ -53410,25 +53558,11 @@ function planWeightChange(input, before) {
         ...(before !== undefined ? { from: before } : {}),
         to: weight,
     };
-    const verdict = evaluateGate({
-        policy,
-        defaultBranch: input.baseBranch,
-        changes: [change],
+    const verdict = evaluateGate(previewGateInput(input, change, {
         models: { [model]: { owners: entry.model.owners } },
-        pullRequest: {
-            number: 0,
-            author: 'tollgate',
-            headSha: '',
-            baseRef: input.baseBranch,
-            requestedBy: [input.requestedBy],
-            commitAuthors: [],
-        },
-        reviews: [],
-        memberships: {},
-        permissions: {},
         stageHistory: input.stageHistory ?? {},
         versions: {},
-    });
+    }));
     if (verdict.blocking.length > 0)
         return {
             ok: false,
@@ -53437,35 +53571,46 @@ function planWeightChange(input, before) {
         };
     const { trailers } = promotionCommit({ model, version, stage, requestedBy: input.requestedBy });
     const subject = `Set ${model} ${stage} (${version}) weight ${formatWeight(before)} -> ${formatWeight(weight)}`;
+    return proposalOf(input, stages, {
+        from: version,
+        subject,
+        trailers: { ...trailers, 'Tollgate-Event': 'weight', Weight: String(weight) },
+        body: [
+            `## ${subject}`,
+            '',
+            `Only the share of traffic ${stage} sends to ${version} changes; the version itself passed its promotion to ${stage}.`,
+            ...(input.evidence ? ['', input.evidence] : []),
+            '',
+            `Requested by @${input.requestedBy}.`,
+            '',
+        ].join('\n'),
+        requirements: verdict.requirements,
+    });
+}
+/** The proposal that writes `stages`: its file, branch, commit and pull request (asking who can sign off). */
+function proposalOf(input, stages, made) {
+    const { model, version, stage } = input;
     return {
         ok: true,
         model,
         version,
         stage,
-        from: version,
+        ...(made.from === undefined ? {} : { from: made.from }),
         requestedBy: input.requestedBy,
         stages,
-        path: repoPath(input.registryDir, registryPath),
+        path: repoPath(input.registryDir, (0,paths/* stagesPath */.X$)(model)),
         content: canonical_serializeDocument(stages),
         branch: promotionBranch(model, stage),
         baseBranch: input.baseBranch,
-        subject,
-        trailers: { ...trailers, 'Tollgate-Event': 'weight', Weight: String(weight) },
+        subject: made.subject,
+        trailers: made.trailers,
         pullRequest: {
-            title: subject,
-            body: [
-                `## ${subject}`,
-                '',
-                `Only the share of traffic ${stage} sends to ${version} changes; the version itself passed its promotion to ${stage}.`,
-                ...(input.evidence ? ['', input.evidence] : []),
-                '',
-                `Requested by @${input.requestedBy}.`,
-                '',
-            ].join('\n'),
+            title: made.subject,
+            body: made.body,
             labels: promotionLabels(stage),
-            reviewers: reviewersFor(verdict.requirements, input.requestedBy),
+            reviewers: reviewersFor(made.requirements, input.requestedBy),
         },
-        requirements: verdict.requirements,
+        requirements: made.requirements,
     };
 }
 
@@ -53486,13 +53631,6 @@ function planWeightChange(input, before) {
 
 
 
-
-async function commitOf(repoRoot, ref) {
-    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    return result.code === 0 ? result.stdout.trim() : undefined;
-}
 /** The default branch as the working tree's policy names it (the base's own policy is checked after). */
 async function defaultBranchName(repoRoot, registryDir) {
     const bytes = await fileSystemReader(`${repoRoot}/${registryDir}`)
@@ -53632,8 +53770,12 @@ async function preparePromotion(repoRoot, options) {
 
 
 async function configuredIdentity(repoRoot, env) {
-    const email = await run_runGit(repoRoot, ['config', 'user.email'], { env, okCodes: [1] });
-    return email.code === 0 && email.stdout.trim() !== '';
+    const email = await client_gitClient(repoRoot, env)
+        .getConfig('user.email')
+        .catch((error) => {
+        throw client_fromGitError(error, 'git config user.email', repoRoot);
+    });
+    return (email.value ?? '').trim() !== '';
 }
 async function promoteFlow(request, ports) {
     const { repoRoot, github, gitEnv } = ports;

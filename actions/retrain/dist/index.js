@@ -9596,7 +9596,7 @@ exports.colors = [6, 2, 3, 4, 5, 1];
 try {
 	// Optional dependency (as in, doesn't need to be installed, NOT like optionalDependencies in package.json)
 	// eslint-disable-next-line import/no-extraneous-dependencies
-	const supportsColor = __nccwpck_require__(9069);
+	const supportsColor = __nccwpck_require__(1450);
 
 	if (supportsColor && (supportsColor.stderr || supportsColor).level >= 2) {
 		exports.colors = [
@@ -10169,7 +10169,7 @@ function plural(ms, msAbs, n, name) {
 
 /***/ }),
 
-/***/ 9069:
+/***/ 1450:
 /***/ ((module, __unused_webpack_exports, __nccwpck_require__) => {
 
 
@@ -38688,16 +38688,15 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
+/* harmony import */ var _git_identity_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(9232);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2490);
 /* harmony import */ var _github_workflow_run_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5442);
-/* harmony import */ var _retrain_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(1450);
+/* harmony import */ var _retrain_run_mode_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(2444);
 /* harmony import */ var _retrain_summary_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(5313);
 /* harmony import */ var _retrain_trigger_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(6197);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(3683);
-// The retrain action: inputs and the dispatch's branch, then the retrain flow (src/retrain/flow.ts) with GitHub,
-// which guards against a duplicate, trains, and pushes the change as a pull request (or a failure as a state
-// change); outputs and the job summary render its outcome. In two jobs (docs/retrain.md "Two jobs") mode `train`
-// only trains and reports, with a token that cannot write, and mode `record` verifies that report and records.
+// The retrain action: inputs and the dispatch's branch, then the retrain flow for the mode (src/retrain/run-mode.ts:
+// all, or train and record in two jobs, docs/retrain.md "Two jobs") with GitHub; outputs and the summary render it.
 
 
 
@@ -38706,26 +38705,13 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 
 
 
-const fromEnv = (name, fallback) => process.env[name] ?? fallback;
-/** The training job's outputs: the report the recording job checks, and the folder to upload. */
-function setTrainingOutputs(outcome) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('status', outcome.status);
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('request', outcome.report?.request ?? outcome.request?.id ?? '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('version', outcome.report?.version ?? '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('report', outcome.report ? JSON.stringify(outcome.report) : '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('output-dir', outcome.outputDir ?? '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw((0,_retrain_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .trainingSummary */ .h)(outcome));
-}
-function setRetrainOutputs(outcome) {
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('request', outcome.request?.id ?? '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('version', outcome.version?.id ?? '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('status', outcome.status);
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('pull-request', outcome.pullRequest?.number ?? '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('pull-request-url', outcome.pullRequest?.url ?? '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('artifact', outcome.artifactPath ?? '');
-    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw((0,_retrain_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .retrainSummary */ ._)(outcome));
-    if (outcome.stateMerge?.status === 'open')
-        _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(`the failure record's pull request stays open: ${outcome.stateMerge.reason}`);
+
+function setOutputs(result) {
+    for (const [name, value] of Object.entries((0,_retrain_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .retrainOutputs */ .QX)(result)))
+        _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH(name, value);
+    _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(result.mode === 'train' ? (0,_retrain_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .trainingSummary */ .hY)(result.outcome) : (0,_retrain_summary_js__WEBPACK_IMPORTED_MODULE_5__/* .retrainSummary */ ._j)(result.outcome));
+    if (result.mode !== 'train' && result.outcome.stateMerge?.status === 'open')
+        _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(`the failure record's pull request stays open: ${result.outcome.stateMerge.reason}`);
 }
 async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .githubContext */ .h4) {
     await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .runAction */ .Cs)('Tollgate retrain', async (actionRun) => {
@@ -38740,13 +38726,9 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .githubC
             thresholds: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('thresholds'),
         });
         const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token') });
-        const controller = new AbortController();
-        const cancel = () => controller.abort();
-        process.once('SIGINT', cancel);
-        process.once('SIGTERM', cancel);
-        let outcome;
+        let result;
         try {
-            const input = {
+            result = await (0,_retrain_run_mode_js__WEBPACK_IMPORTED_MODULE_4__/* .runRetrainMode */ .u)(mode, {
                 ...request,
                 repoRoot: run.workspace,
                 registryPrefix: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('registry') || 'registry',
@@ -38757,37 +38739,17 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_7__/* .githubC
                 now: () => new Date(),
                 // In mode train the flow only lists pull requests with it: the training job's token can only read.
                 github: { client, repo: run.repo },
-                gitEnv: {
-                    GIT_AUTHOR_NAME: fromEnv('GIT_AUTHOR_NAME', 'tollgate[bot]'),
-                    GIT_AUTHOR_EMAIL: fromEnv('GIT_AUTHOR_EMAIL', 'tollgate[bot]@users.noreply.github.com'),
-                    GIT_COMMITTER_NAME: fromEnv('GIT_COMMITTER_NAME', 'tollgate[bot]'),
-                    GIT_COMMITTER_EMAIL: fromEnv('GIT_COMMITTER_EMAIL', 'tollgate[bot]@users.noreply.github.com'),
-                },
+                gitEnv: (0,_git_identity_js__WEBPACK_IMPORTED_MODULE_8__/* .botGitEnv */ .D)(process.env),
                 onOutput: (line) => _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .info */ .pq(line),
-                signal: controller.signal,
                 ...(process.env.RUNNER_TEMP ? { tempDir: process.env.RUNNER_TEMP } : {}),
-            };
-            if (mode === 'train')
-                outcome = await (0,_retrain_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .runTrainStep */ .KF)(input);
-            else if (mode === 'record')
-                outcome = await (0,_retrain_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .runRecordStep */ .Lt)(input, {
-                    report: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('report'),
-                    outputDir: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('output-dir'),
-                });
-            else
-                outcome = await (0,_retrain_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .runRetrainFlow */ .hN)(input);
+            }, { report: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('report'), outputDir: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('output-dir') });
         }
         finally {
-            process.off('SIGINT', cancel);
-            process.off('SIGTERM', cancel);
             actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .describeCalls */ .LT)(client));
         }
-        if (mode === 'train')
-            setTrainingOutputs(outcome);
-        else
-            setRetrainOutputs(outcome);
-        if (outcome.error)
-            throw outcome.error;
+        setOutputs(result);
+        if (result.outcome.error)
+            throw result.outcome.error;
     });
 }
 // Run when this file is the action's entry (the bundle); tests import the functions above.
@@ -38937,6 +38899,8 @@ __nccwpck_require__.d(__webpack_exports__, {
   hJ: () => (/* binding */ fromGitError),
   is: () => (/* binding */ gitClient)
 });
+
+// UNUSED EXPORTS: ResetMode, originUrl
 
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/args-pathspec/dist/index.mjs
 const t = /* @__PURE__ */ new WeakMap();
@@ -42767,6 +42731,16 @@ function fromGitError(error, what, repoRoot) {
         kind: 'environment',
     });
 }
+/**
+ * The origin remote's fetch URL as git resolves it (`url.<base>.insteadOf` applied), from simple-git's typed
+ * remotes; undefined when there is no origin or `repoRoot` is not a repository.
+ */
+async function originUrl(repoRoot) {
+    const remotes = await gitClient(repoRoot)
+        .getRemotes(true)
+        .catch(() => []);
+    return remotes.find((remote) => remote.name === 'origin')?.refs.fetch || undefined;
+}
 
 
 /***/ }),
@@ -42937,7 +42911,10 @@ async function commitFilesToBranch(repoRoot, options) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D3: () => (/* binding */ commitOf),
+/* harmony export */   T1: () => (/* binding */ commitFields),
 /* harmony export */   aS: () => (/* binding */ commitsTouching),
+/* harmony export */   iD: () => (/* binding */ checkedOutBranch),
 /* harmony export */   qE: () => (/* binding */ resolveRef)
 /* harmony export */ });
 /* unused harmony exports isShallow, assertFullHistory, mergeBase, isAncestor, WORKTREE, changedPaths, parseNameStatus, parseLog, parseCommitMessage */
@@ -42989,17 +42966,49 @@ async function assertFullHistory(repoRoot) {
         fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
     });
 }
-/** The commit a ref names, as a full sha. */
-async function resolveRef(repoRoot, ref) {
-    let sha = '';
+/** The commit a ref names, as a full sha; undefined when it names none (or `repoRoot` is no repository). */
+async function commitOf(repoRoot, ref) {
     try {
-        sha = await (0,_client_js__WEBPACK_IMPORTED_MODULE_3__/* .gitClient */ .is)(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+        // --quiet: a ref that names no commit exits 1 with no output, which simple-git hands back as ''.
+        const sha = await (0,_client_js__WEBPACK_IMPORTED_MODULE_3__/* .gitClient */ .is)(repoRoot).revparse([
+            '--verify',
+            '--quiet',
+            '--end-of-options',
+            `${ref}^{commit}`,
+        ]);
+        return sha === '' ? undefined : sha;
     }
     catch (error) {
-        if (!(error instanceof _client_js__WEBPACK_IMPORTED_MODULE_3__/* .GitError */ .XS))
-            throw error;
+        if (error instanceof _client_js__WEBPACK_IMPORTED_MODULE_3__/* .GitError */ .XS)
+            return undefined;
+        throw error;
     }
-    if (sha === '') {
+}
+/**
+ * The short name of the checked-out branch, also an unborn one (a repository with no commit yet); '' for a
+ * detached HEAD or no repository. Raw: simple-git has no symbolic-ref call, and its branch list omits an unborn one.
+ */
+async function checkedOutBranch(repoRoot) {
+    return (0,_run_js__WEBPACK_IMPORTED_MODULE_4__/* .git */ .$Y)(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+/**
+ * Fields of the one commit `rev` names, each a pretty-format placeholder (`{ at: '%cI', title: '%s' }`), from
+ * simple-git's typed log.
+ */
+async function commitFields(repoRoot, rev, format) {
+    const { latest } = await (0,_client_js__WEBPACK_IMPORTED_MODULE_3__/* .gitClient */ .is)(repoRoot)
+        .log({ format, maxCount: 1, [rev]: null })
+        .catch((error) => {
+        throw (0,_client_js__WEBPACK_IMPORTED_MODULE_3__/* .fromGitError */ .hJ)(error, `git log ${rev}`, repoRoot);
+    });
+    if (!latest)
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`no commit named "${rev}" in ${repoRoot}`);
+    return latest;
+}
+/** The commit a ref names, as a full sha. */
+async function resolveRef(repoRoot, ref) {
+    const sha = await commitOf(repoRoot, ref);
+    if (sha === undefined) {
         throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`no commit named "${ref}" in ${repoRoot}`, {
             fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
         });
@@ -43008,11 +43017,13 @@ async function resolveRef(repoRoot, ref) {
 }
 /** The best common ancestor of two refs, or undefined when they share no history. */
 async function mergeBase(repoRoot, a, b) {
+    // Raw: exit 1 (no common ancestor) is an answer, which simple-git would make an error.
     const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
     return result.code === 0 ? result.stdout.trim() : undefined;
 }
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 async function isAncestor(repoRoot, ancestor, descendant) {
+    // Raw: the exit code is the answer (0 yes, 1 no), which simple-git would make an error.
     const result = await runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
         okCodes: [1],
     });
@@ -43141,6 +43152,27 @@ function parseTrailerBlock(paragraph) {
         entries.push([m[1], m[2].trim()]);
     }
     return entries.length > 0 ? entries : undefined;
+}
+
+
+/***/ }),
+
+/***/ 9232:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D: () => (/* binding */ botGitEnv)
+/* harmony export */ });
+// Who commits on a runner, when the workflow says nothing: Tollgate's bot.
+/** The commit identity on a runner: the GIT_AUTHOR_ and GIT_COMMITTER_ name and email when set, else Tollgate's bot. */
+function botGitEnv(env) {
+    const bot = { name: 'tollgate[bot]', email: 'tollgate[bot]@users.noreply.github.com' };
+    return {
+        GIT_AUTHOR_NAME: env.GIT_AUTHOR_NAME ?? bot.name,
+        GIT_AUTHOR_EMAIL: env.GIT_AUTHOR_EMAIL ?? bot.email,
+        GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME ?? bot.name,
+        GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL ?? bot.email,
+    };
 }
 
 
@@ -43369,13 +43401,16 @@ async function readObjects(from, specs) {
 }
 /**
  * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early. Given a
+ * caller's reader, the list comes from the tree objects read through it and no other git process starts.
  */
-function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
+function gitTreeReader(repoRoot, ref, registryPrefix = 'registry', shared) {
     const prefix = normalizePrefix(registryPrefix);
     let tree;
-    const objects = new ObjectReader(repoRoot);
+    const objects = shared ?? new ObjectReader(repoRoot);
     const entries = () => (tree ??= (async () => {
+        if (shared)
+            return treeEntriesThrough(shared, ref, prefix);
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
@@ -43394,7 +43429,8 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
     })());
     return {
         label: ref,
-        close: () => objects.close(),
+        // A caller's reader outlives this one: the caller closes it.
+        close: () => (shared ? undefined : objects.close()),
         async list(dir) {
             const d = normalizePrefix(dir);
             return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
@@ -43509,6 +43545,44 @@ async function listFiles(reader, rev, paths) {
         await walk(await reader.lookup(`${rev}:${path}`), path);
     }));
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/**
+ * What `git ls-tree -r --full-tree <ref> -- <prefix>` lists below `prefix` (paths relative to it), read as tree
+ * objects through `reader`: blobs and links as blobs, submodules as commits. A prefix that is a link is refused as
+ * ls-tree's caller refuses it; a prefix that is missing, or not a folder, lists nothing.
+ */
+async function treeEntriesThrough(reader, ref, prefix) {
+    const entries = new Map();
+    let tree = await reader.lookup(`${ref}^{tree}`);
+    if (tree?.type !== 'tree')
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`${ref} is not a commit or tree in this repository`);
+    const oidBytes = tree.oid.length / 2;
+    const parts = prefix === '' ? [] : prefix.split('/');
+    for (const [i, name] of parts.entries()) {
+        const entry = parseTreeObject(tree.content, oidBytes).find((e) => e.name === name);
+        if (!entry)
+            return entries;
+        if (entry.mode === SYMLINK_MODE && i === parts.length - 1)
+            throw linkError(ref, prefix);
+        if (entry.mode !== '40000')
+            return entries;
+        tree = await reader.lookup(entry.oid);
+        if (tree?.type !== 'tree')
+            return entries;
+    }
+    const walk = async (content, dir) => {
+        const subtrees = [];
+        for (const e of parseTreeObject(content, oidBytes)) {
+            const path = dir === '' ? e.name : `${dir}/${e.name}`;
+            if (e.mode === '40000')
+                subtrees.push(reader.lookup(e.oid).then((sub) => (sub?.type === 'tree' ? walk(sub.content, path) : undefined)));
+            else
+                entries.set(path, { mode: e.mode, type: e.mode === '160000' ? 'commit' : 'blob', oid: e.oid });
+        }
+        await Promise.all(subtrees);
+    };
+    await walk(tree.content, '');
+    return entries;
 }
 
 
@@ -45138,6 +45212,7 @@ function effectivePolicy(policy) {
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
             digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
+            digestChannels: p.signoff?.digest_channels ?? ['slack'],
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -45421,6 +45496,7 @@ async function deleteBranch(client, repo, branch) {
 
 
 
+
 async function proposeChange(repoRoot, proposal, github) {
     if (!proposal.force)
         await refuseForeignCommits(repoRoot, proposal, github);
@@ -45438,8 +45514,11 @@ async function proposeChange(repoRoot, proposal, github) {
     const remote = github.remote ?? 'origin';
     const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
     // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
-    await (0,run/* git */.$Y)(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
-        env: proposal.env,
+    const refspec = `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`;
+    await (0,git_client/* gitClient */.is)(repoRoot, proposal.env)
+        .push(remote, refspec, ['--quiet', '--force'])
+        .catch((error) => {
+        throw (0,git_client/* fromGitError */.hJ)(error, `git push --force ${remote} ${proposal.branch}`, repoRoot);
     });
     let ensured;
     try {
@@ -45477,19 +45556,20 @@ async function proposeChange(repoRoot, proposal, github) {
  */
 async function refuseForeignCommits(repoRoot, proposal, github) {
     const tips = [];
-    const local = await (0,run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${proposal.branch}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    if (local.code === 0)
-        tips.push(local.stdout.trim());
+    const local = await (0,git_history/* commitOf */.D3)(repoRoot, `refs/heads/${proposal.branch}`);
+    if (local !== undefined)
+        tips.push(local);
     if (github) {
         const remote = github.remote ?? 'origin';
         if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
             const fetched = `refs/tollgate/fetched/${proposal.branch}`;
-            await (0,run/* git */.$Y)(repoRoot, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${proposal.branch}:${fetched}`], {
-                env: proposal.env,
+            const client = (0,git_client/* gitClient */.is)(repoRoot, proposal.env);
+            await client
+                .fetch(remote, `+refs/heads/${proposal.branch}:${fetched}`, ['--quiet', '--no-tags'])
+                .catch((error) => {
+                throw (0,git_client/* fromGitError */.hJ)(error, `git fetch ${remote} ${proposal.branch}`, repoRoot);
             });
-            tips.push(await (0,run/* git */.$Y)(repoRoot, ['rev-parse', fetched]));
+            tips.push(await client.revparse([fetched]));
         }
     }
     const foreign = new Map();
@@ -45516,6 +45596,7 @@ async function pullRequestMayExist(github, branch) {
     }
 }
 async function remoteBranchExists(repoRoot, remote, branch, env) {
+    // Raw: with --exit-code, 2 (no such branch) is the answer, which simple-git would make an error.
     const { code } = await (0,run/* runGit */.EO)(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
         env,
         okCodes: [2],
@@ -45524,7 +45605,7 @@ async function remoteBranchExists(repoRoot, remote, branch, env) {
 }
 /** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
 async function pushStateChange(repoRoot, change, remote) {
-    const current = await (0,run/* git */.$Y)(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+    const current = await (0,git_history/* checkedOutBranch */.iD)(repoRoot);
     if (current !== change.branch)
         throw new errors/* TollgateError */.x(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
             fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
@@ -45749,6 +45830,21 @@ function namesAreSafe(match) {
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/**
+ * model.yaml fields that say what Tollgate runs or reads on its own, with no person in the loop: `monitoring` (the
+ * metrics source: a command it runs, a URL it sends the Prometheus token to; and the rules that start retrains and
+ * incidents) and every command a retrain runs (`training.command`, `training.artifact_validator`). Whoever sets them
+ * decides what automation does after the merge, so setting or changing them needs the policy owners, as a policy
+ * change does.
+ */
+const GUARDED_MODEL_FIELDS = (/* unused pure expression or super */ null && (['monitoring', 'training.command', 'training.artifact_validator']));
+const fieldAt = (doc, path) => path.split('.').reduce((v, key) => (isPlainObject(v) ? v[key] : undefined), doc);
+/** The guarded fields that differ between two model.yaml documents (undefined: no file). */
+function guardedModelFields(before, after) {
+    if (after === undefined)
+        return [];
+    return GUARDED_MODEL_FIELDS.filter((f) => !deepEqual(fieldAt(before, f), fieldAt(after, f)));
+}
 /** A traffic share as a percentage; no weight means all of the stage's traffic. */
 const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
@@ -45786,9 +45882,16 @@ function diffDocuments(path, before, after) {
         case 'Policy':
             changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
             break;
-        case 'Model':
-            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+        case 'Model': {
+            const guarded = guardedModelFields(was, now);
+            changes.push({
+                kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed',
+                path,
+                model: match.model,
+                ...(guarded.length > 0 ? { guarded } : {}),
+            });
             break;
+        }
         case 'Stages': {
             const from = pointers(was);
             const to = pointers(now);
@@ -45939,9 +46042,9 @@ function describeChange(change) {
         case 'version-unheld':
             return `${change.model}: version ${change.version} released from hold`;
         case 'model-added':
-            return `model ${change.model} added`;
+            return `model ${change.model} added${change.guarded ? ` (sets ${change.guarded.join(', ')})` : ''}`;
         case 'model-changed':
-            return `model ${change.model} changed`;
+            return `model ${change.model} changed${change.guarded ? ` (${change.guarded.join(', ')})` : ''}`;
         case 'model-removed':
             return `model ${change.model} removed`;
         case 'policy-changed':
@@ -46054,6 +46157,8 @@ function self_guard_guardedChanges(changes, guardedPaths) {
  * them that is not registry state: otherwise Tollgate would merge it.
  */
 const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+/** Whether `login` is the bot of the App `slug` (REST says `slug[bot]`, GraphQL says `slug`). */
+const isAppBot = (login, slug) => login.replace(/\[bot\]$/i, '').toLowerCase() === slug.replace(/\[bot\]$/i, '').toLowerCase();
 const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
@@ -46125,12 +46230,17 @@ function requiredSignoffs(input) {
                 'fix: restore the file from the base branch and record a new event instead');
         }
     }
-    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
-    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    // Merge records name who signed off; readers without a token take them at their word. A person or another bot
+    // (rather than Tollgate's App, which writes them after a merge) adding one is forging the trail.
     const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
-    if (forged.length > 0 && input.authorIsBot !== true)
-        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
-            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    const byTollgate = input.authorIsBot === true &&
+        (input.recordWriter === undefined || isAppBot(input.author ?? '', input.recordWriter));
+    if (forged.length > 0 && !byTollgate)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request ` +
+            (input.authorIsBot === true
+                ? `another bot (${input.author ?? 'unknown'}) opened`
+                : 'a person opened') +
+            ": only the sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
     if (input.headRef !== undefined && isStateBranch(input.headRef)) {
         const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
         if (more.length > 0)
@@ -46227,6 +46337,15 @@ function requiredSignoffs(input) {
                 addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
         }
     }
+    // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, the
+    // commands a retrain runs) is acted on after the merge with nobody in the loop: the policy owners' business too.
+    const automation = reviewed.filter((c) => (c.kind === 'model-added' || c.kind === 'model-changed') && (c.guarded?.length ?? 0) > 0);
+    if (automation.length > 0)
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, 'model automation (monitoring, retrain commands)', undefined, 'signoff.policy_owners');
+    if (automation.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push('signoff.policy_owners is empty, so nobody may approve a change to what a model makes Tollgate run ' +
+            `(${automation.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
     // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
     for (const change of guarded) {
         lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
@@ -46334,8 +46453,8 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 var registry_load = __nccwpck_require__(9637);
 // EXTERNAL MODULE: ./src/registry/parse.ts
 var parse = __nccwpck_require__(4540);
-// EXTERNAL MODULE: ./src/registry/schemas.ts
-var schemas = __nccwpck_require__(9843);
+// EXTERNAL MODULE: ./src/registry/schemas.ts + 1 modules
+var schemas = __nccwpck_require__(2433);
 ;// CONCATENATED MODULE: ./src/registry/canonical.ts
 // Canonical registry text, as pure functions: schema key order, LF, a final newline and a schema comment for
 // editors. The writer (writer.ts) writes exactly this text; decisions that show or compare a document use it too.
@@ -46850,9 +46969,12 @@ function fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await open(full, flags);
+    // Synchronous calls: a registry file is small and, when validated, usually in the page cache, where the four
+    // thread-pool round trips of the promise API cost more than the read (bench/validate.bench.ts). O_NONBLOCK keeps
+    // a FIFO from blocking the open; it is then refused as not a regular file.
+    const fd = openSync(full, flags | constants.O_NONBLOCK);
     try {
-        const info = await handle.stat();
+        const info = fstatSync(fd);
         if (!info.isFile())
             return undefined;
         const tooBig = (size) => new TollgateError(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
@@ -46861,20 +46983,24 @@ async function readBounded(full, path, flags) {
         });
         if (info.size > MAX_FILE_BYTES)
             throw tooBig(info.size);
-        const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
+        const buffer = Buffer.allocUnsafe(Math.min(info.size, MAX_FILE_BYTES) + 1);
         let length = 0;
+        // Up to the size stat gave (one read for a registry file): a file that grows meanwhile is read as it was, and
+        // the buffer's one spare byte still catches one that grows past the limit within that read.
         while (length < buffer.length) {
-            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+            const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
             if (bytesRead === 0)
                 break;
             length += bytesRead;
+            if (length >= info.size)
+                break;
         }
         if (length > MAX_FILE_BYTES)
             throw tooBig(`more than ${MAX_FILE_BYTES}`);
         return buffer.subarray(0, length);
     }
     finally {
-        await handle.close();
+        closeSync(fd);
     }
 }
 /** A reader over files in memory, for tests and dry runs. */
@@ -47502,22 +47628,43 @@ const registryFolder = (input) => posix.normalize((input ?? '').trim() || 'regis
 
 /***/ }),
 
-/***/ 9843:
+/***/ 2433:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   FF: () => (/* binding */ SAFE_NAME_PATTERN),
-/* harmony export */   GW: () => (/* binding */ KINDS),
-/* harmony export */   H6: () => (/* binding */ SCHEMAS),
-/* harmony export */   XC: () => (/* binding */ schemaFileName),
-/* harmony export */   oO: () => (/* binding */ UTC_TIME_PATTERN)
-/* harmony export */ });
-/* unused harmony exports SCHEMA_BASE_URL, INCIDENT_ID_PATTERN, AUDIT_ID_PATTERN, SHA256_PATTERN, COMMIT_PATTERN, TEAM_PATTERN, LOGIN_PATTERN, METRIC_NAME_PATTERN, schemaFileText */
-/* harmony import */ var _types_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(234);
-/* harmony import */ var _limits_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(3199);
+
+// EXPORTS
+__nccwpck_require__.d(__webpack_exports__, {
+  GW: () => (/* binding */ KINDS),
+  FF: () => (/* binding */ SAFE_NAME_PATTERN),
+  H6: () => (/* binding */ SCHEMAS),
+  oO: () => (/* binding */ UTC_TIME_PATTERN),
+  XC: () => (/* binding */ schemaFileName)
+});
+
+// UNUSED EXPORTS: AUDIT_ID_PATTERN, COMMIT_PATTERN, INCIDENT_ID_PATTERN, LOGIN_PATTERN, METRIC_NAME_PATTERN, SCHEMA_BASE_URL, SHA256_PATTERN, TEAM_PATTERN, schemaFileText
+
+// EXTERNAL MODULE: ./src/registry/types.ts
+var types = __nccwpck_require__(234);
+;// CONCATENATED MODULE: ./src/registry/env-names.ts
+// Registry fields that name the environment variable holding a secret (a Prometheus bearer token, a notification
+// URL, a PagerDuty routing key) are read in jobs that also hold the runner's own variables: an action's inputs
+// (INPUT_TOKEN is the App token in the monitor, scheduler and incident jobs), the Actions runtime's credentials,
+// GitHub's and the runner's. Naming one of those would send it, with a URL the registry also names, to whoever
+// runs that URL. So they are refused, by the schema and again where the variable is read. Pure.
+/** The prefixes of the variables the runner and the action itself set. */
+const RESERVED_ENV_PREFIXES = ['INPUT_', 'ACTIONS_', 'GITHUB_', 'RUNNER_'];
+/** The JSON Schema pattern of a secret's variable name. */
+const SECRET_ENV_PATTERN = `^(?!${RESERVED_ENV_PREFIXES.join('|')})[A-Z_][A-Z0-9_]{0,127}$`;
+/** Whether `name` is one of the runner's or the action's own variables, never a secret the registry may name. */
+const isReservedEnvName = (name) => RESERVED_ENV_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix));
+
+// EXTERNAL MODULE: ./src/registry/limits.ts
+var limits = __nccwpck_require__(3199);
+;// CONCATENATED MODULE: ./src/registry/schemas.ts
 // The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
 // here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
 // published files share one source. Property order here is the order the writer emits.
+
 
 
 const KINDS = [
@@ -47549,7 +47696,7 @@ const str = (description, extra = {}) => ({
     description,
     ...extra,
 });
-const name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
+const schemas_name = (description) => ({ type: 'string', pattern: SAFE_NAME_PATTERN, description });
 const time = (description) => ({
     type: 'string',
     format: 'date-time',
@@ -47557,7 +47704,7 @@ const time = (description) => ({
     description,
 });
 const num = (description, extra = {}) => ({ type: 'number', description, ...extra });
-const int = (description, extra = {}) => ({
+const schemas_int = (description, extra = {}) => ({
     type: 'integer',
     description,
     ...extra,
@@ -47631,36 +47778,34 @@ const DEFS = {
             propertyNames: { pattern: METRIC_NAME_PATTERN },
             additionalProperties: str('A PromQL query.'),
         },
-        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
-            pattern: '^[A-Z_][A-Z0-9_]*$',
-        }),
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token); not one the runner sets (INPUT_, ACTIONS_, GITHUB_, RUNNER_).', { pattern: SECRET_ENV_PATTERN }),
         command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
             minItems: 1,
         }),
         path: str('file: repository-relative path of the metrics JSON.'),
-        timeout: int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
+        timeout: schemas_int('Seconds before the source is given up on. Default 30.', { minimum: 1, maximum: 3600 }),
     }, ['kind']),
     monitorRule: obj('A monitoring rule: fires when `metric <op> threshold` held for the whole duration.', {
-        name: name('The rule name, unique per model.'),
+        name: schemas_name('The rule name, unique per model.'),
         metric: str('The metric name.', { pattern: METRIC_NAME_PATTERN }),
         op: COMPARISON,
         threshold: num('The value the metric is compared with.'),
-        for: int('Seconds the condition must hold; 0 means the latest value alone.', {
+        for: schemas_int('Seconds the condition must hold; 0 means the latest value alone.', {
             minimum: 0,
-            maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF,
+            maximum: limits/* MAX_DURATION_SECONDS */.EF,
         }),
         action: {
             enum: ['retrain', 'incident', 'none'],
             description: 'What the rule does when it starts firing: an urgent retrain, an incident, or only a record.',
         },
-        stage: name('The stage whose metrics the rule reads. Default production.'),
+        stage: schemas_name('The stage whose metrics the rule reads. Default production.'),
     }, ['name', 'metric', 'op', 'threshold', 'for', 'action']),
     dataRef: obj('A reference to training data, recorded as lineage.', {
         uri: str('Where the data lives, e.g. s3://bucket/path.'),
         sha256: str('SHA-256 of the data snapshot, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
     }, ['uri']),
 };
-function document(kind, description, properties, required) {
+function schemas_document(kind, description, properties, required) {
     const defs = JSON.stringify(properties).match(/#\/\$defs\/(\w+)/g) ?? [];
     const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
     return {
@@ -47672,7 +47817,7 @@ function document(kind, description, properties, required) {
         additionalProperties: false,
         required: ['apiVersion', 'kind', ...required],
         properties: {
-            apiVersion: { const: _types_js__WEBPACK_IMPORTED_MODULE_0__/* .API_VERSION */ .m, description: `Always \`${_types_js__WEBPACK_IMPORTED_MODULE_0__/* .API_VERSION */ .m}\`.` },
+            apiVersion: { const: types/* API_VERSION */.m, description: `Always \`${types/* API_VERSION */.m}\`.` },
             kind: { const: kind, description: `Always \`${kind}\`.` },
             ...properties,
         },
@@ -47682,21 +47827,21 @@ function document(kind, description, properties, required) {
 const signoffRule = obj('A sign-off rule: which roles must approve a kind of registry change.', {
     name: str('Free text shown in the check summary, e.g. "production promotion".'),
     change: { enum: CHANGE_KINDS, description: 'The kind of registry change this rule applies to.' },
-    stage: name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
+    stage: schemas_name('Only for stage-changed and stage-weight-changed: the stage this rule applies to; absent means every stage.'),
     rollback: bool('Only for stage-changed: true applies to rollbacks only, false to forward moves only.'),
-    require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', name('A role name.'), { uniqueItems: true }),
+    require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const ENV_NAME = { pattern: SECRET_ENV_PATTERN };
 const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
-    respond_within: int('Seconds within which someone must acknowledge it; past that it is escalated.', {
+    respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
         minimum: 1,
-        maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF,
+        maximum: limits/* MAX_DURATION_SECONDS */.EF,
     }),
     escalate: list('Who is escalated to: role names from `roles` (their members are named) or free text.', str('A role or a name.'), {
         uniqueItems: true,
     }),
-    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', name('A channel name.'), {
+    channels: list('Channels it is announced on: names from incident.channels or the built-in ones.', schemas_name('A channel name.'), {
         uniqueItems: true,
     }),
 });
@@ -47710,7 +47855,7 @@ const notificationChannel = obj('A notification integration; secrets come from e
     routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
 }, ['type']);
 const SCHEMAS = {
-    Policy: document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
+    Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
         description: str('What this policy is for.'),
         default_branch: str('Branch whose stage pointers are live. Default main.'),
         roles: {
@@ -47721,7 +47866,7 @@ const SCHEMAS = {
         },
         signoff: obj('Sign-off rules and how approvals count.', {
             rules: list('Sign-off rules; every rule matching a change applies.', signoffRule),
-            policy_owners: list('Roles that must approve any change to policy.yaml.', name('A role name.'), {
+            policy_owners: list('Roles that must approve any change to policy.yaml.', schemas_name('A role name.'), {
                 uniqueItems: true,
             }),
             allow_stale_approvals: bool('An approval on an earlier commit counts when the registry change is unchanged.'),
@@ -47734,15 +47879,16 @@ const SCHEMAS = {
             guarded_paths: list("Repository paths whose changes need the policy owners' sign-off, added to the defaults that guard the gate itself (.github/**, CODEOWNERS, docs/CODEOWNERS, schemas/**, templates/workflows/**), which cannot be removed.", str('A path glob: ** any depth, * and ? within one folder, a trailing / for a whole folder.', {
                 minLength: 1,
             }), { uniqueItems: true }),
-            digest_after: int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF }),
+            digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: limits/* MAX_DURATION_SECONDS */.EF }),
+            digest_channels: list('Where the scheduled workflow posts the daily digest: names of incident.channels of type slack or webhook (built in: slack, webhook). Default [slack]; a channel whose secret is not set is skipped.', schemas_name('A channel name.'), { uniqueItems: true }),
         }),
         stages: obj('Stage order and promotion paths.', {
-            order: list('Stages from lowest to highest.', name('A stage name.'), { uniqueItems: true }),
+            order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
             promote_from: {
                 type: 'object',
                 description: 'stage -> stages a version must have held first.',
                 propertyNames: { pattern: SAFE_NAME_PATTERN },
-                additionalProperties: list('Stages that must come first.', name('A stage name.')),
+                additionalProperties: list('Stages that must come first.', schemas_name('A stage name.')),
             },
         }),
         gates: list('Gates every model must pass, in addition to its own.', ref('gateSpec', 'A gate.')),
@@ -47758,7 +47904,7 @@ const SCHEMAS = {
         no_regression: list('Metrics a candidate may not regress on against the version it replaces; the gate blocks a larger regression.', obj('A no-regression rule.', {
             metric: str('The metric name; its direction comes from `metrics`.'),
             tolerance: num('How much worse (absolute, in the metric unit) the candidate may be.', { minimum: 0 }),
-            stage: name('The stage this rule applies to; absent means every stage.'),
+            stage: schemas_name('The stage this rule applies to; absent means every stage.'),
         }, ['metric', 'tolerance'])),
         incident: obj('Incident classification and automatic rollback.', {
             severity: obj('Severity -> conditions; checked P0 to P3, nothing matching is P4.', {
@@ -47779,35 +47925,35 @@ const SCHEMAS = {
             },
         }),
         rollback: obj('Rollback behaviour.', {
-            stable_for: int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF }),
+            stable_for: schemas_int('Seconds a version must hold a stage to count as stable.', { minimum: 0, maximum: limits/* MAX_DURATION_SECONDS */.EF }),
             forward_fix_on_conflict: bool('On a conflicting revert, write the previous pointer forward instead.'),
         }),
         schedule: obj('Retrain scheduler defaults.', {
-            default_interval: int('Seconds between scheduled retrains.', { minimum: 1, maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF }),
-            cooldown_base: int('Seconds of cooldown after the first failure.', { minimum: 0, maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF }),
+            default_interval: schemas_int('Seconds between scheduled retrains.', { minimum: 1, maximum: limits/* MAX_DURATION_SECONDS */.EF }),
+            cooldown_base: schemas_int('Seconds of cooldown after the first failure.', { minimum: 0, maximum: limits/* MAX_DURATION_SECONDS */.EF }),
             cooldown_factor: num('Cooldown multiplier per further consecutive failure.', {
                 minimum: 1,
-                maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_COOLDOWN_FACTOR */ .NP,
+                maximum: limits/* MAX_COOLDOWN_FACTOR */.NP,
             }),
-            cooldown_cap: int('Longest cooldown in seconds.', { minimum: 0, maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF }),
-            escalate_after_failures: int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
+            cooldown_cap: schemas_int('Longest cooldown in seconds.', { minimum: 0, maximum: limits/* MAX_DURATION_SECONDS */.EF }),
+            escalate_after_failures: schemas_int('Escalate (open an incident through the severity matrix) once a failure streak reaches this; 0 = never. Default 2.', {
                 minimum: 0,
-                maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_FAILURE_COUNT */ .e,
+                maximum: limits/* MAX_FAILURE_COUNT */.e,
             }),
             escalate_severity: { enum: SEVERITIES, description: 'Severity of the incident a failure streak opens. Default P3.' },
-            pause_after_failures: int('Pause after this many consecutive failures; 0 = never.', {
+            pause_after_failures: schemas_int('Pause after this many consecutive failures; 0 = never.', {
                 minimum: 0,
-                maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_FAILURE_COUNT */ .e,
+                maximum: limits/* MAX_FAILURE_COUNT */.e,
             }),
-            jitter: int('Spread runs by up to this many seconds.', { minimum: 0, maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF }),
+            jitter: schemas_int('Spread runs by up to this many seconds.', { minimum: 0, maximum: limits/* MAX_DURATION_SECONDS */.EF }),
         }),
         monitoring: obj('Live metrics, monitoring rules, canary analysis and rollback verification.', {
             source: ref('metricsSource', 'The metrics source of models whose model.yaml names none.'),
             rules: list('Rules every model is watched with, in addition to its own.', ref('monitorRule', 'A rule.')),
             canary: obj('Canary analysis.', {
-                window: int('Seconds of canary metrics an analysis compares. Default 3600.', {
+                window: schemas_int('Seconds of canary metrics an analysis compares. Default 3600.', {
                     minimum: 1,
-                    maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF,
+                    maximum: limits/* MAX_DURATION_SECONDS */.EF,
                 }),
                 limits: list('Absolute limits the canary must meet.', ref('metricCondition', 'A limit.')),
                 relative: list('Limits relative to the baseline stage: holds when canary <op> baseline * factor + offset.', obj('A relative criterion, e.g. error_rate <= baseline + 0.01, or latency_p95 <= 1.2 * baseline.', {
@@ -47818,7 +47964,7 @@ const SCHEMAS = {
                 }, ['metric', 'op'])),
             }),
             rollback: obj('Rollback verification.', {
-                settle: int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
+                settle: schemas_int('Seconds to wait after a rollback before reading its metrics. Default 300.', {
                     minimum: 0,
                     maximum: 86_400,
                 }),
@@ -47833,53 +47979,54 @@ const SCHEMAS = {
             allowed_senders: list('GitHub logins whose tollgate-rollback or tollgate-incident dispatch is accepted, e.g. my-monitor[bot]; a dispatch from anyone else is refused.', str('A user or bot login.', { pattern: GITHUB_LOGIN_PATTERN }), { uniqueItems: true }),
         }),
     }, ['roles']),
-    Model: document('Model', 'A model: its owners, training command, gates and schedule settings.', {
-        name: name('The model name; equals its folder name under models/.'),
+    Model: schemas_document('Model', 'A model: its owners, training command, gates and schedule settings.', {
+        name: schemas_name('The model name; equals its folder name under models/.'),
         description: str('What the model does.'),
         owners: ref('roleMembers', 'Who fills the model-owner role for this model.'),
         training: obj('How to train the model.', {
             command: list('argv of the training command, run without a shell.', str('One argument.'), {
                 minItems: 1,
             }),
-            timeout: int('Seconds before the training command is stopped.', {
+            timeout: schemas_int('Seconds before the training command is stopped.', {
                 minimum: 1,
-                maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_TRAINING_TIMEOUT_SECONDS */ .ij,
+                maximum: limits/* MAX_TRAINING_TIMEOUT_SECONDS */.ij,
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
             artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
+            artifact_validator: list("argv of a command that checks the artifact's content, run without a shell after training (TOLLGATE_ARTIFACT names the file); a non-zero exit fails the retrain with its output.", str('One argument.'), { minItems: 1 }),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
         schedule: obj('Scheduled retraining.', {
             enabled: bool('Whether the scheduler retrains this model.'),
-            interval: int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF }),
+            interval: schemas_int('Seconds between retrains; overrides the policy default.', { minimum: 1, maximum: limits/* MAX_DURATION_SECONDS */.EF }),
         }),
         monitoring: obj('Where the live metrics come from, and rules of its own.', {
             source: ref('metricsSource', 'The metrics source; overrides the policy one.'),
             rules: list('Rules added to the policy ones.', ref('monitorRule', 'A rule.')),
         }),
     }, ['name', 'owners']),
-    Stages: document('Stages', 'Which version serves at each stage of one model.', {
-        model: name('The model; equals its folder name.'),
+    Stages: schemas_document('Stages', 'Which version serves at each stage of one model.', {
+        model: schemas_name('The model; equals its folder name.'),
         stages: {
             type: 'object',
             description: 'Stage name -> the version it serves.',
             propertyNames: { pattern: SAFE_NAME_PATTERN },
             additionalProperties: obj('A stage pointer.', {
-                version: name('The version this stage serves.'),
+                version: schemas_name('The version this stage serves.'),
                 weight: num('Only for canary-style stages: share of traffic, 0..1.', { minimum: 0, maximum: 1 }),
             }, ['version']),
         },
     }, ['model', 'stages']),
-    Schedule: document('Schedule', 'Retrain scheduler state of one model.', {
+    Schedule: schemas_document('Schedule', 'Retrain scheduler state of one model.', {
         schema_version: { const: 1, description: 'Version of this state format. Always 1.' },
-        model: name('The model; equals its folder name.'),
-        interval: int('Seconds between scheduled runs.', { minimum: 1, maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_DURATION_SECONDS */ .EF }),
+        model: schemas_name('The model; equals its folder name.'),
+        interval: schemas_int('Seconds between scheduled runs.', { minimum: 1, maximum: limits/* MAX_DURATION_SECONDS */.EF }),
         last_run: time('When the last successful run happened.'),
         next_run: time('When the next run is due.'),
         updated_at: time('When this state last changed.'),
         last_failure: time('When the last run failed.'),
-        failure_streak: int('Consecutive failed runs.', { minimum: 0, maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_FAILURE_COUNT */ .e }),
+        failure_streak: schemas_int('Consecutive failed runs.', { minimum: 0, maximum: limits/* MAX_FAILURE_COUNT */.e }),
         last_failure_reason: str('Why the last run failed.'),
         cooldown_until: time('No run before this time after a failure.'),
         paused_until: time('The schedule is paused until this time.'),
@@ -47889,13 +48036,13 @@ const SCHEMAS = {
             at: time('When.'),
             by: str('Who.'),
             reason: str('Why: the cause that was fixed.'),
-            failure_streak: int('The streak it cleared.', { minimum: 0, maximum: _limits_js__WEBPACK_IMPORTED_MODULE_1__/* .MAX_FAILURE_COUNT */ .e }),
+            failure_streak: schemas_int('The streak it cleared.', { minimum: 0, maximum: limits/* MAX_FAILURE_COUNT */.e }),
         }, ['at', 'by', 'reason']),
         streak_escalated_at: time('When the current failure streak was escalated through the severity matrix; cleared with the streak.'),
     }, ['schema_version', 'model', 'interval', 'failure_streak']),
-    ModelVersion: document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
-        id: name('The version id; equals the file name.'),
-        model: name('The model; equals the folder name.'),
+    ModelVersion: schemas_document('ModelVersion', 'One trained version of a model: lineage, artifact, metrics and validation.', {
+        id: schemas_name('The version id; equals the file name.'),
+        model: schemas_name('The model; equals the folder name.'),
         created_at: time('When the version was recorded.'),
         source: obj('The commit and workflow run that produced the version.', {
             commit: str('The full commit sha of the training code.', { pattern: COMMIT_PATTERN }),
@@ -47908,7 +48055,7 @@ const SCHEMAS = {
         artifact: obj('The trained artifact.', {
             uri: str('Where the artifact lives.'),
             sha256: str('SHA-256 of the artifact, 64 lowercase hex digits.', { pattern: SHA256_PATTERN }),
-            size: int('Size in bytes.', { minimum: 0 }),
+            size: schemas_int('Size in bytes.', { minimum: 0 }),
         }, ['uri', 'sha256', 'size']),
         metrics: numberMap('Metric name -> value measured on the evaluation set.'),
         validation: obj("The result of the model's gates.", {
@@ -47921,8 +48068,8 @@ const SCHEMAS = {
                 pass: bool('Whether the gate passed.'),
             }, ['metric', 'op', 'threshold', 'value', 'pass'])),
         }, ['passed', 'gates']),
-        request: name('The RetrainRequest that produced it.'),
-        parent: name('The version it was trained to replace.'),
+        request: schemas_name('The RetrainRequest that produced it.'),
+        parent: schemas_name('The version it was trained to replace.'),
         held: obj('Set by a rollback; promotion refuses a held version.', {
             reason: str('Why the version is held.'),
             at: time('When it was held.'),
@@ -47932,9 +48079,9 @@ const SCHEMAS = {
         drift: numberMap('Drift measure -> value.'),
         fairness: numberMap('Fairness measure -> value.'),
     }, ['id', 'model', 'created_at', 'source', 'artifact', 'metrics', 'validation']),
-    RetrainRequest: document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
-        id: name('The request id; equals the file name.'),
-        model: name('The model; equals the folder name.'),
+    RetrainRequest: schemas_document('RetrainRequest', 'The lifecycle of one retrain: queued, running, completed or failed.', {
+        id: schemas_name('The request id; equals the file name.'),
+        model: schemas_name('The model; equals the folder name.'),
         status: { enum: ['queued', 'running', 'completed', 'failed'], description: 'Where the retrain is.' },
         reason: str('Why the retrain was requested.'),
         trigger: obj('What started the retrain.', {
@@ -47952,17 +48099,17 @@ const SCHEMAS = {
             command: list('argv that was run.', { type: 'string', description: 'One argument.' }),
             exit_code: { type: ['integer', 'null'], description: 'Exit code; null when killed by a signal.' },
         }),
-        version: name('The version it produced.'),
+        version: schemas_name('The version it produced.'),
         error: str('Why it failed.'),
     }, ['id', 'model', 'status', 'reason', 'trigger', 'created_at']),
-    Incident: document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
+    Incident: schemas_document('Incident', 'One incident: severity, metrics, timeline and actions taken.', {
         id: str('The incident id, INC-YYYYMMDD-HHMMSS-<suffix>; equals the file name.', {
             pattern: INCIDENT_ID_PATTERN,
         }),
         title: str('One line that says what happened.'),
         severity: { enum: SEVERITIES, description: 'P0 (worst) to P4.' },
         status: { enum: ['open', 'resolved'], description: 'Whether the incident is still open.' },
-        models: list('Models affected.', name('A model name.'), { uniqueItems: true }),
+        models: list('Models affected.', schemas_name('A model name.'), { uniqueItems: true }),
         metrics: numberMap('Metrics at detection time.'),
         alert: str('The alert that raised it.'),
         description: str('What is known.'),
@@ -48000,25 +48147,25 @@ const SCHEMAS = {
             duration: num('Seconds since detected, for rollback-completed and resolved.', { minimum: 0 }),
         }, ['at', 'event'])),
         rollback: obj('The rollback taken.', {
-            model: name('The model rolled back.'),
-            stage: name('The stage rolled back.'),
-            from: name('The version it served before.'),
-            to: name('The version it serves after.'),
+            model: schemas_name('The model rolled back.'),
+            stage: schemas_name('The stage rolled back.'),
+            from: schemas_name('The version it served before.'),
+            to: schemas_name('The version it serves after.'),
             commit: str('The rollback commit.', { pattern: COMMIT_PATTERN }),
-            pull_request: int('The rollback pull request number.', { minimum: 1 }),
+            pull_request: schemas_int('The rollback pull request number.', { minimum: 1 }),
         }, ['model', 'stage', 'from', 'to']),
     }, ['id', 'title', 'severity', 'status', 'models', 'metrics', 'detected_at', 'timeline']),
-    AuditEvent: document('AuditEvent', 'One audit event; never edited once on the default branch.', {
+    AuditEvent: schemas_document('AuditEvent', 'One audit event; never edited once on the default branch.', {
         id: str('The event id, <timestamp>-<suffix>; equals the file name.', { pattern: AUDIT_ID_PATTERN }),
         at: time('When it happened.'),
         event: str('What happened, e.g. promotion-merged.', { pattern: '^[a-z][a-z0-9-]*$' }),
         actor: str('Who did it.'),
-        model: name('The model concerned.'),
-        version: name('The version concerned.'),
-        stage: name('The stage concerned.'),
+        model: schemas_name('The model concerned.'),
+        version: schemas_name('The version concerned.'),
+        stage: schemas_name('The stage concerned.'),
         incident: str('The incident concerned.', { pattern: INCIDENT_ID_PATTERN }),
-        request: name('The retrain request concerned.'),
-        pull_request: int('The pull request concerned.', { minimum: 1 }),
+        request: schemas_name('The retrain request concerned.'),
+        pull_request: schemas_int('The pull request concerned.', { minimum: 1 }),
         commit: str('The commit concerned.', { pattern: COMMIT_PATTERN }),
         details: { type: 'object', description: 'Anything else worth keeping.' },
     }, ['id', 'at', 'event', 'actor']),
@@ -48067,7 +48214,7 @@ const STATE_CHANGE_KINDS = new Set([
 /* harmony import */ var ajv_formats__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2815);
 /* harmony import */ var ajv_formats__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(ajv_formats__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _names_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(1815);
-/* harmony import */ var _schemas_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(9843);
+/* harmony import */ var _schemas_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2433);
 // Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
 // Each Ajv error becomes a Problem on the line of the offending field, with a fix a person can act on.
 
@@ -48232,18 +48379,224 @@ function nearestLine(pointer, lineOf) {
 
 /***/ }),
 
-/***/ 1450:
+/***/ 5156:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   $q: () => (/* binding */ retrainAuditEvent),
+/* harmony export */   Ky: () => (/* binding */ buildModelVersion),
+/* harmony export */   gI: () => (/* binding */ formatMetric),
+/* harmony export */   kG: () => (/* binding */ renderRetrainBody),
+/* harmony export */   t0: () => (/* binding */ nextVersionId)
+/* harmony export */ });
+/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
+/* harmony import */ var _policy_effective_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4327);
+/* harmony import */ var _policy_gates_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2630);
+/* harmony import */ var _registry_names_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1815);
+/* harmony import */ var _registry_types_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(234);
+/* harmony import */ var _scheduler_schedule_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2452);
+// Recording a retrain: the ModelVersion it produced (with its validation against the gates), the next version
+// id, the audit event for each step, and the pull-request body that compares the candidate with production.
+
+
+
+
+
+
+const COMMIT = /^[0-9a-f]{7,64}$/;
+/** The version record, validated against the policy's gates and then the model's (a model gate overrides). */
+function buildModelVersion(input) {
+    const { model, training, source } = input;
+    if (!COMMIT.test(source.commit)) {
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`source commit ${JSON.stringify(source.commit)} is not a git commit id`, {
+            field: 'source.commit',
+            fix: 'pass the full commit id the training ran on (GITHUB_SHA or git rev-parse HEAD)',
+        });
+    }
+    const gates = (0,_policy_gates_js__WEBPACK_IMPORTED_MODULE_2__/* .gatesFor */ .w)(input.policy.gates, model.gates);
+    return {
+        apiVersion: _registry_types_js__WEBPACK_IMPORTED_MODULE_4__/* .API_VERSION */ .m,
+        kind: 'ModelVersion',
+        id: (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_3__/* .assertSafeName */ .jP)('version', input.id),
+        model: (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_3__/* .assertSafeName */ .jP)('model', model.name),
+        created_at: (0,_scheduler_schedule_js__WEBPACK_IMPORTED_MODULE_5__/* .isoTime */ .Ly)(input.now),
+        source,
+        ...(model.training?.data ? { data: model.training.data } : {}),
+        artifact: {
+            uri: input.artifactUri ?? `sha256:${training.artifact.sha256}`,
+            sha256: training.artifact.sha256,
+            size: training.artifact.size,
+        },
+        metrics: training.metrics,
+        validation: (0,_policy_gates_js__WEBPACK_IMPORTED_MODULE_2__/* .evaluateGates */ .u)(gates, training.metrics),
+        ...(input.request ? { request: (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_3__/* .assertSafeName */ .jP)('request', input.request) } : {}),
+        ...(input.parent ? { parent: (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_3__/* .assertSafeName */ .jP)('version', input.parent) } : {}),
+    };
+}
+/** `v<N+1>` where N is the highest `v<number>` id so far; ids of any other shape are left alone. */
+function nextVersionId(existingIds) {
+    let highest = 0;
+    for (const id of existingIds) {
+        const m = /^v(\d{1,15})$/.exec(id);
+        if (m)
+            highest = Math.max(highest, Number(m[1]));
+    }
+    return `v${highest + 1}`;
+}
+const EVENT_FOR_STATUS = {
+    queued: 'retrain-requested',
+    running: 'retrain-started',
+    completed: 'retrain-completed',
+    failed: 'retrain-failed',
+};
+/** One audit event per lifecycle step; its id is unique per request and step, so a re-run rewrites nothing new. */
+function retrainAuditEvent(input) {
+    const { request } = input;
+    const event = EVENT_FOR_STATUS[request.status];
+    const stamp = (0,_scheduler_schedule_js__WEBPACK_IMPORTED_MODULE_5__/* .isoTime */ .Ly)(input.now)
+        .replace(/\.\d+Z$/, 'Z')
+        .replace(/[-:]/g, '');
+    const step = request.status;
+    const tail = `${request.id}-${step}`.length <= 48
+        ? `${request.id}-${step}`
+        : `${(0,_scheduler_schedule_js__WEBPACK_IMPORTED_MODULE_5__/* .fnv1a */ .PS)(request.id).toString(16)}-${step}`;
+    const id = `${stamp}-${tail}`;
+    if (!_registry_names_js__WEBPACK_IMPORTED_MODULE_3__/* .AUDIT_ID */ .O0.test(id))
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`cannot build an audit id from request ${JSON.stringify(request.id)}`);
+    return {
+        apiVersion: _registry_types_js__WEBPACK_IMPORTED_MODULE_4__/* .API_VERSION */ .m,
+        kind: 'AuditEvent',
+        id,
+        at: (0,_scheduler_schedule_js__WEBPACK_IMPORTED_MODULE_5__/* .isoTime */ .Ly)(input.now),
+        event,
+        actor: input.actor,
+        model: request.model,
+        request: request.id,
+        ...((input.version?.id ?? request.version) ? { version: input.version?.id ?? request.version } : {}),
+        ...(input.commit ? { commit: input.commit } : {}),
+        ...(input.pull_request !== undefined ? { pull_request: input.pull_request } : {}),
+        details: {
+            reason: request.reason,
+            trigger: request.trigger.kind,
+            ...(request.run?.url ? { run: request.run.url } : {}),
+            ...(request.run?.duration !== undefined ? { duration: request.run.duration } : {}),
+            ...(request.error ? { error: request.error } : {}),
+            ...(input.version ? { validation_passed: input.version.validation.passed } : {}),
+        },
+    };
+}
+const cell = (text) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+/** Up to 4 decimals, no trailing zeros: metric tables should be read, not decoded. */
+function formatMetric(value) {
+    if (value === undefined || value === null || !Number.isFinite(value))
+        return '—';
+    if (Number.isInteger(value))
+        return String(value);
+    const fixed = Math.abs(value) >= 1e-4 ? String(Number(value.toFixed(4))) : value.toExponential(2);
+    return fixed === '0' || fixed === '-0' ? value.toExponential(2) : fixed;
+}
+function formatDelta(candidate, production) {
+    if (candidate === undefined || production === undefined)
+        return '—';
+    const delta = candidate - production;
+    if (delta === 0)
+        return '0';
+    const shown = formatMetric(Math.abs(delta));
+    return `${delta > 0 ? '+' : '-'}${shown}`;
+}
+function formatBytes(size) {
+    if (size < 1024)
+        return `${size} B`;
+    const units = ['kB', 'MB', 'GB', 'TB'];
+    let value = size / 1024;
+    let unit = 0;
+    while (value >= 1024 && unit < units.length - 1) {
+        value /= 1024;
+        unit++;
+    }
+    return `${Number(value.toFixed(1))} ${units[unit]}`;
+}
+/** key_metrics first (in their order), then every other metric of either version, alphabetically. */
+function metricOrder(candidate, production, model) {
+    const all = new Set([...Object.keys(candidate.metrics), ...Object.keys(production?.metrics ?? {})]);
+    const keys = (model?.key_metrics ?? []).filter((k) => all.has(k));
+    const rest = [...all].filter((k) => !keys.includes(k)).sort();
+    return [...keys, ...rest];
+}
+const gateText = (g) => `\`${cell(g.metric)} ${g.op} ${g.threshold}\``;
+/** The retrain pull request's body: where the candidate came from, its metrics against production, its gates. */
+function renderRetrainBody(input) {
+    const { candidate, production, model, request } = input;
+    const gates = candidate.validation.gates;
+    const failedGates = gates.filter((g) => !g.pass).length;
+    const lines = [`## Retrain of \`${candidate.model}\`: candidate \`${candidate.id}\``, ''];
+    if (request) {
+        lines.push(`Requested by @${request.trigger.actor} (${request.trigger.kind}): ${cell(request.reason)}. Request \`${request.id}\`.`);
+    }
+    const run = candidate.source.run_url ? ` in [this workflow run](${candidate.source.run_url})` : '';
+    lines.push(`Trained from commit \`${candidate.source.commit.slice(0, 12)}\`${run}` +
+        (candidate.data ? ` on \`${cell(candidate.data.uri)}\`` : '') +
+        `. Artifact \`${cell(candidate.artifact.uri)}\` (${formatBytes(candidate.artifact.size)}, sha256 \`${candidate.artifact.sha256.slice(0, 12)}…\`).`, '');
+    lines.push(gates.length === 0
+        ? '**Validation:** no gates are configured for this model.'
+        : candidate.validation.passed
+            ? `**Validation: passed** all ${gates.length} gate(s).`
+            : `**Validation: failed** ${failedGates} of ${gates.length} gate(s). This version cannot be promoted as it is.`, '');
+    lines.push('### Metrics', '');
+    if (production) {
+        lines.push(`| metric | candidate \`${candidate.id}\` | production \`${production.id}\` | Δ |`, '| --- | ---: | ---: | ---: |');
+        for (const name of metricOrder(candidate, production, model)) {
+            const c = candidate.metrics[name];
+            const p = production.metrics[name];
+            lines.push(`| ${cell(name)} | ${formatMetric(c)} | ${formatMetric(p)} | ${formatDelta(c, p)} |`);
+        }
+    }
+    else {
+        lines.push(`| metric | candidate \`${candidate.id}\` |`, '| --- | ---: |');
+        for (const name of metricOrder(candidate, undefined, model)) {
+            lines.push(`| ${cell(name)} | ${formatMetric(candidate.metrics[name])} |`);
+        }
+        lines.push('', '_No version serves production yet: nothing to compare with._');
+    }
+    lines.push('');
+    if (gates.length > 0) {
+        lines.push('### Gates', '');
+        if (production) {
+            lines.push(`| gate | candidate | result | production \`${production.id}\` |`, '| --- | ---: | --- | ---: |');
+        }
+        else {
+            lines.push('| gate | candidate | result |', '| --- | ---: | --- |');
+        }
+        for (const g of gates) {
+            const row = `| ${gateText(g)} | ${formatMetric(g.value)} | ${g.pass ? '✅ pass' : '❌ fail'} |`;
+            if (!production) {
+                lines.push(row);
+                continue;
+            }
+            const p = production.metrics[g.metric];
+            const pShown = p === undefined ? '—' : `${formatMetric(p)} ${(0,_policy_effective_js__WEBPACK_IMPORTED_MODULE_1__/* .compare */ .UD)(p, g.op, g.threshold) ? '✅' : '❌'}`;
+            lines.push(`${row} ${pShown} |`);
+        }
+        lines.push('');
+    }
+    if (candidate.parent)
+        lines.push(`Lineage: trained to replace \`${candidate.parent}\`.`, '');
+    return lines.join('\n');
+}
+
+
+/***/ }),
+
+/***/ 2444:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  Lt: () => (/* binding */ runRecordStep),
-  hN: () => (/* binding */ runRetrainFlow),
-  KF: () => (/* binding */ runTrainStep)
+  u: () => (/* binding */ runRetrainMode)
 });
 
-// UNUSED EXPORTS: DEFAULT_TRAINING_TIMEOUT, RETRAIN_LABEL, RETRAIN_LOCK_PREFIX, STATE_LABEL, TRIGGER_KINDS, isStaleClaim, retrainBranch, retrainBranchPrefix, retrainLockBranch, retrainLockFile, stateBranch
+// UNUSED EXPORTS: cancelledBySignals
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
@@ -48257,6 +48610,8 @@ var external_node_path_ = __nccwpck_require__(6760);
 var errors = __nccwpck_require__(3916);
 // EXTERNAL MODULE: ./src/git/commit.ts
 var git_commit = __nccwpck_require__(5895);
+// EXTERNAL MODULE: ./src/git/client.ts + 3 modules
+var git_client = __nccwpck_require__(9200);
 // EXTERNAL MODULE: ./src/git/history.ts
 var git_history = __nccwpck_require__(528);
 // EXTERNAL MODULE: ./src/git/reader.ts
@@ -48328,6 +48683,7 @@ const TRAINING_FAILURES = [
     'metrics',
     'artifact',
     'artifact-schema',
+    'artifact-validation',
 ];
 /** A failed training run: what went wrong, with the run details a failed RetrainRequest records. */
 class TrainingError extends errors/* TollgateError */.x {
@@ -48357,10 +48713,24 @@ function trainingEnv(input) {
         ...(input.data?.sha256 ? { TOLLGATE_DATA_SHA256: input.data.sha256 } : {}),
     };
 }
+/**
+ * What a JavaScript action's process holds that a `run:` step does not: the Actions runtime token (artifacts and the
+ * cache: a command holding it could poison a cache the default branch's workflows restore) and the OIDC request
+ * token when id-token is granted. Repository code never gets them.
+ */
+const ACTIONS_RUNTIME_CREDENTIALS = [
+    'ACTIONS_RUNTIME_TOKEN',
+    'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+    'ACTIONS_ID_TOKEN_REQUEST_URL',
+];
+/**
+ * The environment a user command starts from: this process's, minus action inputs (INPUT_*, which can hold tokens)
+ * and the Actions runtime's credentials.
+ */
 function baseEnv(inherit) {
     if (!inherit)
         return { PATH: process.env.PATH };
-    return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_')));
+    return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_') && !ACTIONS_RUNTIME_CREDENTIALS.includes(name)));
 }
 async function runTraining(options) {
     const { command, cwd, timeoutSeconds } = options;
@@ -48795,6 +49165,7 @@ function startFailureLine(command, error) {
 // schema, and the retrain must be repeated"): a model may name a JSON Schema for its artifact's content in
 // model.yaml `training.artifact_schema` (a repository path). After training, a JSON artifact is checked against
 // it; a failure is a TrainingError, so the retrain fails with the validator's message and is recorded as failed.
+// Or (and) a validation command, `training.artifact_validator`, run on the artifact like the trainer is run.
 
 
 
@@ -48851,6 +49222,53 @@ async function validateArtifactContent(repoRoot, model, artifactPath) {
         .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`)
         .join('; ');
     throw fail(`the artifact does not meet its schema ${path}: ${problems}${(validate.errors?.length ?? 0) > 5 ? ` (and ${validate.errors.length - 5} more)` : ''}`, 'fix the training so the artifact meets the schema, then run the retrain again');
+}
+/** How long an artifact validator may run when the training timeout is longer: a check, not a second training. */
+const MAX_VALIDATOR_SECONDS = 600;
+const validatorFail = (message, fix) => new TrainingError(message, { reason: 'artifact-validation', field: 'training.artifact_validator', fix });
+/**
+ * Runs the model's `training.artifact_validator` (argv, no shell) on the artifact, with the training command's
+ * contract: the inherited environment minus INPUT_*, TOLLGATE_ARTIFACT (absolute path) and TOLLGATE_OUTPUT_DIR,
+ * cwd the repository root. Exit 0 accepts the artifact; anything else is a TrainingError whose message is the
+ * validator's own output (its last lines). It runs in the job that ran the trainer: user code, no write token.
+ */
+async function runArtifactValidator(model, options) {
+    const command = model.training?.artifact_validator;
+    if (command === undefined)
+        return;
+    if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string' || !a))
+        throw validatorFail('training.artifact_validator is empty or not a list of strings', 'set training.artifact_validator in model.yaml to an argv list, e.g. [python, check_model.py]');
+    const timeoutSeconds = Math.min(options.timeoutSeconds, MAX_VALIDATOR_SECONDS);
+    const run = await runProcess(command, {
+        stateDir: undefined,
+        cwd: options.cwd,
+        env: {
+            ...baseEnv(true),
+            ...options.env,
+            TOLLGATE_ARTIFACT: options.artifactPath,
+            TOLLGATE_OUTPUT_DIR: options.outputDir,
+        },
+        timeoutMs: timeoutSeconds * 1000,
+        killGraceMs: options.killGraceMs ?? 5000,
+        onOutput: options.onOutput,
+        signal: options.signal,
+    });
+    const shown = command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+    const said = run.tail.length > 0 ? `: ${run.tail.join('\n')}` : ' (it printed nothing)';
+    if (run.spawnError) {
+        const code = run.spawnError.code;
+        throw validatorFail(code === 'ENOENT'
+            ? `artifact validator not found: ${command[0]} (in ${options.cwd})`
+            : `artifact validator ${command[0]} could not start: ${run.spawnError.message}`, `install ${command[0]} on the runner, or fix training.artifact_validator in model.yaml`);
+    }
+    if (run.cancelled)
+        throw validatorFail(`the artifact validator was cancelled: ${shown}`, 'start the retrain again when ready');
+    if (run.timedOut)
+        throw validatorFail(`the artifact validator timed out after ${timeoutSeconds}s and was stopped: ${shown}`, `make the check finish within ${MAX_VALIDATOR_SECONDS}s (or training.timeout, if shorter)`);
+    if (run.exitCode === 0)
+        return;
+    const how = run.exitCode === null ? `was killed by ${run.signal ?? 'a signal'}` : `exited with code ${run.exitCode}`;
+    throw validatorFail(`the artifact validator rejected the artifact (${shown} ${how})${said}`, 'fix the training so the artifact passes its validator, then run the retrain again');
 }
 
 // EXTERNAL MODULE: ./src/retrain/record.ts
@@ -49152,6 +49570,7 @@ var retrain_trigger = __nccwpck_require__(6197);
 
 
 
+
 /** Default training timeout when model.yaml names none: one hour. */
 const DEFAULT_TRAINING_TIMEOUT = 3600;
 const RETRAIN_LABEL = 'tollgate:retrain';
@@ -49340,6 +49759,15 @@ async function trainPrepared(input, prepared) {
         });
         try {
             await validateArtifactContent(input.repoRoot, prepared.entry.model, training.artifact.path);
+            await runArtifactValidator(prepared.entry.model, {
+                cwd: input.repoRoot,
+                env: prepared.env,
+                artifactPath: training.artifact.path,
+                outputDir,
+                timeoutSeconds: prepared.timeout,
+                ...(input.onOutput ? { onOutput: input.onOutput } : {}),
+                ...(input.signal ? { signal: input.signal } : {}),
+            });
         }
         catch (error) {
             if (!(error instanceof TrainingError))
@@ -49657,6 +50085,7 @@ async function claimRetrain(input, github, model, requestId, timeout) {
         ...(input.author ? { author: input.author } : {}),
         env,
     });
+    // Raw: exit 1 (the lease refused: another run holds the branch) is the answer, which simple-git makes an error.
     const push = (expect) => (0,run/* runGit */.EO)(input.repoRoot, [
         'push',
         '--quiet',
@@ -49666,18 +50095,20 @@ async function claimRetrain(input, github, model, requestId, timeout) {
     ], { env, okCodes: [1] });
     let claimed = (await push('')).code === 0;
     if (!claimed) {
+        // Raw: a fetch that fails (the holder deleted the branch meanwhile) is an answer here, not an error.
         const held = await (0,run/* runGit */.EO)(input.repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], {
             env,
             okCodes: [1, 128],
         });
-        const holder = held.code === 0 ? await (0,run/* git */.$Y)(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
-        const since = holder ? Number(await (0,run/* git */.$Y)(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
+        const holder = held.code === 0 ? await (0,git_history/* resolveRef */.qE)(input.repoRoot, 'FETCH_HEAD') : '';
+        const since = holder ? Number((await (0,git_history/* commitFields */.T1)(input.repoRoot, holder, { at: '%ct' })).at) : NaN;
         // A holder that could not be read (NaN) is not stale: this run is refused.
         if (isStaleClaim(new Date(since * 1000), input.now(), timeout))
             claimed = (await push(holder)).code === 0;
     }
     const refuse = (message, fix) => new errors/* TollgateError */.x(message, { fix: `${fix}; one retrain of a model is in flight at a time` });
     if (!claimed) {
+        // Raw: exit 1 (no such local branch) is an answer; simple-git's deleteLocalBranch would throw.
         await (0,run/* runGit */.EO)(input.repoRoot, ['branch', '-D', branch], { okCodes: [1] });
         return refuse(`another run is starting a retrain of ${model}: it holds the branch ${branch}`, `wait for its pull request; if that run died, delete the branch ${branch}`);
     }
@@ -49691,11 +50122,11 @@ async function claimRetrain(input, github, model, requestId, timeout) {
 /** Deletes the lock branch, only while it is still this run's; best effort (a stale lock is taken over). */
 async function releaseClaim(input, github, claim) {
     const lease = `--force-with-lease=refs/heads/${claim.branch}:${claim.commit}`;
-    await (0,run/* runGit */.EO)(input.repoRoot, ['push', '--quiet', lease, github.remote ?? 'origin', `:refs/heads/${claim.branch}`], {
-        env: input.gitEnv,
-        okCodes: [1, 128],
-    }).catch(() => undefined);
-    await (0,run/* runGit */.EO)(input.repoRoot, ['branch', '-D', claim.branch], { okCodes: [1] }).catch(() => undefined);
+    const client = (0,git_client/* gitClient */.is)(input.repoRoot, input.gitEnv);
+    await client
+        .push(github.remote ?? 'origin', `:refs/heads/${claim.branch}`, ['--quiet', lease])
+        .catch(() => undefined);
+    await client.deleteLocalBranch(claim.branch, true).catch(() => undefined);
 }
 /** Commits carry the flow's clock, so a run with a pinned clock (TOLLGATE_NOW, tests) gives the same commit. */
 function gitDates(now) {
@@ -49789,212 +50220,34 @@ async function recordFailure(input, context) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/retrain/run-mode.ts
+// The retrain as both faces start it: the mode picks the flow (all: train and record in one job; train: train and
+// report only, in a job without a write token; record: check the training job's report and record), and the job's
+// SIGINT/SIGTERM stop the training command as a timeout would.
 
-/***/ }),
-
-/***/ 5156:
-/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
-
-/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   $q: () => (/* binding */ retrainAuditEvent),
-/* harmony export */   Ky: () => (/* binding */ buildModelVersion),
-/* harmony export */   gI: () => (/* binding */ formatMetric),
-/* harmony export */   kG: () => (/* binding */ renderRetrainBody),
-/* harmony export */   t0: () => (/* binding */ nextVersionId)
-/* harmony export */ });
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3916);
-/* harmony import */ var _policy_effective_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(4327);
-/* harmony import */ var _policy_gates_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2630);
-/* harmony import */ var _registry_names_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(1815);
-/* harmony import */ var _registry_types_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(234);
-/* harmony import */ var _scheduler_schedule_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(2452);
-// Recording a retrain: the ModelVersion it produced (with its validation against the gates), the next version
-// id, the audit event for each step, and the pull-request body that compares the candidate with production.
-
-
-
-
-
-
-const COMMIT = /^[0-9a-f]{7,64}$/;
-/** The version record, validated against the policy's gates and then the model's (a model gate overrides). */
-function buildModelVersion(input) {
-    const { model, training, source } = input;
-    if (!COMMIT.test(source.commit)) {
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`source commit ${JSON.stringify(source.commit)} is not a git commit id`, {
-            field: 'source.commit',
-            fix: 'pass the full commit id the training ran on (GITHUB_SHA or git rev-parse HEAD)',
-        });
+/** Runs `run` with a signal that SIGINT or SIGTERM aborts; the handlers are gone when it settles. */
+async function cancelledBySignals(run) {
+    const controller = new AbortController();
+    const cancel = () => controller.abort();
+    process.once('SIGINT', cancel);
+    process.once('SIGTERM', cancel);
+    try {
+        return await run(controller.signal);
     }
-    const gates = (0,_policy_gates_js__WEBPACK_IMPORTED_MODULE_2__/* .gatesFor */ .w)(input.policy.gates, model.gates);
-    return {
-        apiVersion: _registry_types_js__WEBPACK_IMPORTED_MODULE_4__/* .API_VERSION */ .m,
-        kind: 'ModelVersion',
-        id: (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_3__/* .assertSafeName */ .jP)('version', input.id),
-        model: (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_3__/* .assertSafeName */ .jP)('model', model.name),
-        created_at: (0,_scheduler_schedule_js__WEBPACK_IMPORTED_MODULE_5__/* .isoTime */ .Ly)(input.now),
-        source,
-        ...(model.training?.data ? { data: model.training.data } : {}),
-        artifact: {
-            uri: input.artifactUri ?? `sha256:${training.artifact.sha256}`,
-            sha256: training.artifact.sha256,
-            size: training.artifact.size,
-        },
-        metrics: training.metrics,
-        validation: (0,_policy_gates_js__WEBPACK_IMPORTED_MODULE_2__/* .evaluateGates */ .u)(gates, training.metrics),
-        ...(input.request ? { request: (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_3__/* .assertSafeName */ .jP)('request', input.request) } : {}),
-        ...(input.parent ? { parent: (0,_registry_names_js__WEBPACK_IMPORTED_MODULE_3__/* .assertSafeName */ .jP)('version', input.parent) } : {}),
-    };
-}
-/** `v<N+1>` where N is the highest `v<number>` id so far; ids of any other shape are left alone. */
-function nextVersionId(existingIds) {
-    let highest = 0;
-    for (const id of existingIds) {
-        const m = /^v(\d{1,15})$/.exec(id);
-        if (m)
-            highest = Math.max(highest, Number(m[1]));
+    finally {
+        process.off('SIGINT', cancel);
+        process.off('SIGTERM', cancel);
     }
-    return `v${highest + 1}`;
 }
-const EVENT_FOR_STATUS = {
-    queued: 'retrain-requested',
-    running: 'retrain-started',
-    completed: 'retrain-completed',
-    failed: 'retrain-failed',
-};
-/** One audit event per lifecycle step; its id is unique per request and step, so a re-run rewrites nothing new. */
-function retrainAuditEvent(input) {
-    const { request } = input;
-    const event = EVENT_FOR_STATUS[request.status];
-    const stamp = (0,_scheduler_schedule_js__WEBPACK_IMPORTED_MODULE_5__/* .isoTime */ .Ly)(input.now)
-        .replace(/\.\d+Z$/, 'Z')
-        .replace(/[-:]/g, '');
-    const step = request.status;
-    const tail = `${request.id}-${step}`.length <= 48
-        ? `${request.id}-${step}`
-        : `${(0,_scheduler_schedule_js__WEBPACK_IMPORTED_MODULE_5__/* .fnv1a */ .PS)(request.id).toString(16)}-${step}`;
-    const id = `${stamp}-${tail}`;
-    if (!_registry_names_js__WEBPACK_IMPORTED_MODULE_3__/* .AUDIT_ID */ .O0.test(id))
-        throw new _errors_js__WEBPACK_IMPORTED_MODULE_0__/* .TollgateError */ .x(`cannot build an audit id from request ${JSON.stringify(request.id)}`);
-    return {
-        apiVersion: _registry_types_js__WEBPACK_IMPORTED_MODULE_4__/* .API_VERSION */ .m,
-        kind: 'AuditEvent',
-        id,
-        at: (0,_scheduler_schedule_js__WEBPACK_IMPORTED_MODULE_5__/* .isoTime */ .Ly)(input.now),
-        event,
-        actor: input.actor,
-        model: request.model,
-        request: request.id,
-        ...((input.version?.id ?? request.version) ? { version: input.version?.id ?? request.version } : {}),
-        ...(input.commit ? { commit: input.commit } : {}),
-        ...(input.pull_request !== undefined ? { pull_request: input.pull_request } : {}),
-        details: {
-            reason: request.reason,
-            trigger: request.trigger.kind,
-            ...(request.run?.url ? { run: request.run.url } : {}),
-            ...(request.run?.duration !== undefined ? { duration: request.run.duration } : {}),
-            ...(request.error ? { error: request.error } : {}),
-            ...(input.version ? { validation_passed: input.version.validation.passed } : {}),
-        },
-    };
-}
-const cell = (text) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-/** Up to 4 decimals, no trailing zeros: metric tables should be read, not decoded. */
-function formatMetric(value) {
-    if (value === undefined || value === null || !Number.isFinite(value))
-        return '—';
-    if (Number.isInteger(value))
-        return String(value);
-    const fixed = Math.abs(value) >= 1e-4 ? String(Number(value.toFixed(4))) : value.toExponential(2);
-    return fixed === '0' || fixed === '-0' ? value.toExponential(2) : fixed;
-}
-function formatDelta(candidate, production) {
-    if (candidate === undefined || production === undefined)
-        return '—';
-    const delta = candidate - production;
-    if (delta === 0)
-        return '0';
-    const shown = formatMetric(Math.abs(delta));
-    return `${delta > 0 ? '+' : '-'}${shown}`;
-}
-function formatBytes(size) {
-    if (size < 1024)
-        return `${size} B`;
-    const units = ['kB', 'MB', 'GB', 'TB'];
-    let value = size / 1024;
-    let unit = 0;
-    while (value >= 1024 && unit < units.length - 1) {
-        value /= 1024;
-        unit++;
-    }
-    return `${Number(value.toFixed(1))} ${units[unit]}`;
-}
-/** key_metrics first (in their order), then every other metric of either version, alphabetically. */
-function metricOrder(candidate, production, model) {
-    const all = new Set([...Object.keys(candidate.metrics), ...Object.keys(production?.metrics ?? {})]);
-    const keys = (model?.key_metrics ?? []).filter((k) => all.has(k));
-    const rest = [...all].filter((k) => !keys.includes(k)).sort();
-    return [...keys, ...rest];
-}
-const gateText = (g) => `\`${cell(g.metric)} ${g.op} ${g.threshold}\``;
-/** The retrain pull request's body: where the candidate came from, its metrics against production, its gates. */
-function renderRetrainBody(input) {
-    const { candidate, production, model, request } = input;
-    const gates = candidate.validation.gates;
-    const failedGates = gates.filter((g) => !g.pass).length;
-    const lines = [`## Retrain of \`${candidate.model}\`: candidate \`${candidate.id}\``, ''];
-    if (request) {
-        lines.push(`Requested by @${request.trigger.actor} (${request.trigger.kind}): ${cell(request.reason)}. Request \`${request.id}\`.`);
-    }
-    const run = candidate.source.run_url ? ` in [this workflow run](${candidate.source.run_url})` : '';
-    lines.push(`Trained from commit \`${candidate.source.commit.slice(0, 12)}\`${run}` +
-        (candidate.data ? ` on \`${cell(candidate.data.uri)}\`` : '') +
-        `. Artifact \`${cell(candidate.artifact.uri)}\` (${formatBytes(candidate.artifact.size)}, sha256 \`${candidate.artifact.sha256.slice(0, 12)}…\`).`, '');
-    lines.push(gates.length === 0
-        ? '**Validation:** no gates are configured for this model.'
-        : candidate.validation.passed
-            ? `**Validation: passed** all ${gates.length} gate(s).`
-            : `**Validation: failed** ${failedGates} of ${gates.length} gate(s). This version cannot be promoted as it is.`, '');
-    lines.push('### Metrics', '');
-    if (production) {
-        lines.push(`| metric | candidate \`${candidate.id}\` | production \`${production.id}\` | Δ |`, '| --- | ---: | ---: | ---: |');
-        for (const name of metricOrder(candidate, production, model)) {
-            const c = candidate.metrics[name];
-            const p = production.metrics[name];
-            lines.push(`| ${cell(name)} | ${formatMetric(c)} | ${formatMetric(p)} | ${formatDelta(c, p)} |`);
-        }
-    }
-    else {
-        lines.push(`| metric | candidate \`${candidate.id}\` |`, '| --- | ---: |');
-        for (const name of metricOrder(candidate, undefined, model)) {
-            lines.push(`| ${cell(name)} | ${formatMetric(candidate.metrics[name])} |`);
-        }
-        lines.push('', '_No version serves production yet: nothing to compare with._');
-    }
-    lines.push('');
-    if (gates.length > 0) {
-        lines.push('### Gates', '');
-        if (production) {
-            lines.push(`| gate | candidate | result | production \`${production.id}\` |`, '| --- | ---: | --- | ---: |');
-        }
-        else {
-            lines.push('| gate | candidate | result |', '| --- | ---: | --- |');
-        }
-        for (const g of gates) {
-            const row = `| ${gateText(g)} | ${formatMetric(g.value)} | ${g.pass ? '✅ pass' : '❌ fail'} |`;
-            if (!production) {
-                lines.push(row);
-                continue;
-            }
-            const p = production.metrics[g.metric];
-            const pShown = p === undefined ? '—' : `${formatMetric(p)} ${(0,_policy_effective_js__WEBPACK_IMPORTED_MODULE_1__/* .compare */ .UD)(p, g.op, g.threshold) ? '✅' : '❌'}`;
-            lines.push(`${row} ${pShown} |`);
-        }
-        lines.push('');
-    }
-    if (candidate.parent)
-        lines.push(`Lineage: trained to replace \`${candidate.parent}\`.`, '');
-    return lines.join('\n');
+/** The flow for `mode`; `record` needs the training job's handoff (its report and the downloaded folder). */
+async function runRetrainMode(mode, input, handoff) {
+    return cancelledBySignals(async (signal) => {
+        if (mode === 'train')
+            return { mode, outcome: await runTrainStep({ ...input, signal }) };
+        if (mode === 'record')
+            return { mode, outcome: await runRecordStep({ ...input, signal }, handoff) };
+        return { mode, outcome: await runRetrainFlow({ ...input, signal }) };
+    });
 }
 
 
@@ -50004,12 +50257,15 @@ function renderRetrainBody(input) {
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
-/* harmony export */   _: () => (/* binding */ retrainSummary),
-/* harmony export */   h: () => (/* binding */ trainingSummary)
+/* harmony export */   QX: () => (/* binding */ retrainOutputs),
+/* harmony export */   _j: () => (/* binding */ retrainSummary),
+/* harmony export */   hY: () => (/* binding */ trainingSummary)
 /* harmony export */ });
+/* unused harmony export retrainText */
 /* harmony import */ var _publish_state_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(8020);
 /* harmony import */ var _record_js__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(5156);
-// The retrain action's job summary: what happened, the pull request, and the version's metrics and gates.
+// The retrain action's job summary and outputs (what happened, the pull request, the version's metrics and gates),
+// and `tollgate retrain`'s text report.
 
 
 function retrainSummary(outcome) {
@@ -50058,6 +50314,50 @@ function trainingSummary(outcome) {
         lines.push(`Trained request \`${report.request}\` as \`${report.version}\`; the recording job checks these hashes ` +
             'before it records anything:', '', `- \`metrics.json\`: sha256 \`${report.metrics_sha256}\``, `- \`${report.artifact.name}\`: sha256 \`${report.artifact.sha256}\` (${report.artifact.size} bytes)`);
     return `${lines.join('\n')}\n`;
+}
+/** The action's outputs for a mode's outcome: the training job's report and folder, or what was recorded. */
+function retrainOutputs(result) {
+    return result.mode === 'train'
+        ? {
+            status: result.outcome.status,
+            request: result.outcome.report?.request ?? result.outcome.request?.id ?? '',
+            version: result.outcome.report?.version ?? '',
+            // What the recording job checks, and the folder to upload.
+            report: result.outcome.report ? JSON.stringify(result.outcome.report) : '',
+            'output-dir': result.outcome.outputDir ?? '',
+        }
+        : {
+            request: result.outcome.request?.id ?? '',
+            version: result.outcome.version?.id ?? '',
+            status: result.outcome.status,
+            'pull-request': result.outcome.pullRequest?.number ?? '',
+            'pull-request-url': result.outcome.pullRequest?.url ?? '',
+            artifact: result.outcome.artifactPath ?? '',
+        };
+}
+/** `tollgate retrain`'s text report: the plan of a dry run, the version recorded, or the failure; the local commit. */
+function retrainText(outcome) {
+    const lines = [];
+    if (outcome.status === 'dry-run' && outcome.plan) {
+        const p = outcome.plan;
+        lines.push(`would retrain ${p.model} as ${p.version}${p.parent ? ` (parent ${p.parent})` : ''} (dry run: nothing run, nothing written)`, `  request:  ${p.request.id} (${p.request.trigger.kind} by ${p.request.trigger.actor}): ${p.request.reason}`, `  command:  ${p.command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ')}`, `  in:       ${p.cwd} (timeout ${p.timeout}s)`, `  env:      ${Object.entries(p.env)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`, `  branch:   ${p.branch} -> pull request into ${p.baseBranch}`, '  files it would write:', ...p.files.map((f) => `    ${f}`));
+        return lines;
+    }
+    if (outcome.status === 'completed' && outcome.version) {
+        const v = outcome.version;
+        lines.push(`recorded ${outcome.model} ${v.id} from request ${outcome.request?.id}: validation ${v.validation.passed ? 'passed' : 'failed'}`, `  artifact: ${outcome.artifactPath} (${v.artifact.size} bytes, sha256 ${v.artifact.sha256})`, ...Object.entries(v.metrics).map(([k, value]) => `  ${k}: ${formatMetric(value)}`), ...v.validation.gates.map((g) => `  gate ${g.metric} ${g.op} ${g.threshold}: ${formatMetric(g.value)} ${g.pass ? 'pass' : 'FAIL'}`));
+    }
+    else if (outcome.status === 'failed') {
+        lines.push(`retrain of ${outcome.model} failed; recorded request ${outcome.request?.id} as failed`);
+        if (outcome.schedule?.cooldown_until)
+            lines.push(`  schedule cools down until ${outcome.schedule.cooldown_until}`);
+    }
+    if (outcome.commit && outcome.branch) {
+        lines.push(`  committed ${outcome.commit.slice(0, 12)} on local branch ${outcome.branch} (your checkout is unchanged)`, `  files: ${(outcome.files ?? []).join(', ')}`, '', `pull request it would open: ${outcome.title}`, '', outcome.body ?? '', `push it with: git push origin ${outcome.branch}`);
+    }
+    return lines;
 }
 
 

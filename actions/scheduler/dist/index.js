@@ -38779,45 +38779,60 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
-/* harmony import */ var _errors_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(3916);
-/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2490);
-/* harmony import */ var _scheduler_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(936);
-/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3683);
-// The scheduler action: one tick of the scheduler flow (src/scheduler/flow.ts) on the checkout, with GitHub;
-// outputs and the job summary render what it planned and dispatched.
+/* harmony import */ var _git_identity_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(9232);
+/* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(2490);
+/* harmony import */ var _scheduler_job_flow_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(6949);
+/* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(3683);
+// The scheduler action, one job of the scheduled workflow per mode (each with only the token it needs): tick,
+// escalate or digest, all in the scheduler job flow (src/scheduler/job-flow.ts). This face reads the inputs, calls
+// the flow and renders its outputs, job summary and warnings; none runs repository-defined commands.
 
 
 
 
 
 
-async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_5__/* .githubContext */ .h4) {
-    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_5__/* .runAction */ .Cs)('Tollgate scheduler', async (actionRun) => {
-        const run = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_5__/* .workflowRunOf */ .ol)(context);
-        const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token') });
-        const workflow = _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('workflow');
+async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_4__/* .githubContext */ .h4) {
+    await (0,_runtime_js__WEBPACK_IMPORTED_MODULE_4__/* .runAction */ .Cs)('Tollgate scheduler', async (actionRun) => {
+        const mode = (0,_scheduler_job_flow_js__WEBPACK_IMPORTED_MODULE_3__/* .schedulerMode */ .rl)(_actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('mode'));
+        const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token') });
+        const issuesToken = _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('issues-token');
+        const issuesClient = issuesToken ? (0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .githubClientFromEnv */ .CY)(process.env, { token: issuesToken }) : undefined;
+        const where = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_4__/* .workflowRunOf */ .ol)(context);
+        const defaultBranch = context.payload.repository?.default_branch;
+        const input = {
+            mode,
+            workspace: where.workspace,
+            repo: where.repo,
+            registry: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('registry') || 'registry',
+            dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_4__/* .booleanInput */ .tE)('dry-run', false),
+            ...(defaultBranch ? { defaultBranch } : {}),
+            ...(where.runUrl ? { runUrl: where.runUrl } : {}),
+            workflow: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('workflow'),
+            ref: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('ref'),
+        };
+        const ports = {
+            client,
+            ...(issuesClient ? { issuesClient } : {}),
+            env: process.env,
+            gitEnv: (0,_git_identity_js__WEBPACK_IMPORTED_MODULE_5__/* .botGitEnv */ .D)(process.env),
+            clock: () => new Date(),
+        };
         try {
-            const result = await (0,_scheduler_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .scheduleTick */ .N6)({
-                workflow,
-                ref: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('ref'),
-                dryRun: (0,_runtime_js__WEBPACK_IMPORTED_MODULE_5__/* .booleanInput */ .tE)('dry-run', false),
-                registry: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('registry') || 'registry',
-                ...(context.payload.repository?.default_branch
-                    ? { defaultBranch: context.payload.repository.default_branch }
-                    : {}),
-            }, { repoRoot: run.workspace, github: { client, repo: run.repo }, now: new Date() });
-            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('due', JSON.stringify(result.plan.due));
-            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('dispatched', JSON.stringify(result.dispatched.map((d) => d.model)));
-            _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('skipped', JSON.stringify(result.plan.skipped));
+            const result = await (0,_scheduler_job_flow_js__WEBPACK_IMPORTED_MODULE_3__/* .schedulerJobFlow */ .JM)(input, ports);
+            for (const [name, value] of Object.entries(result.outputs))
+                _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH(name, value);
             _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(result.summary);
-            if (result.failures.length > 0)
-                throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`could not dispatch ${result.failures.map((f) => f.model).join(', ')}: ${result.failures[0].error}`, {
-                    fix: `check that ${workflow || 'tollgate-retrain.yml'} exists on ${result.ref} and the token has actions: write`,
-                });
+            for (const warning of result.warnings)
+                _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .warning */ .$e(warning);
+            if (result.failure)
+                throw result.failure;
         }
         finally {
             // Counted at the end, so the footnote holds every call of this run.
-            actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .describeCalls */ .LT)(client));
+            actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .describeCalls */ .LT)(client));
+            if (issuesClient)
+                actionRun.footnotes.push((0,_github_client_js__WEBPACK_IMPORTED_MODULE_2__/* .describeCalls */ .LT)(issuesClient));
         }
     });
 }
@@ -38867,17 +38882,40 @@ function describeError(error) {
 
 /***/ }),
 
+/***/ 9232:
+/***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
+
+/* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
+/* harmony export */   D: () => (/* binding */ botGitEnv)
+/* harmony export */ });
+// Who commits on a runner, when the workflow says nothing: Tollgate's bot.
+/** The commit identity on a runner: the GIT_AUTHOR_ and GIT_COMMITTER_ name and email when set, else Tollgate's bot. */
+function botGitEnv(env) {
+    const bot = { name: 'tollgate[bot]', email: 'tollgate[bot]@users.noreply.github.com' };
+    return {
+        GIT_AUTHOR_NAME: env.GIT_AUTHOR_NAME ?? bot.name,
+        GIT_AUTHOR_EMAIL: env.GIT_AUTHOR_EMAIL ?? bot.email,
+        GIT_COMMITTER_NAME: env.GIT_COMMITTER_NAME ?? bot.name,
+        GIT_COMMITTER_EMAIL: env.GIT_COMMITTER_EMAIL ?? bot.email,
+    };
+}
+
+
+/***/ }),
+
 /***/ 2490:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
+  OS: () => (/* binding */ GitHubApiError),
   LT: () => (/* binding */ describeCalls),
-  CY: () => (/* binding */ githubClientFromEnv)
+  CY: () => (/* binding */ githubClientFromEnv),
+  c2: () => (/* binding */ statusOf)
 });
 
-// UNUSED EXPORTS: DEFAULT_API_URL, GitHubApiError, apiBaseUrl, createGitHubClient, rateLimitedCalls, statusOf
+// UNUSED EXPORTS: DEFAULT_API_URL, apiBaseUrl, createGitHubClient, rateLimitedCalls
 
 // EXTERNAL MODULE: ./node_modules/@actions/github/lib/github.js + 21 modules
 var github = __nccwpck_require__(1758);
@@ -39491,530 +39529,22 @@ function statusOf(error) {
 
 /***/ }),
 
-/***/ 936:
+/***/ 6949:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  N6: () => (/* binding */ scheduleTick)
+  JM: () => (/* binding */ schedulerJobFlow),
+  rl: () => (/* binding */ schedulerMode)
 });
 
-// UNUSED EXPORTS: RETRAIN_BRANCH_PREFIX, activeRequests, claimedRetrains, scheduledRetrainInputs
-
-// EXTERNAL MODULE: external "node:path"
-var external_node_path_ = __nccwpck_require__(6760);
-;// CONCATENATED MODULE: ./src/github/dispatch.ts
-async function dispatchWorkflow(client, repo, dispatch) {
-    const response = await client.octokit.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', {
-        ...repo,
-        workflow_id: dispatch.workflow,
-        ref: dispatch.ref,
-        inputs: dispatch.inputs ?? {},
-        return_run_details: true,
-    });
-    const data = (response.status === 200 ? response.data : undefined);
-    if (!data || typeof data !== 'object')
-        return {};
-    return {
-        ...(data.workflow_run_id !== undefined ? { runId: data.workflow_run_id } : {}),
-        ...(data.run_url ? { runUrl: data.run_url } : {}),
-        ...(data.html_url ? { htmlUrl: data.html_url } : {}),
-    };
-}
-async function repositoryDispatch(client, repo, eventType, clientPayload = {}) {
-    await client.octokit.rest.repos.createDispatchEvent({
-        ...repo,
-        event_type: eventType,
-        client_payload: clientPayload,
-    });
-}
+// UNUSED EXPORTS: SCHEDULER_MODES
 
 // EXTERNAL MODULE: ./src/errors.ts
-var errors = __nccwpck_require__(3916);
-// EXTERNAL MODULE: ./src/github/client.ts + 3 modules
-var client = __nccwpck_require__(2490);
-;// CONCATENATED MODULE: ./src/github/pulls.ts
-// Pull requests: open one idempotently, read what the gate needs, request reviewers, label.
-
-
-function toInfo(pull) {
-    return {
-        number: pull.number,
-        url: pull.html_url,
-        state: pull.state === 'open' ? 'open' : 'closed',
-        merged: pull.merged ?? pull.merged_at !== null,
-        draft: pull.draft ?? false,
-        title: pull.title,
-        body: pull.body ?? '',
-        author: pull.user?.login,
-        headRef: pull.head.ref,
-        headSha: pull.head.sha,
-        baseRef: pull.base.ref,
-        labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
-        ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
-        ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
-        // For an open pull request GitHub names a test merge here, not a commit on the base branch.
-        ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
-        mergeable: pull.mergeable ?? null,
-        mergeableState: pull.mergeable_state,
-        ...(pull.created_at ? { createdAt: pull.created_at } : {}),
-    };
-}
-async function createPullRequest(client, repo, pull) {
-    const { data } = await client.octokit.rest.pulls.create({ ...repo, ...pull });
-    return toInfo(data);
-}
-/** The open pull request from branch `head` (of this repository), if any. */
-async function pulls_findOpenPullRequest(client, repo, head) {
-    const qualified = head.includes(':') ? head : `${repo.owner}:${head}`;
-    const { data } = await client.octokit.rest.pulls.list({
-        ...repo,
-        state: 'open',
-        head: qualified,
-        per_page: 100,
-    });
-    const first = data[0];
-    return first ? toInfo(first) : undefined;
-}
-/**
- * The one open pull request for `head`: found or created, then its title, body and labels brought to
- * what is asked. Safe to re-run after a failure at any step: it never opens a second pull request.
- */
-async function pulls_ensurePullRequest(client, repo, pull) {
-    const { labels = [], ...fields } = pull;
-    let existing = await pulls_findOpenPullRequest(client, repo, pull.head);
-    let created = false;
-    if (!existing) {
-        try {
-            existing = await createPullRequest(client, repo, fields);
-            created = true;
-        }
-        catch (error) {
-            // A concurrent run (or a retried request that did land) opened it first.
-            if (statusOf(error) !== 422)
-                throw error;
-            existing = await pulls_findOpenPullRequest(client, repo, pull.head);
-            if (!existing)
-                throw error;
-        }
-    }
-    let updated = false;
-    if (!created && (existing.title !== pull.title || existing.body !== pull.body)) {
-        const { data } = await client.octokit.rest.pulls.update({
-            ...repo,
-            pull_number: existing.number,
-            title: pull.title,
-            body: pull.body,
-        });
-        existing = toInfo(data);
-        updated = true;
-    }
-    const current = existing;
-    const missing = labels.filter((label) => !current.labels.includes(label));
-    if (missing.length > 0) {
-        const all = await pulls_addLabels(client, repo, existing.number, missing);
-        existing = { ...existing, labels: all };
-        updated = updated || !created;
-    }
-    return { pull: existing, created, updated };
-}
-/** GitHub lists at most this many files of a pull request; a longer list would be silently cut. */
-const MAX_LISTED_FILES = 3000;
-/** Every changed file (all pages). Fails rather than return a list GitHub has cut short. */
-async function listPullRequestFiles(client, repo, pullNumber) {
-    const files = await client.octokit.paginate(client.octokit.rest.pulls.listFiles, {
-        ...repo,
-        pull_number: pullNumber,
-        per_page: 100,
-    });
-    if (files.length >= MAX_LISTED_FILES)
-        throw new TollgateError(`pull request #${pullNumber} changes ${MAX_LISTED_FILES} or more files, more than GitHub's API lists`, {
-            fix: 'compare the commits with git instead (check out with fetch-depth: 0), or split the pull request',
-        });
-    return files.map((file) => ({
-        path: file.filename,
-        status: file.status,
-        ...(file.previous_filename ? { previousPath: file.previous_filename } : {}),
-    }));
-}
-async function getPullRequest(client, repo, pullNumber) {
-    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: pullNumber });
-    return toInfo(data);
-}
-async function listReviews(client, repo, pullNumber) {
-    const reviews = await client.octokit.paginate(client.octokit.rest.pulls.listReviews, {
-        ...repo,
-        pull_number: pullNumber,
-        per_page: 100,
-    });
-    return reviews.map((review) => ({
-        id: review.id,
-        author: review.user?.login,
-        state: review.state,
-        commitId: review.commit_id ?? undefined,
-        submittedAt: review.submitted_at,
-    }));
-}
-async function pulls_requestReviewers(client, repo, pullNumber, who) {
-    if (!who.reviewers?.length && !who.teamReviewers?.length)
-        return;
-    await client.octokit.rest.pulls.requestReviewers({
-        ...repo,
-        pull_number: pullNumber,
-        reviewers: who.reviewers ?? [],
-        team_reviewers: who.teamReviewers ?? [],
-    });
-}
-/** Adds labels (GitHub creates unknown ones); returns all labels now on the pull request. */
-async function pulls_addLabels(client, repo, issueNumber, labels) {
-    const { data } = await client.octokit.rest.issues.addLabels({ ...repo, issue_number: issueNumber, labels });
-    return data.map((label) => label.name);
-}
-/**
- * Every open pull request of the repository (all pages, 100 a page), optionally only those whose head branch
- * starts with `headPrefix`. GitHub filters `head` by exact branch only, so a prefix is matched here.
- */
-async function pulls_listOpenPullRequests(client, repo, options = {}) {
-    const pulls = await client.octokit.paginate(client.octokit.rest.pulls.list, {
-        ...repo,
-        state: 'open',
-        per_page: 100,
-    });
-    return pulls
-        .map(toInfo)
-        .filter((pull) => !options.headPrefix || pull.headRef.startsWith(options.headPrefix));
-}
-
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
-;// CONCATENATED MODULE: external "node:string_decoder"
-const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
-;// CONCATENATED MODULE: ./src/git/run.ts
-// The raw way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError. simple-git
-// (client.ts) does what it has a typed API for; this runner stays for what simple-git cannot do: input on stdin
-// (hash-object, update-index --index-info, commit-tree -F -, apply), exact bytes (cat-file), output streamed while
-// git runs (log, cat-file --batch) and exit codes that are answers, not errors (merge-base --is-ancestor).
-
-
-
-function run_runGit(cwd, args, options = {}) {
-    return new Promise((resolve, reject) => {
-        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
-            cwd,
-            encoding: 'utf8',
-            maxBuffer: 1 << 30,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
-        }, (error, stdout, stderr) => {
-            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            if (code === 0 || options.okCodes?.includes(code))
-                return resolve({ stdout, stderr, code });
-            reject(new errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
-                cause: error,
-                kind: 'environment',
-            }));
-        });
-        writeInput(child.stdin, options.input);
-    });
-}
-/**
- * Hands `input` to git's stdin. Git may exit before reading it all (a failed command, a killed process): the
- * pipe then fails with EPIPE, which is git's exit code's story to tell, never an unhandled error of ours.
- */
-function writeInput(stdin, input) {
-    if (!stdin)
-        return;
-    stdin.on('error', () => undefined);
-    if (input !== undefined)
-        stdin.end(input);
-}
-/** stdout of a git command that must succeed, without the trailing newline. */
-async function run_git(cwd, args, options = {}) {
-    return (await run_runGit(cwd, args, options)).stdout.replace(/\n$/, '');
-}
-/**
- * Like runGit, but stdout stays bytes: for `git cat-file --batch`, whose headers count bytes, and for file
- * contents that must round-trip exactly.
- */
-function run_runGitBuffer(cwd, args, options = {}) {
-    return new Promise((resolve, reject) => {
-        const child = execFile('git', args, {
-            cwd,
-            encoding: 'buffer',
-            maxBuffer: 1 << 30,
-            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
-        }, (error, stdout, stderrBytes) => {
-            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-            const stderr = stderrBytes.toString('utf8');
-            if (code === 0 || options.okCodes?.includes(code))
-                return resolve({ stdout, stderr, code });
-            reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
-                cause: error,
-                kind: 'environment',
-            }));
-        });
-        writeInput(child.stdin, options.input);
-    });
-}
-/** A long-running git process with piped stdio (e.g. `git cat-file --batch`), argv only, same environment. */
-function run_spawnGit(cwd, args, env = {}) {
-    return spawn('git', args, {
-        cwd,
-        stdio: ['pipe', 'pipe', 'pipe'],
-        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
-    });
-}
-/**
- * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
- * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
- * first records of a long `git log` while git still walks the rest.
- */
-function streamGit(cwd, args, separator, onRecord) {
-    return new Promise((resolve, reject) => {
-        const child = run_spawnGit(cwd, args);
-        const decoder = new StringDecoder('utf8');
-        let pending = '';
-        let stderr = '';
-        let failure;
-        const emit = (record) => {
-            if (failure !== undefined || record === '')
-                return;
-            try {
-                onRecord(record);
-            }
-            catch (error) {
-                failure = error;
-                child.kill();
-            }
-        };
-        child.stdout.on('data', (chunk) => {
-            pending += decoder.write(chunk);
-            const records = pending.split(separator);
-            pending = records.pop();
-            for (const record of records)
-                emit(record);
-        });
-        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
-        child.on('error', (error) => (failure ??= error));
-        child.on('close', (code) => {
-            if (failure !== undefined)
-                return reject(failure);
-            if (code !== 0)
-                return reject(new TollgateError(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
-                    kind: 'environment',
-                }));
-            emit(pending + decoder.end());
-            if (failure !== undefined)
-                reject(failure);
-            else
-                resolve();
-        });
-    });
-}
-
-;// CONCATENATED MODULE: ./src/policy/effective.ts
-/**
- * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
- * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
- * templates `tollgate init` installs. A change to any of them needs the policy owners; a policy cannot drop them.
- */
-const DEFAULT_GUARDED_PATHS = [
-    '.github/**',
-    'CODEOWNERS',
-    'docs/CODEOWNERS',
-    'schemas/**',
-    'templates/workflows/**',
-];
-/** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
-const effective_MODEL_OWNER_ROLE = 'model-owner';
-const DEFAULT_SIGNOFF_RULES = [
-    {
-        name: 'production promotion',
-        change: 'stage-changed',
-        stage: 'production',
-        rollback: false,
-        require: ['risk', 'compliance', effective_MODEL_OWNER_ROLE],
-    },
-    {
-        name: 'production rollback',
-        change: 'stage-changed',
-        stage: 'production',
-        rollback: true,
-        require: [effective_MODEL_OWNER_ROLE],
-    },
-    { name: 'stage change', change: 'stage-changed', require: [effective_MODEL_OWNER_ROLE] },
-    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
-    { name: 'canary weight', change: 'stage-weight-changed', require: [effective_MODEL_OWNER_ROLE] },
-    { name: 'new version', change: 'version-added', require: [effective_MODEL_OWNER_ROLE] },
-    { name: 'version record edited', change: 'version-changed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'version removed', change: 'version-removed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'version held', change: 'version-held', require: [] },
-    { name: 'version unheld', change: 'version-unheld', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
-    { name: 'new model', change: 'model-added', require: ['risk'] },
-    { name: 'model settings changed', change: 'model-changed', require: [effective_MODEL_OWNER_ROLE] },
-    { name: 'model removed', change: 'model-removed', require: [effective_MODEL_OWNER_ROLE, 'risk'] },
-];
-/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
-const DEFAULT_ROLLBACK_CRITERIA = [
-    { metric: 'error_rate', op: '<', value: 0.05 },
-    { metric: 'latency_p95', op: '<', value: 200 },
-    { metric: 'availability', op: '>', value: 0.99 },
-];
-/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
-const DEFAULT_CANARY_RELATIVE = [
-    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
-    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
-];
-const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
-const DEFAULT_SEVERITY = {
-    P0: [
-        { metric: 'availability', op: '<', value: 0.5 },
-        { metric: 'error_rate', op: '>', value: 0.5 },
-    ],
-    P1: [
-        { metric: 'accuracy_drop', op: '>', value: 0.2 },
-        // A fraction, as the protocol measures it: 2.0 is +200 %.
-        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
-        { metric: 'error_rate', op: '>', value: 0.1 },
-    ],
-    P2: [
-        { metric: 'accuracy_drop', op: '>', value: 0.1 },
-        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
-        { metric: 'error_rate', op: '>', value: 0.05 },
-    ],
-    P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
-};
-/**
- * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
- * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
- * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
- * it to a severity's channels): the incident workflow then needs `issues: write`.
- */
-const DEFAULT_RESPONSE = {
-    P0: {
-        respondWithin: 300,
-        escalate: ['on-call', 'ml-lead', 'cto'],
-        channels: ['pagerduty', 'slack', 'webhook'],
-    },
-    P1: {
-        respondWithin: 900,
-        escalate: ['on-call', 'ml-lead'],
-        channels: ['pagerduty', 'slack', 'webhook'],
-    },
-    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
-    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
-    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
-};
-/** Built-in channels: each reads its secret from the environment variable named here. */
-const DEFAULT_CHANNELS = {
-    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
-    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
-    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
-    'github-issue': { type: 'github-issue' },
-};
-const SEVERITY_LEVELS = ['P0', 'P1', 'P2', 'P3', 'P4'];
-const DEFAULT_AUTO_ROLLBACK = [
-    { metric: 'error_rate', op: '>', value: 0.5 },
-    { metric: 'availability', op: '<', value: 0.5 },
-    { metric: 'accuracy_drop', op: '>', value: 0.3 },
-];
-/** `signoff.digest_after` when the policy names none: a day. */
-const DEFAULT_DIGEST_AFTER = 86_400;
-function effective_effectivePolicy(policy) {
-    const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
-    return {
-        defaultBranch: p.default_branch ?? 'main',
-        roles: p.roles,
-        signoff: {
-            rules: p.signoff?.rules ?? DEFAULT_SIGNOFF_RULES,
-            policyOwners: p.signoff?.policy_owners ?? ['policy-owner'],
-            allowStaleApprovals: p.signoff?.allow_stale_approvals ?? false,
-            excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
-            allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
-            nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
-            guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
-            digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
-        },
-        stages: {
-            order: p.stages?.order ?? ['staging', 'production'],
-            promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
-        },
-        gates: p.gates ?? [],
-        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
-        noRegression: p.no_regression ?? [],
-        incident: {
-            severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
-            autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
-            emergencyPush: p.incident?.emergency_push ?? ['P0'],
-            notifyWebhook: p.incident?.notify_webhook,
-            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
-                const given = p.incident?.response?.[severity];
-                const fallback = DEFAULT_RESPONSE[severity];
-                return [
-                    severity,
-                    {
-                        respondWithin: given?.respond_within ?? fallback.respondWithin,
-                        escalate: given?.escalate ?? fallback.escalate,
-                        channels: given?.channels ?? fallback.channels,
-                    },
-                ];
-            })),
-            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
-        },
-        rollback: {
-            stableFor: p.rollback?.stable_for ?? 86_400,
-            forwardFixOnConflict: p.rollback?.forward_fix_on_conflict ?? true,
-        },
-        schedule: {
-            defaultInterval: p.schedule?.default_interval ?? 86_400,
-            cooldownBase: p.schedule?.cooldown_base ?? 300,
-            cooldownFactor: p.schedule?.cooldown_factor ?? 2,
-            cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
-            pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
-            jitter: p.schedule?.jitter ?? 0,
-            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
-            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
-        },
-        monitoring: {
-            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
-            rules: p.monitoring?.rules ?? [],
-            canary: {
-                window: p.monitoring?.canary?.window ?? 3600,
-                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
-                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
-                    metric: r.metric,
-                    op: r.op,
-                    factor: r.factor ?? 1,
-                    offset: r.offset ?? 0,
-                })),
-            },
-            rollback: {
-                settle: p.monitoring?.rollback?.settle ?? 300,
-                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
-            },
-        },
-        stateWrites: p.state_writes ?? 'pull-request',
-        dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
-    };
-}
-/** Evaluates `value <op> threshold`; a missing value never satisfies a condition. */
-function effective_compare(value, op, threshold) {
-    if (value === undefined || value === null || Number.isNaN(value))
-        return false;
-    switch (op) {
-        case '>=':
-            return value >= threshold;
-        case '>':
-            return value > threshold;
-        case '<=':
-            return value <= threshold;
-        case '<':
-            return value < threshold;
-        case '==':
-            return value === threshold;
-    }
-}
-
+var src_errors = __nccwpck_require__(3916);
+// EXTERNAL MODULE: external "node:path"
+var external_node_path_ = __nccwpck_require__(6760);
 ;// CONCATENATED MODULE: external "node:fs"
 const external_node_fs_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:fs");
 // EXTERNAL MODULE: external "node:fs/promises"
@@ -43518,7 +43048,7 @@ function defaultCompareFn(a, b) {
 *
 * @category Main
 */
-function js_yaml_dump(input, options = {}) {
+function dump(input, options = {}) {
 	const opts = {
 		...DEFAULT_DUMP_OPTIONS,
 		...options
@@ -43750,7 +43280,7 @@ function unsafeNameReason(name) {
     }
     return undefined;
 }
-function names_isSafeName(name) {
+function isSafeName(name) {
     return unsafeNameReason(name) === undefined;
 }
 /** Returns `name` when safe; throws a TollgateError naming the field and the rule otherwise. */
@@ -43759,7 +43289,7 @@ function names_assertSafeName(kind, name) {
     if (reason === undefined)
         return name;
     const shown = typeof name === 'string' ? JSON.stringify(name.length > 80 ? `${name.slice(0, 80)}…` : name) : String(name);
-    throw new errors/* TollgateError */.x(`unsafe ${kind} name ${shown}: it ${reason}`, {
+    throw new src_errors/* TollgateError */.x(`unsafe ${kind} name ${shown}: it ${reason}`, {
         fix: `use a ${kind} name like "fraud-detector" or "v13"`,
     });
 }
@@ -43768,21 +43298,21 @@ const names_INCIDENT_ID = /^INC-\d{8}-\d{6}-[a-z0-9]{2,12}$/;
 /** Audit event ids: <timestamp>-<suffix>, e.g. 20261124T033000Z-a1b2c3. */
 const names_AUDIT_ID = /^\d{8}T\d{6}(?:\d{3})?Z-[a-z0-9.-]{1,48}$/;
 /** The id of a merge record, the audit event the sign-off gate writes after a merge: `<time>-pr<N>-<sha8>-...`. */
-const names_MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
+const MERGE_RECORD_ID = /^\d{8}T\d{6}Z-pr\d+-[0-9a-f]{8}-/;
 
 ;// CONCATENATED MODULE: ./src/registry/paths.ts
 // Where each kind of file lives, relative to the registry root. The only place that builds registry paths.
 
 
 const POLICY_PATH = 'policy.yaml';
-const modelDir = (model) => `models/${names_assertSafeName('model', model)}`;
-const modelPath = (model) => `${modelDir(model)}/model.yaml`;
-const stagesPath = (model) => `${modelDir(model)}/stages.yaml`;
-const paths_schedulePath = (model) => `${modelDir(model)}/schedule.yaml`;
-const paths_versionPath = (model, version) => `${modelDir(model)}/versions/${assertSafeName('version', version)}.yaml`;
-const paths_retrainPath = (model, request) => `${modelDir(model)}/retrains/${names_assertSafeName('request', request)}.yaml`;
-const incidentPath = (id) => `incidents/${id}.yaml`;
-const postmortemPath = (id) => `incidents/${id}.postmortem.md`;
+const paths_modelDir = (model) => `models/${names_assertSafeName('model', model)}`;
+const modelPath = (model) => `${paths_modelDir(model)}/model.yaml`;
+const paths_stagesPath = (model) => `${paths_modelDir(model)}/stages.yaml`;
+const paths_schedulePath = (model) => `${paths_modelDir(model)}/schedule.yaml`;
+const paths_versionPath = (model, version) => `${paths_modelDir(model)}/versions/${names_assertSafeName('version', version)}.yaml`;
+const paths_retrainPath = (model, request) => `${paths_modelDir(model)}/retrains/${names_assertSafeName('request', request)}.yaml`;
+const paths_incidentPath = (id) => `incidents/${id}.yaml`;
+const paths_postmortemPath = (id) => `incidents/${id}.postmortem.md`;
 /** audit/<yyyy>/<mm>/<id>.yaml, where the id starts with its UTC timestamp. */
 const paths_auditPath = (id) => `audit/${id.slice(0, 4)}/${id.slice(4, 6)}/${id}.yaml`;
 /** What a registry-relative path should hold, judged by its place alone; undefined for an unknown place. */
@@ -43822,7 +43352,7 @@ var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
 // src/registry/names.ts before they reach a path, a branch, a shell or a commit message.
 const types_API_VERSION = 'tollgate/v1';
 /** Changes the gate passes without sign-offs: they record state, they do not decide what serves. */
-const types_STATE_CHANGE_KINDS = new Set([
+const STATE_CHANGE_KINDS = new Set([
     'schedule-changed',
     'retrain-added',
     'retrain-changed',
@@ -43831,6 +43361,19 @@ const types_STATE_CHANGE_KINDS = new Set([
     'postmortem-changed',
     'audit-appended',
 ]);
+
+;// CONCATENATED MODULE: ./src/registry/env-names.ts
+// Registry fields that name the environment variable holding a secret (a Prometheus bearer token, a notification
+// URL, a PagerDuty routing key) are read in jobs that also hold the runner's own variables: an action's inputs
+// (INPUT_TOKEN is the App token in the monitor, scheduler and incident jobs), the Actions runtime's credentials,
+// GitHub's and the runner's. Naming one of those would send it, with a URL the registry also names, to whoever
+// runs that URL. So they are refused, by the schema and again where the variable is read. Pure.
+/** The prefixes of the variables the runner and the action itself set. */
+const RESERVED_ENV_PREFIXES = ['INPUT_', 'ACTIONS_', 'GITHUB_', 'RUNNER_'];
+/** The JSON Schema pattern of a secret's variable name. */
+const SECRET_ENV_PATTERN = `^(?!${RESERVED_ENV_PREFIXES.join('|')})[A-Z_][A-Z0-9_]{0,127}$`;
+/** Whether `name` is one of the runner's or the action's own variables, never a secret the registry may name. */
+const isReservedEnvName = (name) => RESERVED_ENV_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix));
 
 ;// CONCATENATED MODULE: ./src/registry/limits.ts
 // The largest numbers the runtime turns into dates and timers. The schemas carry them as maxima, so a value
@@ -43852,6 +43395,7 @@ const MAX_FAILURE_COUNT = 1_000_000;
 // published files share one source. Property order here is the order the writer emits.
 
 
+
 const KINDS = [
     'Policy',
     'Model',
@@ -43864,7 +43408,7 @@ const KINDS = [
 ];
 const SCHEMA_BASE_URL = 'https://tollgate.dev/schemas/';
 /** The schema's file name in schemas/, e.g. `ModelVersion.schema.json`. */
-const schemas_schemaFileName = (kind) => `${kind}.schema.json`;
+const schemaFileName = (kind) => `${kind}.schema.json`;
 // Same rule as names.ts SAFE_NAME plus its "no .." check, for the schema files and editors.
 const SAFE_NAME_PATTERN = '^(?!.*\\.\\.)[a-z0-9](?:[a-z0-9.-]{0,62}[a-z0-9])?$';
 const INCIDENT_ID_PATTERN = '^INC-\\d{8}-\\d{6}-[a-z0-9]{2,12}$';
@@ -43963,9 +43507,7 @@ const DEFS = {
             propertyNames: { pattern: METRIC_NAME_PATTERN },
             additionalProperties: str('A PromQL query.'),
         },
-        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
-            pattern: '^[A-Z_][A-Z0-9_]*$',
-        }),
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token); not one the runner sets (INPUT_, ACTIONS_, GITHUB_, RUNNER_).', { pattern: SECRET_ENV_PATTERN }),
         command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
             minItems: 1,
         }),
@@ -43997,7 +43539,7 @@ function schemas_document(kind, description, properties, required) {
     const used = [...new Set(defs.map((d) => d.slice('#/$defs/'.length)))].sort();
     return {
         $schema: 'https://json-schema.org/draft/2020-12/schema',
-        $id: `${SCHEMA_BASE_URL}${schemas_schemaFileName(kind)}`,
+        $id: `${SCHEMA_BASE_URL}${schemaFileName(kind)}`,
         title: `Tollgate ${kind}`,
         description,
         type: 'object',
@@ -44019,7 +43561,7 @@ const signoffRule = obj('A sign-off rule: which roles must approve a kind of reg
     require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const ENV_NAME = { pattern: SECRET_ENV_PATTERN };
 const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
     respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
         minimum: 1,
@@ -44041,7 +43583,7 @@ const notificationChannel = obj('A notification integration; secrets come from e
     url_env: str('Environment variable holding the URL (slack, webhook).', ENV_NAME),
     routing_key_env: str("Environment variable holding the PagerDuty integration's routing key.", ENV_NAME),
 }, ['type']);
-const schemas_SCHEMAS = {
+const SCHEMAS = {
     Policy: schemas_document('Policy', 'The governance policy: roles, sign-off rules, gates, incident rules and defaults.', {
         description: str('What this policy is for.'),
         default_branch: str('Branch whose stage pointers are live. Default main.'),
@@ -44067,6 +43609,7 @@ const schemas_SCHEMAS = {
                 minLength: 1,
             }), { uniqueItems: true }),
             digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: limits_MAX_DURATION_SECONDS }),
+            digest_channels: list('Where the scheduled workflow posts the daily digest: names of incident.channels of type slack or webhook (built in: slack, webhook). Default [slack]; a channel whose secret is not set is skipped.', schemas_name('A channel name.'), { uniqueItems: true }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
@@ -44179,6 +43722,7 @@ const schemas_SCHEMAS = {
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
             artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
+            artifact_validator: list("argv of a command that checks the artifact's content, run without a shell after training (TOLLGATE_ARTIFACT names the file); a non-zero exit fails the retrain with its output.", str('One argument.'), { minItems: 1 }),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
@@ -44356,7 +43900,7 @@ const schemas_SCHEMAS = {
     }, ['id', 'at', 'event', 'actor']),
 };
 /** The schema file as written to schemas/: two-space JSON with a final newline. */
-const schemaFileText = (kind) => `${JSON.stringify(schemas_SCHEMAS[kind], null, 2)}\n`;
+const schemaFileText = (kind) => `${JSON.stringify(SCHEMAS[kind], null, 2)}\n`;
 
 ;// CONCATENATED MODULE: ./src/registry/validate-schema.ts
 // Schema validation of one parsed document: Ajv 2020, one compiled validator per kind, built on first use.
@@ -44374,7 +43918,7 @@ function validatorFor(kind) {
             ajv = new _2020.Ajv2020({ allErrors: true, verbose: true, strict: true, strictTypes: false });
             dist_default()["default"](ajv);
         }
-        validate = ajv.compile(schemas_SCHEMAS[kind]);
+        validate = ajv.compile(SCHEMAS[kind]);
         validators.set(kind, validate);
     }
     return validate;
@@ -44383,7 +43927,7 @@ function isKind(value) {
     return typeof value === 'string' && KINDS.includes(value);
 }
 /** Problems of `doc` against the schema its `kind` names; a missing or unknown kind is itself the problem. */
-function validate_schema_validateDocumentSchema(path, doc, lineOf = () => undefined) {
+function validateDocumentSchema(path, doc, lineOf = () => undefined) {
     const kind = doc?.kind;
     if (!isKind(kind)) {
         return [
@@ -44429,7 +43973,7 @@ function fieldName(pointer) {
 }
 const escapePointer = (key) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 function toProblem(path, kind, error, lineOf) {
-    const schemaFile = `schemas/${schemas_schemaFileName(kind)}`;
+    const schemaFile = `schemas/${schemaFileName(kind)}`;
     let pointer = error.instancePath;
     let message;
     let fix;
@@ -44566,7 +44110,7 @@ function parse_parseRegistryFile(path, bytes) {
     if ('problem' in loaded)
         return { problems: [loaded.problem] };
     const { value, lineOf } = loaded;
-    const problems = validate_schema_validateDocumentSchema(path, value, lineOf);
+    const problems = validateDocumentSchema(path, value, lineOf);
     problems.push(...placeProblems(path, value, lineOf));
     if (!problems.some((p) => p.severity === 'error'))
         valid.add(value);
@@ -44904,22 +44448,22 @@ function positionMap(text, events, lineAt) {
 
 
 /** Registry-relative paths use `/`, never start with `/`, and never climb out with `..`. */
-function load_assertRegistryPath(path) {
+function assertRegistryPath(path) {
     if (path === '')
         return path;
     if (path.startsWith('/') || path.includes('\\') || path.split('/').some((part) => part === '..' || part === '.' || part === '')) {
-        throw new errors/* TollgateError */.x(`"${path}" is not a registry-relative path`, {
+        throw new src_errors/* TollgateError */.x(`"${path}" is not a registry-relative path`, {
             fix: 'name files relative to the registry folder, like models/fraud/stages.yaml',
         });
     }
     return path;
 }
-const symlinkError = (path, where) => new errors/* TollgateError */.x(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
+const symlinkError = (path, where) => new src_errors/* TollgateError */.x(`${path} is a symbolic link (in ${where}); registry files must be regular files`, {
     file: path,
     fix: 'replace the link with the file it points to',
 });
 /** The registry folder of a working tree. */
-function fileSystemReader(registryDir) {
+function load_fileSystemReader(registryDir) {
     let root;
     const realRoot = () => (root ??= (0,promises_.realpath)(registryDir).catch(() => registryDir));
     // Files that list() saw as regular files in real folders: reading them needs no further link checks, and
@@ -44928,7 +44472,7 @@ function fileSystemReader(registryDir) {
     return {
         label: 'working tree',
         async list(dir) {
-            load_assertRegistryPath(dir);
+            assertRegistryPath(dir);
             const out = [];
             const walk = async (rel) => {
                 let entries;
@@ -44956,7 +44500,7 @@ function fileSystemReader(registryDir) {
             return out.sort();
         },
         async read(path) {
-            load_assertRegistryPath(path);
+            assertRegistryPath(path);
             const full = (0,external_node_path_.join)(registryDir, path);
             if (listed.has(path)) {
                 try {
@@ -44998,31 +44542,38 @@ function fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await (0,promises_.open)(full, flags);
+    // Synchronous calls: a registry file is small and, when validated, usually in the page cache, where the four
+    // thread-pool round trips of the promise API cost more than the read (bench/validate.bench.ts). O_NONBLOCK keeps
+    // a FIFO from blocking the open; it is then refused as not a regular file.
+    const fd = (0,external_node_fs_namespaceObject.openSync)(full, flags | external_node_fs_namespaceObject.constants.O_NONBLOCK);
     try {
-        const info = await handle.stat();
+        const info = (0,external_node_fs_namespaceObject.fstatSync)(fd);
         if (!info.isFile())
             return undefined;
-        const tooBig = (size) => new errors/* TollgateError */.x(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
+        const tooBig = (size) => new src_errors/* TollgateError */.x(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
             file: path,
             fix: 'split it or remove bulk data',
         });
         if (info.size > MAX_FILE_BYTES)
             throw tooBig(info.size);
-        const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
+        const buffer = Buffer.allocUnsafe(Math.min(info.size, MAX_FILE_BYTES) + 1);
         let length = 0;
+        // Up to the size stat gave (one read for a registry file): a file that grows meanwhile is read as it was, and
+        // the buffer's one spare byte still catches one that grows past the limit within that read.
         while (length < buffer.length) {
-            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+            const bytesRead = (0,external_node_fs_namespaceObject.readSync)(fd, buffer, length, buffer.length - length, length);
             if (bytesRead === 0)
                 break;
             length += bytesRead;
+            if (length >= info.size)
+                break;
         }
         if (length > MAX_FILE_BYTES)
             throw tooBig(`more than ${MAX_FILE_BYTES}`);
         return buffer.subarray(0, length);
     }
     finally {
-        await handle.close();
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
     }
 }
 /** A reader over files in memory, for tests and dry runs. */
@@ -45049,7 +44600,7 @@ const emptyRegistry = () => ({
 });
 /** Every file of the registry, loaded and checked against its schema (not yet against the other files). */
 async function load_loadRegistry(reader) {
-    return loadFiles(reader, await reader.list(''));
+    return load_loadFiles(reader, await reader.list(''));
 }
 const CONCURRENCY = 64;
 // Files a registry may hold besides its documents.
@@ -45058,7 +44609,7 @@ const IGNORED = /(^|\/)(README\.md|\.gitkeep|\.gitattributes)$/;
  * Loads `paths` (registry-relative) into `registry` (a new one by default). A path with no file is skipped:
  * callers pass deleted files too, and checking what referred to them is the invariants' job.
  */
-async function loadFiles(reader, paths, registry = emptyRegistry()) {
+async function load_loadFiles(reader, paths, registry = emptyRegistry()) {
     const problems = [];
     const queue = [...new Set(paths)].sort();
     let next = 0;
@@ -45094,7 +44645,7 @@ async function loadOne(reader, path, registry) {
         bytes = await reader.read(path);
     }
     catch (error) {
-        const e = error instanceof errors/* TollgateError */.x ? error : undefined;
+        const e = error instanceof src_errors/* TollgateError */.x ? error : undefined;
         const message = e?.message ?? String(error);
         return { problems: [{ file: path, severity: 'error', message, ...(e?.fix ? { fix: e.fix } : {}) }] };
     }
@@ -45156,8 +44707,2066 @@ function sortProblems(problems) {
 
 // EXTERNAL MODULE: external "node:crypto"
 var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: external "node:os"
-const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/registry/canonical.ts
+// Canonical registry text, as pure functions: schema key order, LF, a final newline and a schema comment for
+// editors. The writer (writer.ts) writes exactly this text; decisions that show or compare a document use it too.
+
+
+
+/** How many folders below the registry root each kind's files sit. */
+const DEPTH = {
+    Policy: 0,
+    Model: 2,
+    Stages: 2,
+    Schedule: 2,
+    ModelVersion: 3,
+    RetrainRequest: 3,
+    Incident: 1,
+    AuditEvent: 3,
+};
+/**
+ * The schema reference of a file of `kind`: a relative path to schemas/<Kind>.schema.json in a `schemas` folder
+ * beside the registry folder (as in this repository). It depends on the kind alone, so it never changes.
+ */
+const schemaReference = (kind) => `${'../'.repeat(DEPTH[kind] + 1)}schemas/${schemaFileName(kind)}`;
+/** `value` with keys in the order of the schema's properties; maps keep their own order. Undefined dropped. */
+function ordered(value, schema, root) {
+    if (schema && typeof schema.$ref === 'string') {
+        schema = root.$defs[schema.$ref.slice('#/$defs/'.length)];
+    }
+    if (Array.isArray(value))
+        return value.map((item) => ordered(item, schema?.items, root));
+    if (value === null || typeof value !== 'object')
+        return value;
+    const object = value;
+    const properties = (schema?.properties ?? {});
+    const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+    // Own keys only: a metric named "valueOf" or "__proto__" is data, not something inherited.
+    const keys = [
+        ...Object.keys(properties).filter((k) => Object.hasOwn(object, k)),
+        ...Object.keys(object).filter((k) => !Object.hasOwn(properties, k)),
+    ];
+    const out = {};
+    for (const key of keys) {
+        if (object[key] === undefined)
+            continue;
+        const value = ordered(object[key], Object.hasOwn(properties, key) ? properties[key] : extra, root);
+        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+}
+/** The document as it will be written: keys in schema order, undefined values dropped. */
+function canonicalDocument(doc) {
+    const schema = SCHEMAS[doc.kind];
+    if (!schema)
+        throw new src_errors/* TollgateError */.x(`cannot write a document of kind ${JSON.stringify(doc.kind)}`);
+    return ordered(doc, schema, schema);
+}
+/** The canonical text of a document. Serializing a parsed canonical file gives back the same bytes. */
+function canonical_serializeDocument(doc) {
+    const body = dump(canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
+    return `# yaml-language-server: $schema=${schemaReference(doc.kind)}\n${body.endsWith('\n') ? body : `${body}\n`}`;
+}
+function canonical_formatProblems(problems) {
+    return problems
+        .map((p) => {
+        const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
+        const excerpt = p.excerpt ? `\n${p.excerpt.replace(/^/gm, '    ')}` : '';
+        return `${where}: ${p.severity}: ${p.message}${excerpt}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
+    })
+        .join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/registry/writer.ts
+// THE registry writer: the only code that turns documents into registry files. Canonical text (schema key order,
+// LF, final newline, a schema comment for editors), every document validated before any file is touched, and
+// each file replaced atomically, so a reader never sees half a file and a bad batch changes nothing.
+
+
+
+
+
+
+
+
+
+
+/**
+ * The canonical text of each write, every document validated first: one error anywhere refuses them all. Writes
+ * nothing; a transaction stages the result, writeRegistryFiles puts it on disk.
+ */
+function writer_renderRegistryWrites(files) {
+    const problems = [];
+    const planned = [];
+    for (const file of files) {
+        assertRegistryPath(file.path);
+        const place = paths_classifyRegistryPath(file.path);
+        if (!place) {
+            problems.push({ file: file.path, severity: 'error', message: 'not a registry file place', fix: 'see docs/registry.md' });
+            continue;
+        }
+        if ((file.document === undefined) === (file.text === undefined)) {
+            throw new src_errors/* TollgateError */.x(`${file.path}: give exactly one of document or text`);
+        }
+        if (file.document) {
+            const found = validateDocumentSchema(file.path, canonicalDocument(file.document));
+            if (file.document.kind !== place.kind) {
+                found.push({
+                    file: file.path,
+                    field: 'kind',
+                    severity: 'error',
+                    message: `a ${file.document.kind} cannot be written to ${file.path}, where a ${place.kind} belongs`,
+                    fix: 'write it to the path of its kind (src/registry/paths.ts)',
+                });
+            }
+            problems.push(...found);
+            planned.push({ path: file.path, text: canonical_serializeDocument(file.document) });
+        }
+        else {
+            const text = file.text;
+            if (place.kind !== 'Postmortem')
+                problems.push(...parse_parseRegistryFile(file.path, text).problems);
+            planned.push({ path: file.path, text });
+        }
+    }
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new src_errors/* TollgateError */.x(`refusing to write ${files.length} registry file(s):\n${canonical_formatProblems(errors)}`, {
+            file: errors[0].file,
+            line: errors[0].line,
+            fix: 'correct the documents; nothing was written',
+        });
+    }
+    return planned;
+}
+/**
+ * Validates every file, then writes each one (temporary file + rename). Nothing is written when any file is
+ * invalid. Files whose content is already what would be written are left alone. Returns the paths written.
+ */
+async function writeRegistryFiles(registryDir, files) {
+    const planned = writer_renderRegistryWrites(files);
+    for (const { path } of planned)
+        await refuseLinks(registryDir, path);
+    const written = [];
+    for (const { path, text } of planned) {
+        const target = (0,external_node_path_.join)(registryDir, ...path.split('/'));
+        const current = await (0,promises_.readFile)(target, 'utf8').catch(() => undefined);
+        if (current === text)
+            continue;
+        await (0,promises_.mkdir)((0,external_node_path_.dirname)(target), { recursive: true });
+        const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(target), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
+        try {
+            await (0,promises_.writeFile)(temp, text, { flag: 'wx' });
+            await (0,promises_.rename)(temp, target);
+        }
+        catch (error) {
+            await (0,promises_.rm)(temp, { force: true });
+            throw new src_errors/* TollgateError */.x(`could not write ${path}: ${error.message}`, { file: path, cause: error });
+        }
+        written.push(path);
+    }
+    return written;
+}
+/** A symbolic link on the way to a registry file would make the write land outside the registry. */
+async function refuseLinks(registryDir, path) {
+    const parts = path.split('/');
+    for (let i = 1; i <= parts.length; i++) {
+        const stat = await (0,promises_.lstat)((0,external_node_path_.join)(registryDir, ...parts.slice(0, i))).catch(() => undefined);
+        if (!stat)
+            return;
+        if (stat.isSymbolicLink()) {
+            throw new src_errors/* TollgateError */.x(`${parts.slice(0, i).join('/')} is a symbolic link; Tollgate does not write through links`, {
+                file: path,
+                fix: 'replace the link with a real folder or file',
+            });
+        }
+    }
+}
+/** Problems as text for a terminal or a log: `file:line: severity: message` and the fix below. */
+
+;// CONCATENATED MODULE: ./src/policy/effective.ts
+/**
+ * What runs, backs or checks the gate itself: its workflows (and every other workflow, which could post a check of
+ * its name or push), the code owners who must review such changes, the registry's schemas and the workflow
+ * templates `tollgate init` installs. A change to any of them needs the policy owners; a policy cannot drop them.
+ */
+const DEFAULT_GUARDED_PATHS = [
+    '.github/**',
+    'CODEOWNERS',
+    'docs/CODEOWNERS',
+    'schemas/**',
+    'templates/workflows/**',
+];
+/** The role that `model-owner` in a rule resolves to: the owners listed in the model's model.yaml. */
+const MODEL_OWNER_ROLE = 'model-owner';
+const DEFAULT_SIGNOFF_RULES = [
+    {
+        name: 'production promotion',
+        change: 'stage-changed',
+        stage: 'production',
+        rollback: false,
+        require: ['risk', 'compliance', MODEL_OWNER_ROLE],
+    },
+    {
+        name: 'production rollback',
+        change: 'stage-changed',
+        stage: 'production',
+        rollback: true,
+        require: [MODEL_OWNER_ROLE],
+    },
+    { name: 'stage change', change: 'stage-changed', require: [MODEL_OWNER_ROLE] },
+    // A canary ramp: the version already passed its promotion; the model's owners decide how much traffic it gets.
+    { name: 'canary weight', change: 'stage-weight-changed', require: [MODEL_OWNER_ROLE] },
+    { name: 'new version', change: 'version-added', require: [MODEL_OWNER_ROLE] },
+    { name: 'version record edited', change: 'version-changed', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version removed', change: 'version-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'version held', change: 'version-held', require: [] },
+    { name: 'version unheld', change: 'version-unheld', require: [MODEL_OWNER_ROLE, 'risk'] },
+    { name: 'new model', change: 'model-added', require: ['risk'] },
+    { name: 'model settings changed', change: 'model-changed', require: [MODEL_OWNER_ROLE] },
+    { name: 'model removed', change: 'model-removed', require: [MODEL_OWNER_ROLE, 'risk'] },
+];
+/** The protocol's rollback success criteria: error_rate < 0.05, latency_p95 < 200 ms, availability > 0.99. */
+const DEFAULT_ROLLBACK_CRITERIA = [
+    { metric: 'error_rate', op: '<', value: 0.05 },
+    { metric: 'latency_p95', op: '<', value: 200 },
+    { metric: 'availability', op: '>', value: 0.99 },
+];
+/** Canary defaults: no worse than the baseline's error rate + 1 point, p95 latency at most 1.2 x the baseline. */
+const DEFAULT_CANARY_RELATIVE = [
+    { metric: 'error_rate', op: '<=', factor: 1, offset: 0.01 },
+    { metric: 'latency_p95', op: '<=', factor: 1.2, offset: 0 },
+];
+const DEFAULT_CANARY_LIMITS = [{ metric: 'error_rate', op: '<', value: 0.05 }];
+const DEFAULT_SEVERITY = {
+    P0: [
+        { metric: 'availability', op: '<', value: 0.5 },
+        { metric: 'error_rate', op: '>', value: 0.5 },
+    ],
+    P1: [
+        { metric: 'accuracy_drop', op: '>', value: 0.2 },
+        // A fraction, as the protocol measures it: 2.0 is +200 %.
+        { metric: 'latency_increase_pct', op: '>', value: 2.0 },
+        { metric: 'error_rate', op: '>', value: 0.1 },
+    ],
+    P2: [
+        { metric: 'accuracy_drop', op: '>', value: 0.1 },
+        { metric: 'latency_increase_pct', op: '>', value: 0.5 },
+        { metric: 'error_rate', op: '>', value: 0.05 },
+    ],
+    P3: [{ metric: 'accuracy_drop', op: '>', value: 0.05 }],
+};
+/**
+ * The incident protocol's matrix: P0 < 5 min (page on-call, ML lead, CTO), P1 < 15 min (on-call, ML lead),
+ * P2 < 1 h (on-call), P3 < 4 h (a ticket to the team), P4 < 24 h (logged for review). Channels whose secret is not
+ * set are skipped, so the defaults cost nothing until configured. The built-in `github-issue` channel is opt-in (add
+ * it to a severity's channels): the incident workflow then needs `issues: write`.
+ */
+const DEFAULT_RESPONSE = {
+    P0: {
+        respondWithin: 300,
+        escalate: ['on-call', 'ml-lead', 'cto'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P1: {
+        respondWithin: 900,
+        escalate: ['on-call', 'ml-lead'],
+        channels: ['pagerduty', 'slack', 'webhook'],
+    },
+    P2: { respondWithin: 3600, escalate: ['on-call'], channels: ['slack', 'webhook'] },
+    P3: { respondWithin: 14_400, escalate: ['team'], channels: ['slack', 'webhook'] },
+    P4: { respondWithin: 86_400, escalate: [], channels: ['webhook'] },
+};
+/** Built-in channels: each reads its secret from the environment variable named here. */
+const DEFAULT_CHANNELS = {
+    slack: { type: 'slack', url_env: 'TOLLGATE_SLACK_WEBHOOK' },
+    pagerduty: { type: 'pagerduty', routing_key_env: 'TOLLGATE_PAGERDUTY_ROUTING_KEY' },
+    webhook: { type: 'webhook', url_env: 'TOLLGATE_NOTIFY_WEBHOOK' },
+    'github-issue': { type: 'github-issue' },
+};
+const SEVERITY_LEVELS = ['P0', 'P1', 'P2', 'P3', 'P4'];
+const DEFAULT_AUTO_ROLLBACK = [
+    { metric: 'error_rate', op: '>', value: 0.5 },
+    { metric: 'availability', op: '<', value: 0.5 },
+    { metric: 'accuracy_drop', op: '>', value: 0.3 },
+];
+/** `signoff.digest_after` when the policy names none: a day. */
+const DEFAULT_DIGEST_AFTER = 86_400;
+function effective_effectivePolicy(policy) {
+    const p = policy ?? { apiVersion: 'tollgate/v1', kind: 'Policy', roles: {} };
+    return {
+        defaultBranch: p.default_branch ?? 'main',
+        roles: p.roles,
+        signoff: {
+            rules: p.signoff?.rules ?? DEFAULT_SIGNOFF_RULES,
+            policyOwners: p.signoff?.policy_owners ?? ['policy-owner'],
+            allowStaleApprovals: p.signoff?.allow_stale_approvals ?? false,
+            excludeCommitAuthors: p.signoff?.exclude_commit_authors ?? true,
+            allowOnePersonManyRoles: p.signoff?.allow_one_person_many_roles ?? false,
+            nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
+            guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
+            digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
+            digestChannels: p.signoff?.digest_channels ?? ['slack'],
+        },
+        stages: {
+            order: p.stages?.order ?? ['staging', 'production'],
+            promoteFrom: p.stages?.promote_from ?? { production: ['staging'] },
+        },
+        gates: p.gates ?? [],
+        metricDirections: Object.fromEntries(Object.entries(p.metrics ?? {}).map(([m, d]) => [m, d.better])),
+        noRegression: p.no_regression ?? [],
+        incident: {
+            severity: { ...DEFAULT_SEVERITY, ...p.incident?.severity },
+            autoRollback: p.incident?.auto_rollback ?? DEFAULT_AUTO_ROLLBACK,
+            emergencyPush: p.incident?.emergency_push ?? ['P0'],
+            notifyWebhook: p.incident?.notify_webhook,
+            response: Object.fromEntries(SEVERITY_LEVELS.map((severity) => {
+                const given = p.incident?.response?.[severity];
+                const fallback = DEFAULT_RESPONSE[severity];
+                return [
+                    severity,
+                    {
+                        respondWithin: given?.respond_within ?? fallback.respondWithin,
+                        escalate: given?.escalate ?? fallback.escalate,
+                        channels: given?.channels ?? fallback.channels,
+                    },
+                ];
+            })),
+            channels: { ...DEFAULT_CHANNELS, ...p.incident?.channels },
+        },
+        rollback: {
+            stableFor: p.rollback?.stable_for ?? 86_400,
+            forwardFixOnConflict: p.rollback?.forward_fix_on_conflict ?? true,
+        },
+        schedule: {
+            defaultInterval: p.schedule?.default_interval ?? 86_400,
+            cooldownBase: p.schedule?.cooldown_base ?? 300,
+            cooldownFactor: p.schedule?.cooldown_factor ?? 2,
+            cooldownCap: p.schedule?.cooldown_cap ?? 21_600,
+            pauseAfterFailures: p.schedule?.pause_after_failures ?? 5,
+            jitter: p.schedule?.jitter ?? 0,
+            escalateAfterFailures: p.schedule?.escalate_after_failures ?? 2,
+            escalateSeverity: p.schedule?.escalate_severity ?? 'P3',
+        },
+        monitoring: {
+            ...(p.monitoring?.source ? { source: p.monitoring.source } : {}),
+            rules: p.monitoring?.rules ?? [],
+            canary: {
+                window: p.monitoring?.canary?.window ?? 3600,
+                limits: p.monitoring?.canary?.limits ?? DEFAULT_CANARY_LIMITS,
+                relative: (p.monitoring?.canary?.relative ?? DEFAULT_CANARY_RELATIVE).map((r) => ({
+                    metric: r.metric,
+                    op: r.op,
+                    factor: r.factor ?? 1,
+                    offset: r.offset ?? 0,
+                })),
+            },
+            rollback: {
+                settle: p.monitoring?.rollback?.settle ?? 300,
+                criteria: p.monitoring?.rollback?.criteria ?? DEFAULT_ROLLBACK_CRITERIA,
+            },
+        },
+        stateWrites: p.state_writes ?? 'pull-request',
+        dispatch: { allowedSenders: p.dispatch?.allowed_senders ?? [] },
+    };
+}
+/** Evaluates `value <op> threshold`; a missing value never satisfies a condition. */
+function effective_compare(value, op, threshold) {
+    if (value === undefined || value === null || Number.isNaN(value))
+        return false;
+    switch (op) {
+        case '>=':
+            return value >= threshold;
+        case '>':
+            return value > threshold;
+        case '<=':
+            return value <= threshold;
+        case '<':
+            return value < threshold;
+        case '==':
+            return value === threshold;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/policy/read.ts
+// Reading the policy through the registry loader: the file is parsed and schema-checked like any registry file,
+// so a broken policy.yaml is reported with its line instead of being half-applied. No file means the defaults.
+
+
+
+
+
+/** The effective policy of the registry `reader` reads; the defaults when it holds no policy.yaml. */
+async function read_readPolicy(reader) {
+    const { registry, problems } = await load_loadFiles(reader, [POLICY_PATH]);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new src_errors/* TollgateError */.x(`${POLICY_PATH} in ${reader.label} is not a valid policy:\n${canonical_formatProblems(errors)}`, {
+            file: POLICY_PATH,
+            line: errors[0].line,
+            fix: 'correct policy.yaml (`tollgate validate` lists every problem)',
+        });
+    }
+    return effective_effectivePolicy(registry.policy);
+}
+
+;// CONCATENATED MODULE: ./src/gate/inbox.ts
+const lower = (text) => text.toLowerCase();
+/** `risk` names `risk`; `model-owner` names `model-owner (fraud-detector)` too. */
+function roleMatches(role, wanted) {
+    const r = lower(role.trim());
+    const w = lower(wanted.trim());
+    return r === w || r.startsWith(`${w} (`);
+}
+/** Whether `me` may fill a role with these candidates on a pull request whose authors are `excluded`. */
+function canFill(candidates, me, excluded) {
+    if (excluded.some((login) => lower(login) === lower(me.login)))
+        return false;
+    const teams = new Set(me.teams.map(lower));
+    return candidates.some((candidate) => {
+        const name = lower(candidate.replace(/^@/, ''));
+        return name.includes('/') ? teams.has(name) : name === lower(me.login);
+    });
+}
+/** Seconds as at most the two largest units, e.g. `2d 3h`, `45m`, `1d`, `under 1m`. */
+function formatAge(seconds) {
+    if (seconds < 60)
+        return 'under 1m';
+    const units = [
+        ['d', 86_400],
+        ['h', 3_600],
+        ['m', 60],
+    ];
+    const first = units.findIndex(([, size]) => seconds >= size);
+    const [unit, size] = units[first];
+    const next = units[first + 1];
+    const whole = Math.floor(seconds / size);
+    const rest = next ? Math.floor((seconds % size) / next[1]) : 0;
+    return rest > 0 && next ? `${whole}${unit} ${rest}${next[0]}` : `${whole}${unit}`;
+}
+/**
+ * The inbox: every pull request that still owes a sign-off the filter asks about (or could not be judged), with
+ * the roles owed, oldest first (ties by number). A pull request the gate already passes owes nothing and is left out.
+ */
+function inboxRows(pulls, now, filter = {}) {
+    const rows = [];
+    for (const pull of pulls) {
+        const ageSeconds = Math.max(0, Math.floor((now.getTime() - Date.parse(pull.createdAt)) / 1000));
+        if (filter.olderThanSeconds !== undefined && ageSeconds < filter.olderThanSeconds)
+            continue;
+        const owed = (pull.verdict?.requirements ?? [])
+            .filter((r) => !r.satisfiedBy)
+            .filter((r) => filter.role === undefined || roleMatches(r.role, filter.role))
+            .filter((r) => filter.me === undefined || canFill(r.candidates, filter.me, pull.excluded))
+            .map((r) => ({
+            role: r.role,
+            rule: r.rule,
+            candidates: r.candidates,
+            ...(r.reason ? { reason: r.reason } : {}),
+        }));
+        // A pull request that could not be judged is shown unfiltered: nobody can tell whom it waits for.
+        if (owed.length === 0 && pull.problem === undefined)
+            continue;
+        rows.push({
+            number: pull.number,
+            title: pull.title,
+            url: pull.url,
+            ...(pull.model ? { model: pull.model } : {}),
+            ...(pull.stage ? { stage: pull.stage } : {}),
+            draft: pull.draft,
+            openedAt: pull.createdAt,
+            ageSeconds,
+            age: formatAge(ageSeconds),
+            owed,
+            blocking: pull.verdict?.blocking ?? [],
+            ...(pull.problem !== undefined ? { problem: pull.problem } : {}),
+        });
+    }
+    return rows.sort((a, b) => a.openedAt.localeCompare(b.openedAt) || a.number - b.number);
+}
+
+;// CONCATENATED MODULE: ./src/gate/digest.ts
+// The reviewers' daily digest: whether any promotion has waited for a sign-off longer than the policy allows
+// (`signoff.digest_after`), and the message that says so. Pure: `tollgate signoffs pending --digest` prints it.
+
+function line(row) {
+    const what = row.model ? `${row.model}${row.stage ? ` → ${row.stage}` : ''}` : row.title;
+    const owes = row.owed.length > 0
+        ? row.owed
+            .map((o) => `${o.role} (${o.candidates.length > 0 ? o.candidates.join(', ') : 'nobody can sign'})`)
+            .join('; ')
+        : `could not be judged: ${row.problem ?? 'unknown'}`;
+    return `- <${row.url}|#${row.number}> ${what}, waiting ${row.age}: ${owes}`;
+}
+/**
+ * The digest for `rows` (the inbox, oldest first) against `thresholdSeconds`: only pull requests open longer than
+ * the threshold count. Nothing due gives an empty text, so a scheduled job posts nothing.
+ */
+function signoffDigest(rows, thresholdSeconds, repository) {
+    const overdue = rows.filter((row) => row.ageSeconds > thresholdSeconds);
+    if (overdue.length === 0)
+        return { due: false, overdue, text: '' };
+    const heading = `${overdue.length} promotion pull request${overdue.length === 1 ? '' : 's'} in ${repository} ` +
+        `${overdue.length === 1 ? 'has' : 'have'} waited longer than ${formatAge(thresholdSeconds)} for a sign-off:`;
+    return { due: true, overdue, text: [heading, ...overdue.map(line)].join('\n') };
+}
+
+// EXTERNAL MODULE: ./src/github/client.ts + 3 modules
+var github_client = __nccwpck_require__(2490);
+;// CONCATENATED MODULE: ./src/github/access.ts
+// Who may sign off: team membership and repository permission. Fails closed: when the token cannot
+// see the answer, this throws rather than guessing "not a member" or "allowed".
+
+const MEMBERS_FIX = 'the token cannot read team membership: GITHUB_TOKEN never can. Run the gate with a GitHub App token whose app has the organization permission "Members: read" (or a token with read:org), see docs/github.md';
+function cannotSee(error, what) {
+    return new github_client/* GitHubApiError */.OS(error.call, error.status, `cannot read ${what}; failing closed (no sign-off counts until this is fixed)`, MEMBERS_FIX, error);
+}
+/**
+ * 'active' members only count; a pending invitation is not membership. GitHub answers 404 both for
+ * "not a member" and "you may not look", so a 404 is checked against the team itself.
+ */
+async function getTeamMembership(client, team, username) {
+    try {
+        const { data } = await client.octokit.rest.teams.getMembershipForUserInOrg({
+            org: team.org,
+            team_slug: team.team,
+            username,
+        });
+        return data.state === 'active' ? 'active' : data.state === 'pending' ? 'pending' : 'none';
+    }
+    catch (error) {
+        if (!(error instanceof github_client/* GitHubApiError */.OS))
+            throw error;
+        if (error.status === 403)
+            throw cannotSee(error, `membership of ${team.org}/${team.team}`);
+        if (error.status !== 404)
+            throw error;
+    }
+    try {
+        await client.octokit.rest.teams.getByName({ org: team.org, team_slug: team.team });
+    }
+    catch (error) {
+        if (error instanceof github_client/* GitHubApiError */.OS && (error.status === 403 || error.status === 404))
+            throw cannotSee(error, `team ${team.org}/${team.team} (it does not exist, or the token may not see it)`);
+        throw error;
+    }
+    return 'none';
+}
+/** Logins of the team's active members (all pages). */
+async function listTeamMembers(client, team) {
+    try {
+        const members = await client.octokit.paginate(client.octokit.rest.teams.listMembersInOrg, {
+            org: team.org,
+            team_slug: team.team,
+            per_page: 100,
+        });
+        return members.map((member) => member.login);
+    }
+    catch (error) {
+        if (error instanceof github_client/* GitHubApiError */.OS && (error.status === 403 || error.status === 404))
+            throw cannotSee(error, `members of ${team.org}/${team.team}`);
+        throw error;
+    }
+}
+const PERMISSIONS = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
+/** True if `have` is at least `need` (admin > maintain > write > triage > read > none). */
+function permissionAtLeast(have, need) {
+    return PERMISSIONS.indexOf(have) <= PERMISSIONS.indexOf(need);
+}
+/**
+ * The user's role on the repository. `role_name` carries maintain and triage; the legacy `permission`
+ * field folds them into write and read, and is the fallback for custom roles.
+ */
+async function getCollaboratorPermission(client, repo, username) {
+    try {
+        const { data } = await client.octokit.rest.repos.getCollaboratorPermissionLevel({ ...repo, username });
+        const role = data.role_name;
+        if (role && PERMISSIONS.includes(role))
+            return role;
+        return PERMISSIONS.includes(data.permission)
+            ? data.permission
+            : 'none';
+    }
+    catch (error) {
+        // 404: no such user. 403 (no permission to ask) propagates: failing closed.
+        if ((0,github_client/* statusOf */.c2)(error) === 404)
+            return 'none';
+        throw error;
+    }
+}
+/** The login of the token's user (GET /user); an App installation token has none and GitHub answers 403. */
+async function authenticatedLogin(client) {
+    const { data } = await client.octokit.rest.users.getAuthenticated();
+    return data.login;
+}
+
+;// CONCATENATED MODULE: ./src/github/pulls.ts
+// Pull requests: open one idempotently, read what the gate needs, request reviewers, label.
+
+
+function toInfo(pull) {
+    return {
+        number: pull.number,
+        url: pull.html_url,
+        state: pull.state === 'open' ? 'open' : 'closed',
+        merged: pull.merged ?? pull.merged_at !== null,
+        draft: pull.draft ?? false,
+        title: pull.title,
+        body: pull.body ?? '',
+        author: pull.user?.login,
+        headRef: pull.head.ref,
+        headSha: pull.head.sha,
+        baseRef: pull.base.ref,
+        labels: pull.labels.flatMap((label) => (label.name ? [label.name] : [])),
+        ...(pull.merged_at ? { mergedAt: pull.merged_at } : {}),
+        ...(pull.merged_by ? { mergedBy: pull.merged_by.login } : {}),
+        // For an open pull request GitHub names a test merge here, not a commit on the base branch.
+        ...(pull.merged_at && pull.merge_commit_sha ? { mergeCommitSha: pull.merge_commit_sha } : {}),
+        mergeable: pull.mergeable ?? null,
+        mergeableState: pull.mergeable_state,
+        ...(pull.created_at ? { createdAt: pull.created_at } : {}),
+    };
+}
+async function createPullRequest(client, repo, pull) {
+    const { data } = await client.octokit.rest.pulls.create({ ...repo, ...pull });
+    return toInfo(data);
+}
+/** The open pull request from branch `head` (of this repository), if any. */
+async function findOpenPullRequest(client, repo, head) {
+    const qualified = head.includes(':') ? head : `${repo.owner}:${head}`;
+    const { data } = await client.octokit.rest.pulls.list({
+        ...repo,
+        state: 'open',
+        head: qualified,
+        per_page: 100,
+    });
+    const first = data[0];
+    return first ? toInfo(first) : undefined;
+}
+/**
+ * The one open pull request for `head`: found or created, then its title, body and labels brought to
+ * what is asked. Safe to re-run after a failure at any step: it never opens a second pull request.
+ */
+async function ensurePullRequest(client, repo, pull) {
+    const { labels = [], ...fields } = pull;
+    let existing = await findOpenPullRequest(client, repo, pull.head);
+    let created = false;
+    if (!existing) {
+        try {
+            existing = await createPullRequest(client, repo, fields);
+            created = true;
+        }
+        catch (error) {
+            // A concurrent run (or a retried request that did land) opened it first.
+            if ((0,github_client/* statusOf */.c2)(error) !== 422)
+                throw error;
+            existing = await findOpenPullRequest(client, repo, pull.head);
+            if (!existing)
+                throw error;
+        }
+    }
+    let updated = false;
+    if (!created && (existing.title !== pull.title || existing.body !== pull.body)) {
+        const { data } = await client.octokit.rest.pulls.update({
+            ...repo,
+            pull_number: existing.number,
+            title: pull.title,
+            body: pull.body,
+        });
+        existing = toInfo(data);
+        updated = true;
+    }
+    const current = existing;
+    const missing = labels.filter((label) => !current.labels.includes(label));
+    if (missing.length > 0) {
+        const all = await addLabels(client, repo, existing.number, missing);
+        existing = { ...existing, labels: all };
+        updated = updated || !created;
+    }
+    return { pull: existing, created, updated };
+}
+/** GitHub lists at most this many files of a pull request; a longer list would be silently cut. */
+const MAX_LISTED_FILES = 3000;
+/** Every changed file (all pages). Fails rather than return a list GitHub has cut short. */
+async function listPullRequestFiles(client, repo, pullNumber) {
+    const files = await client.octokit.paginate(client.octokit.rest.pulls.listFiles, {
+        ...repo,
+        pull_number: pullNumber,
+        per_page: 100,
+    });
+    if (files.length >= MAX_LISTED_FILES)
+        throw new TollgateError(`pull request #${pullNumber} changes ${MAX_LISTED_FILES} or more files, more than GitHub's API lists`, {
+            fix: 'compare the commits with git instead (check out with fetch-depth: 0), or split the pull request',
+        });
+    return files.map((file) => ({
+        path: file.filename,
+        status: file.status,
+        ...(file.previous_filename ? { previousPath: file.previous_filename } : {}),
+    }));
+}
+async function getPullRequest(client, repo, pullNumber) {
+    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: pullNumber });
+    return toInfo(data);
+}
+async function listReviews(client, repo, pullNumber) {
+    const reviews = await client.octokit.paginate(client.octokit.rest.pulls.listReviews, {
+        ...repo,
+        pull_number: pullNumber,
+        per_page: 100,
+    });
+    return reviews.map((review) => ({
+        id: review.id,
+        author: review.user?.login,
+        state: review.state,
+        commitId: review.commit_id ?? undefined,
+        submittedAt: review.submitted_at,
+    }));
+}
+async function requestReviewers(client, repo, pullNumber, who) {
+    if (!who.reviewers?.length && !who.teamReviewers?.length)
+        return;
+    await client.octokit.rest.pulls.requestReviewers({
+        ...repo,
+        pull_number: pullNumber,
+        reviewers: who.reviewers ?? [],
+        team_reviewers: who.teamReviewers ?? [],
+    });
+}
+/** Adds labels (GitHub creates unknown ones); returns all labels now on the pull request. */
+async function addLabels(client, repo, issueNumber, labels) {
+    const { data } = await client.octokit.rest.issues.addLabels({ ...repo, issue_number: issueNumber, labels });
+    return data.map((label) => label.name);
+}
+/**
+ * Every open pull request of the repository (all pages, 100 a page), optionally only those whose head branch
+ * starts with `headPrefix`. GitHub filters `head` by exact branch only, so a prefix is matched here.
+ */
+async function pulls_listOpenPullRequests(client, repo, options = {}) {
+    const pulls = await client.octokit.paginate(client.octokit.rest.pulls.list, {
+        ...repo,
+        state: 'open',
+        per_page: 100,
+    });
+    return pulls
+        .map(toInfo)
+        .filter((pull) => !options.headPrefix || pull.headRef.startsWith(options.headPrefix));
+}
+
+;// CONCATENATED MODULE: ./src/github/review-context.ts
+// Everything the sign-off gate needs about a pull request in one GraphQL query: a pull request with
+// 100 reviews costs one call, not one per page of reviews plus one per commit.
+
+
+const PAGE = 100;
+const REVIEW_FIELDS = `totalCount pageInfo { hasNextPage endCursor }
+  nodes { databaseId state submittedAt authorCanPushToRepository commit { oid } author { login __typename } }`;
+const COMMIT_FIELDS = `totalCount pageInfo { hasNextPage endCursor }
+  nodes { commit { oid author { name email user { login } } committer { user { login } } } }`;
+const REVIEW_CONTEXT_QUERY = `query TollgateReviewContext($owner: String!, $repo: String!, $number: Int!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) {
+      number state isDraft headRefName headRefOid baseRefName baseRefOid
+      author { login __typename }
+      commits(first: ${PAGE}) { ${COMMIT_FIELDS} }
+      reviews(first: ${PAGE}) { ${REVIEW_FIELDS} }
+    }
+  }
+}`;
+const MORE_REVIEWS_QUERY = `query TollgateMoreReviews($owner: String!, $repo: String!, $number: Int!, $after: String!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) { reviews(first: ${PAGE}, after: $after) { ${REVIEW_FIELDS} } }
+  }
+}`;
+const MORE_COMMITS_QUERY = `query TollgateMoreCommits($owner: String!, $repo: String!, $number: Int!, $after: String!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) { commits(first: ${PAGE}, after: $after) { ${COMMIT_FIELDS} } }
+  }
+}`;
+async function remainingPages(client, query, variables, first, pick) {
+    const nodes = [...first.nodes];
+    let page = first.pageInfo;
+    while (page.hasNextPage && page.endCursor) {
+        const answer = await graphql(client, query, {
+            ...variables,
+            after: page.endCursor,
+        });
+        const next = answer.repository?.pullRequest ? pick(answer.repository.pullRequest) : undefined;
+        // A page GitHub did not return could hold the change request that withdraws an approval: never judge without it.
+        if (!next)
+            throw new src_errors/* TollgateError */.x(`GitHub answered no page after cursor ${page.endCursor} of the pull request's reviews or commits`, { fix: 're-run the job; the gate judges on every review and commit or not at all' });
+        nodes.push(...next.nodes);
+        page = next.pageInfo;
+    }
+    return nodes.filter((node) => node !== null);
+}
+/** A GraphQL query whose errors (which arrive with HTTP 200) become GitHubApiErrors naming the query. */
+async function graphql(client, query, variables) {
+    try {
+        return await client.octokit.graphql(query, variables);
+    }
+    catch (error) {
+        if (error instanceof github_client/* GitHubApiError */.OS)
+            throw error;
+        const name = /query\s+(\w+)/.exec(query)?.[1] ?? 'query';
+        throw new github_client/* GitHubApiError */.OS(`POST /graphql (${name})`, 0, error instanceof Error ? error.message : String(error), 'check that the repository and pull request exist and that the token can read pull requests (pull-requests: read)', error);
+    }
+}
+async function fetchReviewContext(client, repo, pullNumber) {
+    const variables = { owner: repo.owner, repo: repo.repo, number: pullNumber };
+    const answer = await graphql(client, REVIEW_CONTEXT_QUERY, variables);
+    const pull = answer.repository?.pullRequest;
+    if (!pull)
+        throw new src_errors/* TollgateError */.x(`pull request ${repo.owner}/${repo.repo}#${pullNumber} not found`, {
+            fix: "check the pull request number, and that the token can read this repository's pull requests",
+        });
+    const reviews = await remainingPages(client, MORE_REVIEWS_QUERY, variables, pull.reviews, (p) => p.reviews);
+    const commits = await remainingPages(client, MORE_COMMITS_QUERY, variables, pull.commits, (p) => p.commits);
+    return {
+        number: pull.number,
+        author: pull.author?.login,
+        authorIsBot: pull.author?.__typename === 'Bot',
+        state: pull.state,
+        draft: pull.isDraft,
+        headRef: pull.headRefName,
+        headSha: pull.headRefOid,
+        baseRef: pull.baseRefName,
+        baseSha: pull.baseRefOid ?? undefined,
+        commits: commits.map(({ commit }) => ({
+            sha: commit.oid,
+            author: commit.author?.user?.login,
+            authorName: commit.author?.name ?? undefined,
+            authorEmail: commit.author?.email ?? undefined,
+            committer: commit.committer?.user?.login,
+        })),
+        reviews: reviews.map((review) => ({
+            id: review.databaseId,
+            author: review.author?.login,
+            authorIsBot: review.author?.__typename === 'Bot',
+            state: review.state,
+            commitSha: review.commit?.oid,
+            submittedAt: review.submittedAt ?? undefined,
+            authorCanPush: review.authorCanPushToRepository ?? undefined,
+        })),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/policy/gates.ts
+
+/** Results in the order given; a metric the version does not report fails its gate. */
+function gates_evaluateGates(gates, metrics) {
+    const results = gates.map((gate) => {
+        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
+        return { ...gate, value, pass: effective_compare(value, gate.op, gate.threshold) };
+    });
+    return { passed: results.every((r) => r.pass), gates: results };
+}
+/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
+function gates_gatesFor(policyGates, modelGates = []) {
+    const key = (g) => `${g.metric} ${g.op}`;
+    const own = new Set(modelGates.map(key));
+    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
+}
+
+;// CONCATENATED MODULE: ./src/policy/regression.ts
+const round = (n) => Number(n.toPrecision(10));
+/** The rules for a stage: a rule without `stage` applies to every stage. */
+function regressionRulesFor(rules, stage) {
+    return rules.filter((r) => r.stage === undefined || r.stage === stage);
+}
+/** One metric of the candidate against the replaced version. */
+function compareMetric(metric, current, candidate, better, rule) {
+    const base = {
+        metric,
+        ...(current !== undefined ? { current } : {}),
+        ...(candidate !== undefined ? { candidate } : {}),
+        ...(better !== undefined ? { better } : {}),
+        ...(rule !== undefined ? { rule } : {}),
+    };
+    if (candidate === undefined)
+        // A rule on a metric the candidate does not report fails closed, as a gate on a missing metric does.
+        return { ...base, verdict: 'missing-candidate', blocks: rule !== undefined && current !== undefined };
+    if (current === undefined)
+        return { ...base, verdict: 'missing-current', blocks: false };
+    const delta = round(round(candidate) - round(current));
+    if (delta === 0)
+        return { ...base, delta, verdict: 'same', blocks: false };
+    if (better === undefined)
+        return { ...base, delta, verdict: 'changed', blocks: rule !== undefined };
+    const improved = better === 'higher' ? delta > 0 : delta < 0;
+    const worsening = Math.abs(delta);
+    const blocks = !improved && rule !== undefined && round(worsening - rule.tolerance) > 0;
+    return { ...base, delta, verdict: improved ? 'better' : 'worse', blocks };
+}
+/**
+ * Every metric of either version (the order given first, then the rest alphabetically) compared, with the rules
+ * for `stage` attached. A rule metric neither version reports is listed too, so the gap is visible.
+ */
+function compareVersions(input) {
+    const rules = regressionRulesFor(input.rules, input.stage);
+    const all = new Set([
+        ...Object.keys(input.current),
+        ...Object.keys(input.candidate),
+        ...rules.map((r) => r.metric),
+    ]);
+    const first = (input.order ?? []).filter((m) => all.has(m));
+    const rest = [...all].filter((m) => !first.includes(m)).sort();
+    const value = (map, m) => (Object.hasOwn(map, m) ? map[m] : undefined);
+    return [...first, ...rest].map((metric) => compareMetric(metric, value(input.current, metric), value(input.candidate, metric), Object.hasOwn(input.directions, metric) ? input.directions[metric] : undefined, rules.find((r) => r.metric === metric)));
+}
+/** Why each blocking comparison blocks, with its fix, in the gate's "reason; fix: …" form. */
+function regressionFailures(comparisons, replaced) {
+    return comparisons
+        .filter((c) => c.blocks)
+        .map((c) => {
+        const tolerance = c.rule?.tolerance ?? 0;
+        if (c.verdict === 'missing-candidate')
+            return `no_regression on ${c.metric}: the candidate does not report ${c.metric} (${replaced} has ${c.current}); fix: record ${c.metric} for the candidate`;
+        if (c.verdict === 'changed')
+            return `no_regression on ${c.metric}: the policy does not say whether higher or lower is better; fix: set metrics.${c.metric}.better in registry/policy.yaml`;
+        return (`no_regression on ${c.metric}: ${c.current} → ${c.candidate} is worse than ${replaced} by ${Math.abs(c.delta)}` +
+            ` (${c.better} is better, tolerance ${tolerance}); fix: promote a version no worse than ${replaced}, or change the policy's tolerance in its own reviewed pull request`);
+    });
+}
+/** A moving name in a data URI: a snapshot that can change under the same name. */
+const MOVING_SEGMENT = /^(?:latest|current|head|main|master|live|newest|today)$/i;
+/**
+ * Why a data reference does not pin its content, or undefined when it does: no sha256, or a URI whose path names a
+ * moving snapshot (`.../latest`, `:latest`, `@main`) — the hash then pins what was read, not what the URI serves.
+ */
+function mutableDataReason(data) {
+    if (data === undefined)
+        return 'no training data is recorded';
+    const parts = data.uri
+        .replace(/^[a-z][a-z0-9+.-]*:\/\//i, '')
+        .split(/[/:@?#=&]+/)
+        .filter(Boolean)
+        .map((p) => p.replace(/\.[a-z0-9]{1,8}$/i, ''));
+    const moving = parts.find((p) => MOVING_SEGMENT.test(p));
+    if (moving !== undefined && data.sha256 === undefined)
+        return `the data URI names a moving snapshot (\`${moving}\`) and no sha256 pins its content`;
+    if (moving !== undefined)
+        return `the data URI names a moving snapshot (\`${moving}\`): the sha256 pins what was read, but the URI may now serve other data`;
+    if (data.sha256 === undefined)
+        return 'no sha256 pins the data: the URI may serve other data tomorrow';
+    return undefined;
+}
+/**
+ * Why the two versions' numbers may not be alike: a key metric the candidate lacks, different metric sets, or
+ * different (or unrecorded) evaluation data.
+ */
+function comparabilityWarnings(input) {
+    const out = [];
+    const has = (m, k) => Object.hasOwn(m, k);
+    const missing = input.keyMetrics.filter((k) => !has(input.candidate.metrics, k));
+    if (missing.length > 0)
+        out.push(`the candidate does not report the key metric${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`);
+    const onlyCurrent = Object.keys(input.current.metrics).filter((k) => !has(input.candidate.metrics, k) && !missing.includes(k));
+    const onlyCandidate = Object.keys(input.candidate.metrics).filter((k) => !has(input.current.metrics, k));
+    if (onlyCurrent.length > 0 || onlyCandidate.length > 0) {
+        const parts = [
+            ...(onlyCurrent.length > 0 ? [`only ${input.currentId} reports ${onlyCurrent.sort().join(', ')}`] : []),
+            ...(onlyCandidate.length > 0 ? [`only the candidate reports ${onlyCandidate.sort().join(', ')}`] : []),
+        ];
+        out.push(`the versions were scored on different metric sets (${parts.join('; ')})`);
+    }
+    const a = input.current.evaluation;
+    const b = input.candidate.evaluation;
+    if (a !== undefined && b !== undefined) {
+        const same = a.sha256 !== undefined && b.sha256 !== undefined ? a.sha256 === b.sha256 : a.uri === b.uri;
+        if (!same)
+            out.push(`the versions were evaluated on different data (${input.currentId}: \`${a.uri}\`, candidate: \`${b.uri}\`${a.uri === b.uri ? ', different sha256' : ''})`);
+    }
+    else if (a !== undefined || b !== undefined) {
+        out.push(`only ${a !== undefined ? input.currentId : 'the candidate'} records its evaluation data: the two may have been scored on different data`);
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/gate/eligibility.ts
+
+
+/**
+ * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
+ * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
+ * policy's promote_from requires, or one worse than the version it replaces beyond a `no_regression` tolerance. A
+ * rollback is exempt from gates, regression and stage order (it served there before), not from the hold.
+ */
+function ineligibleMoves(input) {
+    const out = [];
+    for (const change of input.changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
+            continue;
+        const { model, stage, to } = change;
+        const what = `${model}: ${stage} → ${to}`;
+        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
+        const version = Object.hasOwn(known, to) ? known[to] : undefined;
+        if (version === undefined || !version.valid) {
+            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
+            continue;
+        }
+        if (version.held !== undefined) {
+            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
+        }
+        if (input.isRollback(change))
+            continue;
+        const gates = gates_gatesFor(input.policy.gates, input.models[model]?.gates);
+        const result = gates_evaluateGates(gates, version.metrics);
+        const failing = result.gates
+            .filter((g) => !g.pass)
+            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
+        if (!version.passed || !result.passed) {
+            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
+                'fix: promote a version that passes the base branch’s gates');
+        }
+        const replaced = change.from !== undefined && Object.hasOwn(known, change.from) ? known[change.from] : undefined;
+        if (replaced?.valid && input.policy.noRegression.length > 0) {
+            const comparisons = compareVersions({
+                current: replaced.metrics,
+                candidate: version.metrics,
+                directions: input.policy.metricDirections,
+                rules: input.policy.noRegression,
+                stage,
+            });
+            for (const failure of regressionFailures(comparisons, change.from))
+                out.push(`${what}: ${failure}`);
+        }
+        if (version.sourceOffBase !== undefined) {
+            out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
+                `fix: land the training code on ${input.policy.defaultBranch} and promote a version trained from it`);
+        }
+        const required = input.policy.stages.promoteFrom[stage] ?? [];
+        const history = input.stageHistory[model] ?? {};
+        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
+            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
+                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
+        }
+    }
+    return out;
+}
+
+;// CONCATENATED MODULE: ./src/registry/diff.ts
+// The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
+// computed file by file from two RegistryReaders. The gate decides sign-offs from this list alone.
+
+
+
+
+const EXPECTED_KIND = {
+    Policy: 'Policy',
+    Model: 'Model',
+    Stages: 'Stages',
+    Schedule: 'Schedule',
+    ModelVersion: 'ModelVersion',
+    RetrainRequest: 'RetrainRequest',
+    Incident: 'Incident',
+    AuditEvent: 'AuditEvent',
+};
+function diff_isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+function diff_deepEqual(a, b) {
+    if (a === b)
+        return true;
+    if (Array.isArray(a) || Array.isArray(b)) {
+        return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => diff_deepEqual(x, b[i]));
+    }
+    if (diff_isPlainObject(a) && diff_isPlainObject(b)) {
+        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+        for (const key of keys)
+            if (!diff_deepEqual(a[key], b[key]))
+                return false;
+        return true;
+    }
+    return Number.isNaN(a) && Number.isNaN(b);
+}
+/**
+ * Dotted names of the fields that differ, descending into objects `depth` levels (so `metrics.auc`,
+ * `signoff.rules`), sorted. A whole object added or removed is named once, at its own level.
+ */
+function changedFields(before, after, depth = 2, prefix = '') {
+    if (diff_deepEqual(before, after))
+        return [];
+    if (depth === 0 || !diff_isPlainObject(before) || !diff_isPlainObject(after))
+        return prefix === '' ? ['(document)'] : [prefix];
+    const fields = [];
+    for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+        const name = prefix === '' ? key : `${prefix}.${key}`;
+        if (diff_deepEqual(before[key], after[key]))
+            continue;
+        if (depth > 1 && diff_isPlainObject(before[key]) && diff_isPlainObject(after[key])) {
+            fields.push(...changedFields(before[key], after[key], depth - 1, name));
+        }
+        else
+            fields.push(name);
+    }
+    return fields;
+}
+function parseSide(text, expectedKind) {
+    if (text === undefined)
+        return { state: 'absent' };
+    try {
+        const doc = js_yaml_load(text);
+        if (diff_isPlainObject(doc) && doc.kind === expectedKind)
+            return { state: 'parsed', doc };
+    }
+    catch {
+        // An unparseable file is reported below as unknown-registry-file.
+    }
+    return { state: 'unreadable' };
+}
+function topFields(doc) {
+    return Object.keys(doc)
+        .filter((k) => k !== 'apiVersion' && k !== 'kind')
+        .sort();
+}
+function pointers(doc) {
+    const stages = doc?.stages;
+    if (!diff_isPlainObject(stages))
+        return {};
+    const out = {};
+    for (const [stage, pointer] of Object.entries(stages)) {
+        if (diff_isPlainObject(pointer))
+            out[stage] = pointer;
+        // A bare `production: v5` is not the format, but it names a version all the same; do not hide it.
+        else if (typeof pointer === 'string')
+            out[stage] = { version: pointer };
+    }
+    return out;
+}
+/**
+ * Names taken from a path end up in check summaries, branch names and commit trailers: a file whose place
+ * holds an unsafe name is not a registry file, whatever it contains.
+ */
+function namesAreSafe(match) {
+    switch (match.kind) {
+        case 'Policy':
+            return true;
+        case 'Model':
+        case 'Stages':
+        case 'Schedule':
+            return isSafeName(match.model);
+        case 'ModelVersion':
+        case 'RetrainRequest':
+            return isSafeName(match.model) && isSafeName(match.id);
+        case 'Incident':
+        case 'Postmortem':
+            return names_INCIDENT_ID.test(match.id);
+        case 'AuditEvent':
+            return names_AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
+    }
+}
+/**
+ * model.yaml fields that say what Tollgate runs or reads on its own, with no person in the loop: `monitoring` (the
+ * metrics source: a command it runs, a URL it sends the Prometheus token to; and the rules that start retrains and
+ * incidents) and every command a retrain runs (`training.command`, `training.artifact_validator`). Whoever sets them
+ * decides what automation does after the merge, so setting or changing them needs the policy owners, as a policy
+ * change does.
+ */
+const GUARDED_MODEL_FIELDS = ['monitoring', 'training.command', 'training.artifact_validator'];
+const fieldAt = (doc, path) => path.split('.').reduce((v, key) => (diff_isPlainObject(v) ? v[key] : undefined), doc);
+/** The guarded fields that differ between two model.yaml documents (undefined: no file). */
+function guardedModelFields(before, after) {
+    if (after === undefined)
+        return [];
+    return GUARDED_MODEL_FIELDS.filter((f) => !diff_deepEqual(fieldAt(before, f), fieldAt(after, f)));
+}
+/** A traffic share as a percentage; no weight means all of the stage's traffic. */
+const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
+const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
+/**
+ * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
+ * does not parse, or holds another kind than its place calls for, is `unknown-registry-file`, and the diff
+ * goes on treating that side as absent so that, say, a stage pointer behind a broken file still shows.
+ */
+function diffDocuments(path, before, after) {
+    if (before === after)
+        return [];
+    const match = paths_classifyRegistryPath(path);
+    if (!match || !namesAreSafe(match))
+        return [{ kind: 'unknown-registry-file', path }];
+    if (match.kind === 'Postmortem')
+        return [{ kind: 'postmortem-changed', path, incident: match.id }];
+    if (match.kind === 'AuditEvent') {
+        // Audit events are append-only: any edit or deletion of an existing one is a rewrite, however small.
+        if (before === undefined)
+            return [{ kind: 'audit-appended', path, id: match.id }];
+        return [{ kind: 'audit-rewritten', path, id: match.id }];
+    }
+    const a = parseSide(before, EXPECTED_KIND[match.kind]);
+    const b = parseSide(after, EXPECTED_KIND[match.kind]);
+    const changes = [];
+    if (a.state === 'unreadable' || b.state === 'unreadable')
+        changes.push({ kind: 'unknown-registry-file', path });
+    const was = a.state === 'parsed' ? a.doc : undefined;
+    const now = b.state === 'parsed' ? b.doc : undefined;
+    if (was === undefined && now === undefined)
+        return changes;
+    if (was !== undefined && now !== undefined && diff_deepEqual(was, now))
+        return changes;
+    switch (match.kind) {
+        case 'Policy':
+            changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
+            break;
+        case 'Model': {
+            const guarded = guardedModelFields(was, now);
+            changes.push({
+                kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed',
+                path,
+                model: match.model,
+                ...(guarded.length > 0 ? { guarded } : {}),
+            });
+            break;
+        }
+        case 'Stages': {
+            const from = pointers(was);
+            const to = pointers(now);
+            for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
+                if (diff_deepEqual(from[stage], to[stage]))
+                    continue;
+                const same = versionOf(from[stage]);
+                if (same !== undefined && same === versionOf(to[stage])) {
+                    const weight = { kind: 'stage-weight-changed', path, model: match.model, stage, version: same };
+                    if (from[stage]?.weight !== undefined)
+                        weight.from = from[stage].weight;
+                    if (to[stage]?.weight !== undefined)
+                        weight.to = to[stage].weight;
+                    changes.push(weight);
+                    continue;
+                }
+                const change = { kind: 'stage-changed', path, model: match.model, stage };
+                const f = versionOf(from[stage]);
+                const t = versionOf(to[stage]);
+                if (f !== undefined)
+                    change.from = f;
+                if (t !== undefined)
+                    change.to = t;
+                changes.push(change);
+            }
+            const { stages: _s1, ...restWas } = was ?? {};
+            const { stages: _s2, ...restNow } = now ?? {};
+            // Anything else in stages.yaml (its model field, extra keys) is no state; let the model's owners see it.
+            if (was && now && !diff_deepEqual(restWas, restNow))
+                changes.push({ kind: 'model-changed', path, model: match.model });
+            break;
+        }
+        case 'Schedule':
+            changes.push({
+                kind: 'schedule-changed',
+                path,
+                model: match.model,
+                fields: was && now ? changedFields(was, now, 1) : topFields((now ?? was)),
+            });
+            break;
+        case 'ModelVersion': {
+            const base = { path, model: match.model, version: match.id };
+            if (!was)
+                changes.push({ kind: 'version-added', ...base });
+            else if (!now)
+                changes.push({ kind: 'version-removed', ...base });
+            else {
+                const heldBefore = was.held !== undefined && was.held !== null;
+                const heldAfter = now.held !== undefined && now.held !== null;
+                if (!heldBefore && heldAfter)
+                    changes.push({ kind: 'version-held', ...base });
+                if (heldBefore && !heldAfter)
+                    changes.push({ kind: 'version-unheld', ...base });
+                const { held: _h1, ...restWas } = was;
+                const { held: _h2, ...restNow } = now;
+                const fields = changedFields(restWas, restNow);
+                // A hold's reason edited in place is still a change to the version record.
+                if (heldBefore && heldAfter && !diff_deepEqual(was.held, now.held))
+                    fields.push('held');
+                if (fields.length > 0)
+                    changes.push({ kind: 'version-changed', ...base, fields: fields.sort() });
+            }
+            break;
+        }
+        case 'RetrainRequest':
+            // Deleting a request erases history: it has no state kind of its own, so the gate must not pass it as state.
+            if (!now)
+                changes.push({ kind: 'unknown-registry-file', path });
+            else
+                changes.push({ kind: was ? 'retrain-changed' : 'retrain-added', path, model: match.model, request: match.id });
+            break;
+        case 'Incident':
+            if (!now)
+                changes.push({ kind: 'unknown-registry-file', path });
+            else
+                changes.push({ kind: was ? 'incident-changed' : 'incident-opened', path, incident: match.id });
+            break;
+    }
+    return dedupeUnknown(changes);
+}
+function dedupeUnknown(changes) {
+    const seen = new Set();
+    return changes.filter((c) => {
+        if (c.kind !== 'unknown-registry-file')
+            return true;
+        if (seen.has(c.path))
+            return false;
+        seen.add(c.path);
+        return true;
+    });
+}
+async function readText(reader, path) {
+    try {
+        const bytes = await reader.read(path);
+        return { text: bytes?.toString('utf8'), unreadable: false };
+    }
+    catch (error) {
+        // A symbolic link or an object git cannot give us: report it as a change, never skip it silently.
+        if (error instanceof src_errors/* TollgateError */.x)
+            return { unreadable: true };
+        throw error;
+    }
+}
+const byPath = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * The semantic diff from `base` to `head`: registry changes ordered by path (then stage), followed by
+ * `file-changed` for every outside path, sorted.
+ */
+async function diffRegistries(base, head, options = {}) {
+    const paths = options.paths !== undefined
+        ? [...new Set(options.paths)].sort(byPath)
+        : [...new Set([...(await base.list('')), ...(await head.list(''))])].sort(byPath);
+    const perFile = await Promise.all(paths.map(async (path) => {
+        const [a, b] = await Promise.all([readText(base, path), readText(head, path)]);
+        if (a.unreadable || b.unreadable) {
+            const rest = diffDocuments(path, a.unreadable ? undefined : a.text, b.unreadable ? undefined : b.text);
+            return dedupeUnknown([{ kind: 'unknown-registry-file', path }, ...rest]);
+        }
+        return diffDocuments(path, a.text, b.text);
+    }));
+    const outside = [...new Set(options.outside ?? [])]
+        .sort(byPath)
+        .map((path) => ({ kind: 'file-changed', path }));
+    return [...perFile.flat(), ...outside];
+}
+const diff_list = (fields) => (fields.length > 0 ? ` (${fields.join(', ')})` : '');
+/** One line for a person: `fraud-detector: production v4 → v5`. */
+function describeChange(change) {
+    switch (change.kind) {
+        case 'stage-changed':
+            if (change.from === undefined)
+                return `${change.model}: ${change.stage} set to ${change.to ?? '(none)'}`;
+            if (change.to === undefined)
+                return `${change.model}: ${change.stage} removed (was ${change.from})`;
+            if (change.from === change.to)
+                return `${change.model}: ${change.stage} ${change.to} settings changed`;
+            return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
+        case 'stage-weight-changed':
+            return `${change.model}: ${change.stage} ${change.version} weight ${formatWeight(change.from)} → ${formatWeight(change.to)}`;
+        case 'version-added':
+            return `${change.model}: version ${change.version} added`;
+        case 'version-changed':
+            return `${change.model}: version ${change.version} changed${diff_list(change.fields)}`;
+        case 'version-removed':
+            return `${change.model}: version ${change.version} removed`;
+        case 'version-held':
+            return `${change.model}: version ${change.version} held`;
+        case 'version-unheld':
+            return `${change.model}: version ${change.version} released from hold`;
+        case 'model-added':
+            return `model ${change.model} added${change.guarded ? ` (sets ${change.guarded.join(', ')})` : ''}`;
+        case 'model-changed':
+            return `model ${change.model} changed${change.guarded ? ` (${change.guarded.join(', ')})` : ''}`;
+        case 'model-removed':
+            return `model ${change.model} removed`;
+        case 'policy-changed':
+            return `policy changed${diff_list(change.fields)}`;
+        case 'schedule-changed':
+            return `${change.model}: schedule changed${diff_list(change.fields)}`;
+        case 'retrain-added':
+            return `${change.model}: retrain ${change.request} requested`;
+        case 'retrain-changed':
+            return `${change.model}: retrain ${change.request} updated`;
+        case 'incident-opened':
+            return `incident ${change.incident} opened`;
+        case 'incident-changed':
+            return `incident ${change.incident} updated`;
+        case 'postmortem-changed':
+            return `incident ${change.incident}: postmortem changed`;
+        case 'audit-appended':
+            return `audit event ${change.id} recorded`;
+        case 'audit-rewritten':
+            return `audit event ${change.id} rewritten (audit events are append-only)`;
+        case 'unknown-registry-file':
+            return `${change.path}: not a registry file Tollgate understands`;
+        case 'file-changed':
+            return `${change.path} changed (outside the registry)`;
+    }
+}
+
+;// CONCATENATED MODULE: ./src/gate/invisible.ts
+// Characters a reviewer cannot see (zero-width spaces, direction marks, control characters, unusual spaces) shown as
+// `\u{200b}` in what the gate writes (pure): a stage named `produc\u{200b}tion` must not read as `production`.
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}\p{Zl}\p{Zp}\u00a0\u1680\u2000-\u200a\u202f\u205f\u3000]/gu;
+function showInvisible(text) {
+    return text.replace(INVISIBLE, (c) => c === '\n' || c === '\t' ? c : `\\u{${c.codePointAt(0).toString(16)}}`);
+}
+
+;// CONCATENATED MODULE: ./src/gate/self-guard.ts
+/** A `uses:` line that pins one of Tollgate's actions (`owner/tollgate/actions/<name>@ref`), in any YAML file. */
+const TOLLGATE_PIN = /^\s*(?:-\s*)?uses:\s*['"]?([^\s'"#]*\/tollgate[^/\s'"#]*\/actions\/[^\s'"#]*)/gim;
+/** Every Tollgate action pin in a file's text, sorted (a file without any gives []). */
+function tollgatePins(text) {
+    if (text === undefined)
+        return [];
+    return [...text.matchAll(TOLLGATE_PIN)].map((m) => m[1]).sort();
+}
+/** Whether a change from `before` to `after` (undefined: no file) adds, removes or moves a Tollgate action pin. */
+function pinsChanged(before, after) {
+    const a = tollgatePins(before);
+    const b = tollgatePins(after);
+    return a.length !== b.length || a.some((pin, i) => pin !== b[i]);
+}
+/** Only YAML files can hold a `uses:` that GitHub reads (workflows and composite actions). */
+const mayHoldPins = (path) => /\.ya?ml$/i.test(path);
+const compiled = new Map();
+/**
+ * A repository path glob as a regular expression: `**` any depth, `*` and `?` within one folder, a trailing `/`
+ * the whole folder. Case-insensitive, so `.GitHub/` cannot slip past `.github/**` on a case-insensitive checkout.
+ */
+function globRegExp(pattern) {
+    let re = compiled.get(pattern);
+    if (re)
+        return re;
+    const glob = pattern.replace(/^\/+/, '').replace(/\/$/, '/**');
+    let source = '';
+    for (let i = 0; i < glob.length; i++) {
+        const c = glob[i];
+        if (c === '*' && glob[i + 1] === '*') {
+            // `a/**` is the folder and everything below it; `**/b` is b in any folder.
+            const slash = glob[i + 2] === '/';
+            source += slash ? '(?:.*/)?' : '.*';
+            i += slash ? 2 : 1;
+        }
+        else if (c === '*')
+            source += '[^/]*';
+        else if (c === '?')
+            source += '[^/]';
+        else
+            source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+    }
+    re = new RegExp(`^${source}$`, 'i');
+    compiled.set(pattern, re);
+    return re;
+}
+function matchesGlob(path, pattern) {
+    return globRegExp(pattern).test(path);
+}
+/**
+ * Why a change outside the registry guards the gate (the pattern it matches, or the pin it moves), or undefined
+ * when it does not.
+ */
+function guardOf(change, guardedPaths) {
+    if (change.kind !== 'file-changed')
+        return undefined;
+    const pattern = guardedPaths.find((p) => matchesGlob(change.path, p));
+    if (pattern !== undefined)
+        return `matches ${pattern}`;
+    return change.tollgatePin ? 'moves a Tollgate action pin (uses: …/tollgate/actions/…)' : undefined;
+}
+/** The changes outside the registry that guard the gate. */
+function guardedChanges(changes, guardedPaths) {
+    return changes.flatMap((change) => {
+        const guard = guardOf(change, guardedPaths);
+        return guard === undefined || change.kind !== 'file-changed' ? [] : [{ ...change, guard }];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/gate/requirements.ts
+// Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
+
+
+
+
+
+
+
+/**
+ * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
+ * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
+ * them that is not registry state: otherwise Tollgate would merge it.
+ */
+const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+/** Whether `login` is the bot of the App `slug` (REST says `slug[bot]`, GraphQL says `slug`). */
+const isAppBot = (login, slug) => login.replace(/\[bot\]$/i, '').toLowerCase() === slug.replace(/\[bot\]$/i, '').toLowerCase();
+const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
+/** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
+const SENSITIVE_PREFIXES = ['.github/', 'actions/', 'src/', 'dist/'];
+const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
+function isSensitivePath(path) {
+    return SENSITIVE_FILES.has(path) || SENSITIVE_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+/** A move to a version that already held this stage after passing the gate. */
+function isRollback(change, stageHistory) {
+    if (change.to === undefined || change.to === change.from)
+        return false;
+    return stageHistory[change.model]?.[change.stage]?.includes(change.to) ?? false;
+}
+/**
+ * The rules that apply to a change: those naming its kind (and, for stage changes, matching stage and rollback
+ * flag), keeping only the most specific. A named stage outweighs the rollback flag, so a `production` rollback
+ * rule beats both a generic `production` rule and a stage-less rollback rule.
+ */
+function rulesForChange(change, rules, rollback) {
+    const matching = rules.filter((rule) => {
+        if (rule.change !== change.kind)
+            return false;
+        if (change.kind === 'stage-weight-changed')
+            return rule.stage === undefined || rule.stage === change.stage;
+        if (change.kind !== 'stage-changed')
+            return true;
+        if (rule.stage !== undefined && rule.stage !== change.stage)
+            return false;
+        return rule.rollback === undefined || rule.rollback === rollback;
+    });
+    if (change.kind !== 'stage-changed')
+        return matching;
+    const specificity = (rule) => (rule.stage !== undefined ? 2 : 0) + (rule.rollback !== undefined ? 1 : 0);
+    const best = Math.max(...matching.map(specificity));
+    return matching.filter((rule) => specificity(rule) === best);
+}
+/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
+function requirements_describeChange(change, rollback = false) {
+    return `${describeChange(change)}${rollback ? ' (rollback)' : ''}`;
+}
+/** One blocking line for an invalid registry file: where, which field, what, and the fix; invisible characters shown. */
+function invalidFileLine(problem) {
+    const where = `${problem.file}${problem.line ? `:${problem.line}` : ''}`;
+    const field = problem.field && !problem.message.includes(problem.field) ? `${problem.field}: ` : '';
+    return showInvisible(`invalid registry file ${where}: ${field}${problem.message}${problem.fix ? `; fix: ${problem.fix}` : ''}`);
+}
+/** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
+function requiredSignoffs(input) {
+    const { policy, changes } = input;
+    const blocking = [];
+    const slots = new Map();
+    const lines = [];
+    // A file the schema or the cross-file rules reject is judged by nothing else: a stage named with an invisible
+    // character or a YAML merge key would otherwise be read one way by the diff and shown another way to reviewers.
+    if (input.invalidFiles && input.invalidFiles.length > 0)
+        return {
+            slots: [],
+            blocking: input.invalidFiles.map(invalidFileLine),
+            stateOnly: false,
+            changes: changes.map((c) => showInvisible(requirements_describeChange(c))),
+        };
+    for (const change of changes) {
+        if (change.kind === 'unknown-registry-file') {
+            blocking.push(`unknown registry file ${change.path}: it is not a known kind in a known place, or it does not parse; ` +
+                'fix: move or rename it to its documented path (see docs/registry.md), or remove it');
+        }
+        else if (change.kind === 'audit-rewritten') {
+            blocking.push(`audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
+                'fix: restore the file from the base branch and record a new event instead');
+        }
+    }
+    // Merge records name who signed off; readers without a token take them at their word. A person or another bot
+    // (rather than Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
+    const byTollgate = input.authorIsBot === true &&
+        (input.recordWriter === undefined || isAppBot(input.author ?? '', input.recordWriter));
+    if (forged.length > 0 && !byTollgate)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request ` +
+            (input.authorIsBot === true
+                ? `another bot (${input.author ?? 'unknown'}) opened`
+                : 'a person opened') +
+            ": only the sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    if (input.headRef !== undefined && isStateBranch(input.headRef)) {
+        const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
+        if (more.length > 0)
+            blocking.push(`pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
+                `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
+                'from a branch of your own, where the gate asks for the sign-offs it needs');
+    }
+    const guarded = guardedChanges(changes, policy.signoff.guardedPaths);
+    const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
+    if (decisive) {
+        const sensitive = changes.filter((c) => c.kind === 'file-changed' && (isSensitivePath(c.path) || guarded.some((g) => g.path === c.path)));
+        if (sensitive.length > 0) {
+            blocking.push(`mixed change: a promotion or policy change together with code, workflow or gate set-up changes (${sensitive
+                .map((c) => c.path)
+                .join(', ')}); fix: split them into separate pull requests, the set-up change first (it needs the ` +
+                "policy owners' sign-off)");
+        }
+        if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
+            blocking.push('mixed change: a promotion together with a change to registry/policy.yaml; fix: land the policy change in its own pull request first');
+        }
+    }
+    const target = input.defaultBranch ?? policy.defaultBranch;
+    const reviewed = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind) && c.kind !== 'file-changed');
+    const stateOnly = changes.length > 0 && changes.every((c) => STATE_CHANGE_KINDS.has(c.kind));
+    if (input.baseRef !== target) {
+        if (policy.signoff.nonDefaultBranch === 'block') {
+            blocking.push(`pull request into ${input.baseRef}, not the default branch ${target}: the policy blocks these; ` +
+                `fix: open it against ${target}, or set signoff.non_default_branch: none in registry/policy.yaml`);
+        }
+        return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
+    }
+    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
+    for (const t of input.transientPointers ?? [])
+        blocking.push(`${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
+            `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
+            'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version');
+    const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
+        `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
+    const addSlot = (roleName, ruleName, model, where) => {
+        if (roleName === MODEL_OWNER_ROLE) {
+            if (model === undefined) {
+                blocking.push(`${where} requires "${MODEL_OWNER_ROLE}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
+                return;
+            }
+            const key = `${MODEL_OWNER_ROLE}:${model}`;
+            const known = input.models[model];
+            const slot = slots.get(key) ?? {
+                key,
+                role: `${MODEL_OWNER_ROLE} (${model})`,
+                rules: [],
+                members: known?.owners,
+                unfillable: known === undefined
+                    ? `model ${model} has no model.yaml with owners on ${target}; fix: land the model first, then this change`
+                    : undefined,
+            };
+            if (!slot.rules.includes(ruleName))
+                slot.rules.push(ruleName);
+            slots.set(key, slot);
+            return;
+        }
+        const members = policy.roles[roleName];
+        if (members === undefined || !Object.hasOwn(policy.roles, roleName)) {
+            missingRole(roleName, where);
+            return;
+        }
+        const slot = slots.get(roleName) ?? { key: roleName, role: roleName, rules: [], members };
+        if (!slot.rules.includes(ruleName))
+            slot.rules.push(ruleName);
+        slots.set(roleName, slot);
+    };
+    for (const change of reviewed) {
+        if (change.kind === 'unknown-registry-file' || change.kind === 'audit-rewritten')
+            continue;
+        if (change.kind === 'policy-changed') {
+            lines.push(requirements_describeChange(change));
+            if (policy.signoff.policyOwners.length === 0) {
+                blocking.push('signoff.policy_owners is empty, so nobody may approve a policy change; fix: name at least one role in signoff.policy_owners');
+            }
+            for (const role of policy.signoff.policyOwners)
+                addSlot(role, 'policy change', undefined, 'signoff.policy_owners');
+            continue;
+        }
+        const rollback = change.kind === 'stage-changed' && isRollback(change, input.stageHistory);
+        lines.push(requirements_describeChange(change, rollback));
+        const rules = rulesForChange(change, policy.signoff.rules, rollback);
+        if (rules.length === 0) {
+            blocking.push(`no sign-off rule covers "${requirements_describeChange(change, rollback)}" (change: ${change.kind}); ` +
+                `fix: add a rule for ${change.kind} to signoff.rules in registry/policy.yaml (require: [] to need no sign-off)`);
+            continue;
+        }
+        const model = 'model' in change ? change.model : undefined;
+        for (const rule of rules) {
+            for (const role of rule.require)
+                addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
+        }
+    }
+    // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, the
+    // commands a retrain runs) is acted on after the merge with nobody in the loop: the policy owners' business too.
+    const automation = reviewed.filter((c) => (c.kind === 'model-added' || c.kind === 'model-changed') && (c.guarded?.length ?? 0) > 0);
+    if (automation.length > 0)
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, 'model automation (monitoring, retrain commands)', undefined, 'signoff.policy_owners');
+    if (automation.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push('signoff.policy_owners is empty, so nobody may approve a change to what a model makes Tollgate run ' +
+            `(${automation.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
+    // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
+    for (const change of guarded) {
+        lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, "change to the gate's own set-up", undefined, 'signoff.policy_owners');
+    }
+    if (guarded.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push("signoff.policy_owners is empty, so nobody may approve a change to the gate's own set-up " +
+            `(${guarded.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
+    // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
+    // base-defined role must also approve this model's changes and so vets the list.
+    for (const slot of slots.values()) {
+        if (!slot.key.startsWith(`${MODEL_OWNER_ROLE}:`) || slot.unfillable)
+            continue;
+        const model = slot.key.slice(MODEL_OWNER_ROLE.length + 1);
+        if (!input.models[model]?.new)
+            continue;
+        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${MODEL_OWNER_ROLE}:`) && !other.unfillable);
+        if (!vetted) {
+            slot.unfillable =
+                `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
+                    'fix: require a role (e.g. risk) for model-added in signoff.rules, or land model.yaml first';
+        }
+    }
+    for (const slot of slots.values()) {
+        const members = slot.members;
+        if (slot.unfillable || members === undefined)
+            continue;
+        if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
+            slot.unfillable = slot.key.startsWith(`${MODEL_OWNER_ROLE}:`)
+                ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
+                : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
+        }
+    }
+    return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
+}
+
+;// CONCATENATED MODULE: ./src/gate/signoffs.ts
+const signoffs_lower = (login) => login.toLowerCase();
+const isBotLogin = (login) => /\[bot\]$/i.test(login);
+const WRITE_OR_MORE = new Set(['write', 'maintain', 'admin']);
+/**
+ * Each reviewer's latest review that decides: a later CHANGES_REQUESTED or DISMISSED replaces an approval, a
+ * later COMMENTED does not. Reviews are ordered by time; input order breaks ties.
+ */
+function latestDecisiveReviews(reviews) {
+    const ordered = reviews
+        .map((review, index) => ({ review, index }))
+        .sort((a, b) => a.review.submittedAt.localeCompare(b.review.submittedAt) || a.index - b.index);
+    const latest = new Map();
+    for (const { review } of ordered) {
+        if (review.state === 'COMMENTED')
+            continue;
+        latest.set(signoffs_lower(review.login), review);
+    }
+    return latest;
+}
+/** Logins whose approval never counts on this pull request: its authors, by GitHub or by trailer. */
+function excludedLogins(input) {
+    const pr = input.pullRequest;
+    const excluded = new Set([pr.author, ...pr.requestedBy].map(signoffs_lower));
+    if (input.policy.signoff.excludeCommitAuthors)
+        for (const login of pr.commitAuthors)
+            excluded.add(signoffs_lower(login));
+    return excluded;
+}
+/**
+ * Approvals that pass every check that does not need the GitHub API (review state, commit, authorship, bots),
+ * plus the reason each other approval was refused.
+ */
+function screenApprovals(input) {
+    const excluded = excludedLogins(input);
+    const pr = input.pullRequest;
+    const approvals = [];
+    const refused = new Map();
+    for (const [key, review] of latestDecisiveReviews(input.reviews)) {
+        const who = review.login;
+        if (review.state !== 'APPROVED') {
+            refused.set(key, `${who}: latest review is ${review.state}`);
+        }
+        else if (review.isBot || isBotLogin(who)) {
+            refused.set(key, `${who}: is a bot`);
+        }
+        else if (excluded.has(key)) {
+            refused.set(key, `${who}: is an author of this pull request (opened it, requested it, or wrote a commit)`);
+        }
+        else if (review.commitId !== pr.headSha &&
+            !(input.policy.signoff.allowStaleApprovals && input.registryUnchangedSince?.has(review.commitId))) {
+            refused.set(key, `${who}: approved ${review.commitId.slice(0, 7)}, not the head ${pr.headSha.slice(0, 7)}` +
+                (input.policy.signoff.allowStaleApprovals ? ' (the registry changed since)' : ''));
+        }
+        else {
+            approvals.push({ key, login: who, at: review.submittedAt, commit: review.commitId });
+        }
+    }
+    approvals.sort((a, b) => a.at.localeCompare(b.at) || a.key.localeCompare(b.key));
+    return { approvals, refused };
+}
+/** Listed as a user (case-insensitive) or an active member of a listed team. */
+function holdsRole(login, members, memberships) {
+    if (members === undefined)
+        return { holds: false };
+    const key = signoffs_lower(login);
+    if ((members.users ?? []).some((user) => signoffs_lower(user) === key))
+        return { holds: true };
+    let pending;
+    for (const team of members.teams ?? []) {
+        const state = membershipOf(memberships, team, key);
+        if (state === 'active')
+            return { holds: true };
+        if (state === 'pending')
+            pending = team;
+    }
+    return { holds: false, pending };
+}
+function membershipOf(memberships, team, key) {
+    for (const [name, byLogin] of Object.entries(memberships)) {
+        if (signoffs_lower(name) !== signoffs_lower(team))
+            continue;
+        for (const [login, state] of Object.entries(byLogin))
+            if (signoffs_lower(login) === key)
+                return state;
+    }
+    return undefined;
+}
+function permissionOf(permissions, login) {
+    const key = signoffs_lower(login);
+    for (const [name, permission] of Object.entries(permissions))
+        if (signoffs_lower(name) === key)
+            return permission;
+    return 'none';
+}
+const canWrite = (permission) => WRITE_OR_MORE.has(permission);
+/**
+ * Assigns approvers to slots. With one person per role, a maximum bipartite matching (augmenting paths), so
+ * that someone eligible for two roles takes the one nobody else can fill. Slots are tried in order and
+ * approvers by approval time, so the result is deterministic.
+ */
+function assignSignoffs(slots, eligible, onePersonManyRoles) {
+    const options = slots.map((slot) => (slot.unfillable ? [] : eligible(slot)));
+    if (onePersonManyRoles)
+        return options.map((list) => list[0]);
+    const slotOf = new Map();
+    const assigned = slots.map(() => undefined);
+    const augment = (slot, seen) => {
+        for (const approval of options[slot]) {
+            if (seen.has(approval.key))
+                continue;
+            seen.add(approval.key);
+            const holder = slotOf.get(approval.key);
+            if (holder === undefined || augment(holder, seen)) {
+                slotOf.set(approval.key, slot);
+                assigned[slot] = approval;
+                return true;
+            }
+        }
+        return false;
+    };
+    for (let slot = 0; slot < slots.length; slot++)
+        augment(slot, new Set());
+    return assigned;
+}
+
+;// CONCATENATED MODULE: ./src/gate/evaluate.ts
+// The sign-off gate: a pure function of the base policy, the semantic diff, reviews and role facts.
+
+
+function requirementsInput(input) {
+    return {
+        policy: input.policy,
+        defaultBranch: input.defaultBranch,
+        changes: input.changes,
+        models: input.models,
+        baseRef: input.pullRequest.baseRef,
+        ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
+        authorIsBot: input.pullRequest.authorIsBot === true,
+        author: input.pullRequest.author,
+        ...(input.pullRequest.recordWriter ? { recordWriter: input.pullRequest.recordWriter } : {}),
+        stageHistory: input.stageHistory,
+        versions: input.versions,
+        ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
+        ...(input.invalidFiles ? { invalidFiles: input.invalidFiles } : {}),
+    };
+}
+function candidatesFor(slot, excluded) {
+    const users = (slot.members?.users ?? []).filter((user) => !excluded.has(user.toLowerCase()));
+    return [...users.map((user) => `@${user}`), ...(slot.members?.teams ?? []).map((team) => `@${team}`)];
+}
+function evaluate_evaluateGate(input) {
+    const required = requiredSignoffs(requirementsInput(input));
+    const { approvals, refused } = screenApprovals(input);
+    const excluded = excludedLogins(input);
+    // Per slot: approvals that fully qualify, and why the near misses did not.
+    const notes = new Map();
+    const cache = new Map();
+    const eligible = (slot) => {
+        const cached = cache.get(slot.key);
+        if (cached)
+            return cached;
+        const out = [];
+        const slotNotes = [];
+        for (const approval of approvals) {
+            const role = holdsRole(approval.login, slot.members, input.memberships);
+            if (!role.holds) {
+                if (role.pending)
+                    slotNotes.push(`${approval.login}: invitation to ${role.pending} is still pending`);
+                continue;
+            }
+            const permission = permissionOf(input.permissions, approval.login);
+            if (!canWrite(permission)) {
+                slotNotes.push(`${approval.login}: has ${permission} access, a sign-off needs write`);
+                continue;
+            }
+            out.push(approval);
+        }
+        for (const [key, reason] of refused) {
+            const login = input.reviews.find((r) => r.login.toLowerCase() === key)?.login ?? key;
+            if (holdsRole(login, slot.members, input.memberships).holds)
+                slotNotes.push(reason);
+        }
+        notes.set(slot.key, slotNotes);
+        cache.set(slot.key, out);
+        return out;
+    };
+    const assigned = assignSignoffs(required.slots, eligible, input.policy.signoff.allowOnePersonManyRoles);
+    const requirements = required.slots.map((slot, index) => {
+        const approval = assigned[index];
+        const requirement = {
+            rule: slot.rules.join(', '),
+            role: slot.role,
+            candidates: candidatesFor(slot, excluded),
+        };
+        if (approval) {
+            requirement.satisfiedBy = { login: approval.login, at: approval.at, commit: approval.commit };
+            return requirement;
+        }
+        const reasons = slot.unfillable ? [slot.unfillable] : [...(notes.get(slot.key) ?? [])];
+        const elsewhere = assigned.filter((a, i) => a && i !== index && eligible(slot).some((e) => e.key === a.key));
+        for (const a of elsewhere)
+            reasons.push(`${a.login}: already signs off as another role (one person, one role)`);
+        if (reasons.length > 0)
+            requirement.reason = reasons.join('; ');
+        return requirement;
+    });
+    const missing = requirements.filter((r) => !r.satisfiedBy);
+    const conclusion = required.blocking.length === 0 && missing.length === 0 ? 'success' : 'failure';
+    return {
+        conclusion,
+        title: titleFor(conclusion, required.blocking, requirements, required.stateOnly, input.changes.length),
+        requirements,
+        blocking: required.blocking,
+        stateOnly: required.stateOnly && required.blocking.length === 0,
+        changes: required.changes,
+        ...(input.invalidFiles?.length ? { invalidFiles: input.invalidFiles } : {}),
+    };
+}
+function titleFor(conclusion, blocking, requirements, stateOnly, changeCount) {
+    if (blocking.length > 0)
+        return `Blocked: ${blocking[0].split(';')[0]}`;
+    if (changeCount === 0)
+        return 'No changes';
+    if (stateOnly)
+        return 'State changes only: no sign-off needed';
+    if (requirements.length === 0)
+        return 'No sign-off needed';
+    const done = requirements.filter((r) => r.satisfiedBy).length;
+    if (conclusion === 'success')
+        return `All ${requirements.length} sign-offs present`;
+    const missing = requirements.filter((r) => !r.satisfiedBy).map((r) => r.role);
+    return `${done} of ${requirements.length} sign-offs; missing: ${missing.join(', ')}`;
+}
+function rolesToResolve(input) {
+    const required = requiredSignoffs(requirementsInput(input));
+    if (required.blocking.length > 0)
+        return { memberships: [], permissions: [] };
+    const { approvals } = screenApprovals(input);
+    const pairs = new Map();
+    const logins = new Map();
+    for (const slot of required.slots) {
+        if (slot.unfillable || slot.members === undefined)
+            continue;
+        for (const approval of approvals) {
+            const listed = holdsRole(approval.login, slot.members, {}).holds;
+            if (listed) {
+                logins.set(approval.key, approval.login);
+                continue;
+            }
+            for (const team of slot.members.teams ?? []) {
+                pairs.set(`${team.toLowerCase()} ${approval.key}`, { team, login: approval.login });
+                logins.set(approval.key, approval.login);
+            }
+        }
+    }
+    return {
+        memberships: [...pairs.values()].sort((a, b) => a.team.localeCompare(b.team) || a.login.localeCompare(b.login)),
+        permissions: [...logins.values()].sort(),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gate/access.ts
+// How the gate learns the GitHub facts a verdict may need beyond the review context (team memberships, exact
+// permission levels): asked of GitHub one at a time while a role is unfilled, or given up front (a simulation).
+
+
+
+/** Above this many logins to check in one team, one listing is cheaper than a call per login. */
+const LIST_TEAM_ABOVE = 3;
+const access_lower = (login) => login.toLowerCase();
+/** Memberships and permissions known up front (`tollgate gate simulate`'s flags): nothing is asked. */
+function givenGateAccess(answers) {
+    return { evaluate: async (input) => evaluateGate({ ...input, ...answers }) };
+}
+/** The pull request's facts asked of GitHub, only as far as the verdict needs them (see evaluateAsking). */
+function githubGateAccess(client, repo, context) {
+    return { evaluate: (input) => evaluateAsking(client, repo, input, context) };
+}
+/**
+ * Evaluates, asking GitHub about team memberships only while a role is still unfilled, one (team, login) at a
+ * time, approvers not already signing another role first. More memberships can only fill more roles, so a
+ * success with some pairs unasked is a success with all of them; a failure asks every pair that could matter.
+ * A team with many pairs left is listed once instead.
+ */
+async function evaluateAsking(client, repo, input, context) {
+    const lookups = rolesToResolve(input);
+    const pairs = lookups.memberships;
+    // Write access comes free with the reviews (authorCanPushToRepository); the exact level is asked only for an
+    // approver without it who holds an unfilled role, so the summary can say what they have.
+    const permissions = {};
+    const toAsk = new Set();
+    for (const login of lookups.permissions) {
+        const canPush = context.reviews.some((r) => r.author && access_lower(r.author) === access_lower(login) && r.authorCanPush);
+        if (canPush)
+            permissions[login] = 'write';
+        else
+            toAsk.add(login);
+    }
+    const memberships = {};
+    const asked = new Set();
+    const key = (p) => `${access_lower(p.team)} ${access_lower(p.login)}`;
+    const record = (team, login, state) => {
+        (memberships[team] ??= {})[login] = state;
+        asked.add(key({ team, login }));
+    };
+    for (;;) {
+        const verdict = evaluate_evaluateGate({ ...input, memberships, permissions });
+        if (verdict.conclusion === 'success' || verdict.blocking.length > 0)
+            return verdict;
+        const assigned = new Set(verdict.requirements.flatMap((r) => (r.satisfiedBy ? [access_lower(r.satisfiedBy.login)] : [])));
+        const unfilledTeams = new Set(verdict.requirements
+            .filter((r) => !r.satisfiedBy)
+            .flatMap((r) => r.candidates.filter((c) => c.includes('/')).map((c) => access_lower(c.replace(/^@/, '')))));
+        const holdsUnfilled = (login) => verdict.requirements.some((r) => !r.satisfiedBy &&
+            r.candidates.some((c) => access_lower(c) === `@${access_lower(login)}` ||
+                memberships[Object.keys(memberships).find((t) => `@${access_lower(t)}` === access_lower(c)) ?? '']?.[login] === 'active'));
+        const permissionFor = [...toAsk].find(holdsUnfilled);
+        if (permissionFor !== undefined) {
+            toAsk.delete(permissionFor);
+            permissions[permissionFor] = await getCollaboratorPermission(client, repo, permissionFor);
+            continue;
+        }
+        const open = pairs
+            .filter((p) => unfilledTeams.has(access_lower(p.team)) && !asked.has(key(p)))
+            .sort((a, b) => Number(assigned.has(access_lower(a.login))) - Number(assigned.has(access_lower(b.login))));
+        const next = open[0];
+        if (!next)
+            return verdict;
+        const team = teamRef(next.team);
+        const sameTeam = open.filter((p) => access_lower(p.team) === access_lower(next.team));
+        if (sameTeam.length > LIST_TEAM_ABOVE) {
+            const members = new Set((await listTeamMembers(client, team)).map(access_lower));
+            for (const p of sameTeam)
+                record(p.team, p.login, members.has(access_lower(p.login)) ? 'active' : 'none');
+        }
+        else {
+            record(next.team, next.login, await getTeamMembership(client, team, next.login));
+        }
+    }
+}
+function teamRef(team) {
+    const [org, slug, ...rest] = team.split('/');
+    if (!org || !slug || rest.length > 0)
+        throw new src_errors/* TollgateError */.x(`team "${team}" in registry/policy.yaml is not org/team-slug`, {
+            file: 'policy.yaml',
+            fix: 'name teams as org/team-slug',
+        });
+    return { org, team: slug };
+}
+
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/args-pathspec/dist/index.mjs
 const t = /* @__PURE__ */ new WeakMap();
 function dist_c(...n) {
@@ -45167,7 +46776,7 @@ function dist_c(...n) {
 function dist_r(n) {
   return n instanceof String && t.has(n);
 }
-function o(n) {
+function dist_o(n) {
   return t.get(n) ?? [];
 }
 
@@ -45175,7 +46784,7 @@ function o(n) {
 
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/argv-parser/dist/index.mjs
 
-function* dist_L(e, t) {
+function* L(e, t) {
   const n = t === "global";
   for (const o of e)
     o.isGlobal === n && (yield o);
@@ -45206,7 +46815,7 @@ const K = /* @__PURE__ */ new Set([
   "unset"
 ]), D = /* @__PURE__ */ new Set(["get", "get-color", "get-colorbool", "list"]);
 function B(e, t) {
-  for (const { name: o } of dist_L(e, "task")) {
+  for (const { name: o } of L(e, "task")) {
     if (K.has(o))
       return w(!0, t, o === "--rename-section");
     if (I.has(o))
@@ -45241,7 +46850,7 @@ function q(e) {
   };
 }
 function z(e) {
-  for (const { name: t } of dist_L(e, "task"))
+  for (const { name: t } of L(e, "task"))
     switch (t) {
       case "--global":
         return "global";
@@ -45471,15 +47080,15 @@ function oe(e, t, n = []) {
   let r = 0;
   for (; r < e.length; ) {
     const f = e[r];
-    if (b(f)) {
-      s.push(..._(f)), r++;
+    if (dist_r(f)) {
+      s.push(...dist_o(f)), r++;
       continue;
     }
     const p = String(f);
     if (p === "--") {
       for (let i = r + 1; i < e.length; i++) {
         const d = e[i];
-        b(d) ? s.push(..._(d)) : s.push(String(d));
+        dist_r(d) ? s.push(...dist_o(d)) : s.push(String(d));
       }
       break;
     }
@@ -45496,7 +47105,7 @@ function oe(e, t, n = []) {
         absorbedNext: !1,
         isGlobal: !1
       };
-      i.needsNext && d.value === void 0 && h < e.length && !b(e[h]) && (d.value = String(e[h]), d.absorbedNext = !0, h++), n.push(d);
+      i.needsNext && d.value === void 0 && h < e.length && !dist_r(e[h]) && (d.value = String(e[h]), d.absorbedNext = !0, h++), n.push(d);
     }
     r = h;
   }
@@ -45646,7 +47255,7 @@ const y = { globalOnly: !0, withValue: !0 }, de = [
 function G(e, t, n) {
   return [...ue(e, t), ...ae(n)];
 }
-function dist_Ae(...e) {
+function Ae(...e) {
   const { flags: t, taskIndex: n } = ne(e), o = n < e.length ? String(e[n]).toLowerCase() : null, a = o !== null ? e.slice(n + 1) : [], { positionals: s, pathspecs: r } = oe(a, o, t), f = J(o, t, s);
   return {
     task: o,
@@ -45823,7 +47432,7 @@ function* ve(e, t) {
 }
 function* be(e) {
   for (const t of Object.keys(e))
-    if (dist_M(t)) {
+    if (M(t)) {
       const n = N[t];
       yield {
         category: n,
@@ -45833,12 +47442,12 @@ function* be(e) {
       };
     }
 }
-function dist_M(e) {
+function M(e) {
   return Object.hasOwn(N, e);
 }
 function Ue(e) {
   const t = String(e).toLowerCase().trim();
-  return t.startsWith("git_") || dist_M(t);
+  return t.startsWith("git_") || M(t);
 }
 function $(e) {
   const t = {};
@@ -45883,11 +47492,11 @@ const ye = [
   "file",
   "scp",
   "local"
-], dist_xe = new Set(ye), dist_Ce = /^([a-z][a-z0-9+.-]*):\/\//i, Se = /^(?:([^@/]+)@)?([^/:]+):(?!\/\/)/;
+], xe = new Set(ye), Ce = /^([a-z][a-z0-9+.-]*):\/\//i, Se = /^(?:([^@/]+)@)?([^/:]+):(?!\/\/)/;
 function Ge(e, { protocols: t } = {}) {
-  const n = t ? new Set(t) : dist_xe;
+  const n = t ? new Set(t) : xe;
   return new k(String(e), (o) => {
-    const a = dist_Ce.exec(o)?.[1]?.toLowerCase();
+    const a = Ce.exec(o)?.[1]?.toLowerCase();
     if (a !== void 0) {
       if (!n.has(a))
         return `protocol "${a}" is not permitted`;
@@ -45912,7 +47521,7 @@ const Ee = /[\u0000-\u001f\u007f]/, _e = /^[a-z][a-z0-9+.-]*::/i, P = /* @__PURE
 function m(e) {
   throw new ke(e);
 }
-function dist_$e(e) {
+function $e(e) {
   return Array.isArray(e) && Array.isArray(e.raw) && Object.isFrozen(e);
 }
 function U(e) {
@@ -45942,7 +47551,7 @@ function Pe(e, t) {
   }), a(), n;
 }
 function Ne(e, t) {
-  dist_$e(e) || m("must be used as a tagged template literal");
+  $e(e) || m("must be used as a tagged template literal");
   const n = [];
   let o, a = !1, s;
   for (const r of Pe(e, t)) {
@@ -46001,6 +47610,8 @@ function Ne(e, t) {
 
 // EXTERNAL MODULE: ./node_modules/@kwsites/file-exists/dist/index.js
 var file_exists_dist = __nccwpck_require__(7117);
+;// CONCATENATED MODULE: external "node:child_process"
+const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 // EXTERNAL MODULE: ./node_modules/debug/src/index.js
 var src = __nccwpck_require__(2830);
 // EXTERNAL MODULE: ./node_modules/@kwsites/promise-deferred/dist/index.js
@@ -46093,14 +47704,14 @@ function ft(t, e) {
   return e;
 }
 const lt = Object.prototype.toString.call.bind(Object.prototype.toString);
-function dist_(t) {
+function _(t) {
   return Array.isArray(t) ? t : [t];
 }
 function Ut(t) {
   return t.replace(/[\s-]+(.)/g, (e, n) => n.toUpperCase());
 }
 function dist_j(t) {
-  return dist_(t).map((e) => e instanceof String ? e : String(e));
+  return _(t).map((e) => e instanceof String ? e : String(e));
 }
 function d(t, e = 0) {
   if (t == null)
@@ -46237,7 +47848,7 @@ function kt(t, e) {
   return t(e.stdOut, e.stdErr);
 }
 function dist_S(t, e, n, r = !0) {
-  return dist_(n).forEach((s) => {
+  return _(n).forEach((s) => {
     for (let o = dist_H(s, r), i = 0, a = o.length; i < a; i++) {
       const c = (h = 0) => {
         if (!(i + h >= a))
@@ -46309,7 +47920,7 @@ function fn(t) {
     parser: t
   };
 }
-function dist_b(t) {
+function b(t) {
   return {
     commands: qt,
     format: "empty",
@@ -46350,7 +47961,7 @@ const Ht = /* @__PURE__ */ new Set([
 ]);
 function dn(t, e) {
   const { cleanMode: n, options: r, valid: s } = wn(t);
-  return n ? s.options ? (r.push(...e), r.some(kn) ? dist_b(hn) : gn(n, r)) : dist_b(pn + JSON.stringify(t)) : dist_b(mn);
+  return n ? s.options ? (r.push(...e), r.some(kn) ? b(hn) : gn(n, r)) : b(pn + JSON.stringify(t)) : b(mn);
 }
 function gn(t, e) {
   return {
@@ -46549,7 +48160,7 @@ function Ln() {
       for (const s of Nn)
         if (n.includes(s))
           return this._runTask(
-            dist_b(`git.grep: use of "${s}" is not supported.`),
+            b(`git.grep: use of "${s}" is not supported.`),
             e
           );
       typeof t == "string" && (t = Mn().param(t));
@@ -46893,7 +48504,7 @@ const Zt = (t, e, n) => {
   return p(t) && r.push(dist_c(t)), p(e) && r.push(dist_c(e)), dist_g(r);
 }, Hn = (t, e, n) => (dist_O(n, "--mirror"), Zt(t, e, n));
 function Ot(t, e, n, ...r) {
-  return p(n) ? e(n, dist_y(r[0], p), dist_m(arguments)) : dist_b(`git.${t}() requires a string 'repoPath'`);
+  return p(n) ? e(n, dist_y(r[0], p), dist_m(arguments)) : b(`git.${t}() requires a string 'repoPath'`);
 }
 function Vn() {
   return {
@@ -46912,15 +48523,15 @@ function Vn() {
   };
 }
 function Yn(t, e, n = !1) {
-  if (!dist_$e(t))
-    return dist_b(
+  if (!$e(t))
+    return b(
       "git.cmd must be used as a tagged template literal, for example git.cmd`status`, use git.raw to supply an array of arguments"
     );
   try {
     return dist_g(Ne(t, e), n);
   } catch (r) {
     if (r instanceof ke)
-      return dist_b(`git.cmd: ${r.message}`);
+      return b(`git.cmd: ${r.message}`);
     throw r;
   }
 }
@@ -46981,8 +48592,8 @@ function Zn() {
   return {
     commit(e, ...n) {
       const r = dist_u(arguments), s = t(e) || Jn(
-        dist_(e),
-        dist_(dist_y(n[0], dist_z, [])),
+        _(e),
+        _(dist_y(n[0], dist_z, [])),
         [
           ...dist_j(dist_y(n[1], dist_V, [])),
           ...dist_m(arguments, 0, !0)
@@ -46992,7 +48603,7 @@ function Zn() {
     }
   };
   function t(e) {
-    return !dist_z(e) && dist_b(
+    return !dist_z(e) && b(
       "git.commit: requires the commit message to be supplied as a string/string[]"
     );
   }
@@ -47080,7 +48691,7 @@ function cr(t = !1, e, n) {
   };
 }
 function fr(t) {
-  return t === void 0 ? dist_b("interpretTrailers called without input content") : {
+  return t === void 0 ? b("interpretTrailers called without input content") : {
     format: "utf-8",
     parser(e) {
       return Object.fromEntries(
@@ -47260,11 +48871,11 @@ function Tr(t) {
 function gt(t) {
   const e = t.filter(hr);
   if (e.length > 1)
-    return dist_b(
+    return b(
       `Summary flags are mutually exclusive - pick one of ${e.join(",")}`
     );
   if (e.length && t.includes("-z"))
-    return dist_b(
+    return b(
       `Summary flag ${e} parsing is not compatible with null termination option '-z'`
     );
 }
@@ -47323,7 +48934,7 @@ function Er() {
     return vr(n.splitter, n.fields, n.commands);
   }
   function e(n, r) {
-    return p(n) && p(r) && dist_b(
+    return p(n) && p(r) && b(
       "git.log(string, string) should be replaced with git.log({ from: string, to: string })"
     );
   }
@@ -47502,7 +49113,7 @@ function xt(t) {
         throw new ut(r);
       return r;
     }
-  } : dist_b("Git.merge requires at least one option");
+  } : b("Git.merge requires at least one option");
 }
 function Ur(t, e, n) {
   const r = n.includes("deleted"), s = n.includes("tag") || /^refs\/tags/.test(t), o = !n.includes("new");
@@ -47804,7 +49415,7 @@ class dist_pe {
   }
   add(e) {
     return this._runTask(
-      dist_g(["add", ...dist_(e)]),
+      dist_g(["add", ..._(e)]),
       dist_u(arguments)
     );
   }
@@ -47820,7 +49431,7 @@ class dist_pe {
       ),
       n
     ) : this._runTask(
-      dist_b("Git.cwd: workingDirectory must be supplied as a string"),
+      b("Git.cwd: workingDirectory must be supplied as a string"),
       n
     );
   }
@@ -47847,7 +49458,7 @@ class dist_pe {
       xt([e, n, ...dist_m(arguments)]),
       dist_u(arguments, !1)
     ) : this._runTask(
-      dist_b(
+      b(
         "Git.mergeFromTo requires that the 'remote' and 'branch' arguments are supplied as strings"
       )
     );
@@ -48124,7 +49735,7 @@ function Ss(t) {
 }
 function Rs(t, e, n) {
   const r = ["fetch", ...n];
-  return t && e && r.push(t, e), r.find(Ss) ? dist_b("git.fetch: potential exploit argument blocked.") : {
+  return t && e && r.push(t, e), r.find(Ss) ? b("git.fetch: potential exploit argument blocked.") : {
     commands: r,
     format: "utf-8",
     parser: Es
@@ -48140,7 +49751,7 @@ function Cs(t) {
 }
 function As(t, e) {
   return {
-    commands: ["mv", "-v", ...dist_(t), e],
+    commands: ["mv", "-v", ..._(t), e],
     format: "utf-8",
     parser: Cs
   };
@@ -48364,13 +49975,13 @@ f.prototype.reset = function(t) {
 };
 f.prototype.revert = function(t) {
   const e = dist_u(arguments);
-  return typeof t != "string" ? this._runTask(dist_b("Commit must be a string"), e) : this._runTask(
+  return typeof t != "string" ? this._runTask(b("Commit must be a string"), e) : this._runTask(
     dist_g(["revert", ...dist_m(arguments, 0, !0), t]),
     e
   );
 };
 f.prototype.addTag = function(t) {
-  const e = typeof t == "string" ? Hs(t) : dist_b("Git.addTag requires a tag name");
+  const e = typeof t == "string" ? Hs(t) : b("Git.addTag requires a tag name");
   return this._runTask(e, dist_u(arguments));
 };
 f.prototype.addAnnotatedTag = function(t, e) {
@@ -48410,7 +50021,7 @@ f.prototype.raw = function(t) {
   n.push(...dist_m(arguments, 0, !0));
   var r = dist_u(arguments);
   return n.length ? this._runTask(dist_g(n, this._trimmed), r) : this._runTask(
-    dist_b("Raw: must supply one or more command to execute"),
+    b("Raw: must supply one or more command to execute"),
     r
   );
 };
@@ -48478,13 +50089,13 @@ f.prototype.pushTags = function(t, e) {
 };
 f.prototype.rm = function(t) {
   return this._runTask(
-    dist_g(["rm", "-f", ...dist_(t)]),
+    dist_g(["rm", "-f", ..._(t)]),
     dist_u(arguments)
   );
 };
 f.prototype.rmKeepLocal = function(t) {
   return this._runTask(
-    dist_g(["rm", "--cached", ...dist_(t)]),
+    dist_g(["rm", "--cached", ..._(t)]),
     dist_u(arguments)
   );
 };
@@ -48498,7 +50109,7 @@ f.prototype._catFile = function(t, e) {
   var n = dist_u(e), r = ["cat-file"], s = e[0];
   if (typeof s == "string")
     return this._runTask(
-      dist_b("Git.catFile: options must be supplied as an array of strings"),
+      b("Git.catFile: options must be supplied as an array of strings"),
       n
     );
   Array.isArray(s) && r.push.apply(r, s);
@@ -48506,7 +50117,7 @@ f.prototype._catFile = function(t, e) {
   return this._runTask(o, n);
 };
 f.prototype.diff = function(t, e) {
-  const n = p(t) ? dist_b(
+  const n = p(t) ? b(
     "git.diff: supplying options as a single string is no longer supported, switch to an array of strings"
   ) : dist_g(["diff", ...dist_m(arguments)]);
   return this._runTask(n, dist_u(arguments));
@@ -48518,7 +50129,7 @@ f.prototype.diffSummary = function() {
   );
 };
 f.prototype.applyPatch = function(t) {
-  const e = dist_z(t) ? is(dist_(t), dist_m([].slice.call(arguments, 1))) : dist_b(
+  const e = dist_z(t) ? is(_(t), dist_m([].slice.call(arguments, 1))) : b(
     "git.applyPatch requires one or more string patches as the first argument"
   );
   return this._runTask(e, dist_u(arguments));
@@ -48549,7 +50160,7 @@ f.prototype.exec = function(t) {
 };
 f.prototype.checkIgnore = function(t, e) {
   return this._runTask(
-    Ts(dist_(dist_y(t, dist_z, []))),
+    Ts(_(dist_y(t, dist_z, []))),
     dist_u(arguments)
   );
 };
@@ -48586,7 +50197,7 @@ function Xs(t, e = !1) {
       );
       for (const a of Object.keys(o)) {
         const c = a.toLowerCase().trim();
-        if (!(!Oe(c) || n.has(c))) {
+        if (!(!Ue(c) || n.has(c))) {
           if (i.has(c))
             throw new x(
               void 0,
@@ -48613,7 +50224,7 @@ function Zs({
   allowEnvironment: n = [],
   strict: r
 }) {
-  const s = Ce(Mt(e)), o = new Set(Mt(n, (h) => h.toLowerCase())), i = t.recommended === !0 || r;
+  const s = he(Mt(e)), o = new Set(Mt(n, (h) => h.toLowerCase())), i = t.recommended === !0 || r;
   function a(h) {
     return h.level !== "recommended" || i;
   }
@@ -48623,7 +50234,7 @@ function Zs({
   return {
     type: "spawn.args",
     action(h, { env: w }) {
-      const T = Ae(...h), k = xe(w ?? {}, process.env), R = /* @__PURE__ */ new Set();
+      const T = Ae(...h), k = Re(w ?? {}, process.env), R = /* @__PURE__ */ new Set();
       for (const v of [...T.vulnerabilities, ...k.vulnerabilities]) {
         if (!c(v)) {
           if (!a(v))
@@ -48633,7 +50244,7 @@ function Zs({
         v.configKey !== void 0 && R.add(v.configKey);
       }
       for (const { key: v } of [...T.config.write, ...k.config.write])
-        if (!(R.has(v) || $e(v) || s(v))) {
+        if (!(R.has(v) || Le(v) || s(v))) {
           if (r)
             throw new x(
               void 0,
@@ -48647,7 +50258,7 @@ function Zs({
   };
 }
 function Mt(t, e = (n) => n) {
-  return dist_(t ?? []).flatMap((n) => e(String(n ?? "").trim()) || []);
+  return _(t ?? []).flatMap((n) => e(String(n ?? "").trim()) || []);
 }
 function to({ message: t, configKey: e, envKey: n }) {
   return e !== void 0 ? `${t} or adding "${e}" to the allowConfig option` : n !== void 0 && !dist_ke.has(n) ? `${t} or adding "${n.toUpperCase()}" to the allowEnvironment option` : t;
@@ -48675,10 +50286,10 @@ function ro({
   function n() {
     let s = -1;
     const o = {
-      close: M(),
-      closeTimeout: M(),
-      exit: M(),
-      exitTimeout: M()
+      close: (0,promise_deferred_dist/* deferred */.yX)(),
+      closeTimeout: (0,promise_deferred_dist/* deferred */.yX)(),
+      exit: (0,promise_deferred_dist/* deferred */.yX)(),
+      exitTimeout: (0,promise_deferred_dist/* deferred */.yX)()
     }, i = Promise.race([
       t === !1 ? Dt : o.closeTimeout.promise,
       e === !1 ? Dt : o.exitTimeout.promise
@@ -48734,9 +50345,9 @@ function Lt(t, e) {
   };
 }
 function co(t, e = ["git"], n = !1) {
-  let r = Lt(dist_(e), n);
+  let r = Lt(_(e), n);
   t.on("binary", (s) => {
-    r = Lt(dist_(s), n), dist_e.info("reconfiguring %o", r);
+    r = Lt(_(s), n), dist_e.info("reconfiguring %o", r);
   }), t.append("spawn.binary", () => r.binary), t.append("spawn.args", (s) => r.prefix ? [r.prefix, ...s] : s);
 }
 const dist_ve = {
@@ -48810,7 +50421,7 @@ function yo(t) {
 }
 class wo {
   constructor() {
-    this.plugins = /* @__PURE__ */ new Set(), this.events = new je();
+    this.plugins = /* @__PURE__ */ new Set(), this.events = new external_node_events_.EventEmitter();
   }
   on(e, n) {
     this.events.on(e, n);
@@ -48824,7 +50435,7 @@ class wo {
   }
   add(e) {
     const n = [];
-    return dist_(e).forEach(
+    return _(e).forEach(
       (r) => {
         r && this.plugins.add(dist_O(n, r));
       }
@@ -48888,13 +50499,13 @@ function _o() {
       }
       for (let s = 0; s < t.length; s++) {
         const o = t[s];
-        if (L(o)) {
-          r(wt(o));
+        if (dist_r(o)) {
+          r(dist_o(o));
           continue;
         }
         if (o === "--") {
           r(
-            t.slice(s + 1).flatMap((i) => L(i) && wt(i) || i)
+            t.slice(s + 1).flatMap((i) => dist_r(i) && dist_o(i) || i)
           );
           break;
         }
@@ -48964,7 +50575,7 @@ function client_gitClient(repoRoot, env = {}) {
     // The environment is the user's or the runner's own, as for every git Tollgate starts, not one an attacker
     // chose: simple-git's guard against git-steering variables (GIT_*, EDITOR, PAGER...) is told so by name.
     const names = Object.keys(full).filter((name) => full[name] !== undefined);
-    return simpleGit({
+    return No({
         baseDir: repoRoot,
         maxConcurrentProcesses: 16,
         trimmed: true,
@@ -48974,11 +50585,145 @@ function client_gitClient(repoRoot, env = {}) {
 }
 /** simple-git's error as Tollgate's: what failed, where, and git's own words. */
 function client_fromGitError(error, what, repoRoot) {
-    if (!(error instanceof GitError))
+    if (!(error instanceof dist_A))
         return error;
-    return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
+    return new src_errors/* TollgateError */.x(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
         cause: error,
         kind: 'environment',
+    });
+}
+/**
+ * The origin remote's fetch URL as git resolves it (`url.<base>.insteadOf` applied), from simple-git's typed
+ * remotes; undefined when there is no origin or `repoRoot` is not a repository.
+ */
+async function originUrl(repoRoot) {
+    const remotes = await client_gitClient(repoRoot)
+        .getRemotes(true)
+        .catch(() => []);
+    return remotes.find((remote) => remote.name === 'origin')?.refs.fetch || undefined;
+}
+
+;// CONCATENATED MODULE: external "node:string_decoder"
+const external_node_string_decoder_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:string_decoder");
+;// CONCATENATED MODULE: ./src/git/run.ts
+// The raw way Tollgate runs git: argv only (never a shell), output as text, failures as TollgateError. simple-git
+// (client.ts) does what it has a typed API for; this runner stays for what simple-git cannot do: input on stdin
+// (hash-object, update-index --index-info, commit-tree -F -, apply), exact bytes (cat-file), output streamed while
+// git runs (log, cat-file --batch) and exit codes that are answers, not errors (merge-base --is-ancestor).
+
+
+
+function run_runGit(cwd, args, options = {}) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
+            cwd,
+            encoding: 'utf8',
+            maxBuffer: 1 << 30,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+        }, (error, stdout, stderr) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            if (code === 0 || options.okCodes?.includes(code))
+                return resolve({ stdout, stderr, code });
+            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                cause: error,
+                kind: 'environment',
+            }));
+        });
+        writeInput(child.stdin, options.input);
+    });
+}
+/**
+ * Hands `input` to git's stdin. Git may exit before reading it all (a failed command, a killed process): the
+ * pipe then fails with EPIPE, which is git's exit code's story to tell, never an unhandled error of ours.
+ */
+function writeInput(stdin, input) {
+    if (!stdin)
+        return;
+    stdin.on('error', () => undefined);
+    if (input !== undefined)
+        stdin.end(input);
+}
+/** stdout of a git command that must succeed, without the trailing newline. */
+async function run_git(cwd, args, options = {}) {
+    return (await run_runGit(cwd, args, options)).stdout.replace(/\n$/, '');
+}
+/**
+ * Like runGit, but stdout stays bytes: for `git cat-file --batch`, whose headers count bytes, and for file
+ * contents that must round-trip exactly.
+ */
+function runGitBuffer(cwd, args, options = {}) {
+    return new Promise((resolve, reject) => {
+        const child = (0,external_node_child_process_namespaceObject.execFile)('git', args, {
+            cwd,
+            encoding: 'buffer',
+            maxBuffer: 1 << 30,
+            env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...options.env },
+        }, (error, stdout, stderrBytes) => {
+            const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+            const stderr = stderrBytes.toString('utf8');
+            if (code === 0 || options.okCodes?.includes(code))
+                return resolve({ stdout, stderr, code });
+            reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                cause: error,
+                kind: 'environment',
+            }));
+        });
+        writeInput(child.stdin, options.input);
+    });
+}
+/** A long-running git process with piped stdio (e.g. `git cat-file --batch`), argv only, same environment. */
+function spawnGit(cwd, args, env = {}) {
+    return (0,external_node_child_process_namespaceObject.spawn)('git', args, {
+        cwd,
+        stdio: ['pipe', 'pipe', 'pipe'],
+        env: { ...process.env, GIT_TERMINAL_PROMPT: '0', LC_ALL: 'C', ...env },
+    });
+}
+/**
+ * Runs a git command that must succeed and hands its stdout to `onRecord` one `separator`-delimited record at a
+ * time as git prints it (the text before the first separator too, when not empty), so a caller can act on the
+ * first records of a long `git log` while git still walks the rest.
+ */
+function streamGit(cwd, args, separator, onRecord) {
+    return new Promise((resolve, reject) => {
+        const child = spawnGit(cwd, args);
+        const decoder = new external_node_string_decoder_namespaceObject.StringDecoder('utf8');
+        let pending = '';
+        let stderr = '';
+        let failure;
+        const emit = (record) => {
+            if (failure !== undefined || record === '')
+                return;
+            try {
+                onRecord(record);
+            }
+            catch (error) {
+                failure = error;
+                child.kill();
+            }
+        };
+        child.stdout.on('data', (chunk) => {
+            pending += decoder.write(chunk);
+            const records = pending.split(separator);
+            pending = records.pop();
+            for (const record of records)
+                emit(record);
+        });
+        child.stderr.on('data', (chunk) => (stderr += chunk.toString('utf8')));
+        child.on('error', (error) => (failure ??= error));
+        child.on('close', (code) => {
+            if (failure !== undefined)
+                return reject(failure);
+            if (code !== 0)
+                return reject(new src_errors/* TollgateError */.x(`git ${args.join(' ')} failed (exit ${code}) in ${cwd}: ${stderr.trim()}`, {
+                    kind: 'environment',
+                }));
+            emit(pending + decoder.end());
+            if (failure !== undefined)
+                reject(failure);
+            else
+                resolve();
+        });
     });
 }
 
@@ -48996,46 +50741,78 @@ function client_fromGitError(error, what, repoRoot) {
  */
 async function isShallow(repoRoot) {
     try {
-        const dotGit = join(repoRoot, '.git');
+        const dotGit = (0,external_node_path_.join)(repoRoot, '.git');
         let common = dotGit;
-        if (statSync(dotGit).isFile()) {
+        if ((0,external_node_fs_namespaceObject.statSync)(dotGit).isFile()) {
             // A linked worktree or submodule: `.git` names the git directory, whose `commondir` names the shared one.
-            const m = /^gitdir: (.+)$/m.exec(readFileSync(dotGit, 'utf8'));
+            const m = /^gitdir: (.+)$/m.exec((0,external_node_fs_namespaceObject.readFileSync)(dotGit, 'utf8'));
             if (!m)
                 throw new Error('unreadable .git file');
-            const gitDir = resolve(repoRoot, m[1].trim());
-            common = existsSync(join(gitDir, 'commondir'))
-                ? resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim())
+            const gitDir = (0,external_node_path_.resolve)(repoRoot, m[1].trim());
+            common = (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(gitDir, 'commondir'))
+                ? (0,external_node_path_.resolve)(gitDir, (0,external_node_fs_namespaceObject.readFileSync)((0,external_node_path_.join)(gitDir, 'commondir'), 'utf8').trim())
                 : gitDir;
         }
-        if (!existsSync(join(common, 'HEAD')))
+        if (!(0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(common, 'HEAD')))
             throw new Error('not a git directory');
-        return existsSync(join(common, 'shallow'));
+        return (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(common, 'shallow'));
     }
     catch {
-        return (await git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
+        return (await run_git(repoRoot, ['rev-parse', '--is-shallow-repository'])) === 'true';
     }
 }
 /** Rollback, evidence and the integrity audit read history; a depth-1 checkout would silently give wrong answers. */
-async function assertFullHistory(repoRoot) {
+async function history_assertFullHistory(repoRoot) {
     if (!(await isShallow(repoRoot)))
         return;
-    throw new TollgateError(`${repoRoot} is a shallow clone: Tollgate needs the full git history here`, {
+    throw new src_errors/* TollgateError */.x(`${repoRoot} is a shallow clone: Tollgate needs the full git history here`, {
         fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
     });
 }
-/** The commit a ref names, as a full sha. */
-async function history_resolveRef(repoRoot, ref) {
-    let sha = '';
+/** The commit a ref names, as a full sha; undefined when it names none (or `repoRoot` is no repository). */
+async function history_commitOf(repoRoot, ref) {
     try {
-        sha = await gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+        // --quiet: a ref that names no commit exits 1 with no output, which simple-git hands back as ''.
+        const sha = await client_gitClient(repoRoot).revparse([
+            '--verify',
+            '--quiet',
+            '--end-of-options',
+            `${ref}^{commit}`,
+        ]);
+        return sha === '' ? undefined : sha;
     }
     catch (error) {
-        if (!(error instanceof GitError))
-            throw error;
+        if (error instanceof dist_A)
+            return undefined;
+        throw error;
     }
-    if (sha === '') {
-        throw new TollgateError(`no commit named "${ref}" in ${repoRoot}`, {
+}
+/**
+ * The short name of the checked-out branch, also an unborn one (a repository with no commit yet); '' for a
+ * detached HEAD or no repository. Raw: simple-git has no symbolic-ref call, and its branch list omits an unborn one.
+ */
+async function checkedOutBranch(repoRoot) {
+    return run_git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+/**
+ * Fields of the one commit `rev` names, each a pretty-format placeholder (`{ at: '%cI', title: '%s' }`), from
+ * simple-git's typed log.
+ */
+async function history_commitFields(repoRoot, rev, format) {
+    const { latest } = await gitClient(repoRoot)
+        .log({ format, maxCount: 1, [rev]: null })
+        .catch((error) => {
+        throw fromGitError(error, `git log ${rev}`, repoRoot);
+    });
+    if (!latest)
+        throw new TollgateError(`no commit named "${rev}" in ${repoRoot}`);
+    return latest;
+}
+/** The commit a ref names, as a full sha. */
+async function history_resolveRef(repoRoot, ref) {
+    const sha = await history_commitOf(repoRoot, ref);
+    if (sha === undefined) {
+        throw new src_errors/* TollgateError */.x(`no commit named "${ref}" in ${repoRoot}`, {
             fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
         });
     }
@@ -49043,12 +50820,14 @@ async function history_resolveRef(repoRoot, ref) {
 }
 /** The best common ancestor of two refs, or undefined when they share no history. */
 async function mergeBase(repoRoot, a, b) {
-    const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
+    // Raw: exit 1 (no common ancestor) is an answer, which simple-git would make an error.
+    const result = await run_runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
     return result.code === 0 ? result.stdout.trim() : undefined;
 }
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 async function isAncestor(repoRoot, ancestor, descendant) {
-    const result = await runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
+    // Raw: the exit code is the answer (0 yes, 1 no), which simple-git would make an error.
+    const result = await run_runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
         okCodes: [1],
     });
     return result.code === 0;
@@ -49062,10 +50841,10 @@ const WORKTREE = 'WORKTREE';
 async function changedPaths(repoRoot, base, head) {
     const args = ['diff', '--name-status', '-z', '-M', '--no-ext-diff'];
     const range = head === WORKTREE ? [base] : [base, head];
-    const out = await git(repoRoot, [...args, '--end-of-options', ...range, '--']);
+    const out = await run_git(repoRoot, [...args, '--end-of-options', ...range, '--']);
     const changes = parseNameStatus(out);
     if (head === WORKTREE) {
-        const untracked = await git(repoRoot, ['ls-files', '--others', '--exclude-standard', '-z']);
+        const untracked = await run_git(repoRoot, ['ls-files', '--others', '--exclude-standard', '-z']);
         const known = new Set(changes.map((c) => c.path));
         for (const path of untracked.split('\0')) {
             if (path !== '' && !known.has(path))
@@ -49113,7 +50892,7 @@ async function history_commitsTouching(repoRoot, paths, options = {}) {
     if (options.exclude !== undefined)
         args.push(`^${options.exclude}`);
     args.push('--', ...paths);
-    const out = await git(repoRoot, args);
+    const out = await run_git(repoRoot, args);
     return parseLog(out);
 }
 function parseLog(out) {
@@ -49178,38 +50957,6 @@ function parseTrailerBlock(paragraph) {
     return entries.length > 0 ? entries : undefined;
 }
 
-;// CONCATENATED MODULE: ./src/git/message.ts
-// Commit messages Tollgate writes: a text, a blank line, then `Key: value` trailers that `git log` alone can read.
-
-const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
-/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
-function message_formatCommitMessage(message, trailers) {
-    const text = message.replace(/\r\n/g, '\n').trim();
-    if (text === '')
-        throw new TollgateError('commit message is empty', { fix: 'pass a message' });
-    const lines = [];
-    for (const [key, raw] of Object.entries(trailers)) {
-        if (!TRAILER_KEY.test(key)) {
-            throw new TollgateError(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
-                field: key,
-                fix: 'use a trailer key like "Tollgate-Event"',
-            });
-        }
-        for (const value of Array.isArray(raw) ? raw : [raw]) {
-            if (/[\r\n]/.test(value)) {
-                throw new TollgateError(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
-                    field: key,
-                    fix: 'trailer values are one line; put longer text in the message body',
-                });
-            }
-            if (value.trim() === '')
-                continue;
-            lines.push(`${key}: ${value.trim()}`);
-        }
-    }
-    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
-}
-
 ;// CONCATENATED MODULE: ./src/git/reader.ts
 // RegistryReaders over a git ref (one ls-tree, batched cat-file) and over the working tree, never following links.
 
@@ -49224,7 +50971,7 @@ function underDir(path, dir) {
     return dir === '' || path.startsWith(`${dir.replace(/\/+$/, '')}/`);
 }
 function linkError(where, path) {
-    return new TollgateError(`${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`, {
+    return new src_errors/* TollgateError */.x(`${path} is a symbolic link in ${where}; Tollgate does not follow links in the registry`, {
         file: path,
         fix: 'replace the link with the file it points to',
     });
@@ -49246,7 +50993,7 @@ function parseLsTree(out) {
  * process whether the caller reads them together or one after another. While no read is pending the
  * process does not keep Node alive; it ends when its stdin closes (close(), or when Node exits).
  */
-class reader_ObjectReader {
+class ObjectReader {
     #repoRoot;
     #env;
     #child;
@@ -49264,7 +51011,7 @@ class reader_ObjectReader {
     read(oid) {
         return this.lookup(oid).then((object) => {
             if (!object)
-                throw new TollgateError(`git object ${oid} is missing in ${this.#repoRoot}`);
+                throw new src_errors/* TollgateError */.x(`git object ${oid} is missing in ${this.#repoRoot}`);
             return object.content;
         });
     }
@@ -49297,7 +51044,7 @@ class reader_ObjectReader {
         const child = this.#child;
         if (!child)
             return;
-        this.#fail(child, new TollgateError('the object reader was closed while a read was pending'));
+        this.#fail(child, new src_errors/* TollgateError */.x('the object reader was closed while a read was pending'));
         child.stdin.end();
     }
     #start() {
@@ -49313,7 +51060,7 @@ class reader_ObjectReader {
         child.stderr.on('data', (chunk) => (this.#stderr += chunk.toString('utf8')));
         child.stdin.on('error', (error) => this.#fail(child, error));
         child.on('error', (error) => this.#fail(child, error));
-        child.on('close', (code) => this.#fail(child, new TollgateError(`git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`)));
+        child.on('close', (code) => this.#fail(child, new src_errors/* TollgateError */.x(`git cat-file --batch ended (exit ${code}) in ${this.#repoRoot}: ${this.#stderr.trim()}`)));
         return child;
     }
     #drain() {
@@ -49367,7 +51114,7 @@ async function readObjects(from, specs) {
     const unique = [...new Set(specs)];
     if (unique.length === 0)
         return new Map();
-    const reader = typeof from === 'string' ? new reader_ObjectReader(from) : from;
+    const reader = typeof from === 'string' ? new ObjectReader(from) : from;
     try {
         const objects = await Promise.all(unique.map((spec) => reader.lookup(spec)));
         return new Map(unique.map((spec, i) => [spec, objects[i]]));
@@ -49379,17 +51126,20 @@ async function readObjects(from, specs) {
 }
 /**
  * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early. Given a
+ * caller's reader, the list comes from the tree objects read through it and no other git process starts.
  */
-function reader_gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
+function reader_gitTreeReader(repoRoot, ref, registryPrefix = 'registry', shared) {
     const prefix = normalizePrefix(registryPrefix);
     let tree;
-    const objects = new reader_ObjectReader(repoRoot);
+    const objects = shared ?? new ObjectReader(repoRoot);
     const entries = () => (tree ??= (async () => {
+        if (shared)
+            return treeEntriesThrough(shared, ref, prefix);
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
-        const all = parseLsTree(await git(repoRoot, args));
+        const all = parseLsTree(await run_git(repoRoot, args));
         const root = all.get(prefix);
         if (prefix !== '' && root?.mode === SYMLINK_MODE)
             throw linkError(ref, prefix);
@@ -49404,7 +51154,8 @@ function reader_gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
     })());
     return {
         label: ref,
-        close: () => objects.close(),
+        // A caller's reader outlives this one: the caller closes it.
+        close: () => (shared ? undefined : objects.close()),
         async list(dir) {
             const d = normalizePrefix(dir);
             return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
@@ -49416,7 +51167,7 @@ function reader_gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
             if (entry.mode === SYMLINK_MODE)
                 throw linkError(ref, prefix === '' ? path : `${prefix}/${path}`);
             if (entry.type !== 'blob') {
-                throw new TollgateError(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
+                throw new src_errors/* TollgateError */.x(`${path} at ${ref} is a ${entry.type}, not a file`, { file: path });
             }
             return objects.read(entry.oid);
         },
@@ -49428,7 +51179,7 @@ function reader_gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
  */
 function workingTreeReader(repoRoot, registryPrefix = 'registry') {
     const prefix = normalizePrefix(registryPrefix);
-    const root = prefix === '' ? repoRoot : join(repoRoot, prefix);
+    const root = prefix === '' ? repoRoot : (0,external_node_path_.join)(repoRoot, prefix);
     // Checks every component below the repository root, so a linked directory is caught as well as a linked file.
     const assertNoLink = async (relative) => {
         const parts = [
@@ -49437,8 +51188,8 @@ function workingTreeReader(repoRoot, registryPrefix = 'registry') {
         ];
         let at = repoRoot;
         for (let i = 0; i < parts.length; i++) {
-            at = join(at, parts[i]);
-            const stat = await lstat(at).catch(() => undefined);
+            at = (0,external_node_path_.join)(at, parts[i]);
+            const stat = await (0,promises_.lstat)(at).catch(() => undefined);
             if (!stat)
                 return false;
             if (stat.isSymbolicLink())
@@ -49447,10 +51198,10 @@ function workingTreeReader(repoRoot, registryPrefix = 'registry') {
         return true;
     };
     const walk = async (dir, rel, out) => {
-        for (const entry of await readdir(dir, { withFileTypes: true })) {
+        for (const entry of await (0,promises_.readdir)(dir, { withFileTypes: true })) {
             const path = rel === '' ? entry.name : `${rel}/${entry.name}`;
             if (entry.isDirectory())
-                await walk(join(dir, entry.name), path, out);
+                await walk((0,external_node_path_.join)(dir, entry.name), path, out);
             else
                 out.push(path);
         }
@@ -49462,16 +51213,16 @@ function workingTreeReader(repoRoot, registryPrefix = 'registry') {
             if (!(await assertNoLink(d)))
                 return [];
             const out = [];
-            await walk(d === '' ? root : join(root, d), d, out);
+            await walk(d === '' ? root : (0,external_node_path_.join)(root, d), d, out);
             return out.sort();
         },
         async read(path) {
             if (!(await assertNoLink(path)))
                 return undefined;
-            const stat = await lstat(join(root, path));
+            const stat = await (0,promises_.lstat)((0,external_node_path_.join)(root, path));
             if (!stat.isFile())
                 return undefined;
-            return readFile(join(root, path));
+            return (0,promises_.readFile)((0,external_node_path_.join)(root, path));
         },
     };
 }
@@ -49497,7 +51248,7 @@ function parseTreeObject(content, oidBytes) {
  * read as tree objects through a caller's cat-file reader: the same answer as `git ls-tree -r rev -- paths`
  * without starting another process. A path that is not there lists nothing.
  */
-async function listFiles(reader, rev, paths) {
+async function reader_listFiles(reader, rev, paths) {
     const files = [];
     const walk = async (object, path) => {
         if (object?.type === 'blob') {
@@ -49520,6 +51271,2382 @@ async function listFiles(reader, rev, paths) {
     }));
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
+/**
+ * What `git ls-tree -r --full-tree <ref> -- <prefix>` lists below `prefix` (paths relative to it), read as tree
+ * objects through `reader`: blobs and links as blobs, submodules as commits. A prefix that is a link is refused as
+ * ls-tree's caller refuses it; a prefix that is missing, or not a folder, lists nothing.
+ */
+async function treeEntriesThrough(reader, ref, prefix) {
+    const entries = new Map();
+    let tree = await reader.lookup(`${ref}^{tree}`);
+    if (tree?.type !== 'tree')
+        throw new src_errors/* TollgateError */.x(`${ref} is not a commit or tree in this repository`);
+    const oidBytes = tree.oid.length / 2;
+    const parts = prefix === '' ? [] : prefix.split('/');
+    for (const [i, name] of parts.entries()) {
+        const entry = parseTreeObject(tree.content, oidBytes).find((e) => e.name === name);
+        if (!entry)
+            return entries;
+        if (entry.mode === SYMLINK_MODE && i === parts.length - 1)
+            throw linkError(ref, prefix);
+        if (entry.mode !== '40000')
+            return entries;
+        tree = await reader.lookup(entry.oid);
+        if (tree?.type !== 'tree')
+            return entries;
+    }
+    const walk = async (content, dir) => {
+        const subtrees = [];
+        for (const e of parseTreeObject(content, oidBytes)) {
+            const path = dir === '' ? e.name : `${dir}/${e.name}`;
+            if (e.mode === '40000')
+                subtrees.push(reader.lookup(e.oid).then((sub) => (sub?.type === 'tree' ? walk(sub.content, path) : undefined)));
+            else
+                entries.set(path, { mode: e.mode, type: e.mode === '160000' ? 'commit' : 'blob', oid: e.oid });
+        }
+        await Promise.all(subtrees);
+    };
+    await walk(tree.content, '');
+    return entries;
+}
+
+;// CONCATENATED MODULE: ./src/evidence/history.ts
+// Reads the registry's audit trail from git alone: commits (with trailers, signature status and changed files)
+// and the audit-event files, turned into one list of registry events.
+
+
+
+
+
+const SIGNATURES = {
+    G: 'good',
+    B: 'bad',
+    U: 'good-unknown-validity',
+    X: 'expired-signature',
+    Y: 'expired-key',
+    R: 'revoked-key',
+    E: 'unverifiable',
+    N: 'none',
+};
+const FORMAT = ['%H', '%P', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%G?', '%B']
+    .map((f) => `${f}%x00`)
+    .join('');
+async function readTrail(repoRoot, options = {}) {
+    const args = ['log', '-z', `--format=%x1e${FORMAT}`, '--raw', '--no-abbrev', '--no-renames'];
+    if (options.firstParent ?? true)
+        args.push('--first-parent', '--diff-merges=first-parent');
+    if (options.since)
+        args.push(`--since=${options.since}`);
+    if (options.until)
+        args.push(`--until=${options.until}`);
+    args.push('--end-of-options', options.ref ?? 'HEAD', '--', ...(options.paths ?? ['registry/']));
+    const shallowCheck = options.allowShallow ? undefined : history_assertFullHistory(repoRoot);
+    const onCommit = options.onCommit;
+    if (!onCommit) {
+        // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+        // Raw: simple-git's log has no --raw file lists and parses NUL-delimited records its own way (benchmarked path).
+        const [output] = await Promise.all([run_git(repoRoot, args), shallowCheck]);
+        return history_parseLog(output);
+    }
+    const commits = [];
+    // Raw: records are handed on while git still prints; simple-git returns the output only once git exits.
+    const walk = streamGit(repoRoot, args, '\x1e', (record) => {
+        const commit = parseLogRecord(record);
+        if (!commit)
+            return;
+        commits.push(commit);
+        onCommit(commit);
+    });
+    // Both run before either is awaited, so a failure in one must not go unhandled.
+    const [walked, checked] = await Promise.allSettled([walk, shallowCheck]);
+    if (checked.status === 'rejected')
+        throw checked.reason;
+    if (walked.status === 'rejected')
+        throw walked.reason;
+    return commits;
+}
+/** Parses `git log -z --format=<FORMAT> --raw --no-abbrev` output. */
+function history_parseLog(output) {
+    const commits = [];
+    for (const record of output.split('\x1e')) {
+        const commit = parseLogRecord(record);
+        if (commit)
+            commits.push(commit);
+    }
+    return commits;
+}
+/** One commit of that output (the text between two record separators); undefined for an empty record. */
+function parseLogRecord(record) {
+    if (record === '')
+        return undefined;
+    const fields = record.split('\0');
+    const [sha, parents, an, ae, ad, cn, ce, cd, sig, message] = fields;
+    if (message === undefined)
+        return undefined;
+    const tokens = fields
+        .slice(10)
+        .map((t) => t.replace(/^\n/, ''))
+        .filter((t) => t !== '');
+    const files = [];
+    for (let i = 0; i < tokens.length;) {
+        // ":<old mode> <new mode> <old blob> <new blob> <status>", then the path (two for a rename or copy).
+        const meta = tokens[i++].split(' ');
+        const status = meta[4] ?? '';
+        const blob = /^0+$/.test(meta[3] ?? '0') ? undefined : meta[3];
+        const previousBlob = /^0+$/.test(meta[2] ?? '0') ? undefined : meta[2];
+        const from = /^[RC]/.test(status) ? tokens[i++] : undefined;
+        files.push({
+            status: status[0] ?? '?',
+            path: tokens[i++],
+            ...(from === undefined ? {} : { from }),
+            ...(blob === undefined ? {} : { blob }),
+            ...(previousBlob === undefined ? {} : { previousBlob }),
+        });
+    }
+    const parsed = parseCommitMessage(message);
+    return {
+        sha: sha,
+        parents: parents ? parents.split(' ') : [],
+        author: { name: an, email: ae, date: utcTime(ad) },
+        committer: { name: cn, email: ce, date: utcTime(cd) },
+        subject: parsed.subject,
+        body: parsed.body,
+        trailers: Object.entries(parsed.trailers).flatMap(([key, values]) => values.map((value) => ({ key, value }))),
+        signature: { status: SIGNATURES[sig] ?? 'unverifiable', code: sig },
+        files,
+    };
+}
+/** The first trailer with this key (case-insensitive), if any. */
+function trailerValue(trailers, key) {
+    const k = key.toLowerCase();
+    return trailers.find((t) => t.key.toLowerCase() === k)?.value;
+}
+/** The pull request a default-branch commit came from: a trailer, a GitHub merge subject, or a squash suffix. */
+function history_pullRequestOf(commit) {
+    const trailer = trailerValue(commit.trailers, 'Pull-Request');
+    const fromTrailer = trailer === undefined ? undefined : /^#?(\d+)$/.exec(trailer.trim());
+    if (fromTrailer)
+        return Number(fromTrailer[1]);
+    const merge = /^Merge pull request #(\d+) from /.exec(commit.subject);
+    if (merge)
+        return Number(merge[1]);
+    const squash = /\(#(\d+)\)\s*$/.exec(commit.subject);
+    return squash ? Number(squash[1]) : undefined;
+}
+function inferEvent(status, registryPath) {
+    const place = classifyRegistryPath(registryPath);
+    if (!place)
+        return undefined;
+    const verb = status === 'A' ? 'added' : status === 'D' ? 'removed' : 'changed';
+    switch (place.kind) {
+        case 'Policy':
+            return { event: 'policy-changed' };
+        case 'Model':
+            return { event: `model-${verb}`, model: place.model };
+        case 'Stages':
+            return { event: 'stage-changed', model: place.model };
+        case 'Schedule':
+            return { event: 'schedule-changed', model: place.model };
+        case 'ModelVersion':
+            return { event: `version-${verb}`, model: place.model, version: place.id };
+        case 'RetrainRequest':
+            return {
+                event: `retrain-${verb === 'added' ? 'added' : 'changed'}`,
+                model: place.model,
+                request: place.id,
+            };
+        case 'Incident':
+            return { event: verb === 'added' ? 'incident-opened' : 'incident-changed', incident: place.id };
+        case 'Postmortem':
+            return { event: 'postmortem-changed', incident: place.id };
+        case 'AuditEvent':
+            // Audit files are read as events of their own (readAuditEvents).
+            return undefined;
+    }
+}
+/**
+ * One event per commit that carries a `Tollgate-Event:` trailer; for a commit without one, one event per distinct
+ * thing its registry files say changed.
+ */
+function registryEventsFromTrail(commits, registryPrefix = 'registry/') {
+    const events = [];
+    for (const c of commits) {
+        const base = {
+            at: c.committer.date,
+            sha: c.sha,
+            source: 'commit',
+            pullRequest: history_pullRequestOf(c),
+            requestedBy: trailerValue(c.trailers, 'Requested-By'),
+            summary: c.subject,
+        };
+        const named = trailerValue(c.trailers, 'Tollgate-Event');
+        if (named !== undefined) {
+            events.push(clean({
+                ...base,
+                event: named,
+                model: trailerValue(c.trailers, 'Model'),
+                version: trailerValue(c.trailers, 'Version'),
+                stage: trailerValue(c.trailers, 'Stage'),
+                incident: trailerValue(c.trailers, 'Incident'),
+                request: trailerValue(c.trailers, 'Request'),
+            }));
+            continue;
+        }
+        const seen = new Set();
+        for (const f of c.files) {
+            if (!f.path.startsWith(registryPrefix))
+                continue;
+            const inferred = inferEvent(f.status, f.path.slice(registryPrefix.length));
+            if (!inferred)
+                continue;
+            const key = JSON.stringify(inferred);
+            if (seen.has(key))
+                continue;
+            seen.add(key);
+            events.push(clean({ ...base, ...inferred }));
+        }
+    }
+    return events;
+}
+function clean(value) {
+    return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined));
+}
+/** The text of several `rev:path` specs (or blob ids), read through one `git cat-file --batch`; undefined where missing. */
+async function readBlobs(from, specs) {
+    const objects = await readObjects(from, specs);
+    return new Map([...objects].map(([spec, o]) => [spec, o?.type === 'blob' ? o.content.toString('utf8') : undefined]));
+}
+/**
+ * One timestamp format in every record and report: UTC with `Z`, whole seconds (git's `%aI`/`%cI` keep the
+ * committer's offset, e.g. `+00:00` or `+02:00`). Text that is not a time is returned as it is.
+ */
+function utcTime(text) {
+    const ms = Date.parse(text);
+    return Number.isNaN(ms) ? text : new Date(ms).toISOString().replace(/\.000Z$/, 'Z');
+}
+/** The committer time of a raw commit object, in UTC (`Z`). */
+function committerDate(commitObject) {
+    const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
+    if (!m)
+        return undefined;
+    return utcTime(new Date(Number(m[1]) * 1000).toISOString());
+}
+/** Parses YAML text with the safe default schema; undefined for missing or unparseable text. */
+function parseYaml(text) {
+    if (text === undefined)
+        return undefined;
+    try {
+        return js_yaml_load(text);
+    }
+    catch {
+        return undefined;
+    }
+}
+/**
+ * Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. Through a caller's `objects`
+ * reader, when given, the files are listed and read without starting another git process.
+ */
+async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/', objects) {
+    const entries = objects
+        ? (await listFiles(objects, ref, [`${registryPrefix}audit/`])).filter((e) => e.path.endsWith('.yaml'))
+        : // Raw: simple-git has no ls-tree call; -z keeps any path exact.
+            (await git(repoRoot, ['ls-tree', '-r', '-z', '--end-of-options', ref, '--', `${registryPrefix}audit/`]))
+                .split('\0')
+                .filter((line) => line !== '')
+                .map((line) => {
+                const [meta, path] = line.split('\t');
+                return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
+            })
+                .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
+    const blobs = await readBlobs(objects ?? repoRoot, entries.map((e) => e.oid));
+    const events = [];
+    for (const e of entries) {
+        const doc = parseYaml(blobs.get(e.oid));
+        if (doc && typeof doc === 'object' && doc.kind === 'AuditEvent')
+            events.push({ path: e.path, event: doc });
+    }
+    return events.sort((a, b) => a.event.at.localeCompare(b.event.at) || a.path.localeCompare(b.path));
+}
+function auditFileEvents(files) {
+    return files.map(({ event: a }) => clean({
+        at: a.at,
+        sha: a.commit ?? '',
+        event: a.event,
+        source: 'audit-file',
+        model: a.model,
+        version: a.version,
+        stage: a.stage,
+        incident: a.incident,
+        request: a.request,
+        pullRequest: a.pull_request,
+        actor: a.actor,
+        from: typeof a.details?.from_version === 'string' ? a.details.from_version : undefined,
+        requestedBy: Array.isArray(a.details?.requested_by)
+            ? a.details.requested_by.map(String).join(', ')
+            : undefined,
+        approvers: Array.isArray(a.details?.approvers)
+            ? a.details.approvers
+                .filter((x) => typeof x?.login === 'string')
+                .map((x) => `${String(x.login)} (${String(x.role)})`)
+            : undefined,
+        summary: `${a.event} by ${a.actor}${mergeRecordSummary(a.details)}`,
+    }));
+}
+/** For a recorded merge (src/gate/merged.ts): who approved in which role, and the gate check's conclusion. */
+function mergeRecordSummary(details) {
+    if (!details || !Array.isArray(details.approvers))
+        return '';
+    const approvers = details.approvers
+        .map((a) => a)
+        .filter((a) => typeof a.login === 'string')
+        .map((a) => `${String(a.login)} (${String(a.role)})`);
+    const run = details.check_run;
+    const check = !run || run.found === false ? 'no gate check' : `gate check ${String(run.conclusion ?? 'pending')}`;
+    return `; approved by ${approvers.join(', ') || 'nobody'}; ${check}`;
+}
+/** Commit events and audit-file events in one time-ordered list (a stable sort keeps git order on ties). */
+function mergeEvents(commitEvents, auditEvents) {
+    // Each time parsed once, not once per comparison: a model's trail holds hundreds of events.
+    return [...commitEvents]
+        .reverse()
+        .concat(auditEvents)
+        .map((event) => ({ event, ms: Date.parse(event.at) || 0 }))
+        .sort((a, b) => a.ms - b.ms)
+        .map(({ event }) => event);
+}
+
+;// CONCATENATED MODULE: ./src/evidence/reviews.ts
+
+/** A ReviewSource from the commits alone: the merge (or squash) commit gives title, time and merger. */
+function gitOnlyReviews(commits) {
+    const byNumber = new Map();
+    // Oldest first, so the earliest landing commit of a number wins.
+    for (const c of [...commits].reverse()) {
+        const n = pullRequestOf(c);
+        if (n !== undefined && !byNumber.has(n))
+            byNumber.set(n, c);
+    }
+    return {
+        pullRequest(number) {
+            const c = byNumber.get(number);
+            if (!c)
+                return Promise.resolve(undefined);
+            const merge = /^Merge pull request #\d+ from /.test(c.subject);
+            const title = merge ? c.body.split('\n')[0] || c.subject : c.subject.replace(/\s*\(#\d+\)\s*$/, '');
+            return Promise.resolve({
+                number,
+                title,
+                author: undefined,
+                mergedAt: c.committer.date,
+                mergedBy: c.committer.name,
+                reviews: [],
+                reviewsKnown: false,
+            });
+        },
+    };
+}
+/** The approvals that stand: each reviewer's latest decisive review, kept when it is APPROVED. */
+function reviews_standingApprovals(pr) {
+    const latest = new Map();
+    const ordered = [...pr.reviews].sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+    for (const r of ordered) {
+        if (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED' || r.state === 'DISMISSED')
+            latest.set(r.login.toLowerCase(), r);
+    }
+    return [...latest.values()].filter((r) => r.state === 'APPROVED' && r.login.toLowerCase() !== pr.author?.toLowerCase());
+}
+
+;// CONCATENATED MODULE: ./src/evidence/history-at.ts
+// Which version held a stage, from when to when, put there by which commit and pull request.
+
+
+
+/** stages.yaml of `model` at every first-parent commit that changed it, oldest first. */
+async function readStageSnapshots(repoRoot, model, options = {}) {
+    const path = `${options.registryPrefix ?? 'registry/'}${paths_stagesPath(model)}`;
+    const commits = (await readTrail(repoRoot, { paths: [path], ref: options.ref })).reverse();
+    const blobs = await readBlobs(repoRoot, commits.map((c) => `${c.sha}:${path}`));
+    return commits.map((commit) => ({
+        commit,
+        stages: stagesOf(parseYaml(blobs.get(`${commit.sha}:${path}`))),
+    }));
+}
+function stagesOf(doc) {
+    if (!doc || typeof doc !== 'object')
+        return undefined;
+    const stages = doc.stages;
+    if (!stages || typeof stages !== 'object')
+        return undefined;
+    const out = {};
+    for (const [name, pointer] of Object.entries(stages)) {
+        if (pointer && typeof pointer === 'object' && typeof pointer.version === 'string')
+            out[name] = pointer;
+    }
+    return out;
+}
+/** Every tenure of `stage`, oldest first, from snapshots in commit order (oldest first). */
+function stageHistory(snapshots, model, stage) {
+    const tenures = [];
+    let current;
+    for (const { commit, stages } of snapshots) {
+        const pointer = stages?.[stage];
+        if (pointer?.version === current?.version && pointer?.weight === current?.weight)
+            continue;
+        if (current) {
+            current.until = commit.committer.date;
+            current.endedBy = commit.sha;
+        }
+        current = undefined;
+        if (!pointer)
+            continue;
+        current = {
+            model,
+            stage,
+            version: pointer.version,
+            ...(pointer.weight === undefined ? {} : { weight: pointer.weight }),
+            since: commit.committer.date,
+            sha: commit.sha,
+            subject: commit.subject,
+        };
+        const pr = history_pullRequestOf(commit);
+        if (pr !== undefined)
+            current.pullRequest = pr;
+        for (const [field, key] of [
+            ['requestedBy', 'Requested-By'],
+            ['event', 'Tollgate-Event'],
+            ['incident', 'Incident'],
+        ]) {
+            const value = trailerValue(commit.trailers, key);
+            if (value !== undefined)
+                current[field] = value;
+        }
+        tenures.push(current);
+    }
+    return tenures;
+}
+/** Every stage named in any snapshot, sorted. */
+function stagesNamed(snapshots) {
+    return [...new Set(snapshots.flatMap((s) => Object.keys(s.stages ?? {})))].sort();
+}
+/** The tenure that held the stage at `time`, if any version did. */
+function versionAt(history, time) {
+    const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
+    return history.find((h) => Date.parse(h.since) <= t && (h.until === undefined || t < Date.parse(h.until)));
+}
+const MERGE_RECORDS = new Set(['promotion-merged', 'rollback-merged']);
+function isMergeRecord(a) {
+    return MERGE_RECORDS.has(a.event);
+}
+/**
+ * The merge record of the commit that began `tenure`: git alone then still says who signed off and how the gate's
+ * check ended, as the gate recorded it at the merge. Matched on the merge commit, or on the pull request when the
+ * record names no commit; the model, stage and version must agree.
+ */
+function recordedSignoff(tenure, events) {
+    const found = events.find((a) => isMergeRecord(a) &&
+        a.model === tenure.model &&
+        a.stage === tenure.stage &&
+        (a.version === undefined || a.version === tenure.version) &&
+        (a.commit !== undefined
+            ? a.commit === tenure.sha
+            : tenure.pullRequest !== undefined && a.pull_request === tenure.pullRequest));
+    return found ? signoffFromRecord(found) : undefined;
+}
+/** What one merge record says, read from whatever the file holds: a hand-edited record cannot break a reader. */
+function signoffFromRecord(a) {
+    const details = a.details ?? {};
+    const approvers = (Array.isArray(details.approvers) ? details.approvers : [])
+        .map((x) => (x && typeof x === 'object' ? x : {}))
+        .filter((x) => typeof x.login === 'string' && typeof x.role === 'string')
+        .map(({ role, login, commit, at }) => ({
+        role,
+        login,
+        ...(typeof commit === 'string' ? { commit } : {}),
+        ...(typeof at === 'string' ? { at } : {}),
+    }));
+    const missingRoles = Array.isArray(details.missing_roles)
+        ? details.missing_roles.filter((r) => typeof r === 'string')
+        : [];
+    const run = details.check_run;
+    const gateCheck = run && run.found !== false && typeof run.conclusion === 'string' ? run.conclusion : null;
+    const full = details.check_run;
+    const str = (v) => (typeof v === 'string' ? v : undefined);
+    const checkRun = {
+        ...(typeof full?.id === 'number' ? { id: full.id } : {}),
+        ...(str(full?.url) ? { url: str(full?.url) } : {}),
+        ...(str(full?.completed_at) ? { completedAt: str(full?.completed_at) } : {}),
+    };
+    const requestedBy = Array.isArray(details.requested_by)
+        ? details.requested_by.filter((r) => typeof r === 'string')
+        : [];
+    return {
+        record: a.id,
+        event: a.event,
+        approvers,
+        missingRoles,
+        gateCheck,
+        ...(a.model ? { model: a.model } : {}),
+        ...(a.stage ? { stage: a.stage } : {}),
+        ...(a.version ? { version: a.version } : {}),
+        ...(str(details.from_version) ? { fromVersion: str(details.from_version) } : {}),
+        ...(requestedBy.length ? { requestedBy } : {}),
+        ...(str(details.gate_verdict) ? { gateVerdict: str(details.gate_verdict) } : {}),
+        ...(Object.keys(checkRun).length ? { checkRun } : {}),
+        at: a.at,
+        mergedBy: a.actor,
+        ...(str(details.body_sha256) ? { bodySha256: str(details.body_sha256) } : {}),
+    };
+}
+/** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
+async function explainVersionAt(repoRoot, model, stage, time, options = {}) {
+    const history = stageHistory(await readStageSnapshots(repoRoot, model, options), model, stage);
+    const tenure = versionAt(history, time);
+    if (!tenure || tenure.pullRequest === undefined || !options.reviews)
+        return { tenure };
+    const pullRequest = await options.reviews.pullRequest(tenure.pullRequest);
+    if (!pullRequest)
+        return { tenure };
+    return {
+        tenure,
+        pullRequest,
+        ...(pullRequest.reviewsKnown === false ? {} : { approvedBy: standingApprovals(pullRequest) }),
+    };
+}
+/**
+ * The version the audit records say held `stage` of `model` at `time`: the latest record naming that model, stage
+ * and a version at or before `time` (pure). For times before stages.yaml was tracked in git.
+ */
+function versionFromAuditRecords(events, model, stage, time) {
+    const t = typeof time === 'string' ? Date.parse(time) : time.getTime();
+    const found = events
+        .filter((a) => a.model === model && a.stage === stage && a.version !== undefined && Date.parse(a.at) <= t)
+        .sort((a, b) => Date.parse(a.at) - Date.parse(b.at))
+        .at(-1);
+    return found ? { version: found.version, record: found.id, event: found.event, at: found.at } : undefined;
+}
+
+;// CONCATENATED MODULE: ./src/registry/diff-refs.ts
+// The semantic diff between two commits, or a commit and the working tree: git names the changed files and
+// reads both sides; the pure diff (diff.ts) says what each change means.
+
+
+
+/**
+ * The semantic diff between two commits (or a commit and the working tree, `WORKTREE`): git names the
+ * changed files, and only those are read. Compares the trees directly; pass a merge base as `baseRef` for
+ * "what this branch changed".
+ */
+async function registryDiffBetweenRefs(repoRoot, baseRef, headRef, registryPrefix = 'registry') {
+    const prefix = registryPrefix.replace(/^\.?\/+|\/+$/g, '');
+    const base = await history_resolveRef(repoRoot, baseRef);
+    const head = headRef === WORKTREE ? WORKTREE : await history_resolveRef(repoRoot, headRef);
+    const registryPaths = [];
+    const outside = [];
+    for (const change of await changedPaths(repoRoot, base, head)) {
+        for (const path of change.oldPath === undefined ? [change.path] : [change.oldPath, change.path]) {
+            if (prefix === '')
+                registryPaths.push(path);
+            else if (path.startsWith(`${prefix}/`))
+                registryPaths.push(path.slice(prefix.length + 1));
+            else if (path === prefix)
+                registryPaths.push('');
+            else
+                outside.push(path);
+        }
+    }
+    // The registry folder itself replaced by a link or a file: nothing below it can be trusted.
+    const changes = registryPaths.includes('') ? [{ kind: 'unknown-registry-file', path: prefix }] : [];
+    const baseReader = reader_gitTreeReader(repoRoot, base, prefix);
+    const headReader = head === WORKTREE ? workingTreeReader(repoRoot, prefix) : reader_gitTreeReader(repoRoot, head, prefix);
+    try {
+        changes.push(...(await diffRegistries(baseReader, headReader, { paths: registryPaths.filter((p) => p !== ''), outside })));
+    }
+    finally {
+        baseReader.close();
+        if ('close' in headReader && typeof headReader.close === 'function')
+            headReader.close();
+    }
+    return {
+        changes,
+        outside: [...new Set(outside)].sort(byPath),
+        registryPaths: [...new Set(registryPaths.filter((p) => p !== ''))].sort(byPath),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/suggest.ts
+// "Did you mean ...?": the nearest of the valid names to a mistyped one. Pure; used by the CLI parser and the
+// registry checks alike.
+/** Levenshtein distance between two strings. */
+function editDistance(a, b) {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let diagonal = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const above = row[j];
+            row[j] = Math.min(above + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+            diagonal = above;
+        }
+    }
+    return row[b.length];
+}
+/** The candidate nearest to `word`, when it is near enough to be a typo (or `word` is a prefix of it). */
+function nearest(word, candidates) {
+    let best;
+    let bestDistance = Infinity;
+    for (const c of candidates) {
+        if (c === word)
+            return c;
+        const d = c.startsWith(word) && word.length >= 2 ? 0.5 : editDistance(word, c);
+        if (d < bestDistance)
+            [best, bestDistance] = [c, d];
+    }
+    return bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : undefined;
+}
+/** ` (did you mean X?)`, or nothing when no candidate is near. */
+function didYouMean(word, candidates) {
+    const near = nearest(word, candidates);
+    return near === undefined || near === word ? '' : ` (did you mean ${near}?)`;
+}
+
+;// CONCATENATED MODULE: ./src/registry/invariants.ts
+// Cross-file rules: what a single file's schema cannot say. `checkInvariants` is pure over a loaded Registry;
+// `validateRegistry` loads (everything, or a few changed files plus what they refer to) and runs every check.
+
+
+
+
+
+
+function checkInvariants(registry, options = {}) {
+    const problems = [];
+    const checked = options.checked ?? (() => true);
+    const report = (doc, file, pointer, message, fix, severity = 'error') => {
+        const line = doc ? (lineOfField(doc, pointer) ?? lineOfField(doc, '')) : undefined;
+        const field = pointer.slice(1).replace(/\//g, '.');
+        problems.push({ file, ...(line ? { line } : {}), ...(field ? { field } : {}), severity, message, fix });
+    };
+    let skipped = 0;
+    // One root cause, one error: a reference to a file that failed to load is that file's error, not a new one.
+    const unloaded = (path) => {
+        if (!options.failed?.has(path))
+            return false;
+        skipped++;
+        return true;
+    };
+    const pathOf = new Map();
+    for (const [path, doc] of registry.documents) {
+        pathOf.set(doc, path);
+        if (checked(path) && isValidDocument(doc))
+            checkPlace(path, doc, registry, report, unloaded);
+    }
+    const at = (doc) => pathOf.get(doc) ?? '';
+    if (registry.policy && checked(POLICY_PATH))
+        checkPolicy(registry.policy, report);
+    for (const entry of registry.models.values()) {
+        if (entry.stages && checked(at(entry.stages)))
+            checkStages(at(entry.stages), entry, registry.policy, report, (p) => registry.documents.has(p), unloaded);
+        if (entry.schedule && checked(at(entry.schedule)))
+            checkSchedule(at(entry.schedule), entry.schedule, report);
+        if (checked(at(entry.model)))
+            checkOwners(at(entry.model), entry, report);
+        for (const version of entry.versions.values()) {
+            if (checked(at(version)))
+                checkVersion(at(version), version, entry, report, unloaded);
+        }
+        for (const request of entry.retrains.values()) {
+            // A version file that parsed but failed its schema is already an error of its own: not a second one here.
+            const invalid = (p) => registry.documents.has(p) || unloaded(p);
+            if (checked(at(request)))
+                checkRetrain(at(request), request, entry, report, invalid);
+        }
+    }
+    for (const incident of registry.incidents.values()) {
+        const path = at(incident);
+        if (!checked(path))
+            continue;
+        incident.models.forEach((model, i) => {
+            if (!registry.models.has(model) && !registry.documents.has(modelPath(model)) && !unloaded(modelPath(model))) {
+                report(incident, path, `/models/${i}`, `incident names model "${model}", which is not in the registry`, 'correct the model name', 'warning');
+            }
+        });
+    }
+    if (!options.checked)
+        checkUniqueRequests(registry, at, report);
+    options.onSkipped?.(skipped);
+    return sortProblems(problems);
+}
+/** A file's name and folder agree with what it says about itself, and are safe names. */
+function checkPlace(path, doc, registry, report, unloaded) {
+    const place = paths_classifyRegistryPath(path);
+    if (!place || place.kind === 'Postmortem')
+        return;
+    if ('model' in place) {
+        const unsafe = unsafeNameReason(place.model);
+        if (unsafe) {
+            report(doc, path, '', `folder name "${place.model}" is not a safe model name: it ${unsafe}`, 'rename the folder with lowercase letters, digits, "-" and "."');
+            return;
+        }
+        const field = doc.kind === 'Model' ? 'name' : 'model';
+        const said = doc[field];
+        if (said !== place.model) {
+            report(doc, path, `/${field}`, `${field} is "${String(said)}" but the file is in models/${place.model}/`, `set ${field}: ${place.model}, or move the file to models/${String(said)}/`);
+        }
+        if (doc.kind !== 'Model' && !registry.models.has(place.model) && !registry.documents.has(modelPath(place.model)) && !unloaded(modelPath(place.model))) {
+            report(doc, path, '', `models/${place.model}/ has no model.yaml`, `add models/${place.model}/model.yaml (kind: Model) or remove the folder`);
+        }
+    }
+    if ('id' in place) {
+        const id = doc.id;
+        if (id !== place.id) {
+            report(doc, path, '/id', `id is "${String(id)}" but the file is named ${place.id}.yaml`, `rename the file to ${String(id)}.yaml, or set id: ${place.id}`);
+        }
+        const unsafe = place.kind === 'Incident'
+            ? names_INCIDENT_ID.test(place.id) ? undefined : 'is not INC-YYYYMMDD-HHMMSS-<suffix>'
+            : place.kind === 'AuditEvent'
+                ? names_AUDIT_ID.test(place.id) ? undefined : 'is not <yyyymmdd>T<hhmmss>Z-<suffix>'
+                : unsafeNameReason(place.id);
+        if (unsafe)
+            report(doc, path, '', `file name "${place.id}" ${unsafe.startsWith('is') ? '' : 'is unsafe: it '}${unsafe}`, 'rename the file to a safe id');
+    }
+    if (place.kind === 'AuditEvent' && place.id.slice(0, 6) !== `${place.year}${place.month}`) {
+        report(doc, path, '/id', `audit event ${place.id} is filed under ${place.year}/${place.month}`, `move it to audit/${place.id.slice(0, 4)}/${place.id.slice(4, 6)}/`);
+    }
+}
+function checkPolicy(policy, report) {
+    const roles = new Set([...Object.keys(policy.roles), MODEL_OWNER_ROLE]);
+    const order = policy.stages?.order;
+    policy.signoff?.rules?.forEach((rule, i) => {
+        rule.require.forEach((role, j) => {
+            if (!roles.has(role)) {
+                report(policy, POLICY_PATH, `/signoff/rules/${i}/require/${j}`, `sign-off rule "${rule.name}" requires role "${role}", which roles does not define`, `add ${role} under roles, or use one of: ${[...roles].join(', ')}`);
+            }
+        });
+        for (const field of ['stage', 'rollback']) {
+            const applies = rule.change === 'stage-changed' || (field === 'stage' && rule.change === 'stage-weight-changed');
+            if (rule[field] !== undefined && !applies) {
+                report(policy, POLICY_PATH, `/signoff/rules/${i}/${field}`, `"${field}" only applies to stage-changed${field === 'stage' ? ' and stage-weight-changed' : ''} rules`, `remove ${field} from rule "${rule.name}"`);
+            }
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, POLICY_PATH, `/signoff/rules/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, `add it to stages.order or correct the name`, 'warning');
+        }
+    });
+    policy.signoff?.policy_owners?.forEach((role, i) => {
+        if (!roles.has(role)) {
+            report(policy, POLICY_PATH, `/signoff/policy_owners/${i}`, `policy owner role "${role}" is not defined in roles`, `add ${role} under roles`);
+        }
+    });
+    policy.no_regression?.forEach((rule, i) => {
+        if (!Object.hasOwn(policy.metrics ?? {}, rule.metric)) {
+            report(policy, POLICY_PATH, `/no_regression/${i}/metric`, `no_regression names "${rule.metric}", whose direction metrics does not give`, `add metrics.${rule.metric}.better: higher (or lower) to policy.yaml`);
+        }
+        if (rule.stage && order && !order.includes(rule.stage)) {
+            report(policy, POLICY_PATH, `/no_regression/${i}/stage`, `stage "${rule.stage}" is not in stages.order`, 'add it to stages.order or correct the name', 'warning');
+        }
+    });
+    if (order) {
+        for (const [stage, from] of Object.entries(policy.stages?.promote_from ?? {})) {
+            for (const name of [stage, ...from]) {
+                if (!order.includes(name)) {
+                    report(policy, POLICY_PATH, `/stages/promote_from/${stage}`, `stage "${name}" is not in stages.order`, 'add it to stages.order or correct the name');
+                }
+            }
+        }
+    }
+}
+function checkStages(path, entry, policy, report, parsed, unloaded) {
+    const stages = entry.stages;
+    const model = entry.model.name;
+    const order = policy?.stages?.order;
+    for (const [stage, pointer] of Object.entries(stages.stages)) {
+        const version = entry.versions.get(pointer.version);
+        if (!version && unloaded(paths_versionPath(model, pointer.version))) {
+            continue;
+        }
+        else if (!version && parsed(`models/${model}/versions/${pointer.version}.yaml`)) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, whose file is invalid`, `fix the errors in models/${model}/versions/${pointer.version}.yaml`);
+        }
+        else if (!version) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} points to version ${pointer.version}, which ${model} does not have`, `add models/${model}/versions/${pointer.version}.yaml or point ${stage} to an existing version`);
+        }
+        else if (version.held) {
+            report(stages, path, `/stages/${stage}/version`, `stage ${stage} serves version ${pointer.version}, which is held: ${version.held.reason}`, `move ${stage} to another version, or \`tollgate unhold\` it`, 'warning');
+        }
+        // A stage the policy does not know is never gated by its rules: an error, most often a typo.
+        if (order && !order.includes(stage)) {
+            report(stages, path, `/stages/${stage}`, `stage "${stage}" is not in the policy's stages.order (${order.join(', ')})${didYouMean(stage, order)}`, `rename it to ${nearest(stage, order) ?? 'one of those'}, or add it to policy.yaml stages.order`);
+        }
+    }
+}
+function checkSchedule(path, schedule, report) {
+    const s = schedule;
+    const needs = (field, on) => {
+        if (s[field] !== undefined && s[on] === undefined) {
+            report(s, path, `/${field}`, `${field} is set but ${on} is not`, `set ${on}, or remove ${field}`);
+        }
+    };
+    if (!(s.interval > 0))
+        report(s, path, '/interval', 'interval must be more than 0 seconds', 'set interval in seconds, e.g. 86400');
+    if (s.last_run && s.next_run && s.next_run < s.last_run) {
+        report(s, path, '/next_run', `next_run ${s.next_run} is before last_run ${s.last_run}`, 'set next_run to last_run + interval');
+    }
+    // A pause without paused_until lasts until `tollgate schedule resume` (the automatic pause after repeated
+    // failures is one); every pause says why.
+    needs('paused_until', 'paused_reason');
+    needs('paused_by', 'paused_reason');
+    needs('last_failure_reason', 'last_failure');
+    needs('cooldown_until', 'last_failure');
+    if (s.failure_streak > 0 && !s.last_failure) {
+        report(s, path, '/failure_streak', `failure_streak is ${s.failure_streak} but last_failure is not set`, 'set last_failure, or failure_streak: 0');
+    }
+    if (s.cooldown_until && s.last_failure && s.cooldown_until < s.last_failure) {
+        report(s, path, '/cooldown_until', 'cooldown_until is before last_failure', 'remove cooldown_until or correct it');
+    }
+}
+function checkOwners(path, entry, report) {
+    const owners = entry.model.owners;
+    if (!owners.teams?.length && !owners.users?.length) {
+        report(entry.model, path, '/owners', 'owners names no team and no user, so no one can sign off as model-owner', 'add owners.teams or owners.users', 'warning');
+    }
+}
+function checkVersion(path, version, entry, report, unloaded) {
+    const failed = version.validation.gates.filter((g) => !g.pass).map((g) => g.metric);
+    if (version.validation.passed && failed.length > 0) {
+        report(version, path, '/validation/passed', `validation.passed is true but gates failed: ${failed.join(', ')}`, 'set passed: false, or re-run the validation');
+    }
+    if (version.parent !== undefined && !entry.versions.has(version.parent) && !unloaded(paths_versionPath(version.model, version.parent))) {
+        report(version, path, '/parent', `parent version ${version.parent} is not in the registry`, 'correct parent, or remove it if the parent was deleted', 'warning');
+    }
+    if (version.request !== undefined && !entry.retrains.has(version.request) && !unloaded(paths_retrainPath(version.model, version.request))) {
+        report(version, path, '/request', `retrain request ${version.request} is not in models/${version.model}/retrains/`, 'correct request, or remove it', 'warning');
+    }
+}
+function checkRetrain(path, request, entry, report, unloaded) {
+    const r = request;
+    if (r.status === 'completed' && !r.version) {
+        report(r, path, '/version', 'a completed retrain must name the version it produced', 'set version');
+    }
+    if (r.status === 'failed' && !r.error)
+        report(r, path, '/error', 'a failed retrain must say why', 'set error');
+    if ((r.status === 'completed' || r.status === 'failed') && !r.completed_at) {
+        report(r, path, '/completed_at', `a ${r.status} retrain must have completed_at`, 'set completed_at');
+    }
+    if (r.started_at && r.started_at < r.created_at) {
+        report(r, path, '/started_at', 'started_at is before created_at', 'correct the times');
+    }
+    if (r.completed_at && r.completed_at < (r.started_at ?? r.created_at)) {
+        report(r, path, '/completed_at', 'completed_at is before the retrain started', 'correct the times');
+    }
+    if (r.version && !entry.versions.has(r.version) && !unloaded(paths_versionPath(r.model, r.version))) {
+        report(r, path, '/version', `version ${r.version} is not in models/${r.model}/versions/`, 'correct version, or add the version file', 'warning');
+    }
+}
+function checkUniqueRequests(registry, at, report) {
+    const seen = new Map();
+    const requests = [...registry.models.values()].flatMap((entry) => [...entry.retrains.values()]);
+    for (const request of requests.sort((a, b) => (at(a) < at(b) ? -1 : 1))) {
+        const first = seen.get(request.id);
+        if (first) {
+            report(request, at(request), '/id', `retrain request id ${request.id} is also used by ${first}`, 'give each retrain request a unique id');
+        }
+        else
+            seen.set(request.id, at(request));
+    }
+}
+/** The files a document refers to, to load alongside it when validating a subset. */
+function references(doc) {
+    try {
+        switch (doc.kind) {
+            case 'Stages':
+                return Object.values(doc.stages ?? {}).map((p) => paths_versionPath(doc.model, p.version));
+            case 'ModelVersion':
+                return [
+                    ...(doc.parent ? [paths_versionPath(doc.model, doc.parent)] : []),
+                    ...(doc.request ? [paths_retrainPath(doc.model, doc.request)] : []),
+                ];
+            case 'RetrainRequest':
+                return doc.version ? [paths_versionPath(doc.model, doc.version)] : [];
+            case 'Incident':
+                return (doc.models ?? []).map((m) => modelPath(m));
+            default:
+                return [];
+        }
+    }
+    catch {
+        // An unsafe name: the schema has already reported it, and it must not become a path.
+        return [];
+    }
+}
+/**
+ * Parse, schema and cross-file checks. With `paths` (registry-relative, deleted files included), only those
+ * files and the model files beside them are checked, loading what they refer to: the cost follows the size of
+ * the change, not of the registry.
+ */
+/** Files with a load error that did not load: the root causes dependent checks defer to. */
+function failedFiles(registry, problems) {
+    return new Set(problems.filter((p) => p.severity === 'error' && !registry.documents.has(p.file)).map((p) => p.file));
+}
+async function invariants_validateRegistry(reader, options = {}) {
+    const onSkipped = options.onSkipped ? { onSkipped: options.onSkipped } : {};
+    if (!options.paths) {
+        const { registry, problems } = await load_loadFiles(reader, await reader.list(''));
+        return sortProblems([...problems, ...checkInvariants(registry, { failed: failedFiles(registry, problems), ...onSkipped })]);
+    }
+    const checked = new Set();
+    for (const path of options.paths) {
+        checked.add(path);
+        const place = paths_classifyRegistryPath(path);
+        if (place && 'model' in place && !unsafeNameReason(place.model)) {
+            checked.add(modelPath(place.model)).add(paths_stagesPath(place.model)).add(paths_schedulePath(place.model));
+        }
+    }
+    const { registry, problems } = await load_loadFiles(reader, [...checked, POLICY_PATH]);
+    const failed = failedFiles(registry, problems);
+    const context = new Set();
+    for (const path of checked) {
+        const doc = registry.documents.get(path);
+        if (doc)
+            for (const ref of references(doc))
+                if (!checked.has(ref))
+                    context.add(ref);
+    }
+    // Referred-to files are context: loaded so references resolve, but their own rules are not checked.
+    const loaded = await load_loadFiles(reader, [...context], registry);
+    for (const file of failedFiles(registry, loaded.problems))
+        failed.add(file);
+    const inScope = (path) => checked.has(path);
+    return sortProblems([
+        ...problems.filter((p) => inScope(p.file)),
+        ...checkInvariants(registry, { checked: inScope, failed, ...onSkipped }),
+    ]);
+}
+/**
+ * Audit events are append-only: a file under audit/ that exists on the base must be byte-identical on head.
+ * `paths` are the registry-relative files the change touches.
+ */
+async function auditEventsRewritten(base, head, paths) {
+    const problems = [];
+    for (const path of paths) {
+        if (classifyRegistryPath(path)?.kind !== 'AuditEvent')
+            continue;
+        const before = await base.read(path);
+        if (!before)
+            continue;
+        const after = await head.read(path);
+        // Compared as text: a git reader hands over text, so raw bytes could differ only by how invalid UTF-8 decodes.
+        if (!after || before.toString('utf8') !== after.toString('utf8')) {
+            problems.push({
+                file: path,
+                severity: 'error',
+                message: `audit event ${path} ${after ? 'was edited' : 'was deleted'}; audit events never change once on ${base.label}`,
+                fix: `restore the file as it is on ${base.label}, and record a new audit event instead`,
+            });
+        }
+    }
+    return problems;
+}
+
+;// CONCATENATED MODULE: ./src/gate/collect.ts
+// The git side of the sign-off gate, shared by the action and `tollgate gate simulate`: everything the verdict
+// needs that the repository itself answers. The policy and the owners come from the BASE commit; the head is
+// only ever read as data (trees and blobs), never checked out.
+
+
+
+
+
+
+
+
+
+
+
+
+
+const SHA = /^[0-9a-f]{40}$/;
+const LOGIN = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$/;
+function normalizeRegistryPrefix(prefix = 'registry') {
+    return prefix.replace(/^\.?\/+|\/+$/g, '');
+}
+/** The login a GitHub noreply address names: `123+login@users.noreply.github.com` or `login@users.noreply...`. */
+function loginFromEmail(email) {
+    const m = /^(?:\d+\+)?([^@+]+)@users\.noreply\.github\.com$/i.exec(email.trim());
+    return m && LOGIN.test(m[1]) ? m[1] : undefined;
+}
+async function assertCommit(repoRoot, sha, what) {
+    if ((await history_commitOf(repoRoot, sha)) === undefined)
+        throw new src_errors/* TollgateError */.x(`the ${what} commit ${sha} is not in this clone`, {
+            fix: 'check out with `fetch-depth: 0` and fetch the pull request head (`git fetch origin <sha>`)',
+        });
+}
+/** The base's policy.yaml; a broken one fails the gate rather than falling back to defaults. */
+async function basePolicy(base, baseSha) {
+    const bytes = await base.read(POLICY_PATH);
+    if (bytes === undefined)
+        return effective_effectivePolicy(undefined);
+    const parsed = parse_parseRegistryFile(POLICY_PATH, bytes);
+    const errors = parsed.problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0 || parsed.document?.kind !== 'Policy') {
+        const first = errors[0];
+        throw new src_errors/* TollgateError */.x(`the base commit's ${POLICY_PATH} (${baseSha.slice(0, 7)}) is invalid${first ? `: ${first.message}` : ''}; the gate cannot judge against it`, {
+            file: POLICY_PATH,
+            ...(first?.line ? { line: first.line } : {}),
+            fix: 'repair registry/policy.yaml on the base branch (a repository admin may need to merge the fix)',
+        });
+    }
+    return effective_effectivePolicy(parsed.document);
+}
+/** A registry file that parses and validates as `kind`, or undefined. */
+async function validDocument(reader, path, kind) {
+    const bytes = await reader.read(path);
+    if (bytes === undefined)
+        return undefined;
+    const parsed = parse_parseRegistryFile(path, bytes);
+    if (parsed.problems.some((p) => p.severity === 'error') || parsed.document?.kind !== kind)
+        return undefined;
+    return parsed.document;
+}
+const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.yaml`, 'Model');
+/**
+ * Whether a version's source commit is on the base: undefined when this clone lacks the commit (another
+ * repository's, or a deleted branch's: the gate cannot tell), false for a commit of this clone the base does not
+ * reach (trained on a branch, or in the pull request itself).
+ */
+async function sourceOnBase(repoRoot, commit, baseSha) {
+    if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit))
+        return false;
+    if ((await history_commitOf(repoRoot, commit)) === undefined)
+        return undefined;
+    return isAncestor(repoRoot, commit, baseSha);
+}
+/** Every version a stage pointer moves to (the head's record, held if held on either side), and every version it replaces. */
+async function versionsOf(changes, base, head, onBase) {
+    const out = {};
+    for (const change of changes) {
+        if (change.kind !== 'stage-changed' || change.to === undefined)
+            continue;
+        const { model, to } = change;
+        if (!isSafeName(model) || !isSafeName(to) || out[model]?.[to])
+            continue;
+        const path = `models/${model}/versions/${to}.yaml`;
+        const now = await validDocument(head, path, 'ModelVersion');
+        const before = await validDocument(base, path, 'ModelVersion');
+        const held = now?.held
+            ? now.held.reason
+            : before?.held
+                ? `on the base branch: ${before.held.reason}`
+                : undefined;
+        // The merge keeps the base's side of a file the pull request does not touch: a record removed or re-measured
+        // on the base since the fork is what serves after the merge, whatever the head still shows.
+        const touched = changes.some((c) => c.path === path && 'version' in c);
+        const merged = touched ? now : before;
+        (out[model] ??= {})[to] = {
+            valid: merged !== undefined && merged.id === to && merged.model === model,
+            metrics: merged?.metrics ?? {},
+            passed: merged?.validation.passed ?? false,
+            ...(held !== undefined ? { held } : {}),
+            ...(merged && (await onBase(merged.source.commit)) === false
+                ? { sourceOffBase: merged.source.commit }
+                : {}),
+        };
+    }
+    // The versions being replaced, as the base records them: a forward move is compared with them (no_regression).
+    for (const change of changes) {
+        if (change.kind !== 'stage-changed' || change.from === undefined || change.to === undefined)
+            continue;
+        const { model, from } = change;
+        if (!isSafeName(model) || !isSafeName(from) || out[model]?.[from])
+            continue;
+        const before = await validDocument(base, `models/${model}/versions/${from}.yaml`, 'ModelVersion');
+        if (before === undefined)
+            continue;
+        (out[model] ??= {})[from] = {
+            valid: before.id === from && before.model === model,
+            metrics: before.metrics,
+            passed: before.validation.passed,
+            ...(before.held ? { held: before.held.reason } : {}),
+        };
+    }
+    return out;
+}
+/** Owners from the base; a model the base lacks takes the head's list, marked new (see GateModel.new). */
+async function modelsOf(changes, base, head) {
+    const names = [
+        ...new Set(changes.flatMap((c) => ('model' in c && isSafeName(c.model) ? [c.model] : []))),
+    ].sort();
+    const models = {};
+    for (const name of names) {
+        const fromBase = await modelIn(base, name);
+        if (fromBase) {
+            models[name] = { owners: fromBase.owners, ...(fromBase.gates ? { gates: fromBase.gates } : {}) };
+            continue;
+        }
+        const onBase = (await base.list(`models/${name}`)).length > 0;
+        const fromHead = onBase ? undefined : await modelIn(head, name);
+        if (fromHead)
+            models[name] = {
+                owners: fromHead.owners,
+                new: true,
+                ...(fromHead.gates ? { gates: fromHead.gates } : {}),
+            };
+    }
+    return models;
+}
+/** model -> stage -> every version that held the stage on the base's first-parent history. */
+async function stageHistoryOf(repoRoot, changes, baseSha, prefix) {
+    const models = changes.flatMap((c) => (c.kind === 'stage-changed' ? [c.model] : []));
+    return historyOfModels(repoRoot, models, baseSha, prefix);
+}
+async function historyOfModels(repoRoot, names, baseSha, prefix) {
+    const models = [...new Set(names.filter(isSafeName))].sort();
+    const history = {};
+    for (const model of models) {
+        const snapshots = await readStageSnapshots(repoRoot, model, {
+            ref: baseSha,
+            registryPrefix: prefix === '' ? '' : `${prefix}/`,
+        });
+        const stages = {};
+        for (const stage of stagesNamed(snapshots))
+            stages[stage] = [...new Set(stageHistory(snapshots, model, stage).map((t) => t.version))];
+        history[model] = stages;
+    }
+    return history;
+}
+/**
+ * Every stage pointer an intermediate commit of forkPoint..head sets to a version that neither the fork point nor
+ * the head points that stage at and that never held the stage on the base. The semantic diff only sees the net
+ * change; a rebase merge lands each commit on the default branch, and the stage history reads every one of them.
+ */
+async function transientPointersOf(repoRoot, range, prefix) {
+    const registry = prefix === '' ? '' : `${prefix}/`;
+    // Raw: only shas and paths are wanted; simple-git's log formats every field of every commit.
+    const log = await run_runGit(repoRoot, [
+        'log',
+        '--no-merges',
+        '--no-renames',
+        '--format=%H',
+        '--name-only',
+        `${range.forkPoint}..${range.headSha}`,
+        '--',
+        `${registry}models`,
+    ]);
+    const touched = [];
+    let commit = '';
+    for (const line of log.stdout.split('\n')) {
+        if (SHA.test(line))
+            commit = line;
+        const model = line.startsWith(registry)
+            ? /^models\/([^/]+)\/stages\.yaml$/.exec(line.slice(registry.length))?.[1]
+            : undefined;
+        if (commit && model)
+            touched.push({ commit, path: line, model });
+    }
+    if (touched.length === 0)
+        return [];
+    const paths = [...new Set(touched.map((t) => t.path))];
+    const blobs = await readBlobs(repoRoot, [
+        ...touched.map((t) => `${t.commit}:${t.path}`),
+        ...paths.flatMap((p) => [`${range.forkPoint}:${p}`, `${range.headSha}:${p}`]),
+    ]);
+    const pointers = (spec) => stagesOf(parseYaml(blobs.get(spec))) ?? {};
+    const candidates = [];
+    for (const t of touched) {
+        const [fork, head] = [pointers(`${range.forkPoint}:${t.path}`), pointers(`${range.headSha}:${t.path}`)];
+        for (const [stage, pointer] of Object.entries(pointers(`${t.commit}:${t.path}`))) {
+            if (pointer.version === fork[stage]?.version || pointer.version === head[stage]?.version)
+                continue;
+            candidates.push({ commit: t.commit, model: t.model, stage, version: pointer.version });
+        }
+    }
+    if (candidates.length === 0)
+        return [];
+    // A version that held the stage on the base already counts as a rollback target (a multi-commit revert passes).
+    const history = await historyOfModels(repoRoot, candidates.map((c) => c.model), range.baseSha, prefix);
+    const seen = new Set();
+    return candidates.filter((c) => {
+        const key = `${c.model}\0${c.stage}\0${c.version}`;
+        if (seen.has(key) || history[c.model]?.[c.stage]?.includes(c.version))
+            return false;
+        seen.add(key);
+        return true;
+    });
+}
+/**
+ * Marks each YAML file outside the registry whose Tollgate action pins (`uses: …/tollgate/actions/…`) differ
+ * between the fork point and the head: one `git cat-file --batch` for all of them.
+ */
+async function markTollgatePins(repoRoot, changes, range) {
+    const yaml = changes.filter((c) => c.kind === 'file-changed' && mayHoldPins(c.path)).map((c) => c.path);
+    if (yaml.length === 0)
+        return changes;
+    const blobs = await readBlobs(repoRoot, yaml.flatMap((path) => [`${range.forkPoint}:${path}`, `${range.headSha}:${path}`]));
+    return changes.map((c) => c.kind === 'file-changed' &&
+        mayHoldPins(c.path) &&
+        pinsChanged(blobs.get(`${range.forkPoint}:${c.path}`), blobs.get(`${range.headSha}:${c.path}`))
+        ? { ...c, tollgatePin: true }
+        : c);
+}
+/**
+ * The errors (schema, then cross-file rules) of the changed registry files as the head has them, with paths made
+ * repository-relative. A problem the change did not bring (the same one on the base, in a file it did not touch,
+ * such as a sibling stages.yaml) is not the pull request's to fix and is left out.
+ */
+async function invalidChangedFiles(base, head, paths, prefix) {
+    if (paths.length === 0)
+        return [];
+    const errors = async (reader) => (await invariants_validateRegistry(reader, { paths })).filter((p) => p.severity === 'error');
+    const [after, before] = await Promise.all([errors(head), errors(base)]);
+    const key = (p) => `${p.file}\0${p.field ?? ''}\0${p.message}`;
+    const already = new Set(before.map(key));
+    const changed = new Set(paths);
+    return after
+        .filter((p) => changed.has(p.file) || !already.has(key(p)))
+        .map((p) => ({ ...p, file: prefix === '' ? p.file : `${prefix}/${p.file}` }));
+}
+/** Which of `shas` have the same registry tree as `headSha` (one `git cat-file --batch-check`). */
+async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
+    const candidates = [...new Set(shas.filter((sha) => SHA.test(sha)))];
+    const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
+    // Raw: the specs go to git's stdin, which simple-git has no way to pass.
+    const out = await run_runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
+    const lines = out.stdout.split('\n');
+    // "<spec> missing" (no such commit, or no registry in it) never counts as equal.
+    const treeOf = (i) => {
+        const line = lines[i] ?? '';
+        return line === '' || line.endsWith(' missing') ? undefined : line.split(' ')[0];
+    };
+    const head = treeOf(0);
+    const same = new Set([headSha]);
+    candidates.forEach((sha, i) => {
+        if (head !== undefined && treeOf(i + 1) === head)
+            same.add(sha);
+    });
+    return same;
+}
+async function collectGateFacts(repoRoot, options) {
+    const { baseSha, headSha } = options;
+    for (const [what, sha] of [
+        ['base', baseSha],
+        ['head', headSha],
+    ]) {
+        if (!SHA.test(sha))
+            throw new src_errors/* TollgateError */.x(`the ${what} must be a full commit sha, not "${sha}"`, {
+                fix: 'resolve the ref first (`git rev-parse`)',
+            });
+    }
+    await history_assertFullHistory(repoRoot);
+    await assertCommit(repoRoot, baseSha, 'base');
+    await assertCommit(repoRoot, headSha, 'head');
+    const prefix = normalizeRegistryPrefix(options.registryPrefix);
+    const forkPoint = await mergeBase(repoRoot, baseSha, headSha);
+    if (forkPoint === undefined)
+        throw new src_errors/* TollgateError */.x(`the head ${headSha.slice(0, 7)} shares no history with the base ${baseSha.slice(0, 7)}`, {
+            fix: 'open the pull request from a branch of the default branch',
+        });
+    const base = reader_gitTreeReader(repoRoot, baseSha, prefix);
+    const head = reader_gitTreeReader(repoRoot, headSha, prefix);
+    try {
+        const policy = await basePolicy(base, baseSha);
+        const diff = await registryDiffBetweenRefs(repoRoot, forkPoint, headSha, prefix);
+        const changes = await markTollgatePins(repoRoot, diff.changes, { forkPoint, headSha });
+        const invalidFiles = await invalidChangedFiles(base, head, diff.registryPaths, prefix);
+        const models = await modelsOf(changes, base, head);
+        const versions = await versionsOf(changes, base, head, (commit) => sourceOnBase(repoRoot, commit, baseSha));
+        const commits = forkPoint === headSha ? [] : await history_commitsTouching(repoRoot, [], { ref: `${forkPoint}..${headSha}` });
+        const requestedBy = [
+            ...new Set(commits.flatMap((c) => Object.entries(c.trailers)
+                .filter(([key]) => key.toLowerCase() === 'requested-by')
+                .flatMap(([, values]) => values.map((v) => v.trim().replace(/^@/, '')))
+                .filter((v) => v !== ''))),
+        ].sort();
+        // Co-authors named by trailer wrote part of the pull request too (`Name <123+login@users.noreply...>`).
+        const coAuthorEmails = commits.flatMap((c) => Object.entries(c.trailers)
+            .filter(([key]) => key.toLowerCase() === 'co-authored-by')
+            .flatMap(([, values]) => values.map((v) => /<([^<>]+)>\s*$/.exec(v)?.[1] ?? '')));
+        const commitAuthorLogins = [
+            ...new Set([...commits.map((c) => c.authorEmail), ...coAuthorEmails].flatMap((e) => loginFromEmail(e) ?? [])),
+        ].sort();
+        const stages = await stageHistoryOf(repoRoot, changes, baseSha, prefix);
+        const transientPointers = await transientPointersOf(repoRoot, { forkPoint, headSha, baseSha }, prefix);
+        const registryUnchangedSince = await commitsWithRegistryOf(repoRoot, headSha, [...commits.map((c) => c.sha), ...(options.reviewedCommits ?? [])], prefix);
+        return {
+            baseSha,
+            headSha,
+            mergeBase: forkPoint,
+            policy,
+            changes,
+            models,
+            requestedBy,
+            commits: commits.map((c) => ({ sha: c.sha, authorName: c.authorName, authorEmail: c.authorEmail })),
+            commitAuthorLogins,
+            stageHistory: stages,
+            versions,
+            registryUnchangedSince,
+            transientPointers,
+            invalidFiles,
+        };
+    }
+    finally {
+        base.close();
+        head.close();
+    }
+}
+/**
+ * The evaluator's input from what git says (facts) and what GitHub says (the review context): one assembly for
+ * the gate action and for `audit verify`'s re-evaluation, so both judge by the same rules.
+ */
+function gateInputOf(facts, context, pull) {
+    const commitAuthors = [
+        ...new Set([
+            ...context.commits.flatMap((c) => [c.author, c.committer].filter((l) => !!l)),
+            ...(pull.commitAuthorLogins ?? facts.commitAuthorLogins),
+        ]),
+    ].sort();
+    return {
+        policy: facts.policy,
+        ...(pull.defaultBranch ? { defaultBranch: pull.defaultBranch } : {}),
+        changes: facts.changes,
+        models: facts.models,
+        pullRequest: {
+            number: pull.number,
+            author: context.author ?? '',
+            headSha: pull.headSha,
+            baseRef: context.baseRef,
+            headRef: context.headRef,
+            authorIsBot: context.authorIsBot,
+            ...(pull.recordWriter ? { recordWriter: pull.recordWriter } : {}),
+            requestedBy: pull.requestedBy
+                ? [...new Set([...facts.requestedBy, ...pull.requestedBy])]
+                : facts.requestedBy,
+            commitAuthors,
+        },
+        reviews: pull.reviews,
+        registryUnchangedSince: facts.registryUnchangedSince,
+        stageHistory: facts.stageHistory,
+        versions: facts.versions,
+        transientPointers: facts.transientPointers,
+        invalidFiles: facts.invalidFiles,
+    };
+}
+
+;// CONCATENATED MODULE: ./src/gate/target.ts
+// What a sign-off gate event asks for, read from its payload (pure): a pull request to judge, a merge group to
+// judge, or a closed pull request whose merge is to be recorded; and the small rules the gate flows share.
+
+
+
+const target_obj = (value) => value && typeof value === 'object' ? value : undefined;
+const target_str = (value) => (typeof value === 'string' ? value : undefined);
+const target_SHA = /^[0-9a-f]{40}$/;
+/** The repository's default branch as the event's payload names it. */
+function defaultBranchOf(payload) {
+    return target_str(target_obj(payload.repository)?.default_branch);
+}
+/** The request from the action's inputs (empty means the default) and the event (pure). */
+function gateRequestOf(inputs, payload, runUrl) {
+    const defaultBranch = defaultBranchOf(payload);
+    return {
+        checkName: inputs.checkName || GATE_CHECK_NAME,
+        registry: inputs.registry || 'registry',
+        ...(inputs.appId !== undefined ? { appId: inputs.appId } : {}),
+        ...(inputs.appSlug ? { appSlug: inputs.appSlug } : {}),
+        ...(defaultBranch !== undefined ? { defaultBranch } : {}),
+        ...(runUrl ? { runUrl } : {}),
+    };
+}
+/** A pull_request_target event that closed a pull request: the gate records the merge instead of judging. */
+function isCloseEvent(eventName, payload) {
+    return eventName === 'pull_request_target' && payload.action === 'closed';
+}
+/** The pull request or merge group an event is about (pure). */
+function gateTargetOf(eventName, payload) {
+    const event = payload;
+    if (eventName === 'pull_request_target' || eventName === 'pull_request') {
+        const pull = target_obj(event.pull_request);
+        const number = typeof pull?.number === 'number' ? pull.number : Number(event.number);
+        if (!Number.isInteger(number) || number <= 0)
+            throw new TollgateError(`the ${eventName} event carries no pull request number`);
+        return { kind: 'pull-request', number, headSha: target_str(target_obj(pull?.head)?.sha) };
+    }
+    if (eventName === 'workflow_run') {
+        const workflowRun = target_obj(event.workflow_run);
+        if (!workflowRun)
+            throw new TollgateError('the workflow_run event carries no workflow_run');
+        const pulls = Array.isArray(workflowRun.pull_requests) ? workflowRun.pull_requests : [];
+        const number = target_obj(pulls[0])?.number;
+        const headSha = target_str(workflowRun.head_sha);
+        if (typeof number === 'number')
+            return { kind: 'pull-request', number, headSha };
+        // Pull requests from forks are not listed on the run; the branch (and its owner) find them.
+        const headBranch = target_str(workflowRun.head_branch);
+        const headOwner = target_str(target_obj(target_obj(workflowRun.head_repository)?.owner)?.login);
+        if (!headBranch)
+            throw new TollgateError('the workflow_run event names no pull request and no head branch', {
+                fix: 'trigger the gate from tollgate-review-relay.yml (pull_request_review), see docs/gate.md',
+            });
+        return { kind: 'pull-request', headSha, headBranch, headOwner };
+    }
+    if (eventName === 'merge_group') {
+        const group = target_obj(event.merge_group);
+        const headSha = target_str(group?.head_sha);
+        const baseSha = target_str(group?.base_sha);
+        const headRef = target_str(group?.head_ref) ?? '';
+        if (!headSha || !baseSha)
+            throw new TollgateError('the merge_group event carries no head_sha/base_sha');
+        return { kind: 'merge-group', headSha, baseSha, headRef };
+    }
+    throw new TollgateError(`the sign-off gate does not run on ${eventName || 'this'} events`, {
+        fix: 'trigger it on pull_request_target, workflow_run (from tollgate-review-relay) and merge_group; see templates/workflows/tollgate-signoff-gate.yml',
+    });
+}
+/** A closed pull request's facts from a pull_request_target closed event (pure). */
+function closedPullOf(payload) {
+    const event = payload;
+    const pull = target_obj(event.pull_request);
+    const number = typeof pull?.number === 'number' ? pull.number : Number(event.number);
+    if (!pull || !Number.isInteger(number) || number <= 0)
+        throw new TollgateError('the pull_request_target closed event carries no pull request');
+    return {
+        number,
+        merged: pull.merged === true,
+        title: target_str(pull.title) ?? '',
+        mergeSha: target_str(pull.merge_commit_sha) ?? '',
+        mergedAt: target_str(pull.merged_at) ?? '',
+        mergedBy: target_str(target_obj(pull.merged_by)?.login) ?? '',
+        ...(typeof pull.body === 'string' || pull.body === null ? { body: pull.body ?? '' } : {}),
+    };
+}
+/**
+ * Pull requests a merge group contains: its head ref (`gh-readonly-queue/<base>/pr-<N>-<sha>`) names the last,
+ * and merge or squash commit subjects (`Merge pull request #N from ...`, `Title (#N)`) name each (pure).
+ */
+function pullNumbersInMergeGroup(headRef, subjects) {
+    const numbers = new Set();
+    const fromRef = /\/pr-(\d+)-[0-9a-f]+$/.exec(headRef)?.[1];
+    if (fromRef)
+        numbers.add(Number(fromRef));
+    for (const subject of subjects) {
+        const n = /^Merge pull request #(\d+) from /.exec(subject)?.[1] ?? /\(#(\d+)\)$/.exec(subject.trim())?.[1];
+        if (n)
+            numbers.add(Number(n));
+    }
+    return [...numbers].sort((a, b) => a - b);
+}
+/** Changes in the merge group that no contained pull request's own diff explains. */
+function unexplainedChanges(group, pulls) {
+    return group.filter((change) => !pulls.some((changes) => changes.some((c) => deepEqual(c, change))));
+}
+/**
+ * A check run belongs to a commit, not a pull request: a pass for a pull request into another branch (which the
+ * policy may let through unsigned) must not stand for a pull request into the default branch with the same head.
+ */
+function checkNameFor(checkName, otherBase) {
+    return otherBase === undefined ? checkName : `${checkName} (into ${otherBase})`;
+}
+
+;// CONCATENATED MODULE: ./src/gate/fetch.ts
+// The commits the gate judges, brought into the checkout as data (never checked out), and the base branch's tip
+// as origin has it now.
+
+
+
+
+const hasCommit = async (repoRoot, sha) => (await history_commitOf(repoRoot, sha)) !== undefined;
+/** Fetches commits into the checkout as data (never checked out); a fork's head comes from refs/pull/N/head. */
+async function fetchCommits(repoRoot, shas, pullNumber) {
+    for (const sha of shas) {
+        if (!target_SHA.test(sha))
+            throw new src_errors/* TollgateError */.x(`"${sha}" is not a commit sha`);
+        if (await hasCommit(repoRoot, sha))
+            continue;
+        // Raw: a failed fetch is an answer here (the next place is tried), which simple-git would throw.
+        await run_runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', sha], { okCodes: [1, 128] });
+        if (!(await hasCommit(repoRoot, sha)) && pullNumber !== undefined)
+            await run_runGit(repoRoot, [
+                'fetch',
+                '--no-tags',
+                '--quiet',
+                'origin',
+                `+refs/pull/${pullNumber}/head:refs/tollgate/pull/${pullNumber}`,
+            ], { okCodes: [1, 128] });
+        if (!(await hasCommit(repoRoot, sha)))
+            throw new src_errors/* TollgateError */.x(`cannot fetch commit ${sha} from origin`, {
+                fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
+            });
+    }
+}
+/**
+ * The base branch's tip as origin has it now. GitHub's baseRefOid is the tip when the pull request was opened or
+ * last synchronised, so a policy tightened (or a version held) on the branch since would not apply.
+ */
+async function currentBaseTip(repoRoot, baseRef) {
+    const ref = `refs/heads/${baseRef}`;
+    // Raw: simple-git has no check-ref-format; its exit code is the answer.
+    const valid = await run_runGit(repoRoot, ['check-ref-format', ref], { okCodes: [1, 128] });
+    if (baseRef.startsWith('-') || valid.code !== 0)
+        throw new src_errors/* TollgateError */.x(`the pull request's base branch "${baseRef}" is not a valid branch name`);
+    const local = 'refs/tollgate/base';
+    // Raw: a failed fetch is reported below, with how to fix it, rather than as git's error.
+    const fetched = await run_runGit(repoRoot, ['fetch', '--no-tags', '--quiet', 'origin', `+${ref}:${local}`], {
+        okCodes: [1, 128],
+    });
+    const sha = (await history_commitOf(repoRoot, local)) ?? '';
+    if (fetched.code !== 0 || !target_SHA.test(sha))
+        throw new src_errors/* TollgateError */.x(`cannot fetch the base branch ${baseRef} from origin`, {
+            fix: 'check out with actions/checkout and `fetch-depth: 0`, with a token that can read the repository',
+        });
+    return sha;
+}
+/** Subjects of the commits in base..head (a merge group's pull request numbers are in them). */
+async function commitSubjects(repoRoot, baseSha, headSha) {
+    // Raw: only the subjects are wanted; simple-git's log formats every field of every commit.
+    return (await runGit(repoRoot, ['log', '--format=%s', `${baseSha}..${headSha}`, '--'])).stdout
+        .split('\n')
+        .filter((s) => s !== '');
+}
+
+;// CONCATENATED MODULE: ./src/gate/reviews.ts
+/** Submitted reviews as the gate reads them: PENDING drafts and reviews without an author or commit dropped. */
+function submittedReviews(context) {
+    return context.reviews.flatMap((review) => {
+        if (review.state === 'PENDING' || !review.author || !review.commitSha || !review.submittedAt)
+            return [];
+        return [
+            {
+                login: review.author,
+                state: review.state,
+                commitId: review.commitSha,
+                submittedAt: review.submittedAt,
+                ...(review.authorIsBot ? { isBot: true } : {}),
+            },
+        ];
+    });
+}
+
+;// CONCATENATED MODULE: ./src/gate/judge.ts
+// Judging one pull request: the facts git holds (policy from the base, the semantic diff, Requested-By trailers),
+// the review context, and the verdict, with the memberships and permissions it needs from the access port. The
+// gate flows judge through GitHub; `tollgate gate simulate` judges the same way with answers given as flags.
+
+
+
+
+
+
+
+/** The verdict on base..head, both already in the checkout. */
+async function judgeCommits(repoRoot, request, access) {
+    const { number, headSha } = request;
+    const reviews = submittedReviews(request.context);
+    const facts = await collectGateFacts(repoRoot, {
+        baseSha: request.baseSha,
+        headSha,
+        registryPrefix: request.registry,
+        reviewedCommits: reviews.map((r) => r.commitId),
+    });
+    const context = request.context.baseRef === ''
+        ? { ...request.context, baseRef: facts.policy.defaultBranch }
+        : request.context;
+    const input = gateInputOf(facts, context, {
+        number,
+        headSha,
+        reviews,
+        ...(request.defaultBranch ? { defaultBranch: request.defaultBranch } : {}),
+        ...(request.requestedBy ? { requestedBy: request.requestedBy } : {}),
+        ...(request.recordWriter ? { recordWriter: request.recordWriter } : {}),
+    });
+    const verdict = await access.evaluate(input);
+    const intoDefault = context.baseRef === (request.defaultBranch ?? facts.policy.defaultBranch);
+    return { number, headSha, verdict, facts, ...(intoDefault ? {} : { otherBase: context.baseRef }) };
+}
+/**
+ * Judges pull request `number` as GitHub has it now: its current head against the base branch's current tip
+ * (or `baseOverride`), fetching both into the checkout. `onHead` learns the head before anything can fail.
+ */
+async function judgePullRequest(number, options, onHead = () => { }, baseOverride) {
+    const { client, repo, repoRoot } = options;
+    const context = options.context ?? (await fetchReviewContext(client, repo, number));
+    const headSha = context.headSha;
+    onHead(headSha);
+    const baseSha = baseOverride ?? (await currentBaseTip(repoRoot, context.baseRef));
+    if (!baseSha || !target_SHA.test(baseSha) || !target_SHA.test(headSha))
+        throw new src_errors/* TollgateError */.x(`pull request #${number} has no base or head commit GitHub could name`);
+    await fetchCommits(repoRoot, [baseSha, headSha], number);
+    return judgeCommits(repoRoot, {
+        number,
+        registry: options.registry,
+        baseSha,
+        headSha,
+        context,
+        ...(options.defaultBranch ? { defaultBranch: options.defaultBranch } : {}),
+        ...(options.recordWriter ? { recordWriter: options.recordWriter } : {}),
+    }, githubGateAccess(client, repo, context));
+}
+
+;// CONCATENATED MODULE: ./src/gate/pending-flow.ts
+// `tollgate signoffs pending`: every open promotion pull request judged as the sign-off gate would judge it now
+// (judgePullRequest: its head against the base branch's tip, the same verdict as the check run), then the inbox
+// rows (inbox.ts). With `me`, the token's user and its teams are asked of GitHub to keep only what it can sign.
+
+
+
+
+
+/** Branches `tollgate promote` opens: tollgate/promote/<model>/<stage>. */
+const PROMOTE_BRANCH_PREFIX = 'tollgate/promote/';
+const PROMOTE_BRANCH = /^tollgate\/promote\/([^/]+)\/([^/]+)$/;
+async function pendingSignoffsFlow(ports, request = {}) {
+    const { client, repo } = ports;
+    const open = await pulls_listOpenPullRequests(client, repo, { headPrefix: PROMOTE_BRANCH_PREFIX });
+    const pulls = [];
+    for (const pull of open) {
+        const branch = PROMOTE_BRANCH.exec(pull.headRef);
+        const base = {
+            number: pull.number,
+            title: pull.title,
+            url: pull.url,
+            createdAt: pull.createdAt ?? ports.now.toISOString(),
+            draft: pull.draft,
+            ...(branch ? { model: branch[1], stage: branch[2] } : {}),
+            excluded: pull.author ? [pull.author] : [],
+        };
+        try {
+            const judged = await judgePullRequest(pull.number, {
+                client,
+                repo,
+                repoRoot: ports.repoRoot,
+                registry: ports.registry,
+            });
+            const { facts } = judged;
+            const authors = [
+                ...base.excluded,
+                ...facts.requestedBy,
+                ...(facts.policy.signoff.excludeCommitAuthors ? facts.commitAuthorLogins : []),
+            ];
+            pulls.push({ ...base, verdict: judged.verdict, excluded: [...new Set(authors)] });
+        }
+        catch (error) {
+            // A GitHub failure is the environment's, and says nothing about one pull request: it ends the command.
+            if (error instanceof src_errors/* TollgateError */.x && error.kind === 'environment')
+                throw error;
+            pulls.push({ ...base, problem: error instanceof Error ? error.message : String(error) });
+        }
+    }
+    let me;
+    if (request.me)
+        me = await reviewerOf(client, pulls);
+    const filter = {
+        ...(request.role !== undefined ? { role: request.role } : {}),
+        ...(me ? { me } : {}),
+        ...(request.olderThanSeconds !== undefined ? { olderThanSeconds: request.olderThanSeconds } : {}),
+    };
+    return {
+        rows: inboxRows(pulls, ports.now, filter),
+        open: open.length,
+        ...(me ? { me: me.login } : {}),
+        calls: client.calls(),
+    };
+}
+/** The token's user and its active memberships among the teams that unfilled roles name. */
+async function reviewerOf(client, pulls) {
+    const login = await authenticatedLogin(client);
+    const named = new Set();
+    for (const pull of pulls)
+        for (const r of pull.verdict?.requirements ?? [])
+            if (!r.satisfiedBy)
+                for (const c of r.candidates)
+                    if (c.includes('/'))
+                        named.add(c.replace(/^@/, '').toLowerCase());
+    const teams = [];
+    for (const team of [...named].sort()) {
+        const [org, slug] = team.split('/');
+        if (!org || !slug)
+            continue;
+        if ((await getTeamMembership(client, { org, team: slug }, login)) === 'active')
+            teams.push(team);
+    }
+    return { login, teams };
+}
+
+;// CONCATENATED MODULE: ./src/gate/digest-flow.ts
+// The reviewers' daily digest as the scheduled workflow runs it: the inbox (pending-flow.ts) cut at the policy's
+// `signoff.digest_after`, and, when anything waited longer, the message posted to the policy's
+// `signoff.digest_channels` (Slack incoming webhooks or generic JSON webhooks, their secrets from the environment).
+// A channel that fails is reported, never thrown: the digest is advice, not a gate.
+
+
+
+
+
+
+const originOf = (url) => {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        return 'an invalid URL';
+    }
+};
+/** The body for a channel: Slack reads `text` (mrkdwn: the `<url|#N>` links); a webhook gets the rows as data. */
+function digestBody(type, digest, repository, threshold) {
+    if (type === 'slack')
+        return { text: digest.text };
+    return {
+        text: digest.text,
+        event: 'signoff-digest',
+        repository,
+        threshold,
+        overdue: digest.overdue.map((row) => ({
+            number: row.number,
+            url: row.url,
+            model: row.model ?? null,
+            stage: row.stage ?? null,
+            age_seconds: row.ageSeconds,
+            owed: row.owed.map((o) => ({ role: o.role, candidates: o.candidates })),
+        })),
+    };
+}
+async function postTo(name, policy, body, ports) {
+    const channel = Object.prototype.hasOwnProperty.call(policy.incident.channels, name)
+        ? policy.incident.channels[name]
+        : undefined;
+    if (channel === undefined)
+        return {
+            channel: name,
+            outcome: 'failed',
+            detail: `no channel "${name}" in the policy's incident.channels`,
+        };
+    if (channel.type !== 'slack' && channel.type !== 'webhook')
+        return {
+            channel: name,
+            outcome: 'skipped',
+            detail: `a ${channel.type} channel does not take the digest (slack or webhook only)`,
+        };
+    const fromEnv = channel.url_env ? ports.env[channel.url_env]?.trim() : undefined;
+    const url = channel.url ?? (fromEnv || undefined) ?? (name === 'webhook' ? policy.incident.notifyWebhook : undefined);
+    if (url === undefined)
+        return { channel: name, outcome: 'skipped', detail: `${channel.url_env ?? 'its URL'} is not set` };
+    const where = originOf(url);
+    try {
+        const response = await (ports.fetch ?? globalThis.fetch)(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body(channel.type)),
+            signal: AbortSignal.timeout(ports.timeoutMs ?? 5000),
+        });
+        return response.ok
+            ? { channel: name, outcome: 'posted', detail: `posted to ${where}` }
+            : { channel: name, outcome: 'failed', detail: `${where} answered ${response.status}` };
+    }
+    catch (error) {
+        return { channel: name, outcome: 'failed', detail: `${where}: ${(0,src_errors/* describeError */.U)(error).split('\n')[0]}` };
+    }
+}
+/**
+ * The digest of what has waited longer than `olderThanSeconds` (default the policy's `signoff.digest_after`), and,
+ * with `post` and something due, the posts to each of the policy's digest channels.
+ */
+async function signoffDigestFlow(ports, options) {
+    const policy = await read_readPolicy(load_fileSystemReader((0,external_node_path_.join)(ports.repoRoot, ports.registry)));
+    const threshold = options.olderThanSeconds ?? policy.signoff.digestAfter;
+    const result = await pendingSignoffsFlow(ports, { ...options.filter, olderThanSeconds: threshold });
+    const repository = `${ports.repo.owner}/${ports.repo.repo}`;
+    const digest = signoffDigest(result.rows, threshold, repository);
+    const posts = [];
+    if (options.post && digest.due) {
+        const body = (type) => digestBody(type, digest, repository, threshold);
+        for (const name of policy.signoff.digestChannels)
+            posts.push(await postTo(name, policy, body, ports));
+    }
+    return { repository, threshold, digest, posts };
+}
+/** The job summary: the digest (or that nothing is late) and how each channel took it. */
+function digestSummary(result) {
+    return [
+        '## Sign-off digest',
+        '',
+        result.digest.due
+            ? result.digest.text
+            : 'Nothing has waited longer than the policy allows for a sign-off.',
+        '',
+        ...result.posts.map((p) => `- ${p.channel}: ${p.outcome}, ${p.detail}`),
+        '',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/github/comments.ts
+function commentMarker(key) {
+    return `<!-- tollgate:${key} -->`;
+}
+/** Creates the comment marked `key`, or edits the existing one; never posts a second one. */
+async function upsertMarkedComment(client, repo, issueNumber, key, body) {
+    const marker = commentMarker(key);
+    const full = `${marker}\n${body}`;
+    const comments = await client.octokit.paginate(client.octokit.rest.issues.listComments, {
+        ...repo,
+        issue_number: issueNumber,
+        per_page: 100,
+    });
+    const mine = comments.find((comment) => comment.body?.includes(marker));
+    if (!mine) {
+        // Not retried: a create whose answer was lost would post twice. A re-run finds the first one.
+        const { data } = await client.octokit.rest.issues.createComment({
+            ...repo,
+            issue_number: issueNumber,
+            body: full,
+            request: { retries: 0 },
+        });
+        return { id: data.id, action: 'created' };
+    }
+    if (mine.body === full)
+        return { id: mine.id, action: 'unchanged' };
+    await client.octokit.rest.issues.updateComment({ ...repo, comment_id: mine.id, body: full });
+    return { id: mine.id, action: 'updated' };
+}
+
+;// CONCATENATED MODULE: ./src/github/issues.ts
+
+/** The issue whose body carries the marker of `key`, among the issues with all of `labels`. */
+async function findMarkedIssue(client, repo, key, labels) {
+    const marker = commentMarker(key);
+    const issues = await client.octokit.paginate(client.octokit.rest.issues.listForRepo, {
+        ...repo,
+        state: 'all',
+        labels: labels.join(','),
+        per_page: 100,
+    });
+    const found = issues.find((issue) => !issue.pull_request && issue.body?.includes(marker));
+    return found
+        ? { number: found.number, url: found.html_url, state: found.state === 'closed' ? 'closed' : 'open' }
+        : undefined;
+}
+/** Opens the issue marked `key`, or rewrites its title, body and labels when it exists. */
+async function upsertMarkedIssue(client, repo, key, issue) {
+    const body = `${commentMarker(key)}\n${issue.body}`;
+    const existing = await findMarkedIssue(client, repo, key, issue.findBy);
+    if (existing) {
+        await client.octokit.rest.issues.update({
+            ...repo,
+            issue_number: existing.number,
+            title: issue.title,
+            body,
+            labels: issue.labels,
+        });
+        return { ...existing, created: false };
+    }
+    // Not retried: a create whose answer was lost would open a second issue; a re-run finds the first one.
+    const { data } = await client.octokit.rest.issues.create({
+        ...repo,
+        title: issue.title,
+        body,
+        labels: issue.labels,
+        request: { retries: 0 },
+    });
+    return { number: data.number, url: data.html_url, state: 'open', created: true };
+}
+async function commentOnIssue(client, repo, number, body) {
+    await client.octokit.rest.issues.createComment({
+        ...repo,
+        issue_number: number,
+        body,
+        request: { retries: 0 },
+    });
+}
+async function setIssueState(client, repo, number, change) {
+    await client.octokit.rest.issues.update({
+        ...repo,
+        issue_number: number,
+        state: change.state,
+        ...(change.state === 'closed' ? { state_reason: 'completed' } : {}),
+        ...(change.labels ? { labels: change.labels } : {}),
+    });
+}
+
+;// CONCATENATED MODULE: ./src/incident/issue.ts
+// The GitHub issue channel: one issue per incident, labelled with the model and the severity, holding the
+// classification, the metrics and the actions taken; later events are comments, and resolving closes it. Without
+// GitHub (a local run) there is no issue: the record is all there is.
+
+
+const INCIDENT_ISSUE_LABEL = 'tollgate:incident';
+const incidentLabels = (incident) => [
+    INCIDENT_ISSUE_LABEL,
+    `severity:${incident.severity}`,
+    ...incident.models.map((m) => `model:${m}`),
+];
+const iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const cell = (value) => value.replaceAll('|', '\\|').replaceAll('\n', ' ');
+/** The issue's body: the record's facts, its classification, metrics and actions (its timeline). Pure. */
+function incidentIssueBody(incident, context) {
+    const metrics = Object.entries(incident.metrics);
+    return [
+        `**${incident.severity}** incident on ${incident.models.map((m) => `\`${m}\``).join(', ')}, detected ${incident.detected_at}.`,
+        '',
+        `- Status: ${incident.status}${incident.resolved_at ? ` (resolved ${incident.resolved_at})` : ''}`,
+        `- Classification: ${incident.timeline.find((e) => e.event === 'classified')?.detail ?? incident.severity}`,
+        ...(incident.alert ? [`- Alert: ${incident.alert}`] : []),
+        ...(incident.description ? [`- Description: ${incident.description}`] : []),
+        ...(context.escalate.length ? [`- Escalation: ${context.escalate.join(', ')}`] : []),
+        ...(context.respondBy && !incident.acknowledged_at
+            ? [`- Acknowledge by ${context.respondBy}: \`tollgate incident ack ${incident.id}\``]
+            : []),
+        ...(incident.acknowledged_at
+            ? [`- Acknowledged: ${incident.acknowledged_at} by ${incident.acknowledged_by ?? 'someone'}`]
+            : []),
+        ...(incident.rollback
+            ? [
+                `- Rollback: ${incident.rollback.model} ${incident.rollback.stage} ${incident.rollback.from} -> ${incident.rollback.to}`,
+            ]
+            : []),
+        '',
+        '### Metrics',
+        '',
+        ...(metrics.length
+            ? ['| metric | value |', '| --- | --- |', ...metrics.map(([k, v]) => `| ${cell(k)} | ${v} |`)]
+            : ['None given.']),
+        '',
+        '### Actions',
+        '',
+        '| time (UTC) | event | detail |',
+        '| --- | --- | --- |',
+        ...incident.timeline.map((e) => `| ${e.at} | ${e.event} | ${cell(e.detail ?? '')} |`),
+        '',
+        ...(context.link ? [`Run: ${context.link}`, ''] : []),
+        `The record: \`registry/incidents/${incident.id}.yaml\`.`,
+        '',
+    ].join('\n');
+}
+/** The comment for an event after the opening: the timeline entries since the last acknowledgement/escalation. */
+function noticeComment(incident, notice) {
+    const headline = {
+        opened: 'Updated',
+        acknowledged: `Acknowledged by ${incident.acknowledged_by ?? 'someone'}`,
+        escalated: `Escalated to **${incident.severity}**`,
+        resolved: 'Resolved',
+        updated: 'Update',
+    };
+    const last = incident.timeline.at(-1);
+    return [
+        `${headline[notice]}: ${last ? `${last.event}${last.detail ? ` — ${last.detail}` : ''}` : ''}`,
+    ].join('\n');
+}
+/** The issue channel over a GitHub client: the entry says what happened to the issue, or why it failed. */
+function githubIssueChannel(client, repo, now) {
+    return {
+        async announce(incident, notice, context) {
+            const key = `incident:${incident.id}`;
+            try {
+                const labels = incidentLabels(incident);
+                const findBy = [INCIDENT_ISSUE_LABEL];
+                if (notice === 'opened' || notice === 'escalated') {
+                    const issue = await upsertMarkedIssue(client, repo, key, {
+                        title: `[${incident.severity}] ${incident.id}: ${incident.title}`,
+                        body: incidentIssueBody(incident, context),
+                        labels,
+                        findBy,
+                    });
+                    if (notice === 'escalated')
+                        await commentOnIssue(client, repo, issue.number, noticeComment(incident, notice));
+                    return {
+                        at: iso(now()),
+                        event: 'notified',
+                        detail: `issue #${issue.number} ${issue.created ? 'opened' : 'updated'} (github-issue ${notice})`,
+                    };
+                }
+                const issue = await findMarkedIssue(client, repo, key, findBy);
+                if (!issue) {
+                    return {
+                        at: iso(now()),
+                        event: 'notification-failed',
+                        detail: `no issue for ${incident.id} (github-issue ${notice})`,
+                    };
+                }
+                await commentOnIssue(client, repo, issue.number, noticeComment(incident, notice));
+                if (notice === 'resolved')
+                    await setIssueState(client, repo, issue.number, { state: 'closed', labels });
+                return {
+                    at: iso(now()),
+                    event: 'notified',
+                    detail: `issue #${issue.number} ${notice === 'resolved' ? 'closed' : 'commented'} (github-issue ${notice})`,
+                };
+            }
+            catch (error) {
+                return {
+                    at: iso(now()),
+                    event: 'notification-failed',
+                    detail: `GitHub issue: ${(0,src_errors/* describeError */.U)(error).split('\n')[0]} (github-issue ${notice})`,
+                };
+            }
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/incident/channels.ts
+const PAGERDUTY_ENQUEUE_URL = 'https://events.pagerduty.com/v2/enqueue';
+/** PagerDuty's four severities for Tollgate's five. */
+const PAGERDUTY_SEVERITY = {
+    P0: 'critical',
+    P1: 'error',
+    P2: 'warning',
+    P3: 'warning',
+    P4: 'info',
+};
+const VERB = {
+    opened: 'opened',
+    acknowledged: 'acknowledged',
+    escalated: 'escalated',
+    resolved: 'resolved',
+    updated: 'updated',
+};
+/** `on-call (@alice, @org/sre)`: a role of the policy with its members, or the name as given. */
+function escalationNames(escalate, roles) {
+    return escalate.map((name) => {
+        const role = Object.prototype.hasOwnProperty.call(roles, name) ? roles[name] : undefined;
+        const members = [...(role?.users ?? []), ...(role?.teams ?? [])].map((m) => `@${m}`);
+        return members.length > 0 ? `${name} (${members.join(', ')})` : name;
+    });
+}
+/** The plain-text lines every channel shares: severity, models, alert, metrics, rollback, escalation. */
+function noticeLines(incident, notice, context) {
+    const rollback = incident.timeline
+        .filter((e) => e.event.startsWith('rollback-') || e.event === 'note')
+        .map((e) => `• ${e.event}: ${e.detail ?? ''}`);
+    return [
+        `*${incident.severity}* ${incident.id}: ${incident.title}${notice === 'opened' ? '' : ` (${VERB[notice]})`}`,
+        `Models: ${incident.models.join(', ')}`,
+        ...(incident.alert ? [`Alert: ${incident.alert}`] : []),
+        ...(Object.keys(incident.metrics).length
+            ? [
+                `Metrics: ${Object.entries(incident.metrics)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(', ')}`,
+            ]
+            : []),
+        ...rollback,
+        ...(notice !== 'resolved' && notice !== 'acknowledged' && context.escalate.length > 0
+            ? [`Escalation: ${context.escalate.join(', ')}`]
+            : []),
+        ...(notice !== 'resolved' && notice !== 'acknowledged' && context.respondBy && !incident.acknowledged_at
+            ? [`Acknowledge by ${context.respondBy}: tollgate incident ack ${incident.id}`]
+            : []),
+        ...(context.link ? [context.link] : []),
+    ];
+}
+/** A Slack incoming-webhook message: `text` for notifications, Block Kit blocks for the channel. */
+function slackMessage(incident, notice, context) {
+    const lines = noticeLines(incident, notice, context);
+    const [headline, ...rest] = lines;
+    const header = `${incident.severity} ${incident.id} ${VERB[notice]}`.slice(0, 150);
+    return {
+        text: lines.join('\n'),
+        blocks: [
+            { type: 'header', text: { type: 'plain_text', text: header, emoji: false } },
+            { type: 'section', text: { type: 'mrkdwn', text: headline.slice(0, 3000) } },
+            ...(rest.length > 0
+                ? [{ type: 'section', text: { type: 'mrkdwn', text: rest.join('\n').slice(0, 3000) } }]
+                : []),
+            {
+                type: 'context',
+                elements: [{ type: 'mrkdwn', text: `Tollgate · detected ${incident.detected_at}` }],
+            },
+        ],
+    };
+}
+/** A PagerDuty Events API v2 event; acknowledge and resolve carry only the routing and dedup keys. */
+function pagerDutyEvent(incident, notice, routingKey, context) {
+    const action = notice === 'acknowledged' ? 'acknowledge' : notice === 'resolved' ? 'resolve' : 'trigger';
+    const event = {
+        routing_key: routingKey,
+        event_action: action,
+        dedup_key: incident.id,
+    };
+    if (action !== 'trigger')
+        return event;
+    return {
+        ...event,
+        payload: {
+            summary: `${incident.severity} ${incident.id}: ${incident.title}`.slice(0, 1024),
+            source: incident.models.join(', '),
+            severity: PAGERDUTY_SEVERITY[incident.severity],
+            timestamp: incident.detected_at,
+            component: incident.models[0],
+            group: 'tollgate',
+            class: incident.alert ?? 'model incident',
+            custom_details: {
+                incident: incident.id,
+                severity: incident.severity,
+                models: incident.models,
+                metrics: incident.metrics,
+                escalate: context.escalate,
+                ...(context.respondBy ? { respond_by: context.respondBy } : {}),
+                ...(notice === 'escalated' ? { escalated: true } : {}),
+            },
+        },
+        client: 'Tollgate',
+        ...(context.link
+            ? { client_url: context.link, links: [{ href: context.link, text: 'Tollgate run' }] }
+            : {}),
+    };
+}
+/** The generic webhook's JSON: the Slack-compatible text, what happened, and the incident's fields. */
+function webhookMessage(incident, notice, context) {
+    return {
+        text: noticeLines(incident, notice, context).join('\n'),
+        event: `incident-${notice}`,
+        incident: {
+            id: incident.id,
+            severity: incident.severity,
+            status: incident.status,
+            title: incident.title,
+            models: incident.models,
+            metrics: incident.metrics,
+            detected_at: incident.detected_at,
+            ...(incident.acknowledged_at ? { acknowledged_at: incident.acknowledged_at } : {}),
+            ...(incident.resolved_at ? { resolved_at: incident.resolved_at } : {}),
+            ...(incident.rollback ? { rollback: incident.rollback } : {}),
+        },
+        escalate: context.escalate,
+        ...(context.respondBy ? { respond_by: context.respondBy } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/incident/notify.ts
+
+
+const notify_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** The message body: severity, models, alert, what the timeline says happened to the rollback. Pure. */
+function notificationPayload(incident, link) {
+    const rollback = incident.timeline
+        .filter((e) => e.event.startsWith('rollback-') || e.event === 'note')
+        .map((e) => `• ${e.event}: ${e.detail ?? ''}`);
+    const lines = [
+        `*${incident.severity}* ${incident.id}: ${incident.title}`,
+        `Models: ${incident.models.join(', ')}`,
+        ...(incident.alert ? [`Alert: ${incident.alert}`] : []),
+        ...(Object.keys(incident.metrics).length
+            ? [
+                `Metrics: ${Object.entries(incident.metrics)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join(', ')}`,
+            ]
+            : []),
+        ...rollback,
+        ...(link ? [link] : []),
+    ];
+    return { text: lines.join('\n') };
+}
+/** Only the origin: webhook URLs carry their secret in the path, and the record is public to the repository. */
+const origin = (url) => {
+    try {
+        return new URL(url).origin;
+    }
+    catch {
+        return 'an invalid URL';
+    }
+};
+/**
+ * POSTs the notification and returns the timeline entry saying how it went (`notified` or
+ * `notification-failed`). Never throws; gives up after `timeoutMs` (default 5 s).
+ */
+async function notifyIncident(url, incident, deps, body = notificationPayload(incident, deps.link), label = '') {
+    const send = deps.fetch ?? globalThis.fetch;
+    const where = origin(url);
+    const suffix = label ? ` (${label})` : '';
+    try {
+        const response = await send(url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(body),
+            signal: AbortSignal.timeout(deps.timeoutMs ?? 5000),
+        });
+        if (!response.ok) {
+            return {
+                at: notify_iso(deps.now()),
+                event: 'notification-failed',
+                detail: `${where} answered ${response.status}${suffix}`,
+            };
+        }
+        return { at: notify_iso(deps.now()), event: 'notified', detail: `posted to ${where}${suffix}` };
+    }
+    catch (error) {
+        return {
+            at: notify_iso(deps.now()),
+            event: 'notification-failed',
+            detail: `${where}: ${error.message.split('\n')[0]}${suffix}`,
+        };
+    }
+}
+const secret = (channel, env, key) => {
+    const name = channel[key];
+    const value = name === undefined ? undefined : env[name];
+    return value === undefined || value.trim() === '' ? undefined : value.trim();
+};
+/**
+ * The severity matrix's notifier: the incident's severity names its channels; each is sent in its own format.
+ * The built-in `webhook` channel falls back to the policy's notify_webhook.
+ */
+function channelNotifier(policy, deps) {
+    return {
+        async notify(incident, notice = 'opened') {
+            const level = policy.incident.response[incident.severity];
+            const context = {
+                escalate: escalationNames(level.escalate, policy.roles),
+                respondBy: new Date(Date.parse(incident.detected_at) + level.respondWithin * 1000)
+                    .toISOString()
+                    .replace(/\.\d{3}Z$/, 'Z'),
+                ...(deps.link ? { link: deps.link } : {}),
+            };
+            const entries = [];
+            for (const name of level.channels) {
+                const channel = Object.prototype.hasOwnProperty.call(policy.incident.channels, name)
+                    ? policy.incident.channels[name]
+                    : undefined;
+                if (channel === undefined) {
+                    entries.push({
+                        at: notify_iso(deps.now()),
+                        event: 'notification-failed',
+                        detail: `no channel "${name}" in the policy's incident.channels`,
+                    });
+                    continue;
+                }
+                const label = channel.type === 'webhook' ? '' : `${name} ${notice}`;
+                if (channel.type === 'github-issue') {
+                    if (deps.issues)
+                        entries.push(await deps.issues.announce(incident, notice, context));
+                    continue;
+                }
+                if (notice === 'updated')
+                    continue;
+                // INPUT_TOKEN and the like hold this job's own credentials: never sent, whatever the policy says.
+                const reserved = [channel.url_env, channel.routing_key_env].find((n) => n !== undefined && isReservedEnvName(n));
+                if (reserved !== undefined) {
+                    entries.push({
+                        at: notify_iso(deps.now()),
+                        event: 'notification-failed',
+                        detail: `channel "${name}" names $${reserved}, a variable the runner or the action sets (it may hold this ` +
+                            "job's token), not a secret of yours: not sent; fix: name your own variable in registry/policy.yaml",
+                    });
+                    continue;
+                }
+                if (channel.type === 'pagerduty') {
+                    const key = secret(channel, deps.env, 'routing_key_env');
+                    if (key === undefined)
+                        continue;
+                    const body = pagerDutyEvent(incident, notice, key, context);
+                    entries.push(await notifyIncident(channel.url ?? PAGERDUTY_ENQUEUE_URL, incident, deps, body, label));
+                    continue;
+                }
+                const url = channel.url ??
+                    secret(channel, deps.env, 'url_env') ??
+                    (name === 'webhook' ? policy.incident.notifyWebhook : undefined);
+                if (url === undefined)
+                    continue;
+                const body = channel.type === 'slack'
+                    ? slackMessage(incident, notice, context)
+                    : webhookMessage(incident, notice, context);
+                entries.push(await notifyIncident(url, incident, deps, body, label));
+            }
+            return entries;
+        },
+    };
+}
+
+;// CONCATENATED MODULE: external "node:os"
+const external_node_os_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:os");
+;// CONCATENATED MODULE: ./src/github/merge.ts
+// Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
+// once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
+
+
+const METHODS = ['squash', 'merge', 'rebase'];
+/** GitHub answers 405 both for "this method is disabled here" and for "not mergeable now"; only the first retries. */
+const methodDisallowed = (detail) => /merges? (are|is) not allowed|not allowed on this repository/i.test(detail);
+async function mergePullRequest(client, repo, number, options) {
+    const order = [options.method, ...METHODS.filter((m) => m !== options.method)];
+    let last = {
+        status: 'blocked',
+        reason: 'no merge method is allowed',
+        method: options.method,
+    };
+    for (const method of order) {
+        try {
+            const { data } = await client.octokit.rest.pulls.merge({
+                ...repo,
+                pull_number: number,
+                sha: options.sha,
+                merge_method: method,
+                commit_title: `${options.title} (#${number})`,
+            });
+            return { status: 'merged', sha: data.sha, method };
+        }
+        catch (error) {
+            const status = (0,github_client/* statusOf */.c2)(error);
+            const detail = error instanceof github_client/* GitHubApiError */.OS ? error.message : (0,src_errors/* describeError */.U)(error);
+            if (status === 409)
+                return { status: 'head-moved' };
+            if (status === 405 && methodDisallowed(detail)) {
+                last = { status: 'blocked', reason: `${method} merges are not allowed`, method };
+                continue;
+            }
+            return { status: 'blocked', reason: detail.replace(/\s*\n+\s*/g, ' '), method };
+        }
+    }
+    return last;
+}
+const ENABLE_AUTO_MERGE = `mutation TollgateEnableAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
+  enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }) {
+    pullRequest { number autoMergeRequest { enabledAt } }
+  }
+}`;
+/** Asks GitHub to merge the pull request when its required checks pass, and only while its head is `expectedHeadSha`. */
+async function enableAutoMerge(client, repo, number, options) {
+    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: number });
+    try {
+        await client.octokit.graphql(ENABLE_AUTO_MERGE, {
+            id: data.node_id,
+            mergeMethod: options.method.toUpperCase(),
+            head: options.expectedHeadSha,
+        });
+    }
+    catch (error) {
+        if (error instanceof github_client/* GitHubApiError */.OS)
+            throw error;
+        throw new github_client/* GitHubApiError */.OS('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
+    }
+}
+
+;// CONCATENATED MODULE: ./src/git/message.ts
+// Commit messages Tollgate writes: a text, a blank line, then `Key: value` trailers that `git log` alone can read.
+
+const TRAILER_KEY = /^[A-Za-z][A-Za-z0-9-]*$/;
+/** The commit message: the text, a blank line, then one `Key: value` line per trailer value. */
+function formatCommitMessage(message, trailers) {
+    const text = message.replace(/\r\n/g, '\n').trim();
+    if (text === '')
+        throw new src_errors/* TollgateError */.x('commit message is empty', { fix: 'pass a message' });
+    const lines = [];
+    for (const [key, raw] of Object.entries(trailers)) {
+        if (!TRAILER_KEY.test(key)) {
+            throw new src_errors/* TollgateError */.x(`trailer key "${key}" is not a single word of letters, digits and "-"`, {
+                field: key,
+                fix: 'use a trailer key like "Tollgate-Event"',
+            });
+        }
+        for (const value of Array.isArray(raw) ? raw : [raw]) {
+            if (/[\r\n]/.test(value)) {
+                throw new src_errors/* TollgateError */.x(`trailer ${key} holds a newline: ${JSON.stringify(value)}`, {
+                    field: key,
+                    fix: 'trailer values are one line; put longer text in the message body',
+                });
+            }
+            if (value.trim() === '')
+                continue;
+            lines.push(`${key}: ${value.trim()}`);
+        }
+    }
+    return lines.length === 0 ? `${text}\n` : `${text}\n\n${lines.join('\n')}\n`;
+}
 
 ;// CONCATENATED MODULE: ./src/git/transaction.ts
 // One transaction per writing command: the change is staged in a private index (GIT_INDEX_FILE), never the
@@ -49541,17 +53668,17 @@ const ZERO = '';
 async function transaction_tollgateStateDir(repoRoot) {
     let gitDir = gitDirs.get(repoRoot);
     if (!gitDir) {
-        gitDir = git(repoRoot, ['rev-parse', '--git-dir']).then((d) => resolve(repoRoot, d));
+        gitDir = run_git(repoRoot, ['rev-parse', '--git-dir']).then((d) => (0,external_node_path_.resolve)(repoRoot, d));
         gitDirs.set(repoRoot, gitDir);
         gitDir.catch(() => gitDirs.delete(repoRoot));
     }
-    const path = join(await gitDir, 'tollgate');
-    await mkdir(path, { recursive: true });
+    const path = (0,external_node_path_.join)(await gitDir, 'tollgate');
+    await (0,promises_.mkdir)(path, { recursive: true });
     return path;
 }
 const gitDirs = new Map();
 async function tipOf(repoRoot, ref, env) {
-    const result = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
+    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`], {
         env,
         okCodes: [1, 128],
     });
@@ -49559,20 +53686,20 @@ async function tipOf(repoRoot, ref, env) {
 }
 /** The full name of `ref` and whether it is what this checkout's HEAD stands on. */
 async function resolveTarget(repoRoot, ref, env) {
-    const head = await runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { env, okCodes: [1] });
+    const head = await run_runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { env, okCodes: [1] });
     const current = head.code === 0 ? head.stdout.trim() : 'HEAD';
     if (ref === undefined || ref === 'HEAD')
         return { ref: current, checkedOut: true };
     const full = ref.startsWith('refs/') ? ref : `refs/heads/${ref}`;
-    const valid = await runGit(repoRoot, ['check-ref-format', full], { env, okCodes: [1, 128] });
+    const valid = await run_runGit(repoRoot, ['check-ref-format', full], { env, okCodes: [1, 128] });
     if (valid.code !== 0 || ref.startsWith('-')) {
-        throw new TollgateError(`"${ref}" is not a valid branch name`, { field: 'branch' });
+        throw new src_errors/* TollgateError */.x(`"${ref}" is not a valid branch name`, { field: 'branch' });
     }
     if (full !== current) {
         // A branch checked out in another worktree of this repository would be moved under that worktree's feet.
-        const list = await git(repoRoot, ['worktree', 'list', '--porcelain'], { env });
+        const list = await run_git(repoRoot, ['worktree', 'list', '--porcelain'], { env });
         if (list.split('\n').includes(`branch ${full}`)) {
-            throw new TollgateError(`branch ${full.replace(/^refs\/heads\//, '')} is checked out in another worktree`, {
+            throw new src_errors/* TollgateError */.x(`branch ${full.replace(/^refs\/heads\//, '')} is checked out in another worktree`, {
                 fix: 'switch that worktree to another branch, or run Tollgate there',
             });
         }
@@ -49585,7 +53712,7 @@ function assertRepoPath(path) {
         path.includes('\\') ||
         path.includes('\0') ||
         path.split('/').some((s) => s === '..' || s === '.' || s === '' || s === '.git')) {
-        throw new TollgateError(`"${path}" is not a plain repository-relative path`, {
+        throw new src_errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
             fix: 'pass paths like registry/models/fraud/stages.yaml',
         });
     }
@@ -49604,7 +53731,7 @@ class PrivateStage {
         this.#repoRoot = repoRoot;
         this.#dir = dir;
         this.parent = parent;
-        this.#env = { ...env, GIT_INDEX_FILE: join(dir, 'index') };
+        this.#env = { ...env, GIT_INDEX_FILE: (0,external_node_path_.join)(dir, 'index') };
     }
     /** cat-file reads the index once: a reader started before the index changed would answer from the old one. */
     #indexChanged() {
@@ -49612,7 +53739,7 @@ class PrivateStage {
         this.#objects = undefined;
     }
     async init() {
-        await git(this.#repoRoot, this.parent ? ['read-tree', this.parent] : ['read-tree', '--empty'], {
+        await run_git(this.#repoRoot, this.parent ? ['read-tree', this.parent] : ['read-tree', '--empty'], {
             env: this.#env,
         });
     }
@@ -49629,7 +53756,7 @@ class PrivateStage {
         const args = ['ls-files', '-z', '--full-name'];
         if (prefix !== '')
             args.push('--', `${prefix}/`);
-        const paths = new Set((await git(this.#repoRoot, args, { env: this.#env })).split('\0').filter(Boolean));
+        const paths = new Set((await run_git(this.#repoRoot, args, { env: this.#env })).split('\0').filter(Boolean));
         for (const [path, content] of this.#pending) {
             if (prefix !== '' && !path.startsWith(`${prefix}/`))
                 continue;
@@ -49645,31 +53772,31 @@ class PrivateStage {
     }
     async revert(sha) {
         await this.flush();
-        const parents = (await git(this.#repoRoot, ['rev-list', '--parents', '-n', '1', sha], { env: this.#env }))
+        const parents = (await run_git(this.#repoRoot, ['rev-list', '--parents', '-n', '1', sha], { env: this.#env }))
             .split(' ')
             .slice(1);
-        const from = parents[0] ?? (await git(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']));
+        const from = parents[0] ?? (await run_git(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']));
         const patch = await runGitBuffer(this.#repoRoot, ['diff-tree', '-p', '--binary', '--full-index', '--no-renames', '-r', from, sha], { env: this.#env });
         if (patch.stdout.length === 0)
             return undefined;
-        const before = await git(this.#repoRoot, ['write-tree'], { env: this.#env });
+        const before = await run_git(this.#repoRoot, ['write-tree'], { env: this.#env });
         // Raw: the patch goes to git's stdin, which simple-git has no way to pass.
         const applied = await runGitBuffer(this.#repoRoot, ['apply', '--cached', '--3way', '-R', '--whitespace=nowarn', '-'], { env: this.#env, input: patch.stdout, okCodes: [1, 128] });
         this.#indexChanged();
         if (applied.code === 0)
             return undefined;
         // Back to the tree before this commit: a failed three-way apply leaves conflict stages behind.
-        await git(this.#repoRoot, ['read-tree', before], { env: this.#env });
+        await run_git(this.#repoRoot, ['read-tree', before], { env: this.#env });
         const conflicted = [...new Set([...applied.stderr.matchAll(/^U (.+)$/gm)].map((m) => m[1]))];
         return `reverting ${sha.slice(0, 12)} conflicts${conflicted.length ? ` with later changes in ${conflicted.join(', ')}` : ''}`;
     }
     async changed() {
         await this.flush();
-        const tree = await git(this.#repoRoot, ['write-tree'], { env: this.#env });
+        const tree = await run_git(this.#repoRoot, ['write-tree'], { env: this.#env });
         const base = this.parent
             ? `${this.parent}^{tree}`
-            : await git(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']);
-        const out = await git(this.#repoRoot, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', base, tree], {
+            : await run_git(this.#repoRoot, ['hash-object', '-t', 'tree', '/dev/null']);
+        const out = await run_git(this.#repoRoot, ['diff-tree', '-r', '-z', '--name-only', '--no-renames', base, tree], {
             env: this.#env,
         });
         return out.split('\0').filter(Boolean).sort();
@@ -49682,13 +53809,13 @@ class PrivateStage {
         const withContent = entries.filter(([, content]) => content !== null);
         const files = [];
         for (const [i, [, content]] of withContent.entries()) {
-            const file = join(this.#dir, `blob-${i}`);
-            await writeFile(file, content);
+            const file = (0,external_node_path_.join)(this.#dir, `blob-${i}`);
+            await (0,promises_.writeFile)(file, content);
             files.push(file);
         }
         const oids = files.length === 0
             ? []
-            : (await git(this.#repoRoot, ['hash-object', '-w', '--no-filters', '--stdin-paths'], {
+            : (await run_git(this.#repoRoot, ['hash-object', '-w', '--no-filters', '--stdin-paths'], {
                 env: this.#env,
                 input: `${files.join('\n')}\n`,
             })).split('\n');
@@ -49697,24 +53824,24 @@ class PrivateStage {
         for (const [path, content] of entries) {
             lines.push(content === null ? `0 ${'0'.repeat(40)}\t${path}` : `100644 ${oids[next++]}\t${path}`);
         }
-        await git(this.#repoRoot, ['update-index', '-z', '--index-info'], {
+        await run_git(this.#repoRoot, ['update-index', '-z', '--index-info'], {
             env: this.#env,
             input: `${lines.join('\0')}\0`,
         });
         this.#pending.clear();
         this.#indexChanged();
-        await Promise.all(files.map((f) => rm(f, { force: true })));
+        await Promise.all(files.map((f) => (0,promises_.rm)(f, { force: true })));
     }
     async writeTree() {
         await this.flush();
-        return git(this.#repoRoot, ['write-tree'], { env: this.#env });
+        return run_git(this.#repoRoot, ['write-tree'], { env: this.#env });
     }
     checkpoint() {
         return this.writeTree();
     }
     async reset(tree) {
         this.#pending.clear();
-        await git(this.#repoRoot, ['read-tree', tree], { env: this.#env });
+        await run_git(this.#repoRoot, ['read-tree', tree], { env: this.#env });
         this.#indexChanged();
     }
     close() {
@@ -49735,7 +53862,7 @@ async function transaction_runTransaction(repoRoot, options) {
     for (let attempt = 1; attempt <= attempts; attempt++) {
         const tip = await tipOf(repoRoot, target.ref, env);
         const parent = options.parent ? await options.parent(tip) : tip;
-        const dir = await mkdtemp(join(tmpdir(), 'tollgate-tx-'));
+        const dir = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-tx-'));
         const stage = new PrivateStage(repoRoot, dir, parent, env);
         let journal;
         try {
@@ -49750,12 +53877,12 @@ async function transaction_runTransaction(repoRoot, options) {
             if (!built.commit)
                 return { ...none, ...(tip ? { previous: tip } : {}) };
             const tree = await stage.writeTree();
-            const parentTree = parent ? await git(repoRoot, ['rev-parse', `${parent}^{tree}`], { env }) : undefined;
+            const parentTree = parent ? await run_git(repoRoot, ['rev-parse', `${parent}^{tree}`], { env }) : undefined;
             if (tree === parentTree)
                 return { ...none, ...(tip ? { previous: tip } : {}) };
             const request = built.commit;
             const message = formatCommitMessage(request.message, request.trailers);
-            const commit = await git(repoRoot, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], {
+            const commit = await run_git(repoRoot, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], {
                 input: message,
                 env: { ...env, ...request.env, ...authorEnv(request.author) },
             });
@@ -49763,13 +53890,13 @@ async function transaction_runTransaction(repoRoot, options) {
             // Written before the ref moves: a process killed between the two leaves a journal the next run finishes.
             if (sync)
                 journal = await writeJournal(repoRoot, { ref: target.ref, parent, commit });
-            const moved = await runGit(repoRoot, ['update-ref', '-m', `tollgate: ${request.message.split('\n')[0]}`, target.ref, commit, tip ?? ZERO], { env, okCodes: [1, 128] });
+            const moved = await run_runGit(repoRoot, ['update-ref', '-m', `tollgate: ${request.message.split('\n')[0]}`, target.ref, commit, tip ?? ZERO], { env, okCodes: [1, 128] });
             if (moved.code !== 0) {
                 if (journal)
-                    await rm(journal, { force: true });
+                    await (0,promises_.rm)(journal, { force: true });
                 journal = undefined;
                 if (!CAS_CONFLICT.test(moved.stderr)) {
-                    throw new TollgateError(`git update-ref ${target.ref} failed: ${moved.stderr.trim()}`, {
+                    throw new src_errors/* TollgateError */.x(`git update-ref ${target.ref} failed: ${moved.stderr.trim()}`, {
                         fix: 'nothing was changed; check the repository (disk space, permissions) and run again',
                     });
                 }
@@ -49780,7 +53907,7 @@ async function transaction_runTransaction(repoRoot, options) {
             let checkout = { updated: [], kept: [] };
             if (sync) {
                 checkout = await syncCheckout(repoRoot, { ref: target.ref, parent, commit }, env);
-                await rm(journal, { force: true });
+                await (0,promises_.rm)(journal, { force: true });
             }
             return {
                 value: built.value,
@@ -49793,17 +53920,17 @@ async function transaction_runTransaction(repoRoot, options) {
         }
         finally {
             stage.close();
-            await rm(dir, { recursive: true, force: true });
+            await (0,promises_.rm)(dir, { recursive: true, force: true });
         }
     }
-    throw new TollgateError(`${target.ref} kept moving: ${attempts} attempts to commit on it lost to other writers (${lastConflict})`, { fix: 'nothing was changed; run the command again' });
+    throw new src_errors/* TollgateError */.x(`${target.ref} kept moving: ${attempts} attempts to commit on it lost to other writers (${lastConflict})`, { fix: 'nothing was changed; run the command again' });
 }
 function authorEnv(author) {
     if (!author)
         return {};
     for (const [field, value] of Object.entries(author)) {
         if (/[<>\r\n]/.test(value) || value.trim() === '') {
-            throw new TollgateError(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
+            throw new src_errors/* TollgateError */.x(`author ${field} ${JSON.stringify(value)} is empty or holds <, > or a newline`, {
                 field: `author.${field}`,
             });
         }
@@ -49812,8 +53939,8 @@ function authorEnv(author) {
 }
 async function writeJournal(repoRoot, journal) {
     const dir = await transaction_tollgateStateDir(repoRoot);
-    const file = join(dir, `checkout-${process.pid}-${randomBytes(4).toString('hex')}.json`);
-    await writeFile(file, JSON.stringify({ ...journal, pid: process.pid }));
+    const file = (0,external_node_path_.join)(dir, `checkout-${process.pid}-${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.json`);
+    await (0,promises_.writeFile)(file, JSON.stringify({ ...journal, pid: process.pid }));
     return file;
 }
 function isAlive(pid) {
@@ -49832,19 +53959,19 @@ function isAlive(pid) {
 async function recoverCheckouts(repoRoot, env = {}) {
     const dir = await transaction_tollgateStateDir(repoRoot);
     const recovered = [];
-    for (const name of (await readdir(dir)).filter((n) => /^checkout-.*\.json$/.test(n))) {
-        const file = join(dir, name);
+    for (const name of (await (0,promises_.readdir)(dir)).filter((n) => /^checkout-.*\.json$/.test(n))) {
+        const file = (0,external_node_path_.join)(dir, name);
         let journal;
         try {
-            journal = JSON.parse(await readFile(file, 'utf8'));
+            journal = JSON.parse(await (0,promises_.readFile)(file, 'utf8'));
         }
         catch {
-            await rm(file, { force: true });
+            await (0,promises_.rm)(file, { force: true });
             continue;
         }
         if (journal.pid !== undefined && journal.pid !== process.pid && isAlive(journal.pid))
             continue;
-        const landed = (await runGit(repoRoot, ['merge-base', '--is-ancestor', journal.commit, journal.ref], {
+        const landed = (await run_runGit(repoRoot, ['merge-base', '--is-ancestor', journal.commit, journal.ref], {
             env,
             okCodes: [1, 128],
         })).code === 0;
@@ -49852,13 +53979,13 @@ async function recoverCheckouts(repoRoot, env = {}) {
             await syncCheckout(repoRoot, journal, env);
             recovered.push(journal.commit);
         }
-        await rm(file, { force: true });
+        await (0,promises_.rm)(file, { force: true });
     }
     return recovered;
 }
 /** Per path a commit changed against its parent: the blob before and after (undefined where absent). */
 async function commitChanges(repoRoot, parent, commit, env) {
-    const out = await git(repoRoot, parent
+    const out = await run_git(repoRoot, parent
         ? ['diff-tree', '-r', '-z', '--no-renames', parent, commit]
         : ['diff-tree', '-r', '-z', '--no-renames', '--no-commit-id', '--root', commit], { env });
     const changes = new Map();
@@ -49878,7 +54005,7 @@ async function commitChanges(repoRoot, parent, commit, env) {
 }
 /** The blob id git gives `bytes` (no filters: registry files are plain LF text), computed without git. */
 function blobId(bytes, oidLength) {
-    return createHash(oidLength === 64 ? 'sha256' : 'sha1')
+    return (0,external_node_crypto_.createHash)(oidLength === 64 ? 'sha256' : 'sha1')
         .update(`blob ${bytes.length}\0`)
         .update(bytes)
         .digest('hex');
@@ -49905,7 +54032,7 @@ async function syncCheckout(repoRoot, journal, env = {}) {
                     now.set(path, change.after);
         }
         else if (tip) {
-            const listed = await git(repoRoot, ['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...paths], {
+            const listed = await run_git(repoRoot, ['ls-tree', '-r', '-z', '--full-tree', tip, '--', ...paths], {
                 env,
             });
             for (const record of listed.split('\0')) {
@@ -49915,7 +54042,7 @@ async function syncCheckout(repoRoot, journal, env = {}) {
             }
         }
         const index = new Map();
-        const staged = await git(repoRoot, ['ls-files', '-s', '-z', '--full-name', '--', ...paths.map((p) => `:(top,literal)${p}`)], { env });
+        const staged = await run_git(repoRoot, ['ls-files', '-s', '-z', '--full-name', '--', ...paths.map((p) => `:(top,literal)${p}`)], { env });
         for (const record of staged.split('\0')) {
             const tab = record.indexOf('\t');
             if (tab > 0)
@@ -49929,8 +54056,8 @@ async function syncCheckout(repoRoot, journal, env = {}) {
             const { before, after: ours } = changes.get(path);
             const inIndex = index.get(path);
             const want = now.get(path);
-            const full = join(repoRoot, path);
-            const bytes = await readFile(full).catch(() => undefined);
+            const full = (0,external_node_path_.join)(repoRoot, path);
+            const bytes = await (0,promises_.readFile)(full).catch(() => undefined);
             const file = bytes === undefined ? undefined : blobId(bytes, oidLength);
             // The index entry is committed content (the parent's or this commit's): it follows the branch. A file that
             // is committed content too (or already this commit's, from a writer that wrote it first) follows as well;
@@ -49949,14 +54076,14 @@ async function syncCheckout(repoRoot, journal, env = {}) {
             if (want === file && want === inIndex)
                 continue;
             if (want === undefined) {
-                await unlink(full).catch(() => undefined);
+                await (0,promises_.unlink)(full).catch(() => undefined);
             }
             else if (want !== file) {
                 const content = (await runGitBuffer(repoRoot, ['cat-file', 'blob', want], { env })).stdout;
-                await mkdir(dirname(full), { recursive: true });
-                const temp = join(dirname(full), `.${path.split('/').pop()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-                await writeFile(temp, content, { mode: 0o644 });
-                await rename(temp, full);
+                await (0,promises_.mkdir)((0,external_node_path_.dirname)(full), { recursive: true });
+                const temp = (0,external_node_path_.join)((0,external_node_path_.dirname)(full), `.${path.split('/').pop()}.${process.pid}.${(0,external_node_crypto_.randomBytes)(4).toString('hex')}.tmp`);
+                await (0,promises_.writeFile)(temp, content, { mode: 0o644 });
+                await (0,promises_.rename)(temp, full);
             }
             updated.push(path);
         }
@@ -49972,7 +54099,7 @@ async function syncCheckout(repoRoot, journal, env = {}) {
 async function updateIndex(repoRoot, entries, env) {
     const paths = entries.map((e) => e.slice(e.indexOf('\t') + 1));
     for (let attempt = 1;; attempt++) {
-        const result = await runGit(repoRoot, ['update-index', '-z', '--index-info'], {
+        const result = await run_runGit(repoRoot, ['update-index', '-z', '--index-info'], {
             env,
             input: `${entries.join('\0')}\0`,
             okCodes: [128],
@@ -49980,7 +54107,7 @@ async function updateIndex(repoRoot, entries, env) {
         if (result.code === 0)
             return;
         if (!/index\.lock/.test(result.stderr) || attempt >= 50) {
-            throw new TollgateError(`could not update the index for ${paths.join(', ')}: ${result.stderr.trim()}`, {
+            throw new src_errors/* TollgateError */.x(`could not update the index for ${paths.join(', ')}: ${result.stderr.trim()}`, {
                 fix: 'the commit is on the branch; run `git status` and `git restore --staged --worktree -- <paths>` to catch up',
             });
         }
@@ -49989,24 +54116,24 @@ async function updateIndex(repoRoot, entries, env) {
 }
 /** An exclusive lock among Tollgate processes on this checkout; a lock whose process is gone is taken over. */
 async function lockCheckout(repoRoot) {
-    const file = join(await transaction_tollgateStateDir(repoRoot), 'checkout.lock');
+    const file = (0,external_node_path_.join)(await transaction_tollgateStateDir(repoRoot), 'checkout.lock');
     for (let attempt = 0; attempt < 1000; attempt++) {
         try {
-            await writeFile(file, String(process.pid), { flag: 'wx' });
-            return () => rm(file, { force: true });
+            await (0,promises_.writeFile)(file, String(process.pid), { flag: 'wx' });
+            return () => (0,promises_.rm)(file, { force: true });
         }
         catch (error) {
             if (error.code !== 'EEXIST')
                 throw error;
-            const holder = Number(await readFile(file, 'utf8').catch(() => ''));
+            const holder = Number(await (0,promises_.readFile)(file, 'utf8').catch(() => ''));
             if (Number.isInteger(holder) && holder > 0 && !isAlive(holder)) {
-                await rm(file, { force: true });
+                await (0,promises_.rm)(file, { force: true });
                 continue;
             }
             await new Promise((r) => setTimeout(r, 10 + Math.random() * 20));
         }
     }
-    throw new TollgateError(`another Tollgate process holds ${file}`, {
+    throw new src_errors/* TollgateError */.x(`another Tollgate process holds ${file}`, {
         fix: 'wait for it to finish; if none runs, delete the file',
     });
 }
@@ -50043,9 +54170,9 @@ async function undoCommit(repoRoot, ref, commit, previous, env = {}) {
 
 
 async function assertBranchName(repoRoot, branch) {
-    const result = await runGit(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
+    const result = await run_runGit(repoRoot, ['check-ref-format', '--branch', branch], { okCodes: [1, 128] });
     if (result.code !== 0 || branch.startsWith('-')) {
-        throw new TollgateError(`"${branch}" is not a valid branch name`, { field: 'branch' });
+        throw new src_errors/* TollgateError */.x(`"${branch}" is not a valid branch name`, { field: 'branch' });
     }
 }
 function commit_assertRepoPath(path) {
@@ -50053,7 +54180,7 @@ function commit_assertRepoPath(path) {
         path.startsWith('/') ||
         path.includes('\\') ||
         path.split('/').some((s) => s === '..' || s === '.' || s === '')) {
-        throw new TollgateError(`"${path}" is not a plain repository-relative path`, {
+        throw new src_errors/* TollgateError */.x(`"${path}" is not a plain repository-relative path`, {
             fix: 'pass paths like registry/models/fraud/stages.yaml',
         });
     }
@@ -50063,7 +54190,7 @@ function commit_assertRepoPath(path) {
 async function workingFiles(repoRoot, paths) {
     return Promise.all(paths.map(async (path) => ({
         path,
-        content: existsSync(join(repoRoot, path)) ? await readFile(join(repoRoot, path)) : null,
+        content: (0,external_node_fs_namespaceObject.existsSync)((0,external_node_path_.join)(repoRoot, path)) ? await (0,promises_.readFile)((0,external_node_path_.join)(repoRoot, path)) : null,
     })));
 }
 /**
@@ -50072,18 +54199,18 @@ async function workingFiles(repoRoot, paths) {
  * on the ref): what the user staged stays staged and out of the commit, and the index entries of `paths` are
  * brought up to date. Refuses when the paths hold no change.
  */
-async function commit_commitChange(repoRoot, options) {
+async function commitChange(repoRoot, options) {
     const paths = options.paths.map(commit_assertRepoPath);
     if (paths.length === 0)
-        throw new TollgateError('nothing to commit: no paths given');
+        throw new src_errors/* TollgateError */.x('nothing to commit: no paths given');
     formatCommitMessage(options.message, options.trailers);
     const files = await workingFiles(repoRoot, paths);
     if (options.branch !== undefined) {
-        const head = await resolveRef(repoRoot, 'HEAD');
+        const head = await history_resolveRef(repoRoot, 'HEAD');
         const tip = await branchTip(repoRoot, options.branch);
         // Advance an existing branch that already builds on HEAD; otherwise start it afresh from HEAD.
         const baseRef = tip !== undefined &&
-            (await runGit(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
+            (await run_runGit(repoRoot, ['merge-base', '--is-ancestor', head, tip], { okCodes: [1] })).code === 0
             ? tip
             : head;
         return commit_commitFilesToBranch(repoRoot, {
@@ -50096,7 +54223,7 @@ async function commit_commitChange(repoRoot, options) {
             env: options.env,
         });
     }
-    const result = await runTransaction(repoRoot, {
+    const result = await transaction_runTransaction(repoRoot, {
         build: async (stage) => {
             // A directory path stands for every staged file below it (a folder the writer removed).
             for (const file of files) {
@@ -50118,14 +54245,14 @@ async function commit_commitChange(repoRoot, options) {
         },
     });
     if (!result.commit) {
-        throw new TollgateError(`nothing to commit: ${paths.join(', ')} match HEAD`, {
+        throw new src_errors/* TollgateError */.x(`nothing to commit: ${paths.join(', ')} match HEAD`, {
             fix: 'write the change first, or check the paths',
         });
     }
     return result.commit;
 }
 async function branchTip(repoRoot, branch) {
-    const result = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
+    const result = await run_runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`], {
         okCodes: [1],
     });
     return result.code === 0 ? result.stdout.trim() : undefined;
@@ -50136,17 +54263,17 @@ async function branchTip(repoRoot, branch) {
  */
 async function commit_commitFilesToBranch(repoRoot, options) {
     await assertBranchName(repoRoot, options.branch);
-    const current = await runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    const current = await run_runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
     if (current.stdout.trim() === `refs/heads/${options.branch}`) {
-        throw new TollgateError(`branch ${options.branch} is checked out here; Tollgate will not move it under you`, {
+        throw new src_errors/* TollgateError */.x(`branch ${options.branch} is checked out here; Tollgate will not move it under you`, {
             fix: 'switch to another branch first, or commit with commitChange without `branch`',
         });
     }
     if (options.files.length === 0)
-        throw new TollgateError('nothing to commit: no files given');
+        throw new src_errors/* TollgateError */.x('nothing to commit: no files given');
     formatCommitMessage(options.message, options.trailers);
-    const base = await resolveRef(repoRoot, options.baseRef);
-    const result = await runTransaction(repoRoot, {
+    const base = await history_resolveRef(repoRoot, options.baseRef);
+    const result = await transaction_runTransaction(repoRoot, {
         ref: `refs/heads/${options.branch}`,
         parent: async () => base,
         env: options.env,
@@ -50165,7 +54292,7 @@ async function commit_commitFilesToBranch(repoRoot, options) {
         },
     });
     if (!result.commit) {
-        throw new TollgateError(`nothing to commit: the files already match ${options.baseRef}`, {
+        throw new src_errors/* TollgateError */.x(`nothing to commit: the files already match ${options.baseRef}`, {
             fix: 'the change is already there; nothing to propose',
         });
     }
@@ -50182,60 +54309,60 @@ async function commit_commitFilesToBranch(repoRoot, options) {
 
 // A rejection that a fetch and rebase can cure: the remote moved, or moved while we were pushing.
 const RETRYABLE = /non-fast-forward|fetch first|\[rejected\]|cannot lock ref|failed to update ref|stale info/i;
-async function push_pushWithRetry(repoRoot, options) {
+async function pushWithRetry(repoRoot, options) {
     const attempts = options.attempts ?? 5;
     const { remote, branch, env } = options;
     let lastError = '';
     for (let attempt = 1; attempt <= attempts; attempt++) {
         // Raw: the porcelain per-ref status on stdout is what tells a rejection worth a retry from any other failure.
-        const pushed = await runGit(repoRoot, ['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`], {
+        const pushed = await run_runGit(repoRoot, ['push', '--porcelain', remote, `refs/heads/${branch}:refs/heads/${branch}`], {
             env,
             okCodes: [1, 128],
         });
         if (pushed.code === 0) {
-            return { sha: await git(repoRoot, ['rev-parse', `refs/heads/${branch}`]), attempts: attempt };
+            return { sha: await run_git(repoRoot, ['rev-parse', `refs/heads/${branch}`]), attempts: attempt };
         }
         lastError = `${pushed.stdout}\n${pushed.stderr}`.trim();
         if (!RETRYABLE.test(lastError)) {
-            throw new TollgateError(`git push ${remote} ${branch} failed: ${lastError}`, {
+            throw new src_errors/* TollgateError */.x(`git push ${remote} ${branch} failed: ${lastError}`, {
                 fix: 'check that the token may push to this branch and that branch protection allows it',
             });
         }
         if (attempt === attempts)
             break;
-        const client = gitClient(repoRoot, env);
+        const client = client_gitClient(repoRoot, env);
         // Into a ref of our own: FETCH_HEAD is shared with every other fetch in this repository.
         const tracking = `refs/tollgate/upstream/${branch}`;
         try {
             await client.fetch(remote, `+refs/heads/${branch}:${tracking}`, ['--quiet', '--no-tags']);
         }
         catch (error) {
-            throw fromGitError(error, `git fetch ${remote} ${branch}`, repoRoot);
+            throw client_fromGitError(error, `git fetch ${remote} ${branch}`, repoRoot);
         }
         const upstream = await client.revparse([tracking]);
         await rebaseBranch(repoRoot, branch, upstream, env);
     }
-    throw new TollgateError(`git push ${remote} ${branch} was rejected ${attempts} times: the remote branch keeps moving. Last error: ${lastError}`, { fix: 'run again later, or raise `attempts`; your commits are safe on the local branch' });
+    throw new src_errors/* TollgateError */.x(`git push ${remote} ${branch} was rejected ${attempts} times: the remote branch keeps moving. Last error: ${lastError}`, { fix: 'run again later, or raise `attempts`; your commits are safe on the local branch' });
 }
 /** Rebases `branch` onto `upstream`, in place when it is checked out, else in a throwaway worktree. */
 async function rebaseBranch(repoRoot, branch, upstream, env) {
-    const current = await runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
+    const current = await run_runGit(repoRoot, ['symbolic-ref', '-q', 'HEAD'], { okCodes: [1] });
     const checkedOut = current.stdout.trim() === `refs/heads/${branch}`;
     let dir = repoRoot;
     let scratch;
     if (!checkedOut) {
-        scratch = await mkdtemp(join(tmpdir(), 'tollgate-rebase-'));
-        dir = join(scratch, 'wt');
-        await git(repoRoot, ['worktree', 'add', '--quiet', dir, branch]);
+        scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-rebase-'));
+        dir = (0,external_node_path_.join)(scratch, 'wt');
+        await run_git(repoRoot, ['worktree', 'add', '--quiet', dir, branch]);
     }
     try {
-        const rebased = await runGit(dir, ['rebase', '--quiet', upstream], { env, okCodes: [1, 128] });
+        const rebased = await run_runGit(dir, ['rebase', '--quiet', upstream], { env, okCodes: [1, 128] });
         if (rebased.code !== 0) {
-            const conflicted = (await git(dir, ['diff', '--name-only', '--diff-filter=U']))
+            const conflicted = (await run_git(dir, ['diff', '--name-only', '--diff-filter=U']))
                 .split('\n')
                 .filter(Boolean);
-            await runGit(dir, ['rebase', '--abort'], { okCodes: [1, 128] });
-            throw new TollgateError(`cannot rebase ${branch} onto the remote: both changed ${conflicted.join(', ') || 'the same lines'}`, {
+            await run_runGit(dir, ['rebase', '--abort'], { okCodes: [1, 128] });
+            throw new src_errors/* TollgateError */.x(`cannot rebase ${branch} onto the remote: both changed ${conflicted.join(', ') || 'the same lines'}`, {
                 file: conflicted[0],
                 fix: 'nothing was pushed and the local branch is unchanged; redo the change on top of the remote branch',
             });
@@ -50243,8 +54370,8 @@ async function rebaseBranch(repoRoot, branch, upstream, env) {
     }
     finally {
         if (scratch !== undefined) {
-            await runGit(repoRoot, ['worktree', 'remove', '--force', dir], { okCodes: [1, 128] });
-            await rm(scratch, { recursive: true, force: true });
+            await run_runGit(repoRoot, ['worktree', 'remove', '--force', dir], { okCodes: [1, 128] });
+            await (0,promises_.rm)(scratch, { recursive: true, force: true });
         }
     }
 }
@@ -50287,14 +54414,14 @@ async function ensureBranch(client, repo, branch, sha) {
     return 'updated';
 }
 /** Deletes a branch; true if it existed. Deleting a branch that is already gone is not an error. */
-async function refs_deleteBranch(client, repo, branch) {
+async function deleteBranch(client, repo, branch) {
     try {
         await client.octokit.rest.git.deleteRef({ ...repo, ref: `heads/${branch}` });
         return true;
     }
     catch (error) {
         // GitHub answers 422 "Reference does not exist" (and 404 on some versions) for a missing ref.
-        if (statusOf(error) === 404 || statusOf(error) === 422)
+        if ((0,github_client/* statusOf */.c2)(error) === 404 || (0,github_client/* statusOf */.c2)(error) === 422)
             return false;
         throw error;
     }
@@ -50314,10 +54441,11 @@ async function refs_deleteBranch(client, repo, branch) {
 
 
 
+
 async function propose_proposeChange(repoRoot, proposal, github) {
     if (!proposal.force)
         await refuseForeignCommits(repoRoot, proposal, github);
-    const commit = await commitFilesToBranch(repoRoot, {
+    const commit = await commit_commitFilesToBranch(repoRoot, {
         baseRef: proposal.baseRef,
         branch: proposal.branch,
         files: proposal.files,
@@ -50331,8 +54459,11 @@ async function propose_proposeChange(repoRoot, proposal, github) {
     const remote = github.remote ?? 'origin';
     const existedBefore = await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env);
     // The branch belongs to Tollgate: a re-run replaces its earlier attempt rather than stacking on it.
-    await git(repoRoot, ['push', '--quiet', '--force', remote, `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`], {
-        env: proposal.env,
+    const refspec = `refs/heads/${proposal.branch}:refs/heads/${proposal.branch}`;
+    await client_gitClient(repoRoot, proposal.env)
+        .push(remote, refspec, ['--quiet', '--force'])
+        .catch((error) => {
+        throw client_fromGitError(error, `git push --force ${remote} ${proposal.branch}`, repoRoot);
     });
     let ensured;
     try {
@@ -50370,24 +54501,25 @@ async function propose_proposeChange(repoRoot, proposal, github) {
  */
 async function refuseForeignCommits(repoRoot, proposal, github) {
     const tips = [];
-    const local = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${proposal.branch}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    if (local.code === 0)
-        tips.push(local.stdout.trim());
+    const local = await history_commitOf(repoRoot, `refs/heads/${proposal.branch}`);
+    if (local !== undefined)
+        tips.push(local);
     if (github) {
         const remote = github.remote ?? 'origin';
         if (await remoteBranchExists(repoRoot, remote, proposal.branch, proposal.env)) {
             const fetched = `refs/tollgate/fetched/${proposal.branch}`;
-            await git(repoRoot, ['fetch', '--quiet', '--no-tags', remote, `+refs/heads/${proposal.branch}:${fetched}`], {
-                env: proposal.env,
+            const client = client_gitClient(repoRoot, proposal.env);
+            await client
+                .fetch(remote, `+refs/heads/${proposal.branch}:${fetched}`, ['--quiet', '--no-tags'])
+                .catch((error) => {
+                throw client_fromGitError(error, `git fetch ${remote} ${proposal.branch}`, repoRoot);
             });
-            tips.push(await git(repoRoot, ['rev-parse', fetched]));
+            tips.push(await client.revparse([fetched]));
         }
     }
     const foreign = new Map();
     for (const tip of tips) {
-        for (const c of await commitsTouching(repoRoot, [], { ref: tip, exclude: proposal.baseRef })) {
+        for (const c of await history_commitsTouching(repoRoot, [], { ref: tip, exclude: proposal.baseRef })) {
             if (c.trailers['Tollgate-Event'] === undefined)
                 foreign.set(c.sha, c);
         }
@@ -50395,7 +54527,7 @@ async function refuseForeignCommits(repoRoot, proposal, github) {
     if (foreign.size === 0)
         return;
     const named = [...foreign.values()].map((c) => `${c.sha.slice(0, 12)} "${c.subject}" by ${c.authorName}`);
-    throw new TollgateError(`${proposal.branch} holds ${foreign.size} commit(s) Tollgate did not make: ${named.join('; ')}; replacing the branch would drop them`, {
+    throw new src_errors/* TollgateError */.x(`${proposal.branch} holds ${foreign.size} commit(s) Tollgate did not make: ${named.join('; ')}; replacing the branch would drop them`, {
         fix: 'keep that work another way (another branch, or a pull request of its own), then run again with --force to replace the branch',
     });
 }
@@ -50409,17 +54541,18 @@ async function pullRequestMayExist(github, branch) {
     }
 }
 async function remoteBranchExists(repoRoot, remote, branch, env) {
-    const { code } = await runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
+    // Raw: with --exit-code, 2 (no such branch) is the answer, which simple-git would make an error.
+    const { code } = await run_runGit(repoRoot, ['ls-remote', '--exit-code', '--heads', remote, branch], {
         env,
         okCodes: [2],
     });
     return code === 0;
 }
 /** Commits state-only files on the checked-out branch and pushes them, rebasing over concurrent writers. */
-async function propose_pushStateChange(repoRoot, change, remote) {
-    const current = await git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+async function pushStateChange(repoRoot, change, remote) {
+    const current = await checkedOutBranch(repoRoot);
     if (current !== change.branch)
-        throw new TollgateError(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
+        throw new src_errors/* TollgateError */.x(`state changes are pushed from ${change.branch}, but ${current || 'a detached HEAD'} is checked out`, {
             fix: `check out ${change.branch} (actions/checkout with ref: ${change.branch})`,
         });
     const commit = await commitChange(repoRoot, {
@@ -50434,950 +54567,6 @@ async function propose_pushStateChange(repoRoot, change, remote) {
     const { sha } = await pushWithRetry(repoRoot, { remote, branch: change.branch, env: change.env });
     return { commit: sha, pushed: true };
 }
-
-;// CONCATENATED MODULE: ./src/policy/gates.ts
-
-/** Results in the order given; a metric the version does not report fails its gate. */
-function gates_evaluateGates(gates, metrics) {
-    const results = gates.map((gate) => {
-        const value = Object.hasOwn(metrics, gate.metric) ? metrics[gate.metric] : null;
-        return { ...gate, value, pass: compare(value, gate.op, gate.threshold) };
-    });
-    return { passed: results.every((r) => r.pass), gates: results };
-}
-/** The policy's gates, then the model's; a model gate on the same metric and operator replaces the policy's. */
-function gates_gatesFor(policyGates, modelGates = []) {
-    const key = (g) => `${g.metric} ${g.op}`;
-    const own = new Set(modelGates.map(key));
-    return [...policyGates.filter((g) => !own.has(key(g))), ...modelGates];
-}
-
-;// CONCATENATED MODULE: ./src/gate/eligibility.ts
-
-
-/**
- * Blocking reasons for pointer moves: to a version with no valid file, a held version, a version whose metrics
- * fail today's gates (recomputed, never taken from its recorded result alone), or one that skips a stage the
- * policy's promote_from requires, or one worse than the version it replaces beyond a `no_regression` tolerance. A
- * rollback is exempt from gates, regression and stage order (it served there before), not from the hold.
- */
-function eligibility_ineligibleMoves(input) {
-    const out = [];
-    for (const change of input.changes) {
-        if (change.kind !== 'stage-changed' || change.to === undefined || change.to === change.from)
-            continue;
-        const { model, stage, to } = change;
-        const what = `${model}: ${stage} → ${to}`;
-        const known = Object.hasOwn(input.versions, model) ? input.versions[model] : {};
-        const version = Object.hasOwn(known, to) ? known[to] : undefined;
-        if (version === undefined || !version.valid) {
-            out.push(`${what}: models/${model}/versions/${to}.yaml is missing or invalid on the head; fix: point the stage at a recorded version`);
-            continue;
-        }
-        if (version.held !== undefined) {
-            out.push(`${what}: version ${to} is held (${version.held}); fix: release it with \`tollgate unhold ${model} ${to}\` in its own reviewed pull request first`);
-        }
-        if (input.isRollback(change))
-            continue;
-        const gates = gatesFor(input.policy.gates, input.models[model]?.gates);
-        const result = evaluateGates(gates, version.metrics);
-        const failing = result.gates
-            .filter((g) => !g.pass)
-            .map((g) => `${g.metric} ${g.op} ${g.threshold} (got ${g.value ?? 'nothing'})`);
-        if (!version.passed || !result.passed) {
-            out.push(`${what}: version ${to} fails its validation gates${failing.length > 0 ? `: ${failing.join('; ')}` : ' (recorded as failed)'}; ` +
-                'fix: promote a version that passes the base branch’s gates');
-        }
-        const replaced = change.from !== undefined && Object.hasOwn(known, change.from) ? known[change.from] : undefined;
-        if (replaced?.valid && input.policy.noRegression.length > 0) {
-            const comparisons = compareVersions({
-                current: replaced.metrics,
-                candidate: version.metrics,
-                directions: input.policy.metricDirections,
-                rules: input.policy.noRegression,
-                stage,
-            });
-            for (const failure of regressionFailures(comparisons, change.from))
-                out.push(`${what}: ${failure}`);
-        }
-        if (version.sourceOffBase !== undefined) {
-            out.push(`${what}: version ${to} was trained from commit ${version.sourceOffBase.slice(0, 12)}, which is not on ${input.policy.defaultBranch}; ` +
-                `fix: land the training code on ${input.policy.defaultBranch} and promote a version trained from it`);
-        }
-        const required = input.policy.stages.promoteFrom[stage] ?? [];
-        const history = input.stageHistory[model] ?? {};
-        if (required.length > 0 && !required.some((s) => history[s]?.includes(to))) {
-            out.push(`${what}: skips a stage: ${stage} takes only a version that held ${required.join(' or ')} on the base branch; ` +
-                `fix: promote ${to} to ${required[0]} first, in its own pull request`);
-        }
-    }
-    return out;
-}
-
-;// CONCATENATED MODULE: ./src/registry/diff.ts
-// The semantic diff: what a change to the registry means (a stage moved, a version added, the policy edited),
-// computed file by file from two RegistryReaders. The gate decides sign-offs from this list alone.
-
-
-
-
-const EXPECTED_KIND = {
-    Policy: 'Policy',
-    Model: 'Model',
-    Stages: 'Stages',
-    Schedule: 'Schedule',
-    ModelVersion: 'ModelVersion',
-    RetrainRequest: 'RetrainRequest',
-    Incident: 'Incident',
-    AuditEvent: 'AuditEvent',
-};
-function diff_isPlainObject(value) {
-    return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-function deepEqual(a, b) {
-    if (a === b)
-        return true;
-    if (Array.isArray(a) || Array.isArray(b)) {
-        return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
-    }
-    if (diff_isPlainObject(a) && diff_isPlainObject(b)) {
-        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-        for (const key of keys)
-            if (!deepEqual(a[key], b[key]))
-                return false;
-        return true;
-    }
-    return Number.isNaN(a) && Number.isNaN(b);
-}
-/**
- * Dotted names of the fields that differ, descending into objects `depth` levels (so `metrics.auc`,
- * `signoff.rules`), sorted. A whole object added or removed is named once, at its own level.
- */
-function changedFields(before, after, depth = 2, prefix = '') {
-    if (deepEqual(before, after))
-        return [];
-    if (depth === 0 || !diff_isPlainObject(before) || !diff_isPlainObject(after))
-        return prefix === '' ? ['(document)'] : [prefix];
-    const fields = [];
-    for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
-        const name = prefix === '' ? key : `${prefix}.${key}`;
-        if (deepEqual(before[key], after[key]))
-            continue;
-        if (depth > 1 && diff_isPlainObject(before[key]) && diff_isPlainObject(after[key])) {
-            fields.push(...changedFields(before[key], after[key], depth - 1, name));
-        }
-        else
-            fields.push(name);
-    }
-    return fields;
-}
-function parseSide(text, expectedKind) {
-    if (text === undefined)
-        return { state: 'absent' };
-    try {
-        const doc = load(text);
-        if (diff_isPlainObject(doc) && doc.kind === expectedKind)
-            return { state: 'parsed', doc };
-    }
-    catch {
-        // An unparseable file is reported below as unknown-registry-file.
-    }
-    return { state: 'unreadable' };
-}
-function topFields(doc) {
-    return Object.keys(doc)
-        .filter((k) => k !== 'apiVersion' && k !== 'kind')
-        .sort();
-}
-function pointers(doc) {
-    const stages = doc?.stages;
-    if (!diff_isPlainObject(stages))
-        return {};
-    const out = {};
-    for (const [stage, pointer] of Object.entries(stages)) {
-        if (diff_isPlainObject(pointer))
-            out[stage] = pointer;
-        // A bare `production: v5` is not the format, but it names a version all the same; do not hide it.
-        else if (typeof pointer === 'string')
-            out[stage] = { version: pointer };
-    }
-    return out;
-}
-/**
- * Names taken from a path end up in check summaries, branch names and commit trailers: a file whose place
- * holds an unsafe name is not a registry file, whatever it contains.
- */
-function namesAreSafe(match) {
-    switch (match.kind) {
-        case 'Policy':
-            return true;
-        case 'Model':
-        case 'Stages':
-        case 'Schedule':
-            return isSafeName(match.model);
-        case 'ModelVersion':
-        case 'RetrainRequest':
-            return isSafeName(match.model) && isSafeName(match.id);
-        case 'Incident':
-        case 'Postmortem':
-            return INCIDENT_ID.test(match.id);
-        case 'AuditEvent':
-            return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
-    }
-}
-/** A traffic share as a percentage; no weight means all of the stage's traffic. */
-const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
-const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
-/**
- * What changed in one registry file between two contents (undefined = no such file). Pure. A file that
- * does not parse, or holds another kind than its place calls for, is `unknown-registry-file`, and the diff
- * goes on treating that side as absent so that, say, a stage pointer behind a broken file still shows.
- */
-function diffDocuments(path, before, after) {
-    if (before === after)
-        return [];
-    const match = classifyRegistryPath(path);
-    if (!match || !namesAreSafe(match))
-        return [{ kind: 'unknown-registry-file', path }];
-    if (match.kind === 'Postmortem')
-        return [{ kind: 'postmortem-changed', path, incident: match.id }];
-    if (match.kind === 'AuditEvent') {
-        // Audit events are append-only: any edit or deletion of an existing one is a rewrite, however small.
-        if (before === undefined)
-            return [{ kind: 'audit-appended', path, id: match.id }];
-        return [{ kind: 'audit-rewritten', path, id: match.id }];
-    }
-    const a = parseSide(before, EXPECTED_KIND[match.kind]);
-    const b = parseSide(after, EXPECTED_KIND[match.kind]);
-    const changes = [];
-    if (a.state === 'unreadable' || b.state === 'unreadable')
-        changes.push({ kind: 'unknown-registry-file', path });
-    const was = a.state === 'parsed' ? a.doc : undefined;
-    const now = b.state === 'parsed' ? b.doc : undefined;
-    if (was === undefined && now === undefined)
-        return changes;
-    if (was !== undefined && now !== undefined && deepEqual(was, now))
-        return changes;
-    switch (match.kind) {
-        case 'Policy':
-            changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
-            break;
-        case 'Model':
-            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
-            break;
-        case 'Stages': {
-            const from = pointers(was);
-            const to = pointers(now);
-            for (const stage of [...new Set([...Object.keys(from), ...Object.keys(to)])].sort()) {
-                if (deepEqual(from[stage], to[stage]))
-                    continue;
-                const same = versionOf(from[stage]);
-                if (same !== undefined && same === versionOf(to[stage])) {
-                    const weight = { kind: 'stage-weight-changed', path, model: match.model, stage, version: same };
-                    if (from[stage]?.weight !== undefined)
-                        weight.from = from[stage].weight;
-                    if (to[stage]?.weight !== undefined)
-                        weight.to = to[stage].weight;
-                    changes.push(weight);
-                    continue;
-                }
-                const change = { kind: 'stage-changed', path, model: match.model, stage };
-                const f = versionOf(from[stage]);
-                const t = versionOf(to[stage]);
-                if (f !== undefined)
-                    change.from = f;
-                if (t !== undefined)
-                    change.to = t;
-                changes.push(change);
-            }
-            const { stages: _s1, ...restWas } = was ?? {};
-            const { stages: _s2, ...restNow } = now ?? {};
-            // Anything else in stages.yaml (its model field, extra keys) is no state; let the model's owners see it.
-            if (was && now && !deepEqual(restWas, restNow))
-                changes.push({ kind: 'model-changed', path, model: match.model });
-            break;
-        }
-        case 'Schedule':
-            changes.push({
-                kind: 'schedule-changed',
-                path,
-                model: match.model,
-                fields: was && now ? changedFields(was, now, 1) : topFields((now ?? was)),
-            });
-            break;
-        case 'ModelVersion': {
-            const base = { path, model: match.model, version: match.id };
-            if (!was)
-                changes.push({ kind: 'version-added', ...base });
-            else if (!now)
-                changes.push({ kind: 'version-removed', ...base });
-            else {
-                const heldBefore = was.held !== undefined && was.held !== null;
-                const heldAfter = now.held !== undefined && now.held !== null;
-                if (!heldBefore && heldAfter)
-                    changes.push({ kind: 'version-held', ...base });
-                if (heldBefore && !heldAfter)
-                    changes.push({ kind: 'version-unheld', ...base });
-                const { held: _h1, ...restWas } = was;
-                const { held: _h2, ...restNow } = now;
-                const fields = changedFields(restWas, restNow);
-                // A hold's reason edited in place is still a change to the version record.
-                if (heldBefore && heldAfter && !deepEqual(was.held, now.held))
-                    fields.push('held');
-                if (fields.length > 0)
-                    changes.push({ kind: 'version-changed', ...base, fields: fields.sort() });
-            }
-            break;
-        }
-        case 'RetrainRequest':
-            // Deleting a request erases history: it has no state kind of its own, so the gate must not pass it as state.
-            if (!now)
-                changes.push({ kind: 'unknown-registry-file', path });
-            else
-                changes.push({ kind: was ? 'retrain-changed' : 'retrain-added', path, model: match.model, request: match.id });
-            break;
-        case 'Incident':
-            if (!now)
-                changes.push({ kind: 'unknown-registry-file', path });
-            else
-                changes.push({ kind: was ? 'incident-changed' : 'incident-opened', path, incident: match.id });
-            break;
-    }
-    return dedupeUnknown(changes);
-}
-function dedupeUnknown(changes) {
-    const seen = new Set();
-    return changes.filter((c) => {
-        if (c.kind !== 'unknown-registry-file')
-            return true;
-        if (seen.has(c.path))
-            return false;
-        seen.add(c.path);
-        return true;
-    });
-}
-async function readText(reader, path) {
-    try {
-        const bytes = await reader.read(path);
-        return { text: bytes?.toString('utf8'), unreadable: false };
-    }
-    catch (error) {
-        // A symbolic link or an object git cannot give us: report it as a change, never skip it silently.
-        if (error instanceof TollgateError)
-            return { unreadable: true };
-        throw error;
-    }
-}
-const byPath = (a, b) => (a < b ? -1 : a > b ? 1 : 0);
-/**
- * The semantic diff from `base` to `head`: registry changes ordered by path (then stage), followed by
- * `file-changed` for every outside path, sorted.
- */
-async function diffRegistries(base, head, options = {}) {
-    const paths = options.paths !== undefined
-        ? [...new Set(options.paths)].sort(byPath)
-        : [...new Set([...(await base.list('')), ...(await head.list(''))])].sort(byPath);
-    const perFile = await Promise.all(paths.map(async (path) => {
-        const [a, b] = await Promise.all([readText(base, path), readText(head, path)]);
-        if (a.unreadable || b.unreadable) {
-            const rest = diffDocuments(path, a.unreadable ? undefined : a.text, b.unreadable ? undefined : b.text);
-            return dedupeUnknown([{ kind: 'unknown-registry-file', path }, ...rest]);
-        }
-        return diffDocuments(path, a.text, b.text);
-    }));
-    const outside = [...new Set(options.outside ?? [])]
-        .sort(byPath)
-        .map((path) => ({ kind: 'file-changed', path }));
-    return [...perFile.flat(), ...outside];
-}
-const diff_list = (fields) => (fields.length > 0 ? ` (${fields.join(', ')})` : '');
-/** One line for a person: `fraud-detector: production v4 → v5`. */
-function describeChange(change) {
-    switch (change.kind) {
-        case 'stage-changed':
-            if (change.from === undefined)
-                return `${change.model}: ${change.stage} set to ${change.to ?? '(none)'}`;
-            if (change.to === undefined)
-                return `${change.model}: ${change.stage} removed (was ${change.from})`;
-            if (change.from === change.to)
-                return `${change.model}: ${change.stage} ${change.to} settings changed`;
-            return `${change.model}: ${change.stage} ${change.from} → ${change.to}`;
-        case 'stage-weight-changed':
-            return `${change.model}: ${change.stage} ${change.version} weight ${formatWeight(change.from)} → ${formatWeight(change.to)}`;
-        case 'version-added':
-            return `${change.model}: version ${change.version} added`;
-        case 'version-changed':
-            return `${change.model}: version ${change.version} changed${diff_list(change.fields)}`;
-        case 'version-removed':
-            return `${change.model}: version ${change.version} removed`;
-        case 'version-held':
-            return `${change.model}: version ${change.version} held`;
-        case 'version-unheld':
-            return `${change.model}: version ${change.version} released from hold`;
-        case 'model-added':
-            return `model ${change.model} added`;
-        case 'model-changed':
-            return `model ${change.model} changed`;
-        case 'model-removed':
-            return `model ${change.model} removed`;
-        case 'policy-changed':
-            return `policy changed${diff_list(change.fields)}`;
-        case 'schedule-changed':
-            return `${change.model}: schedule changed${diff_list(change.fields)}`;
-        case 'retrain-added':
-            return `${change.model}: retrain ${change.request} requested`;
-        case 'retrain-changed':
-            return `${change.model}: retrain ${change.request} updated`;
-        case 'incident-opened':
-            return `incident ${change.incident} opened`;
-        case 'incident-changed':
-            return `incident ${change.incident} updated`;
-        case 'postmortem-changed':
-            return `incident ${change.incident}: postmortem changed`;
-        case 'audit-appended':
-            return `audit event ${change.id} recorded`;
-        case 'audit-rewritten':
-            return `audit event ${change.id} rewritten (audit events are append-only)`;
-        case 'unknown-registry-file':
-            return `${change.path}: not a registry file Tollgate understands`;
-        case 'file-changed':
-            return `${change.path} changed (outside the registry)`;
-    }
-}
-
-;// CONCATENATED MODULE: ./src/gate/self-guard.ts
-/** A `uses:` line that pins one of Tollgate's actions (`owner/tollgate/actions/<name>@ref`), in any YAML file. */
-const TOLLGATE_PIN = /^\s*(?:-\s*)?uses:\s*['"]?([^\s'"#]*\/tollgate[^/\s'"#]*\/actions\/[^\s'"#]*)/gim;
-/** Every Tollgate action pin in a file's text, sorted (a file without any gives []). */
-function tollgatePins(text) {
-    if (text === undefined)
-        return [];
-    return [...text.matchAll(TOLLGATE_PIN)].map((m) => m[1]).sort();
-}
-/** Whether a change from `before` to `after` (undefined: no file) adds, removes or moves a Tollgate action pin. */
-function pinsChanged(before, after) {
-    const a = tollgatePins(before);
-    const b = tollgatePins(after);
-    return a.length !== b.length || a.some((pin, i) => pin !== b[i]);
-}
-/** Only YAML files can hold a `uses:` that GitHub reads (workflows and composite actions). */
-const mayHoldPins = (path) => /\.ya?ml$/i.test(path);
-const compiled = new Map();
-/**
- * A repository path glob as a regular expression: `**` any depth, `*` and `?` within one folder, a trailing `/`
- * the whole folder. Case-insensitive, so `.GitHub/` cannot slip past `.github/**` on a case-insensitive checkout.
- */
-function globRegExp(pattern) {
-    let re = compiled.get(pattern);
-    if (re)
-        return re;
-    const glob = pattern.replace(/^\/+/, '').replace(/\/$/, '/**');
-    let source = '';
-    for (let i = 0; i < glob.length; i++) {
-        const c = glob[i];
-        if (c === '*' && glob[i + 1] === '*') {
-            // `a/**` is the folder and everything below it; `**/b` is b in any folder.
-            const slash = glob[i + 2] === '/';
-            source += slash ? '(?:.*/)?' : '.*';
-            i += slash ? 2 : 1;
-        }
-        else if (c === '*')
-            source += '[^/]*';
-        else if (c === '?')
-            source += '[^/]';
-        else
-            source += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
-    }
-    re = new RegExp(`^${source}$`, 'i');
-    compiled.set(pattern, re);
-    return re;
-}
-function matchesGlob(path, pattern) {
-    return globRegExp(pattern).test(path);
-}
-/**
- * Why a change outside the registry guards the gate (the pattern it matches, or the pin it moves), or undefined
- * when it does not.
- */
-function guardOf(change, guardedPaths) {
-    if (change.kind !== 'file-changed')
-        return undefined;
-    const pattern = guardedPaths.find((p) => matchesGlob(change.path, p));
-    if (pattern !== undefined)
-        return `matches ${pattern}`;
-    return change.tollgatePin ? 'moves a Tollgate action pin (uses: …/tollgate/actions/…)' : undefined;
-}
-/** The changes outside the registry that guard the gate. */
-function self_guard_guardedChanges(changes, guardedPaths) {
-    return changes.flatMap((change) => {
-        const guard = guardOf(change, guardedPaths);
-        return guard === undefined || change.kind !== 'file-changed' ? [] : [{ ...change, guard }];
-    });
-}
-
-;// CONCATENATED MODULE: ./src/gate/requirements.ts
-// Which sign-offs a semantic diff needs under the base branch's policy, and what fails it outright.
-
-
-
-
-
-
-
-/**
- * Branches of the state pull requests Tollgate merges itself, at once or through auto-merge (src/publish/state.ts).
- * Auto-merge stays on when someone with write access pushes to the branch, so the gate must refuse anything on
- * them that is not registry state: otherwise Tollgate would merge it.
- */
-const requirements_STATE_BRANCH_PREFIXES = (/* unused pure expression or super */ null && (['tollgate/state/', 'tollgate/incident/']));
-const requirements_isStateBranch = (ref) => requirements_STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
-/** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
-const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
-const SENSITIVE_FILES = new Set(['package.json', 'package-lock.json']);
-function isSensitivePath(path) {
-    return SENSITIVE_FILES.has(path) || SENSITIVE_PREFIXES.some((prefix) => path.startsWith(prefix));
-}
-/** A move to a version that already held this stage after passing the gate. */
-function isRollback(change, stageHistory) {
-    if (change.to === undefined || change.to === change.from)
-        return false;
-    return stageHistory[change.model]?.[change.stage]?.includes(change.to) ?? false;
-}
-/**
- * The rules that apply to a change: those naming its kind (and, for stage changes, matching stage and rollback
- * flag), keeping only the most specific. A named stage outweighs the rollback flag, so a `production` rollback
- * rule beats both a generic `production` rule and a stage-less rollback rule.
- */
-function rulesForChange(change, rules, rollback) {
-    const matching = rules.filter((rule) => {
-        if (rule.change !== change.kind)
-            return false;
-        if (change.kind === 'stage-weight-changed')
-            return rule.stage === undefined || rule.stage === change.stage;
-        if (change.kind !== 'stage-changed')
-            return true;
-        if (rule.stage !== undefined && rule.stage !== change.stage)
-            return false;
-        return rule.rollback === undefined || rule.rollback === rollback;
-    });
-    if (change.kind !== 'stage-changed')
-        return matching;
-    const specificity = (rule) => (rule.stage !== undefined ? 2 : 0) + (rule.rollback !== undefined ? 1 : 0);
-    const best = Math.max(...matching.map(specificity));
-    return matching.filter((rule) => specificity(rule) === best);
-}
-/** The change as the check summary shows it; the wording is the semantic diff's, plus whether it is a rollback. */
-function requirements_describeChange(change, rollback = false) {
-    return `${describeRegistryChange(change)}${rollback ? ' (rollback)' : ''}`;
-}
-/** One blocking line for an invalid registry file: where, which field, what, and the fix; invisible characters shown. */
-function invalidFileLine(problem) {
-    const where = `${problem.file}${problem.line ? `:${problem.line}` : ''}`;
-    const field = problem.field && !problem.message.includes(problem.field) ? `${problem.field}: ` : '';
-    return showInvisible(`invalid registry file ${where}: ${field}${problem.message}${problem.fix ? `; fix: ${problem.fix}` : ''}`);
-}
-/** What the diff needs: role slots, reasons that block regardless of reviews, and whether it is state only. */
-function requiredSignoffs(input) {
-    const { policy, changes } = input;
-    const blocking = [];
-    const slots = new Map();
-    const lines = [];
-    // A file the schema or the cross-file rules reject is judged by nothing else: a stage named with an invisible
-    // character or a YAML merge key would otherwise be read one way by the diff and shown another way to reviewers.
-    if (input.invalidFiles && input.invalidFiles.length > 0)
-        return {
-            slots: [],
-            blocking: input.invalidFiles.map(invalidFileLine),
-            stateOnly: false,
-            changes: changes.map((c) => showInvisible(requirements_describeChange(c))),
-        };
-    for (const change of changes) {
-        if (change.kind === 'unknown-registry-file') {
-            blocking.push(`unknown registry file ${change.path}: it is not a known kind in a known place, or it does not parse; ` +
-                'fix: move or rename it to its documented path (see docs/registry.md), or remove it');
-        }
-        else if (change.kind === 'audit-rewritten') {
-            blocking.push(`audit event ${change.id} (${change.path}) was edited or removed: audit events are never changed; ` +
-                'fix: restore the file from the base branch and record a new event instead');
-        }
-    }
-    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
-    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
-    const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
-    if (forged.length > 0 && input.authorIsBot !== true)
-        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
-            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
-    if (input.headRef !== undefined && requirements_isStateBranch(input.headRef)) {
-        const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
-        if (more.length > 0)
-            blocking.push(`pull request from ${input.headRef}, a Tollgate state branch that Tollgate merges without sign-off, changes ` +
-                `more than registry state (${more.map((c) => c.path).join(', ')}); fix: close it and open the change ` +
-                'from a branch of your own, where the gate asks for the sign-offs it needs');
-    }
-    const guarded = guardedChanges(changes, policy.signoff.guardedPaths);
-    const decisive = changes.some((c) => c.kind === 'stage-changed' || c.kind === 'policy-changed');
-    if (decisive) {
-        const sensitive = changes.filter((c) => c.kind === 'file-changed' && (isSensitivePath(c.path) || guarded.some((g) => g.path === c.path)));
-        if (sensitive.length > 0) {
-            blocking.push(`mixed change: a promotion or policy change together with code, workflow or gate set-up changes (${sensitive
-                .map((c) => c.path)
-                .join(', ')}); fix: split them into separate pull requests, the set-up change first (it needs the ` +
-                "policy owners' sign-off)");
-        }
-        if (changes.some((c) => c.kind === 'stage-changed') && changes.some((c) => c.kind === 'policy-changed')) {
-            blocking.push('mixed change: a promotion together with a change to registry/policy.yaml; fix: land the policy change in its own pull request first');
-        }
-    }
-    const target = input.defaultBranch ?? policy.defaultBranch;
-    const reviewed = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind) && c.kind !== 'file-changed');
-    const stateOnly = changes.length > 0 && changes.every((c) => STATE_CHANGE_KINDS.has(c.kind));
-    if (input.baseRef !== target) {
-        if (policy.signoff.nonDefaultBranch === 'block') {
-            blocking.push(`pull request into ${input.baseRef}, not the default branch ${target}: the policy blocks these; ` +
-                `fix: open it against ${target}, or set signoff.non_default_branch: none in registry/policy.yaml`);
-        }
-        return { slots: [], blocking, stateOnly, changes: reviewed.map((c) => requirements_describeChange(c)) };
-    }
-    blocking.push(...ineligibleMoves({ ...input, isRollback: (change) => isRollback(change, input.stageHistory) }));
-    for (const t of input.transientPointers ?? [])
-        blocking.push(`${t.model}: commit ${t.commit.slice(0, 7)} points ${t.stage} at ${t.version}, which neither ${target} nor ` +
-            `this pull request's head does: merged by rebase, it would enter ${target}'s history unreviewed and later ` +
-            'pass for a rollback target; fix: squash the commits so each pointer moves straight to its final version');
-    const missingRole = (role, where) => blocking.push(`${where} requires role "${role}", which registry/policy.yaml does not define; ` +
-        `fix: add roles.${role} (teams and/or users) to registry/policy.yaml on ${target}, or remove "${role}" from ${where}`);
-    const addSlot = (roleName, ruleName, model, where) => {
-        if (roleName === MODEL_OWNER_ROLE) {
-            if (model === undefined) {
-                blocking.push(`${where} requires "${MODEL_OWNER_ROLE}", which only applies to changes of one model; fix: name a role from roles in registry/policy.yaml instead`);
-                return;
-            }
-            const key = `${MODEL_OWNER_ROLE}:${model}`;
-            const known = input.models[model];
-            const slot = slots.get(key) ?? {
-                key,
-                role: `${MODEL_OWNER_ROLE} (${model})`,
-                rules: [],
-                members: known?.owners,
-                unfillable: known === undefined
-                    ? `model ${model} has no model.yaml with owners on ${target}; fix: land the model first, then this change`
-                    : undefined,
-            };
-            if (!slot.rules.includes(ruleName))
-                slot.rules.push(ruleName);
-            slots.set(key, slot);
-            return;
-        }
-        const members = policy.roles[roleName];
-        if (members === undefined || !Object.hasOwn(policy.roles, roleName)) {
-            missingRole(roleName, where);
-            return;
-        }
-        const slot = slots.get(roleName) ?? { key: roleName, role: roleName, rules: [], members };
-        if (!slot.rules.includes(ruleName))
-            slot.rules.push(ruleName);
-        slots.set(roleName, slot);
-    };
-    for (const change of reviewed) {
-        if (change.kind === 'unknown-registry-file' || change.kind === 'audit-rewritten')
-            continue;
-        if (change.kind === 'policy-changed') {
-            lines.push(requirements_describeChange(change));
-            if (policy.signoff.policyOwners.length === 0) {
-                blocking.push('signoff.policy_owners is empty, so nobody may approve a policy change; fix: name at least one role in signoff.policy_owners');
-            }
-            for (const role of policy.signoff.policyOwners)
-                addSlot(role, 'policy change', undefined, 'signoff.policy_owners');
-            continue;
-        }
-        const rollback = change.kind === 'stage-changed' && isRollback(change, input.stageHistory);
-        lines.push(requirements_describeChange(change, rollback));
-        const rules = rulesForChange(change, policy.signoff.rules, rollback);
-        if (rules.length === 0) {
-            blocking.push(`no sign-off rule covers "${requirements_describeChange(change, rollback)}" (change: ${change.kind}); ` +
-                `fix: add a rule for ${change.kind} to signoff.rules in registry/policy.yaml (require: [] to need no sign-off)`);
-            continue;
-        }
-        const model = 'model' in change ? change.model : undefined;
-        for (const rule of rules) {
-            for (const role of rule.require)
-                addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
-        }
-    }
-    // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
-    for (const change of guarded) {
-        lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
-        for (const role of policy.signoff.policyOwners)
-            addSlot(role, "change to the gate's own set-up", undefined, 'signoff.policy_owners');
-    }
-    if (guarded.length > 0 && policy.signoff.policyOwners.length === 0)
-        blocking.push("signoff.policy_owners is empty, so nobody may approve a change to the gate's own set-up " +
-            `(${guarded.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
-    // Owners listed only on the head are chosen by the pull request itself: they count only when someone from a
-    // base-defined role must also approve this model's changes and so vets the list.
-    for (const slot of slots.values()) {
-        if (!slot.key.startsWith(`${MODEL_OWNER_ROLE}:`) || slot.unfillable)
-            continue;
-        const model = slot.key.slice(MODEL_OWNER_ROLE.length + 1);
-        if (!input.models[model]?.new)
-            continue;
-        const vetted = [...slots.values()].some((other) => !other.key.startsWith(`${MODEL_OWNER_ROLE}:`) && !other.unfillable);
-        if (!vetted) {
-            slot.unfillable =
-                `model ${model} is new in this pull request and no base-branch role must approve it, so its owner list is unvetted; ` +
-                    'fix: require a role (e.g. risk) for model-added in signoff.rules, or land model.yaml first';
-        }
-    }
-    for (const slot of slots.values()) {
-        const members = slot.members;
-        if (slot.unfillable || members === undefined)
-            continue;
-        if ((members.users ?? []).length === 0 && (members.teams ?? []).length === 0) {
-            slot.unfillable = slot.key.startsWith(`${MODEL_OWNER_ROLE}:`)
-                ? `${slot.role} lists no users or teams; fix: add owners to its model.yaml on ${target}`
-                : `role ${slot.role} lists no users or teams; fix: add some under roles.${slot.role} in registry/policy.yaml on ${target}`;
-        }
-    }
-    return { slots: [...slots.values()], blocking, stateOnly, changes: lines };
-}
-
-;// CONCATENATED MODULE: ./src/github/merge.ts
-// Merging a pull request Tollgate opened for its own state: at once when GitHub allows it, or by auto-merge
-// once the required checks (the sign-off gate) pass. Only ever for the head commit Tollgate made.
-
-
-const METHODS = (/* unused pure expression or super */ null && (['squash', 'merge', 'rebase']));
-/** GitHub answers 405 both for "this method is disabled here" and for "not mergeable now"; only the first retries. */
-const methodDisallowed = (detail) => /merges? (are|is) not allowed|not allowed on this repository/i.test(detail);
-async function merge_mergePullRequest(client, repo, number, options) {
-    const order = [options.method, ...METHODS.filter((m) => m !== options.method)];
-    let last = {
-        status: 'blocked',
-        reason: 'no merge method is allowed',
-        method: options.method,
-    };
-    for (const method of order) {
-        try {
-            const { data } = await client.octokit.rest.pulls.merge({
-                ...repo,
-                pull_number: number,
-                sha: options.sha,
-                merge_method: method,
-                commit_title: `${options.title} (#${number})`,
-            });
-            return { status: 'merged', sha: data.sha, method };
-        }
-        catch (error) {
-            const status = statusOf(error);
-            const detail = error instanceof GitHubApiError ? error.message : describeError(error);
-            if (status === 409)
-                return { status: 'head-moved' };
-            if (status === 405 && methodDisallowed(detail)) {
-                last = { status: 'blocked', reason: `${method} merges are not allowed`, method };
-                continue;
-            }
-            return { status: 'blocked', reason: detail.replace(/\s*\n+\s*/g, ' '), method };
-        }
-    }
-    return last;
-}
-const ENABLE_AUTO_MERGE = (/* unused pure expression or super */ null && (`mutation TollgateEnableAutoMerge($id: ID!, $mergeMethod: PullRequestMergeMethod!, $head: GitObjectID!) {
-  enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: $mergeMethod, expectedHeadOid: $head }) {
-    pullRequest { number autoMergeRequest { enabledAt } }
-  }
-}`));
-/** Asks GitHub to merge the pull request when its required checks pass, and only while its head is `expectedHeadSha`. */
-async function merge_enableAutoMerge(client, repo, number, options) {
-    const { data } = await client.octokit.rest.pulls.get({ ...repo, pull_number: number });
-    try {
-        await client.octokit.graphql(ENABLE_AUTO_MERGE, {
-            id: data.node_id,
-            mergeMethod: options.method.toUpperCase(),
-            head: options.expectedHeadSha,
-        });
-    }
-    catch (error) {
-        if (error instanceof GitHubApiError)
-            throw error;
-        throw new GitHubApiError('POST /graphql (TollgateEnableAutoMerge)', 0, error instanceof Error ? error.message : String(error), 'allow auto-merge in the repository settings (General → Pull Requests → Allow auto-merge), or set `state_writes: push` in policy.yaml', error);
-    }
-}
-
-;// CONCATENATED MODULE: ./src/registry/canonical.ts
-// Canonical registry text, as pure functions: schema key order, LF, a final newline and a schema comment for
-// editors. The writer (writer.ts) writes exactly this text; decisions that show or compare a document use it too.
-
-
-
-/** How many folders below the registry root each kind's files sit. */
-const DEPTH = {
-    Policy: 0,
-    Model: 2,
-    Stages: 2,
-    Schedule: 2,
-    ModelVersion: 3,
-    RetrainRequest: 3,
-    Incident: 1,
-    AuditEvent: 3,
-};
-/**
- * The schema reference of a file of `kind`: a relative path to schemas/<Kind>.schema.json in a `schemas` folder
- * beside the registry folder (as in this repository). It depends on the kind alone, so it never changes.
- */
-const schemaReference = (kind) => `${'../'.repeat(DEPTH[kind] + 1)}schemas/${schemaFileName(kind)}`;
-/** `value` with keys in the order of the schema's properties; maps keep their own order. Undefined dropped. */
-function ordered(value, schema, root) {
-    if (schema && typeof schema.$ref === 'string') {
-        schema = root.$defs[schema.$ref.slice('#/$defs/'.length)];
-    }
-    if (Array.isArray(value))
-        return value.map((item) => ordered(item, schema?.items, root));
-    if (value === null || typeof value !== 'object')
-        return value;
-    const object = value;
-    const properties = (schema?.properties ?? {});
-    const extra = typeof schema?.additionalProperties === 'object' ? schema.additionalProperties : undefined;
-    // Own keys only: a metric named "valueOf" or "__proto__" is data, not something inherited.
-    const keys = [
-        ...Object.keys(properties).filter((k) => Object.hasOwn(object, k)),
-        ...Object.keys(object).filter((k) => !Object.hasOwn(properties, k)),
-    ];
-    const out = {};
-    for (const key of keys) {
-        if (object[key] === undefined)
-            continue;
-        const value = ordered(object[key], Object.hasOwn(properties, key) ? properties[key] : extra, root);
-        Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-}
-/** The document as it will be written: keys in schema order, undefined values dropped. */
-function canonical_canonicalDocument(doc) {
-    const schema = SCHEMAS[doc.kind];
-    if (!schema)
-        throw new TollgateError(`cannot write a document of kind ${JSON.stringify(doc.kind)}`);
-    return ordered(doc, schema, schema);
-}
-/** The canonical text of a document. Serializing a parsed canonical file gives back the same bytes. */
-function canonical_serializeDocument(doc) {
-    const body = dump(canonical_canonicalDocument(doc), { lineWidth: -1, noRefs: true, indent: 2 });
-    return `# yaml-language-server: $schema=${schemaReference(doc.kind)}\n${body.endsWith('\n') ? body : `${body}\n`}`;
-}
-function canonical_formatProblems(problems) {
-    return problems
-        .map((p) => {
-        const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.line && p.column ? `:${p.column}` : ''}`;
-        const excerpt = p.excerpt ? `\n${p.excerpt.replace(/^/gm, '    ')}` : '';
-        return `${where}: ${p.severity}: ${p.message}${excerpt}${p.fix ? `\n  fix: ${p.fix}` : ''}`;
-    })
-        .join('\n');
-}
-
-;// CONCATENATED MODULE: ./src/registry/writer.ts
-// THE registry writer: the only code that turns documents into registry files. Canonical text (schema key order,
-// LF, final newline, a schema comment for editors), every document validated before any file is touched, and
-// each file replaced atomically, so a reader never sees half a file and a bad batch changes nothing.
-
-
-
-
-
-
-
-
-
-
-/**
- * The canonical text of each write, every document validated first: one error anywhere refuses them all. Writes
- * nothing; a transaction stages the result, writeRegistryFiles puts it on disk.
- */
-function renderRegistryWrites(files) {
-    const problems = [];
-    const planned = [];
-    for (const file of files) {
-        assertRegistryPath(file.path);
-        const place = classifyRegistryPath(file.path);
-        if (!place) {
-            problems.push({ file: file.path, severity: 'error', message: 'not a registry file place', fix: 'see docs/registry.md' });
-            continue;
-        }
-        if ((file.document === undefined) === (file.text === undefined)) {
-            throw new TollgateError(`${file.path}: give exactly one of document or text`);
-        }
-        if (file.document) {
-            const found = validateDocumentSchema(file.path, canonicalDocument(file.document));
-            if (file.document.kind !== place.kind) {
-                found.push({
-                    file: file.path,
-                    field: 'kind',
-                    severity: 'error',
-                    message: `a ${file.document.kind} cannot be written to ${file.path}, where a ${place.kind} belongs`,
-                    fix: 'write it to the path of its kind (src/registry/paths.ts)',
-                });
-            }
-            problems.push(...found);
-            planned.push({ path: file.path, text: serializeDocument(file.document) });
-        }
-        else {
-            const text = file.text;
-            if (place.kind !== 'Postmortem')
-                problems.push(...parseRegistryFile(file.path, text).problems);
-            planned.push({ path: file.path, text });
-        }
-    }
-    const errors = problems.filter((p) => p.severity === 'error');
-    if (errors.length > 0) {
-        throw new TollgateError(`refusing to write ${files.length} registry file(s):\n${formatProblems(errors)}`, {
-            file: errors[0].file,
-            line: errors[0].line,
-            fix: 'correct the documents; nothing was written',
-        });
-    }
-    return planned;
-}
-/**
- * Validates every file, then writes each one (temporary file + rename). Nothing is written when any file is
- * invalid. Files whose content is already what would be written are left alone. Returns the paths written.
- */
-async function writer_writeRegistryFiles(registryDir, files) {
-    const planned = renderRegistryWrites(files);
-    for (const { path } of planned)
-        await refuseLinks(registryDir, path);
-    const written = [];
-    for (const { path, text } of planned) {
-        const target = join(registryDir, ...path.split('/'));
-        const current = await readFile(target, 'utf8').catch(() => undefined);
-        if (current === text)
-            continue;
-        await mkdir(dirname(target), { recursive: true });
-        const temp = join(dirname(target), `.${path.split('/').pop()}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-        try {
-            await writeFile(temp, text, { flag: 'wx' });
-            await rename(temp, target);
-        }
-        catch (error) {
-            await rm(temp, { force: true });
-            throw new TollgateError(`could not write ${path}: ${error.message}`, { file: path, cause: error });
-        }
-        written.push(path);
-    }
-    return written;
-}
-/** A symbolic link on the way to a registry file would make the write land outside the registry. */
-async function refuseLinks(registryDir, path) {
-    const parts = path.split('/');
-    for (let i = 1; i <= parts.length; i++) {
-        const stat = await lstat(join(registryDir, ...parts.slice(0, i))).catch(() => undefined);
-        if (!stat)
-            return;
-        if (stat.isSymbolicLink()) {
-            throw new TollgateError(`${parts.slice(0, i).join('/')} is a symbolic link; Tollgate does not write through links`, {
-                file: path,
-                fix: 'replace the link with a real folder or file',
-            });
-        }
-    }
-}
-/** Problems as text for a terminal or a log: `file:line: severity: message` and the fix below. */
 
 ;// CONCATENATED MODULE: ./src/publish/state.ts
 // The registry-state path (DESIGN "State changes"): schedule updates, failed retrain requests, audit events and
@@ -51398,12 +54587,12 @@ async function state_publishStateChange(request, github) {
     // The gate refuses anything but state only on these branches; a state pull request elsewhere would be merged
     // by Tollgate whatever someone pushed onto it.
     if (!isStateBranch(request.branch))
-        throw new TollgateError(`state branch ${request.branch} is not under ${STATE_BRANCH_PREFIXES.join(' or ')}`, {
+        throw new src_errors/* TollgateError */.x(`state branch ${request.branch} is not under ${STATE_BRANCH_PREFIXES.join(' or ')}`, {
             fix: 'name the state branch tollgate/state/...',
         });
-    const files = request.writes.map((w) => posix.join(registryDir, w.path));
+    const files = request.writes.map((w) => external_node_path_.posix.join(registryDir, w.path));
     if (request.stateWrites === 'push' && github) {
-        await writeRegistryFiles(join(repoRoot, registryDir), request.writes);
+        await writeRegistryFiles((0,external_node_path_.join)(repoRoot, registryDir), request.writes);
         const pushed = await pushStateChange(repoRoot, {
             paths: files,
             message: request.message,
@@ -51414,7 +54603,7 @@ async function state_publishStateChange(request, github) {
         }, github.remote ?? 'origin');
         return { mode: 'pushed', commit: pushed.commit, branch: request.baseBranch, files };
     }
-    const proposed = await proposeChange(repoRoot, {
+    const proposed = await propose_proposeChange(repoRoot, {
         branch: request.branch,
         baseRef: request.baseRef ?? 'HEAD',
         baseBranch: request.baseBranch,
@@ -51458,7 +54647,7 @@ async function mergeStatePullRequest(github, number, headSha, request) {
     }
     catch (error) {
         // The blocker cleared between the two calls (the gate passed it meanwhile): merge it now.
-        if (/clean status/i.test(describeError(error))) {
+        if (/clean status/i.test((0,src_errors/* describeError */.U)(error))) {
             const again = await mergePullRequest(github.client, github.repo, number, {
                 sha: headSha,
                 method,
@@ -51487,17 +54676,658 @@ function stateMergeNote(merge) {
 }
 /** The bytes the one writer would write for `writes`, as repository-relative files for a branch commit. */
 async function state_renderRegistryFiles(registryDir, writes) {
-    const scratch = await mkdtemp(join(tmpdir(), 'tollgate-state-'));
+    const scratch = await (0,promises_.mkdtemp)((0,external_node_path_.join)((0,external_node_os_namespaceObject.tmpdir)(), 'tollgate-state-'));
     try {
         await writeRegistryFiles(scratch, writes);
         return await Promise.all(writes.map(async (w) => ({
-            path: posix.join(registryDir, w.path),
-            content: await readFile(join(scratch, ...w.path.split('/'))),
+            path: external_node_path_.posix.join(registryDir, w.path),
+            content: await (0,promises_.readFile)((0,external_node_path_.join)(scratch, ...w.path.split('/'))),
         })));
     }
     finally {
-        await rm(scratch, { recursive: true, force: true });
+        await (0,promises_.rm)(scratch, { recursive: true, force: true });
     }
+}
+
+;// CONCATENATED MODULE: ./src/incident/severity.ts
+// Severity P0–P4 from incident metrics and the policy's thresholds. Pure.
+
+
+const RANKED = ['P0', 'P1', 'P2', 'P3'];
+const severity_describeCondition = (c) => `${c.metric} ${c.op} ${c.value}`;
+/** The most severe level with any condition holding (checked P0 to P3); nothing holding is P4. */
+function classifySeverity(metrics, policy) {
+    for (const severity of RANKED) {
+        const matched = policy.incident.severity[severity].filter((c) => effective_compare(severity_metricValue(metrics, c.metric), c.op, c.value));
+        if (matched.length > 0) {
+            const because = matched
+                .map((c) => `${c.metric} = ${severity_metricValue(metrics, c.metric)} (threshold ${severity_describeCondition(c)})`)
+                .join('; ');
+            return { severity, matched, explanation: `${severity} because ${because}` };
+        }
+    }
+    const shown = Object.keys(metrics).length
+        ? Object.entries(metrics)
+            .map(([k, v]) => `${k} = ${v}`)
+            .join(', ')
+        : 'no metrics given';
+    return { severity: 'P4', matched: [], explanation: `P4: no P0–P3 threshold met (${shown})` };
+}
+/** Own properties only, so a metric called "constructor" is not read off the prototype. */
+function severity_metricValue(metrics, name) {
+    return Object.prototype.hasOwnProperty.call(metrics, name) ? metrics[name] : undefined;
+}
+const METRIC_NAME = /^[a-z][a-z0-9_.-]{0,63}$/i;
+/** `['error_rate=0.7', 'availability=0.4']` -> `{error_rate: 0.7, availability: 0.4}`. */
+function parseMetricArgs(args) {
+    const metrics = Object.create(null);
+    for (const arg of args) {
+        const eq = arg.indexOf('=');
+        const fix = 'pass metrics as NAME=NUMBER, e.g. --metric error_rate=0.7';
+        if (eq < 0)
+            throw new TollgateError(`metric "${arg}" has no "=": expected NAME=NUMBER`, { kind: 'usage', fix });
+        const name = arg.slice(0, eq).trim();
+        const raw = arg.slice(eq + 1).trim();
+        if (!METRIC_NAME.test(name)) {
+            throw new TollgateError(`metric "${arg}": name "${name}" must start with a letter and hold only letters, digits, "_", "." and "-"`, { kind: 'usage', fix });
+        }
+        const value = raw === '' ? Number.NaN : Number(raw);
+        if (!Number.isFinite(value)) {
+            throw new TollgateError(`metric "${arg}": value "${raw}" is not a finite number`, {
+                kind: 'usage',
+                fix,
+            });
+        }
+        if (Object.prototype.hasOwnProperty.call(metrics, name)) {
+            throw new TollgateError(`metric "${name}" is given twice ("${arg}")`, { fix: 'give each metric once' });
+        }
+        metrics[name] = value;
+    }
+    return { ...metrics };
+}
+
+;// CONCATENATED MODULE: ./src/incident/record.ts
+// Incident records: opening, the auto-rollback decision, resolving, statistics, postmortem drafts. Pure: the
+// clock and the id suffix come in as arguments.
+
+
+
+
+
+const record_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const seconds = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / 1000);
+/** INC-YYYYMMDD-HHMMSS-<suffix>, in UTC. The suffix (4 lowercase letters or digits) is the caller's randomness. */
+function incidentId(now, suffix) {
+    if (!/^[a-z0-9]{4}$/.test(suffix)) {
+        throw new src_errors/* TollgateError */.x(`incident id suffix "${suffix}" must be 4 lowercase letters or digits`, {
+            fix: 'pass e.g. randomBytes(2).toString("hex")',
+        });
+    }
+    const t = record_iso(now);
+    return `INC-${t.slice(0, 10).replaceAll('-', '')}-${t.slice(11, 19).replaceAll(':', '')}-${suffix}`;
+}
+/** A new open incident, classified, with `detected` and `classified` on its timeline. */
+function openIncident(input) {
+    if (!names_INCIDENT_ID.test(input.id)) {
+        throw new src_errors/* TollgateError */.x(`incident id "${input.id}" is not of the form INC-YYYYMMDD-HHMMSS-xxxx`, {
+            fix: 'build it with incidentId(now, suffix)',
+            field: 'id',
+        });
+    }
+    if (input.models.length === 0) {
+        throw new src_errors/* TollgateError */.x('an incident needs at least one model', {
+            fix: 'pass --model NAME',
+            field: 'models',
+        });
+    }
+    const models = [...new Set(input.models.map((m) => names_assertSafeName('model', m)))];
+    const at = record_iso(input.now);
+    const { severity, explanation } = classifySeverity(input.metrics, input.policy);
+    const incident = {
+        apiVersion: types_API_VERSION,
+        kind: 'Incident',
+        id: input.id,
+        title: input.title ?? `${severity} on ${models.join(', ')}${input.alert ? `: ${input.alert}` : ''}`,
+        severity,
+        status: 'open',
+        models,
+        metrics: { ...input.metrics },
+        detected_at: at,
+        classified_at: at,
+        timeline: [
+            { at, event: 'detected', detail: input.alert ?? 'declared by hand' },
+            { at, event: 'classified', detail: explanation },
+        ],
+    };
+    if (input.alert !== undefined)
+        incident.alert = input.alert;
+    if (input.description !== undefined)
+        incident.description = input.description;
+    return incident;
+}
+/** A copy with `entry` appended; rollback-completed and resolved entries get their duration since detection. */
+function record_appendTimeline(incident, entry) {
+    const withDuration = (entry.event === 'rollback-completed' || entry.event === 'resolved') && entry.duration === undefined
+        ? { ...entry, duration: seconds(incident.detected_at, entry.at) }
+        : entry;
+    return { ...incident, timeline: [...incident.timeline, withDuration] };
+}
+/**
+ * A copy with a `rollback-started` entry (target, reverted commits, pull request) and, for an emergency push, a
+ * `rollback-completed` entry with its duration; `rollback` names this rollback unless it names another model's.
+ */
+function recordRollback(incident, facts) {
+    const moved = `${facts.model} ${facts.stage} ${facts.from ?? '(none)'} -> ${facts.to}`;
+    const how = facts.mode === 'revert'
+        ? `reverts ${facts.reverted.map((sha) => sha.slice(0, 12)).join(', ')}`
+        : `writes ${facts.to} forward (${facts.forwardFixReason ?? 'no revert'})`;
+    const via = facts.via.kind === 'emergency-push'
+        ? 'emergency push'
+        : facts.via.pullRequest
+            ? `pull request #${facts.via.pullRequest.number} ${facts.via.pullRequest.url}`
+            : `pull request from branch ${facts.via.branch}`;
+    let next = record_appendTimeline(incident, {
+        at: record_iso(facts.startedAt),
+        event: 'rollback-started',
+        detail: `${moved}; ${how}; ${via}; by ${facts.by}`,
+    });
+    if (facts.completedAt !== undefined) {
+        next = record_appendTimeline(next, {
+            at: record_iso(facts.completedAt),
+            event: 'rollback-completed',
+            detail: `${moved} by ${facts.mode} (${via}, ${record_formatDuration(seconds(record_iso(facts.startedAt), record_iso(facts.completedAt)))} after it started)`,
+        });
+    }
+    const pullRequest = facts.via.kind === 'pull-request' ? facts.via.pullRequest?.number : undefined;
+    const other = incident.rollback && (incident.rollback.model !== facts.model || incident.rollback.stage !== facts.stage);
+    if (facts.from !== undefined && !other) {
+        next.rollback = {
+            model: facts.model,
+            stage: facts.stage,
+            from: facts.from,
+            to: facts.to,
+            ...(pullRequest !== undefined ? { pull_request: pullRequest } : {}),
+        };
+    }
+    return next;
+}
+/**
+ * Roll back automatically when any auto_rollback condition holds, unless a safety rule says no: never during a
+ * promotion of the model, never a rollback of a rollback, never without a stable version to return to.
+ */
+function decideAutoRollback(input) {
+    const { incident, policy, state } = input;
+    const stage = state.stage ?? 'production';
+    const at = record_iso(input.now);
+    const matched = policy.incident.autoRollback.filter((c) => compare(metricValue(incident.metrics, c.metric), c.op, c.value));
+    const skip = (reason) => ({
+        rollback: false,
+        reason,
+        matched,
+        entry: { at, event: 'rollback-skipped', detail: `${state.model} ${stage}: ${reason}` },
+    });
+    if (matched.length === 0) {
+        const rules = policy.incident.autoRollback.map(describeCondition).join(', ') || 'none configured';
+        return skip(`no auto-rollback condition holds (conditions: ${rules})`);
+    }
+    if (state.promotionInFlight)
+        return skip('a promotion of this model is in flight; roll back by hand once it settles');
+    if (state.lastPointerChangeWasRollback) {
+        return skip('the last pointer change was already a rollback; never roll back a rollback automatically');
+    }
+    if (state.stableTarget === undefined)
+        return skip('no earlier version held the stage long enough to count as stable');
+    if (state.stableTarget === state.current)
+        return skip(`the stable version ${state.current} is already live`);
+    const why = matched.map(describeCondition).join('; ');
+    return {
+        rollback: true,
+        model: state.model,
+        stage,
+        target: state.stableTarget,
+        matched,
+        entry: {
+            at,
+            event: 'rollback-started',
+            detail: `automatic: ${state.model} ${stage} ${state.current ?? '(none)'} -> ${state.stableTarget} because ${why}`,
+        },
+    };
+}
+/** Resolved copy of an open incident, with a `resolved` entry carrying the duration since detection. */
+function record_resolveIncident(incident, now, note) {
+    if (incident.status === 'resolved') {
+        throw new TollgateError(`incident ${incident.id} was already resolved at ${incident.resolved_at}`, {
+            fix: 'add a note instead of resolving it again',
+            field: 'status',
+        });
+    }
+    const at = record_iso(now);
+    if (Date.parse(at) < Date.parse(incident.detected_at)) {
+        throw new TollgateError(`cannot resolve ${incident.id} at ${at}, before it was detected (${incident.detected_at})`);
+    }
+    const entry = { at, event: 'resolved' };
+    if (note !== undefined)
+        entry.detail = note;
+    return { ...record_appendTimeline(incident, entry), status: 'resolved', resolved_at: at };
+}
+function durationStats(values) {
+    if (values.length === 0)
+        return { count: 0, meanSeconds: null, medianSeconds: null };
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    return {
+        count: values.length,
+        meanSeconds: values.reduce((a, b) => a + b, 0) / values.length,
+        medianSeconds: median,
+    };
+}
+/** Counts and mean/median durations over incidents detected at or after `since`. */
+function incidentStats(incidents, options = {}) {
+    const since = options.since?.getTime() ?? -Infinity;
+    const chosen = incidents.filter((i) => Date.parse(i.detected_at) >= since);
+    const bySeverity = { P0: 0, P1: 0, P2: 0, P3: 0, P4: 0 };
+    const perIncident = [...chosen]
+        .sort((a, b) => Date.parse(a.detected_at) - Date.parse(b.detected_at) || a.id.localeCompare(b.id))
+        .map((i) => {
+        bySeverity[i.severity]++;
+        const classified = i.classified_at ?? i.timeline.find((e) => e.event === 'classified')?.at;
+        const rolled = i.timeline.find((e) => e.event === 'rollback-completed');
+        return {
+            id: i.id,
+            severity: i.severity,
+            status: i.status,
+            detectedAt: i.detected_at,
+            toClassify: classified === undefined ? null : seconds(i.detected_at, classified),
+            toRollback: rolled ? (rolled.duration ?? seconds(i.detected_at, rolled.at)) : null,
+            toResolve: i.status === 'resolved' && i.resolved_at ? seconds(i.detected_at, i.resolved_at) : null,
+        };
+    });
+    const present = (values) => values.filter((v) => v !== null);
+    const mttrOf = (severity) => durationStats(present(perIncident.filter((d) => d.severity === severity).map((d) => d.toResolve)));
+    return {
+        total: chosen.length,
+        open: chosen.filter((i) => i.status === 'open').length,
+        bySeverity,
+        mttr: durationStats(present(perIncident.map((d) => d.toResolve))),
+        timeToRollback: durationStats(present(perIncident.map((d) => d.toRollback))),
+        mttrBySeverity: {
+            P0: mttrOf('P0'),
+            P1: mttrOf('P1'),
+            P2: mttrOf('P2'),
+            P3: mttrOf('P3'),
+            P4: mttrOf('P4'),
+        },
+        incidents: perIncident,
+    };
+}
+/** Human duration: 1h 02m 05s, 4m 10s, 12s. */
+function record_formatDuration(totalSeconds) {
+    const s = Math.max(0, Math.round(totalSeconds));
+    const h = Math.floor(s / 3600);
+    const m = Math.floor((s % 3600) / 60);
+    const r = s % 60;
+    if (h)
+        return `${h}h ${String(m).padStart(2, '0')}m ${String(r).padStart(2, '0')}s`;
+    if (m)
+        return `${m}m ${String(r).padStart(2, '0')}s`;
+    return `${r}s`;
+}
+const record_cell = (text) => text.replaceAll('|', '\\|').replaceAll('\n', ' ');
+const addDays = (at, days) => new Date(Date.parse(at) + days * 86_400_000).toISOString().slice(0, 10);
+function record_renderPostmortem(incident, gitTimeline, context = {}) {
+    const commitRef = (sha) => context.repoUrl
+        ? `[commit ${sha.slice(0, 12)}](${context.repoUrl}/commit/${sha})`
+        : `commit ${sha.slice(0, 12)}`;
+    const rows = [
+        ...incident.timeline.map((e) => ({
+            at: e.at,
+            source: 'incident',
+            what: `${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (after ${record_formatDuration(e.duration)})` : ''}`,
+        })),
+        ...gitTimeline.map((c) => {
+            const event = c.trailers['Tollgate-Event'];
+            const tag = event === undefined ? '' : ` [${Array.isArray(event) ? event.join(', ') : event}]`;
+            return { at: c.at, source: commitRef(c.sha), what: `${c.subject}${tag}` };
+        }),
+    ];
+    // Stable sort by instant: entries at the same second keep incident-first, then git order.
+    rows.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    const lasted = incident.resolved_at
+        ? record_formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const metrics = Object.entries(incident.metrics);
+    const rb = incident.rollback;
+    const due = addDays(incident.resolved_at ?? incident.detected_at, 7);
+    const actions = incident.timeline.filter((e) => [
+        'rollback-started',
+        'rollback-completed',
+        'rollback-failed',
+        'acknowledged',
+        'escalated',
+        'note',
+    ].includes(e.event));
+    const communication = incident.timeline.filter((e) => ['notified', 'notification-failed', 'escalated', 'acknowledged'].includes(e.event));
+    const lines = [
+        `# Postmortem: ${incident.id} — ${incident.title}`,
+        '',
+        '> Draft generated by Tollgate from the incident record and git history. Sections marked TODO(author) need',
+        '> a person; everything else is a fact from the record — correct the record, not the draft. Due within 24 hours',
+        '> of the resolution; `tollgate validate` checks the action items.',
+        '',
+        '## Incident Summary',
+        '',
+        `- Incident ID: ${incident.id}`,
+        `- Severity: **${incident.severity}**`,
+        `- Status: ${incident.status}`,
+        `- Date: ${incident.detected_at.slice(0, 10)}`,
+        `- Models: ${incident.models.join(', ')}`,
+        `- Detected: ${incident.detected_at}`,
+        ...(incident.acknowledged_at
+            ? [`- Acknowledged: ${incident.acknowledged_at} by ${incident.acknowledged_by ?? 'someone'}`]
+            : []),
+        `- Resolved: ${incident.resolved_at ?? '—'} (duration: ${lasted})`,
+        ...(incident.alert ? [`- Alert: ${incident.alert}`] : []),
+        ...(rb
+            ? [
+                `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}${rb.commit ? ` (commit ${rb.commit.slice(0, 12)})` : ''}${rb.pull_request ? ` (pull request #${rb.pull_request})` : ''}`,
+            ]
+            : ['- Rollback: none recorded']),
+        '- Impact: TODO(author): one line on user and business impact',
+        '',
+        ...(incident.description ? [incident.description, ''] : []),
+        '## Timeline (UTC)',
+        '',
+        '| time | source | event |',
+        '| --- | --- | --- |',
+        ...rows.map((r) => `| ${r.at} | ${r.source} | ${record_cell(r.what)} |`),
+        '',
+        '## Root Cause Analysis',
+        '',
+        '### What Happened',
+        '',
+        'TODO(author): what went wrong, in detail.',
+        '',
+        '### Why It Happened',
+        '',
+        'TODO(author): the root cause (technical, process or human), and why it was not caught before it reached the stage.',
+        '',
+        '### Contributing Factors',
+        '',
+        '- TODO(author)',
+        '',
+        '## Impact Assessment',
+        '',
+        '### User Impact',
+        '',
+        'TODO(author): who and what was affected (users, requests, decisions), and for how long.',
+        '',
+        '### Business Impact',
+        '',
+        '- Revenue impact: TODO(author)',
+        '- SLA breach: TODO(author) (`tollgate incident stats` lists response-time breaches)',
+        '',
+        '### Technical Impact',
+        '',
+        `- Services affected: ${incident.models.join(', ')}`,
+        '- Data loss: TODO(author)',
+        '- Performance degradation at detection:',
+        '',
+        ...(metrics.length
+            ? [
+                '| metric | value at detection |',
+                '| --- | --- |',
+                ...metrics.map(([k, v]) => `| ${record_cell(k)} | ${v} |`),
+            ]
+            : ['No metrics were recorded.']),
+        '',
+        '## Resolution',
+        '',
+        '### Immediate Actions Taken',
+        '',
+        ...(actions.length
+            ? actions.map((e, i) => `${i + 1}. ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}`)
+            : ['1. TODO(author): none recorded; what was done by hand?']),
+        '',
+        ...rollbackDetails(incident, gitTimeline),
+        '## Lessons Learned',
+        '',
+        '### What Went Well',
+        '',
+        '- TODO(author)',
+        '',
+        '### What Went Wrong',
+        '',
+        '- TODO(author)',
+        '',
+        '### Where We Got Lucky',
+        '',
+        '- TODO(author)',
+        '',
+        '## Action Items',
+        '',
+        `- [ ] TODO(author): preventive action — owner: @TODO — due: ${due} — priority: high`,
+        `- [ ] TODO(author): monitoring improvement — owner: @TODO — due: ${due} — priority: medium`,
+        '',
+        '## Prevention Measures',
+        '',
+        '### Short-term (< 1 week)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '### Medium-term (1-4 weeks)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '### Long-term (> 1 month)',
+        '',
+        '- [ ] TODO(author)',
+        '',
+        '## Appendix',
+        '',
+        '### Related Incidents',
+        '',
+        ...(context.related?.length
+            ? context.related.map((r) => `- ${r}`)
+            : ['- None recorded for these models.']),
+        '',
+        '### Communication Log',
+        '',
+        ...(communication.length
+            ? communication.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}`)
+            : ['- No notification was recorded.']),
+        '',
+        '---',
+        '',
+        '**Postmortem Completed By**: TODO(author)',
+        '',
+        `**Date**: TODO(author) (due by ${incident.resolved_at ? addDays(incident.resolved_at, 1) : 'one day after the resolution'})`,
+        '',
+        `**Reviewed By**: TODO(author)${context.approvers?.length ? `; the changes in this window were signed off by ${context.approvers.join(', ')}` : ''}`,
+        '',
+    ];
+    return lines.join('\n');
+}
+const one = (value) => Array.isArray(value) ? value.join(', ') : value;
+/** The rollback section: what the record says was decided and done, and the rollback commits with what they reverted. */
+function rollbackDetails(incident, gitTimeline) {
+    const steps = incident.timeline.filter((e) => e.event.startsWith('rollback-'));
+    const commits = gitTimeline.filter((c) => one(c.trailers['Tollgate-Event']) === 'rollback');
+    const rb = incident.rollback;
+    if (!rb && steps.length === 0 && commits.length === 0)
+        return ['## Rollback', '', 'No rollback was made.', ''];
+    const started = steps.find((e) => e.event === 'rollback-started');
+    const completed = steps.find((e) => e.event === 'rollback-completed');
+    const took = started && completed
+        ? record_formatDuration(seconds(started.at, completed.at))
+        : completed?.duration !== undefined
+            ? `${record_formatDuration(completed.duration)} after detection`
+            : undefined;
+    return [
+        '## Rollback',
+        '',
+        ...(rb
+            ? [
+                `${rb.model} \`${rb.stage}\`: ${rb.from} -> ${rb.to}` +
+                    `${rb.commit ? `, commit ${rb.commit.slice(0, 12)}` : ''}${rb.pull_request ? `, pull request #${rb.pull_request}` : ''}.`,
+                '',
+            ]
+            : []),
+        ...steps.map((e) => `- ${e.at} ${e.event}${e.detail ? `: ${e.detail}` : ''}${e.duration !== undefined ? ` (${record_formatDuration(e.duration)} after detection)` : ''}`),
+        ...commits.map((c) => {
+            const mode = one(c.trailers['Rollback-Mode']);
+            const reverts = one(c.trailers.Reverts);
+            return `- commit ${c.sha.slice(0, 12)} (${c.at}): ${c.subject}${mode ? `; mode ${mode}` : ''}${reverts ? `; reverts ${reverts}` : ''}`;
+        }),
+        '',
+        `- Rollback version: ${rb?.to ?? '—'}`,
+        `- Rollback duration: ${took ?? '—'}`,
+        `- Rollback success: ${completed ? 'yes' : steps.some((e) => e.event === 'rollback-failed') ? 'no' : 'not completed'}`,
+        '',
+    ];
+}
+const POSTMORTEM_LABELS = (/* unused pure expression or super */ null && (['tollgate:incident', 'tollgate:postmortem']));
+const record_postmortemBranch = (id) => `tollgate/postmortem/${id}`;
+/**
+ * The pull request that carries a resolved incident's record and postmortem draft: its summary, where the
+ * draft is (`postmortem`: repository path; `link`: where to read it on GitHub) and what reviewers are asked.
+ */
+function record_postmortemPullRequest(incident, where) {
+    const lasted = incident.resolved_at
+        ? record_formatDuration(seconds(incident.detected_at, incident.resolved_at))
+        : 'still open';
+    const rb = incident.rollback;
+    const rolledBack = incident.timeline.find((e) => e.event === 'rollback-completed');
+    const lines = [
+        `Resolves incident **${incident.id}**: ${incident.title}`,
+        '',
+        `- Severity: **${incident.severity}**; models: ${incident.models.join(', ')}`,
+        `- Detected ${incident.detected_at}, resolved ${incident.resolved_at ?? '—'} (after ${lasted})`,
+        rb
+            ? `- Rollback: ${rb.model} ${rb.stage} ${rb.from} -> ${rb.to}` +
+                (rolledBack?.duration !== undefined
+                    ? `, completed ${record_formatDuration(rolledBack.duration)} after detection`
+                    : '') +
+                (rb.pull_request ? ` (pull request #${rb.pull_request})` : '')
+            : '- Rollback: none recorded',
+        ...(where.postmortem
+            ? [
+                `- Postmortem draft: ${where.link ? `[${where.postmortem}](${where.link})` : `\`${where.postmortem}\``}`,
+                '',
+                'Before merging, fill in the draft’s TODO(author) parts (impact, root cause, lessons, action items);',
+                'the facts come from the incident record and git history, so correct the record rather than the draft.',
+            ]
+            : ['- No postmortem draft (resolved with --no-postmortem).']),
+        '',
+        'A state change: the sign-off gate lets it through without sign-offs.',
+        '',
+    ];
+    return {
+        title: `Resolve incident ${incident.id}: postmortem`,
+        body: lines.join('\n'),
+        labels: POSTMORTEM_LABELS,
+    };
+}
+/** One audit event about an incident; its id is `<yyyymmddThhmmssZ>-<suffix>` as src/registry/names.ts wants. */
+function incidentAuditEvent(input) {
+    const at = record_iso(input.now);
+    const stamp = `${at.slice(0, 10).replaceAll('-', '')}T${at.slice(11, 19).replaceAll(':', '')}Z`;
+    const id = `${stamp}-${input.suffix}`;
+    if (!AUDIT_ID.test(id)) {
+        throw new TollgateError(`audit id suffix "${input.suffix}" may hold only lowercase letters, digits, "." and "-"`);
+    }
+    const event = {
+        apiVersion: API_VERSION,
+        kind: 'AuditEvent',
+        id,
+        at,
+        event: input.event,
+        actor: input.actor,
+        incident: input.incident.id,
+        details: { severity: input.incident.severity, status: input.incident.status, ...input.details },
+    };
+    const model = input.model ?? (input.incident.models.length === 1 ? input.incident.models[0] : undefined);
+    if (model !== undefined)
+        event.model = model;
+    if (input.stage !== undefined)
+        event.stage = input.stage;
+    if (input.version !== undefined)
+        event.version = input.version;
+    if (input.commit !== undefined)
+        event.commit = input.commit;
+    if (input.pullRequest !== undefined)
+        event.pull_request = input.pullRequest;
+    return event;
+}
+/** The commit message and trailers of the commit that records a newly opened incident. */
+function incidentOpenedCommit(incident, by) {
+    return {
+        message: `Open incident ${incident.id}: ${incident.title}`,
+        trailers: {
+            'Tollgate-Event': 'incident-opened',
+            Incident: incident.id,
+            Severity: incident.severity,
+            Model: incident.models,
+            'Requested-By': by,
+        },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/publish/registry-transaction.ts
+// Registry files in a transaction (src/git/transaction.ts): read the registry as the stage holds it, stage
+// documents through the one writer's rendering and validation, and commit a registry change as ONE commit on
+// the checked-out branch (or another ref), rebuilt on the new tip when a concurrent writer got there first.
+
+
+
+/** `registryDir` as a repository-relative prefix ('' for the repository root). */
+const prefixOf = (registryDir) => registryDir === '.' ? '' : registryDir.replace(/\/+$/, '');
+/** The registry as staged: what the commit being built will hold. */
+function registry_transaction_stageReader(stage, registryDir) {
+    const prefix = prefixOf(registryDir);
+    const inRepo = (path) => (prefix === '' ? path : posix.join(prefix, path));
+    return {
+        label: stage.parent ? `commit ${stage.parent.slice(0, 12)} with this change` : 'the change',
+        async list(dir) {
+            const all = await stage.list(dir === '' ? prefix : inRepo(dir));
+            return prefix === '' ? all : all.map((p) => p.slice(prefix.length + 1));
+        },
+        read: (path) => stage.read(inRepo(path)),
+    };
+}
+/** Renders and validates `writes` (registry-relative) and stages them; an invalid one stages nothing. */
+function registry_transaction_stageRegistryWrites(stage, registryDir, writes) {
+    const prefix = prefixOf(registryDir);
+    const rendered = renderRegistryWrites(writes);
+    return rendered.map(({ path, text }) => {
+        const file = prefix === '' ? path : posix.join(prefix, path);
+        stage.write(file, text);
+        return file;
+    });
+}
+/**
+ * One registry change as one commit (see runTransaction for the guarantees). `build` reads the registry at the
+ * branch's tip, so two commands run together each decide on the other's result, never on a stale copy.
+ */
+function registry_transaction_commitRegistryChange(repoRoot, options) {
+    const { registryDir, build, ...rest } = options;
+    return runTransaction(repoRoot, {
+        ...rest,
+        build: (stage, attempt) => {
+            const registryStage = {
+                parent: stage.parent,
+                read: (path) => stage.read(path),
+                list: (dir) => stage.list(dir),
+                write: (path, content) => stage.write(path, content),
+                revert: (sha) => stage.revert(sha),
+                changed: () => stage.changed(),
+                checkpoint: () => stage.checkpoint(),
+                reset: (tree) => stage.reset(tree),
+                writeRegistry: (writes) => registry_transaction_stageRegistryWrites(stage, registryDir, writes),
+            };
+            return build(registry_transaction_stageReader(stage, registryDir), registryStage, attempt);
+        },
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/scheduler/schedule.ts
@@ -51522,7 +55352,7 @@ function timeField(schedule, field) {
         return undefined;
     const parsed = typeof value === 'string' ? Date.parse(value) : NaN;
     if (Number.isNaN(parsed)) {
-        throw new errors/* TollgateError */.x(`${field} is ${JSON.stringify(value)}, not an ISO-8601 time`, {
+        throw new src_errors/* TollgateError */.x(`${field} is ${JSON.stringify(value)}, not an ISO-8601 time`, {
             file: safeSchedulePath(schedule.model),
             field,
             fix: `write ${field} like 2026-11-25T22:13:00Z, or remove it`,
@@ -51818,7 +55648,7 @@ function parseDuration(text) {
     return seconds;
 }
 /** Seconds as the largest units that divide them, e.g. 5400 → '1h30m'; parseDuration reads it back. */
-function formatDuration(seconds) {
+function schedule_formatDuration(seconds) {
     if (!Number.isFinite(seconds) || seconds <= 0)
         return '0s';
     let rest = Math.round(seconds);
@@ -51831,6 +55661,1311 @@ function formatDuration(seconds) {
         }
     }
     return parts.join('');
+}
+
+// EXTERNAL MODULE: external "node:util"
+var external_node_util_ = __nccwpck_require__(7975);
+;// CONCATENATED MODULE: ./src/rollback/target.ts
+// Choosing what a rollback returns to, and which commits to revert to get there. Pure: the stage pointer's
+// history (read from git by src/rollback/execute.ts) and the clock come in as data.
+
+/**
+ * The target and the commits to revert. Default target: the most recent version, other than the current one and
+ * not held, that held the stage for at least `stableFor` before it was replaced.
+ *
+ * An explicit `to` must have held this stage before (any length of time): a rollback may need fewer sign-offs
+ * than a promotion, so a version that never served here cannot arrive by rollback. Promote it instead.
+ */
+function target_chooseRollbackTarget(input) {
+    const { model, stage, history, current } = input;
+    const held = new Set(input.held);
+    const where = `${model} ${stage}`;
+    const nowMs = input.now.getTime();
+    const tenures = [];
+    history.forEach((move, index) => {
+        const start = Date.parse(move.at);
+        const end = index + 1 < history.length ? Date.parse(history[index + 1].at) : nowMs;
+        if (move.to !== undefined)
+            tenures.push({ version: move.to, index, start, end });
+    });
+    // The newest tenure is the live one (when it is the current version); it is never a target.
+    const live = tenures.at(-1);
+    const past = live && live.index === history.length - 1 && live.version === current ? tenures.slice(0, -1) : tenures;
+    let chosen;
+    if (input.to !== undefined) {
+        const to = input.to;
+        if (to === current) {
+            throw new TollgateError(`${where} already points at ${to}; there is nothing to roll back`, {
+                fix: 'name another version with --to, or leave --to out to return to the last stable one',
+                field: 'to',
+            });
+        }
+        if (held.has(to)) {
+            throw new TollgateError(`${model} ${to} is held (it was rolled back from), so it cannot be the target`, {
+                fix: `run \`tollgate unhold ${model} ${to}\` first if it is safe again, or choose another version`,
+                field: 'to',
+            });
+        }
+        chosen = [...past].reverse().find((t) => t.version === to);
+        if (!chosen) {
+            throw new TollgateError(`${model} ${to} never held ${stage}, so it cannot be a rollback target`, {
+                fix: `promote it with \`tollgate promote ${model} ${to} --to ${stage}\`, which takes the full sign-offs`,
+                field: 'to',
+            });
+        }
+    }
+    else {
+        chosen = [...past]
+            .reverse()
+            .find((t) => t.version !== current && !held.has(t.version) && t.end - t.start >= input.stableFor * 1000);
+        if (!chosen) {
+            const seen = [...new Set(past.map((t) => t.version))].filter((v) => v !== current);
+            throw new TollgateError(`no stable version to roll ${where} back to: none held it for ${input.stableFor} s before being replaced` +
+                (seen.length
+                    ? ` (earlier versions: ${seen.map((v) => (held.has(v) ? `${v} (held)` : v)).join(', ')})`
+                    : ''), {
+                fix: seen.length
+                    ? 'name a version with --to, or fix forward with a new promotion'
+                    : 'fix forward: promote a corrected version',
+            });
+        }
+    }
+    const commitsToRevert = history
+        .slice(chosen.index + 1)
+        .map((m) => m.sha)
+        .reverse();
+    const plan = {
+        model,
+        stage,
+        target: chosen.version,
+        since: new Date(chosen.start).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        heldFor: Math.round((chosen.end - chosen.start) / 1000),
+        stable: chosen.end - chosen.start >= input.stableFor * 1000,
+        commitsToRevert,
+        targetCommit: history[chosen.index].sha,
+    };
+    if (current !== undefined)
+        plan.current = current;
+    return plan;
+}
+/** True when the newest move of the stage was itself a rollback (auto-rollback never rolls back a rollback). */
+const lastMoveWasRollback = (history) => history.at(-1)?.isRollback ?? false;
+
+;// CONCATENATED MODULE: ./src/rollback/execute.ts
+// The rollback shell: reads a stage pointer's history from git, reverts the commits that moved it (or, when a
+// revert conflicts, writes the previous pointer forward), marks the rolled-back version held and makes ONE
+// commit. It either commits the whole rollback or leaves HEAD, index and working tree as it found them.
+
+
+
+
+
+
+
+
+
+
+
+const execute_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** A repository-relative path of a registry file; `registryDir` may be `.`. */
+const inRepo = (registryDir, registryPath) => posix.join(registryDir, registryPath);
+const dateEnv = (now, env) => ({
+    ...env,
+    GIT_AUTHOR_DATE: execute_iso(now),
+    GIT_COMMITTER_DATE: execute_iso(now),
+});
+/** The version a Stages document gives `stage`, accepting `stage: v1` as well as `stage: {version: v1}`. */
+function pointerVersion(doc, stage) {
+    const stages = doc?.stages;
+    if (!stages || typeof stages !== 'object' || !Object.prototype.hasOwnProperty.call(stages, stage))
+        return undefined;
+    const pointer = stages[stage];
+    if (typeof pointer === 'string')
+        return pointer;
+    const version = pointer?.version;
+    return typeof version === 'string' ? version : undefined;
+}
+function execute_parseYaml(text, file, at) {
+    try {
+        return load(text);
+    }
+    catch (error) {
+        throw new TollgateError(`${file} at ${at} is not valid YAML: ${error.message.split('\n')[0]}`, {
+            file,
+            cause: error,
+            fix: 'repair the file in a new commit; rollback reads every past version of it',
+        });
+    }
+}
+/**
+ * Reads many `rev:path` blobs with one `git cat-file --batch`; a missing one is undefined. Raw: the specs go to
+ * git's stdin and the byte counts in its headers need the output as it is, neither of which simple-git offers.
+ */
+async function execute_readBlobs(repoRoot, specs) {
+    if (specs.length === 0)
+        return [];
+    const out = Buffer.from((await runGit(repoRoot, ['cat-file', '--batch'], { input: `${specs.join('\n')}\n` })).stdout);
+    const blobs = [];
+    let pos = 0;
+    for (let i = 0; i < specs.length; i++) {
+        const eol = out.indexOf(10, pos);
+        const header = out.subarray(pos, eol).toString('utf8');
+        pos = eol + 1;
+        const m = / blob (\d+)$/.exec(header);
+        if (!m) {
+            blobs.push(undefined);
+            continue;
+        }
+        const size = Number(m[1]);
+        blobs.push(out.subarray(pos, pos + size).toString('utf8'));
+        pos += size + 1;
+    }
+    return blobs;
+}
+/**
+ * Every commit on `ref`'s first-parent line that changed `stage`'s version in `stagesFilePath` (repo-relative),
+ * oldest first. Merges appear as the merge commit (promotion pull requests), squash merges as plain commits.
+ */
+async function pointerHistory(repoRoot, ref, stagesFilePath, stage) {
+    await assertFullHistory(repoRoot);
+    const commits = (await commitsTouching(repoRoot, [stagesFilePath], { ref, firstParent: true }))
+        .map((c) => ({ ...c, at: execute_iso(new Date(c.committerDate)) }))
+        .reverse();
+    if (commits.length === 0)
+        return [];
+    const oldest = commits[0];
+    const specs = commits.map((c) => `${c.sha}:${stagesFilePath}`);
+    if (oldest.parents.length)
+        specs.push(`${oldest.parents[0]}:${stagesFilePath}`);
+    const blobs = await execute_readBlobs(repoRoot, specs);
+    const versionAt = (i, at) => {
+        const text = blobs[i];
+        return text === undefined ? undefined : pointerVersion(execute_parseYaml(text, stagesFilePath, at), stage);
+    };
+    let previous = oldest.parents.length ? versionAt(commits.length, `${oldest.sha}^`) : undefined;
+    const moves = [];
+    commits.forEach((c, i) => {
+        const version = versionAt(i, c.sha);
+        if (version === previous)
+            return;
+        const { trailers, subject } = c;
+        const move = {
+            sha: c.sha,
+            at: c.at,
+            isMerge: c.parents.length > 1,
+            isRollback: (trailers['Tollgate-Event'] ?? []).includes('rollback') ||
+                subject.startsWith('Revert "') ||
+                /^This reverts commit [0-9a-f]{7,}/m.test(c.body),
+        };
+        if (previous !== undefined)
+            move.from = previous;
+        if (version !== undefined)
+            move.to = version;
+        const pr = trailers['Pull-Request']?.[0]?.match(/(\d+)/)?.[1] ??
+            /^Merge pull request #(\d+)/.exec(subject)?.[1] ??
+            /\(#(\d+)\)$/.exec(subject)?.[1];
+        if (pr !== undefined)
+            move.pullRequest = Number(pr);
+        const incident = trailers.Incident?.[0];
+        if (incident !== undefined)
+            move.incident = incident;
+        moves.push(move);
+        previous = version;
+    });
+    return moves;
+}
+const SINGLE_LINE = /^[^\r\n]{1,200}$/;
+/**
+ * Applies `plan` as one commit on the current branch, through a transaction (src/git/transaction.ts): the
+ * user's index and working tree are never used to build it, and a failure changes nothing.
+ */
+async function applyRollback(repoRoot, plan, options) {
+    const registryDir = options.registryDir ?? 'registry';
+    const result = await commitRegistryChange(repoRoot, {
+        registryDir,
+        env: options.env,
+        build: async (_registry, stage) => {
+            const staged = await stageRollback(repoRoot, stage, plan, options);
+            const { message, trailers, ...rest } = staged;
+            return { value: rest, commit: { message, trailers, env: dateEnv(options.now, options.env) } };
+        },
+    });
+    if (!result.commit)
+        throw new TollgateError(`rolling back ${plan.model} ${plan.stage} changes nothing`);
+    return { commit: result.commit, ...result.value };
+}
+/**
+ * Stages `plan` on a transaction's stage: reverts the plan's commits newest first (against their first parent)
+ * and checks the result moved only this stage's pointer, to the target; if a revert conflicts or changes anything
+ * else, it is abandoned and, when allowed, the target is written forward instead. Marks the rolled-back version
+ * held and refuses a result that leaves the registry with new errors. On a throw the stage is as it was.
+ */
+async function stageRollback(repoRoot, stage, plan, options) {
+    for (const [field, value] of Object.entries({
+        by: options.by,
+        incident: options.incident,
+        reason: options.reason,
+    })) {
+        if (value !== undefined && !SINGLE_LINE.test(value)) {
+            throw new TollgateError(`rollback ${field} must be one line of at most 200 characters`, { field });
+        }
+    }
+    const registryDir = options.registryDir ?? 'registry';
+    const stagesFile = inRepo(registryDir, stagesPath(plan.model));
+    const targetFile = inRepo(registryDir, versionPath(plan.model, plan.target));
+    const heldPath = plan.current === undefined ? undefined : versionPath(plan.model, plan.current);
+    const heldFile = heldPath === undefined ? undefined : inRepo(registryDir, heldPath);
+    const tip = stage.parent;
+    if ((await stage.read(targetFile)) === undefined) {
+        throw new TollgateError(`${plan.model} ${plan.target} has no version file at HEAD`, {
+            file: targetFile,
+            fix: 'a rollback target must still be recorded in the registry; restore its version file first',
+        });
+    }
+    const newest = plan.commitsToRevert[0];
+    if (newest !== undefined) {
+        // Raw: the exit code is the answer (1 not an ancestor, 128 an unknown commit); simple-git makes both errors.
+        const ancestor = tip
+            ? await runGit(repoRoot, ['merge-base', '--is-ancestor', newest, tip], { okCodes: [1, 128] })
+            : { code: 1 };
+        if (ancestor.code !== 0) {
+            throw new TollgateError(`commit ${newest.slice(0, 12)} of the plan is not in this branch's history`, {
+                fix: 'plan the rollback from the branch you are on (pull first)',
+            });
+        }
+    }
+    const stagesText = await stage.read(stagesFile);
+    if (stagesText === undefined) {
+        throw new TollgateError(`model ${plan.model} has no stages file`, { file: stagesFile });
+    }
+    const origStages = execute_parseYaml(stagesText.toString('utf8'), stagesFile, 'HEAD');
+    // The registry must validate after the rollback: errors it did not have before refuse the rollback. Only the
+    // files the rollback touches (and their model's files) are checked, so the cost does not grow with the registry.
+    const scope = [stagesPath(plan.model), ...(heldPath !== undefined ? [heldPath] : [])];
+    const reader = stageReader(stage, registryDir);
+    const errorKey = (p) => `${p.file}\0${p.field ?? ''}\0${p.message}`;
+    const errorsBefore = new Set((await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error').map(errorKey));
+    const start = await stage.checkpoint();
+    try {
+        let mode = 'revert';
+        let forwardFixReason;
+        if (plan.commitsToRevert.length === 0) {
+            mode = 'forward-fix';
+            forwardFixReason = 'no commit to revert';
+        }
+        else {
+            const why = await revertAll(repoRoot, stage, plan, stagesFile, origStages);
+            if (why !== undefined) {
+                await stage.reset(start);
+                if (!options.forwardFixOnConflict) {
+                    throw new TollgateError(`cannot roll back ${plan.model} ${plan.stage} by revert: ${why}; nothing was changed`, {
+                        fix: 'allow a forward fix (rollback.forward_fix_on_conflict: true) or move the pointer in a pull request',
+                    });
+                }
+                mode = 'forward-fix';
+                forwardFixReason = why;
+            }
+        }
+        const writes = [];
+        if (mode === 'forward-fix') {
+            writes.push({ path: stagesPath(plan.model), document: forwardStages(plan, origStages) });
+        }
+        let held;
+        if (heldFile !== undefined && heldPath !== undefined && plan.current !== undefined) {
+            // No version file to mark: the rollback itself still matters more.
+            const text = (await stage.read(heldFile))?.toString('utf8');
+            if (text !== undefined) {
+                const doc = execute_parseYaml(text, heldFile, 'HEAD');
+                doc.held = {
+                    reason: options.reason ?? (options.incident ? `rolled back for ${options.incident}` : 'rolled back'),
+                    at: execute_iso(options.now),
+                    by: options.by,
+                };
+                if (options.incident !== undefined)
+                    doc.held.incident = options.incident;
+                writes.push({ path: heldPath, document: doc });
+                held = plan.current;
+            }
+        }
+        stageRegistryWrites(stage, registryDir, writes);
+        const introduced = (await validateRegistry(reader, { paths: scope })).filter((p) => p.severity === 'error' && !errorsBefore.has(errorKey(p)));
+        if (introduced.length > 0) {
+            throw new TollgateError(`rolling ${plan.model} ${plan.stage} back to ${plan.target} would leave the registry invalid; nothing was changed:\n${formatProblems(introduced)}`, {
+                file: inRepo(registryDir, introduced[0].file),
+                fix: 'repair those files in a pull request first, or roll back to another version with --to',
+            });
+        }
+        const reverted = mode === 'revert' ? plan.commitsToRevert : [];
+        const extra = options.alsoWrite?.({
+            mode,
+            reverted,
+            ...(forwardFixReason !== undefined ? { forwardFixReason } : {}),
+        }) ?? [];
+        stageRegistryWrites(stage, registryDir, extra);
+        const result = {
+            mode,
+            reverted,
+            ...rollbackMessage(plan, options, mode, reverted, forwardFixReason, held),
+        };
+        if (forwardFixReason !== undefined)
+            result.forwardFixReason = forwardFixReason;
+        if (held !== undefined)
+            result.held = held;
+        return result;
+    }
+    catch (error) {
+        await stage.reset(start);
+        throw error;
+    }
+}
+/** Reverts newest first on the stage; undefined when the result is exactly the expected pointer move. */
+async function revertAll(repoRoot, stage, plan, stagesFile, origStages) {
+    for (const sha of plan.commitsToRevert) {
+        const why = await stage.revert(sha);
+        if (why !== undefined)
+            return why;
+    }
+    const changed = await stage.changed();
+    const others = changed.filter((f) => f !== stagesFile);
+    if (others.length)
+        return `reverting would also change ${others.join(', ')}`;
+    const text = await stage.read(stagesFile);
+    const after = execute_parseYaml(text?.toString('utf8') ?? '', stagesFile, 'the index');
+    const version = pointerVersion(after, plan.stage);
+    if (version !== plan.target)
+        return `reverting leaves ${plan.stage} at ${version ?? 'nothing'}, not ${plan.target}`;
+    const strip = (doc) => {
+        const copy = structuredClone(doc);
+        if (copy?.stages)
+            delete copy.stages[plan.stage];
+        return copy;
+    };
+    if (!isDeepStrictEqual(strip(after), strip(origStages))) {
+        return `reverting would also change other entries of ${stagesFile}`;
+    }
+    return undefined;
+}
+/** The Stages document with only this stage's version set, keeping the pointer's other fields and the rest. */
+function forwardStages(plan, origStages) {
+    const doc = structuredClone(origStages);
+    if (!doc || typeof doc !== 'object' || !doc.stages || typeof doc.stages !== 'object') {
+        throw new TollgateError(`${stagesPath(plan.model)} has no stages map to write ${plan.target} into`, {
+            file: stagesPath(plan.model),
+            field: 'stages',
+        });
+    }
+    const pointer = doc.stages[plan.stage];
+    doc.stages[plan.stage] =
+        pointer && typeof pointer === 'object' ? { ...pointer, version: plan.target } : { version: plan.target };
+    return doc;
+}
+function rollbackMessage(plan, options, mode, reverted, forwardFixReason, held) {
+    const body = mode === 'revert'
+        ? `Reverted ${reverted.length} commit(s) that moved the pointer after ${plan.target} became current at ${plan.since}.`
+        : `Wrote ${plan.target} forward into the pointer (${forwardFixReason}).`;
+    const trailers = {
+        'Tollgate-Event': 'rollback',
+        Model: plan.model,
+        Stage: plan.stage,
+        Version: plan.target,
+        ...(plan.current !== undefined ? { From: plan.current } : {}),
+        ...(options.incident !== undefined ? { Incident: options.incident } : {}),
+        'Requested-By': options.by,
+        'Rollback-Mode': mode,
+        ...(reverted.length ? { Reverts: reverted } : {}),
+        // The post-merge hook measures the rollback from here to the merge.
+        'Rollback-Started': execute_iso(options.now),
+    };
+    const message = [
+        `Roll back ${plan.model} ${plan.stage} from ${plan.current ?? '(none)'} to ${plan.target}`,
+        '',
+        body,
+        ...(held ? [`Marked ${plan.model} ${held} held.`] : []),
+    ].join('\n');
+    return { message, trailers };
+}
+/** Versions of `model` whose file at `ref` carries a `held` mark. */
+async function heldVersions(repoRoot, ref, model, registryDir = 'registry') {
+    const dir = `${registryDir}/${stagesPath(model).replace(/stages\.yaml$/, 'versions')}`;
+    // Raw: simple-git has no ls-tree call.
+    const files = (await git(repoRoot, ['ls-tree', '-r', '--name-only', ref, '--', `${dir}/`]))
+        .split('\n')
+        .filter((f) => f.endsWith('.yaml'));
+    const blobs = await execute_readBlobs(repoRoot, files.map((f) => `${ref}:${f}`));
+    const held = [];
+    files.forEach((file, i) => {
+        const doc = blobs[i] === undefined ? undefined : execute_parseYaml(blobs[i], file, ref);
+        if (doc?.held)
+            held.push(typeof doc.id === 'string' ? doc.id : file.replace(/^.*\/|\.yaml$/g, ''));
+    });
+    return held.sort();
+}
+/** Reads the stage's current version, its pointer history and the model's held versions at `ref`. */
+async function readPointerState(repoRoot, input) {
+    const ref = input.ref ?? 'HEAD';
+    const stage = input.stage ?? 'production';
+    const registryDir = input.registryDir ?? 'registry';
+    const stagesFile = inRepo(registryDir, stagesPath(input.model));
+    const [text] = await execute_readBlobs(repoRoot, [`${ref}:${stagesFile}`]);
+    if (text === undefined) {
+        throw new TollgateError(`model ${input.model} has no stages file at ${ref}`, {
+            file: stagesFile,
+            fix: 'check the model name (`tollgate status`)',
+        });
+    }
+    const current = pointerVersion(execute_parseYaml(text, stagesFile, ref), stage);
+    const [history, held] = await Promise.all([
+        pointerHistory(repoRoot, ref, stagesFile, stage),
+        heldVersions(repoRoot, ref, input.model, registryDir),
+    ]);
+    return { ...(current !== undefined ? { current } : {}), history, held };
+}
+/** Reads the pointer history, current version and held versions at `ref`, and chooses the target. */
+async function planRollback(repoRoot, input) {
+    const stage = input.stage ?? 'production';
+    const state = await readPointerState(repoRoot, { ...input, stage });
+    const plan = chooseRollbackTarget({
+        model: input.model,
+        stage,
+        history: state.history,
+        current: state.current,
+        stableFor: input.stableFor,
+        now: input.now,
+        held: state.held,
+        ...(input.to !== undefined ? { to: input.to } : {}),
+    });
+    return { plan, history: state.history };
+}
+/** Registry commits on `ref`'s first-parent line between two instants, oldest first, for a postmortem. */
+async function execute_registryTimeline(repoRoot, input) {
+    const commits = await commitsTouching(repoRoot, input.paths ?? ['registry'], {
+        ref: input.ref ?? 'HEAD',
+        firstParent: true,
+        since: input.since,
+        ...(input.until !== undefined ? { until: input.until } : {}),
+    });
+    return commits
+        .map((c) => ({
+        at: execute_iso(new Date(c.committerDate)),
+        sha: c.sha,
+        subject: c.subject,
+        trailers: Object.fromEntries(Object.entries(c.trailers).map(([k, v]) => [k, v.length === 1 ? v[0] : v])),
+    }))
+        .reverse();
+}
+/**
+ * Removes the held mark from a version in ONE commit (`Tollgate-Event: unhold`). The change is a reviewed one
+ * (`version-unheld` needs sign-offs by default), so make it on a branch and open a pull request.
+ */
+async function unholdVersion(repoRoot, input) {
+    for (const [field, value] of Object.entries({ by: input.by, reason: input.reason })) {
+        if (!SINGLE_LINE.test(value))
+            throw new TollgateError(`unhold ${field} must be one line of at most 200 characters`);
+    }
+    const registryDir = input.registryDir ?? 'registry';
+    const path = versionPath(input.model, input.version);
+    const file = inRepo(registryDir, path);
+    const result = await commitRegistryChange(repoRoot, {
+        registryDir,
+        env: input.env,
+        build: async (registry, stage) => {
+            const text = (await registry.read(path))?.toString('utf8');
+            if (text === undefined)
+                throw new TollgateError(`${input.model} has no version ${input.version}`, { file });
+            const doc = execute_parseYaml(text, file, 'HEAD');
+            if (!doc?.held) {
+                throw new TollgateError(`${input.model} ${input.version} is not held`, { file, field: 'held' });
+            }
+            const was = doc.held;
+            delete doc.held;
+            stage.writeRegistry([{ path, document: doc }]);
+            return {
+                value: was,
+                commit: {
+                    message: [
+                        `Unhold ${input.model} ${input.version}`,
+                        '',
+                        input.reason,
+                        `It was held since ${was.at} by ${was.by}: ${was.reason}.`,
+                    ].join('\n'),
+                    trailers: {
+                        'Tollgate-Event': 'unhold',
+                        Model: input.model,
+                        Version: input.version,
+                        ...(was.incident ? { Incident: was.incident } : {}),
+                        'Requested-By': input.by,
+                    },
+                    env: dateEnv(input.now, input.env),
+                },
+            };
+        },
+    });
+    if (!result.commit)
+        throw new TollgateError(`unholding ${input.model} ${input.version} changes nothing`);
+    return { commit: result.commit, was: result.value };
+}
+
+;// CONCATENATED MODULE: ./src/incident/read.ts
+// Reading incident records through the registry loader (parsed and schema-checked like every registry file).
+
+
+
+/** The incidents at `paths` (registry-relative; missing ones are skipped). A broken record is an error. */
+async function read_readIncidents(reader, paths) {
+    const { registry, problems } = await load_loadFiles(reader, paths);
+    const errors = problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0) {
+        throw new src_errors/* TollgateError */.x(`cannot read incident records in ${reader.label}:\n${canonical_formatProblems(errors)}`, {
+            file: errors[0].file,
+            line: errors[0].line,
+            fix: 'correct the record (`tollgate validate` lists every problem)',
+        });
+    }
+    return [...registry.incidents.values()];
+}
+
+;// CONCATENATED MODULE: ./src/incident/resolve-flow.ts
+// The "resolve an incident" use case: the record as the default branch has it, resolved, with its postmortem draft,
+// proposed as ONE commit on tollgate/postmortem/<id> (pushed and opened as a pull request with GitHub, else
+// committed to that branch only), never touching the checkout. And the postmortem draft on its own.
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+const resolve_flow_inRepo = (registryDir, path) => registryDir === '.' ? path : posix.join(registryDir, path);
+/** Checks an incident id given on a command line or in an input. */
+function assertIncidentId(id, usage) {
+    if (id === undefined || !INCIDENT_ID.test(id)) {
+        throw new TollgateError(`"${id ?? ''}" is not an incident id`, { fix: usage });
+    }
+    return id;
+}
+/** One incident record through `reader`, or an error naming the file. */
+async function resolve_flow_readIncident(reader, registryDir, id, where) {
+    const [incident] = await readIncidents(reader, [incidentPath(id)]);
+    if (!incident) {
+        throw new TollgateError(`no incident ${id}${where ? ` on ${where.on}` : ''}`, {
+            file: resolve_flow_inRepo(registryDir, incidentPath(id)),
+            ...(where ? { fix: where.fix } : {}),
+        });
+    }
+    return incident;
+}
+/** Every incident record in the registry's working tree. */
+async function allIncidents(reader) {
+    const files = (await reader.list('incidents')).filter((f) => /^incidents\/INC-[^/]*\.yaml$/.test(f));
+    return read_readIncidents(reader, files);
+}
+/**
+ * The postmortem draft (the incident protocol's template): the record's timeline merged with the affected models'
+ * registry commits at `ref`, the approvers of the window's changes (audit events) and the models' other incidents.
+ */
+async function draftPostmortem(ports, incident, lookbackDays, ref = 'HEAD', extra = {}) {
+    const since = new Date(Date.parse(incident.detected_at) - lookbackDays * 86_400_000).toISOString();
+    const until = incident.resolved_at ?? new Date(8.64e15).toISOString();
+    const timeline = await registryTimeline(ports.repoRoot, {
+        ref,
+        since,
+        ...(incident.resolved_at ? { until: incident.resolved_at } : {}),
+        paths: incident.models.map((m) => resolve_flow_inRepo(ports.registryDir, modelDir(m))),
+    });
+    const context = extra.repoUrl ? { repoUrl: extra.repoUrl } : {};
+    if (extra.reader) {
+        const stamp = (iso) => iso
+            .replace(/[-:]/g, '')
+            .replace(/\.\d{3}/, '')
+            .slice(0, 16);
+        const auditFiles = (await extra.reader.list('audit')).filter((f) => {
+            const id = f
+                .split('/')
+                .pop()
+                .replace(/\.yaml$/, '');
+            return id.slice(0, 16) >= stamp(since) && id.slice(0, 16) <= stamp(until);
+        });
+        const { registry } = await loadFiles(extra.reader, auditFiles);
+        const approvers = new Set();
+        for (const event of registry.audit.values()) {
+            if (!event.model || !incident.models.includes(event.model))
+                continue;
+            const listed = (event.details?.approvers ?? []);
+            for (const a of Array.isArray(listed) ? listed : [])
+                if (typeof a.login === 'string')
+                    approvers.add(`${typeof a.role === 'string' ? `${a.role}: ` : ''}${a.login}`);
+        }
+        if (approvers.size)
+            context.approvers = [...approvers].sort();
+        const related = (await allIncidents(extra.reader))
+            .filter((i) => i.id !== incident.id && i.models.some((m) => incident.models.includes(m)))
+            .map((i) => `${i.id} — ${i.title} (${i.status})`);
+        if (related.length)
+            context.related = related;
+    }
+    return renderPostmortem(incident, timeline, context);
+}
+/** The default branch as this clone has it: the local branch, else origin's; or the base given. */
+async function resolveBase(repoRoot, branch, given) {
+    const candidates = given !== undefined ? [given] : [`refs/heads/${branch}`, `refs/remotes/origin/${branch}`];
+    for (const ref of candidates) {
+        if (ref.startsWith('-'))
+            break;
+        const sha = await commitOf(repoRoot, ref);
+        if (sha !== undefined)
+            return { ref: ref.replace(/^refs\/(heads|remotes)\//, ''), sha };
+    }
+    throw new TollgateError(`no commit ${given ?? `${branch} (or origin/${branch})`} in this clone`, {
+        fix: given !== undefined
+            ? 'name an existing branch or commit with --base'
+            : `fetch it first (\`git fetch origin ${branch}\`)`,
+    });
+}
+/** Resolves an incident: see the head of this file. */
+async function resolveIncidentFlow(request, ports) {
+    const { id } = request;
+    const policy = await readPolicy(fileSystemReader(posix.join(ports.repoRoot, ports.registryDir)));
+    const base = await resolveBase(ports.repoRoot, policy.defaultBranch, request.base);
+    // The record as the default branch has it: the pull request changes exactly that.
+    const reader = gitTreeReader(ports.repoRoot, base.sha, ports.registryDir);
+    let incident;
+    try {
+        incident = await resolve_flow_readIncident(reader, ports.registryDir, id, {
+            on: base.ref,
+            fix: 'check the id (`tollgate incident list`), or pass --base with the branch that records it',
+        });
+    }
+    finally {
+        reader.close();
+    }
+    let resolved = resolveIncident(incident, ports.now, request.note);
+    const notifier = request.dryRun ? undefined : ports.notifier?.(policy);
+    // Before the commit, so the channels' outcomes are part of the resolved record.
+    for (const entry of notifier ? await notifier.notify(resolved, 'resolved') : [])
+        resolved = appendTimeline(resolved, entry);
+    const draftReader = gitTreeReader(ports.repoRoot, base.sha, ports.registryDir);
+    let draft;
+    try {
+        draft = request.noPostmortem
+            ? undefined
+            : await draftPostmortem(ports, resolved, 7, base.sha, {
+                reader: draftReader,
+                ...(ports.github
+                    ? { repoUrl: `https://github.com/${ports.github.repo.owner}/${ports.github.repo.repo}` }
+                    : {}),
+            });
+    }
+    finally {
+        draftReader.close();
+    }
+    const recordFile = resolve_flow_inRepo(ports.registryDir, incidentPath(id));
+    const draftFile = draft === undefined ? undefined : resolve_flow_inRepo(ports.registryDir, postmortemPath(id));
+    const recordText = serializeDocument(resolved);
+    const errors = parseRegistryFile(incidentPath(id), recordText).problems.filter((p) => p.severity === 'error');
+    if (errors.length > 0)
+        throw new TollgateError(`the resolved record of ${id} would not validate: ${errors[0].message}`);
+    const branch = postmortemBranch(id);
+    const github = request.dryRun ? undefined : ports.github;
+    const link = draftFile !== undefined && github
+        ? `https://github.com/${github.repo.owner}/${github.repo.repo}/blob/${branch}/${draftFile}`
+        : undefined;
+    const pullRequest = postmortemPullRequest(resolved, {
+        ...(draftFile !== undefined ? { postmortem: draftFile } : {}),
+        ...(link !== undefined ? { link } : {}),
+    });
+    const result = {
+        policy,
+        base,
+        resolved,
+        branch,
+        recordFile,
+        pullRequest,
+        ...(draftFile !== undefined ? { draftFile } : {}),
+    };
+    if (request.dryRun)
+        return result;
+    const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const proposal = await proposeChange(ports.repoRoot, {
+        branch,
+        baseRef: base.sha,
+        baseBranch: policy.defaultBranch,
+        files: [
+            { path: recordFile, content: Buffer.from(recordText) },
+            ...(draft !== undefined && draftFile !== undefined
+                ? [{ path: draftFile, content: Buffer.from(draft) }]
+                : []),
+        ],
+        message: `Resolve incident ${id}`,
+        trailers: { 'Tollgate-Event': 'incident-resolved', Incident: id, 'Requested-By': ports.actor },
+        env: { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+        pullRequest,
+    }, github);
+    return { ...result, proposal };
+}
+
+;// CONCATENATED MODULE: ./src/incident/response.ts
+// Response tracking against the severity matrix: acknowledging, escalating (once per level), which open incidents
+// are past their response time, and the response statistics per severity against the targets. Pure: the clock,
+// the policy and the records come in as data.
+
+
+const response_SEVERITIES = ['P0', 'P1', 'P2', 'P3', 'P4'];
+/** The protocol: a postmortem is due within 24 hours of resolution. */
+const POSTMORTEM_DUE_SECONDS = 86_400;
+/** The protocol's MTTR targets (success criteria); other severities have none. */
+const RESOLVE_TARGETS = { P0: 1800, P1: 7200 };
+const response_iso = (d) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const response_seconds = (from, to) => Math.round((Date.parse(to) - Date.parse(from)) / 1000);
+const rank = (s) => response_SEVERITIES.indexOf(s);
+/** A copy acknowledged by `by` at `now`; an incident is acknowledged once, and never after it is resolved. */
+function response_acknowledgeIncident(incident, now, by) {
+    if (incident.status === 'resolved') {
+        throw new TollgateError(`incident ${incident.id} is already resolved; there is nothing to acknowledge`);
+    }
+    if (incident.acknowledged_at !== undefined) {
+        throw new TollgateError(`incident ${incident.id} was already acknowledged by ${incident.acknowledged_by ?? 'someone'} at ${incident.acknowledged_at}`);
+    }
+    const at = response_iso(now);
+    const after = formatDuration(response_seconds(incident.detected_at, at));
+    return {
+        ...appendTimeline(incident, { at, event: 'acknowledged', detail: `by ${by}, ${after} after detection` }),
+        acknowledged_at: at,
+        acknowledged_by: by,
+    };
+}
+/** The level an escalation goes to: the one asked for, else one level up (P0 stays P0). */
+function response_escalationTarget(incident, to) {
+    if (to !== undefined) {
+        if (rank(to) > rank(incident.severity)) {
+            throw new TollgateError(`cannot escalate ${incident.id} from ${incident.severity} down to ${to}: an escalation raises the severity`, { fix: `pass --to ${incident.severity} or a more severe level (P0 is the most severe)` });
+        }
+        return to;
+    }
+    return response_SEVERITIES[Math.max(0, rank(incident.severity) - 1)];
+}
+/**
+ * A copy escalated to `to` (the severity rises to it; its escalation list is who is called): each level is
+ * escalated to at most once per incident.
+ */
+function response_escalateIncident(incident, input) {
+    if (incident.status === 'resolved') {
+        throw new src_errors/* TollgateError */.x(`incident ${incident.id} is already resolved; there is nothing to escalate`);
+    }
+    if ((incident.escalations ?? []).some((e) => e.severity === input.to)) {
+        throw new src_errors/* TollgateError */.x(`incident ${incident.id} was already escalated to ${input.to}`, {
+            fix: 'escalate to a more severe level with --to, or page the people by hand',
+        });
+    }
+    const at = response_iso(input.now);
+    const who = input.policy.incident.response[input.to].escalate;
+    const raised = input.to !== incident.severity ? ` (from ${incident.severity})` : '';
+    const detail = `to ${input.to}${raised}: ${who.length ? who.join(', ') : 'nobody on the escalation list'}; by ${input.by}${input.reason ? `: ${input.reason}` : ''}`;
+    return {
+        ...record_appendTimeline(incident, { at, event: 'escalated', detail }),
+        severity: input.to,
+        escalations: [
+            ...(incident.escalations ?? []),
+            { at, severity: input.to, by: input.by, ...(input.reason ? { reason: input.reason } : {}) },
+        ],
+    };
+}
+/**
+ * Open incidents nobody acknowledged within their severity's response time and not yet escalated at that level:
+ * the scheduled job escalates each, once per level.
+ */
+function dueEscalations(incidents, policy, now) {
+    const due = [];
+    for (const incident of incidents) {
+        if (incident.status !== 'open' || incident.acknowledged_at !== undefined)
+            continue;
+        const within = policy.incident.response[incident.severity].respondWithin;
+        const waited = Math.round((now.getTime() - Date.parse(incident.detected_at)) / 1000);
+        if (waited <= within)
+            continue;
+        if ((incident.escalations ?? []).some((e) => e.severity === incident.severity))
+            continue;
+        due.push({
+            incident,
+            severity: incident.severity,
+            reason: `not acknowledged within ${record_formatDuration(within)} (${incident.severity} response time); waited ${record_formatDuration(waited)}`,
+        });
+    }
+    return due.sort((a, b) => rank(a.severity) - rank(b.severity) || a.incident.id.localeCompare(b.incident.id));
+}
+/** Nearest-rank percentile of sorted values. */
+function percentile(sorted, p) {
+    if (sorted.length === 0)
+        return null;
+    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+function percentiles(values) {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    const median = sorted.length === 0 ? null : sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+    return { count: sorted.length, median, p90: percentile(sorted, 90), worst: sorted.at(-1) ?? null };
+}
+/**
+ * Detection to acknowledgement and to resolution per severity (median, p90, worst) against the targets, every
+ * breach (done late, or still pending past the target), and overdue postmortems. `postmortems` maps an incident id
+ * to its postmortem's text on the default branch.
+ */
+function responseReport(incidents, policy, now, postmortems = new Map()) {
+    const breaches = [];
+    const at = response_iso(now);
+    const perSeverity = response_SEVERITIES.map((severity) => {
+        const chosen = incidents.filter((i) => i.severity === severity);
+        const ackTarget = policy.incident.response[severity].respondWithin;
+        const resolveTarget = RESOLVE_TARGETS[severity] ?? null;
+        const acks = [];
+        const resolves = [];
+        for (const i of chosen) {
+            // A resolution without an acknowledgement counts as the response.
+            const acked = i.acknowledged_at ?? i.resolved_at;
+            const toAck = response_seconds(i.detected_at, acked ?? at);
+            if (acked !== undefined)
+                acks.push(toAck);
+            if (toAck > ackTarget)
+                breaches.push({
+                    id: i.id,
+                    severity,
+                    what: 'ack',
+                    seconds: toAck,
+                    target: ackTarget,
+                    pending: !acked,
+                });
+            const toResolve = response_seconds(i.detected_at, i.resolved_at ?? at);
+            if (i.resolved_at !== undefined)
+                resolves.push(toResolve);
+            if (resolveTarget !== null && toResolve > resolveTarget)
+                breaches.push({
+                    id: i.id,
+                    severity,
+                    what: 'resolve',
+                    seconds: toResolve,
+                    target: resolveTarget,
+                    pending: i.resolved_at === undefined,
+                });
+        }
+        return { severity, ackTarget, toAck: percentiles(acks), resolveTarget, toResolve: percentiles(resolves) };
+    });
+    const overduePostmortems = incidents
+        .filter((i) => i.status === 'resolved' && i.resolved_at !== undefined)
+        .flatMap((i) => {
+        const dueAt = response_iso(new Date(Date.parse(i.resolved_at) + POSTMORTEM_DUE_SECONDS * 1000));
+        if (Date.parse(dueAt) >= now.getTime())
+            return [];
+        const text = postmortems.get(i.id);
+        if (text !== undefined && !text.includes('TODO(author)'))
+            return [];
+        return [
+            {
+                id: i.id,
+                resolvedAt: i.resolved_at,
+                dueAt,
+                state: text === undefined ? 'missing' : 'draft',
+            },
+        ];
+    });
+    return { perSeverity, breaches, overduePostmortems };
+}
+/** What an incident's GitHub issue hears about after it was opened: rollbacks, their verification, notes. */
+const ISSUE_FOLLOW_UP = /^(rollback-|note$)/;
+const ISSUE_OUTCOME = /\(github-issue \w+\)$/;
+/**
+ * The timeline entries an open incident's GitHub issue has not been told about: rollback and verification entries
+ * (and notes) recorded after the issue channel's last outcome, for an incident whose severity announces on a
+ * github-issue channel and whose issue exists (a `notified … (github-issue …)` entry). Empty otherwise. The
+ * escalation sweep comments them on the issue, so the issue follows a rollback or a verification that another job
+ * recorded with a token that could not write issues.
+ */
+function issueFollowUps(incident, policy) {
+    if (incident.status !== 'open')
+        return [];
+    const channels = policy.incident.response[incident.severity].channels;
+    const announces = channels.some((name) => policy.incident.channels[name]?.type === 'github-issue');
+    if (!announces)
+        return [];
+    const outcomes = incident.timeline.filter((e) => (e.event === 'notified' || e.event === 'notification-failed') && ISSUE_OUTCOME.test(e.detail ?? ''));
+    if (!outcomes.some((e) => e.event === 'notified'))
+        return [];
+    const last = incident.timeline.lastIndexOf(outcomes.at(-1));
+    return incident.timeline.slice(last + 1).filter((e) => ISSUE_FOLLOW_UP.test(e.event));
+}
+
+;// CONCATENATED MODULE: ./src/incident/response-flow.ts
+// Response tracking use cases: acknowledge an incident, escalate one, and escalate every open incident nobody
+// acknowledged within its severity's response time (the scheduled job; the monitor may call it too). Each is ONE
+// commit through the registry transaction, built from the branch's tip, with the channels' outcomes on the
+// timeline (sent once however often a lost race rebuilds the commit); a failed notification blocks nothing.
+
+
+
+
+
+
+
+
+
+
+async function changeIncidents(ports, pick, notice, commit, dryRun) {
+    const policy = await readPolicy(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
+    const notifier = dryRun ? undefined : ports.notifier?.(policy);
+    const sent = new Map();
+    const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    if (dryRun) {
+        const picked = await pick(fileSystemReader(join(ports.repoRoot, ports.registryDir)), policy);
+        return { incidents: picked.map(({ incident, change }) => change(incident, policy)), dryRun };
+    }
+    const result = await commitRegistryChange(ports.repoRoot, {
+        registryDir: ports.registryDir,
+        ...(ports.gitEnv ? { env: ports.gitEnv } : {}),
+        build: async (reader, stage) => {
+            const changed = [];
+            for (const { incident, change } of await pick(reader, policy)) {
+                let next = change(incident, policy);
+                if (notifier) {
+                    if (!sent.has(next.id))
+                        sent.set(next.id, notifier.notify(next, notice));
+                    for (const entry of await sent.get(next.id))
+                        next = appendTimeline(next, entry);
+                }
+                changed.push(next);
+            }
+            if (changed.length === 0)
+                return { value: changed };
+            stage.writeRegistry(changed.map((incident) => ({ path: incidentPath(incident.id), document: incident })));
+            const { message, event } = commit(changed);
+            return {
+                value: changed,
+                commit: {
+                    message,
+                    trailers: {
+                        'Tollgate-Event': event,
+                        Incident: changed.map((i) => i.id),
+                        'Requested-By': ports.actor,
+                    },
+                    env: { ...ports.gitEnv, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+                },
+            };
+        },
+    });
+    return {
+        incidents: result.value,
+        dryRun,
+        checkout: result.checkout,
+        ...(result.commit ? { commit: result.commit } : {}),
+    };
+}
+/** `tollgate incident ack ID`: who acknowledged it and when; the channels hear it (PagerDuty acknowledge). */
+async function acknowledgeFlow(id, ports, options) {
+    const result = await changeIncidents(ports, async (reader) => [
+        {
+            incident: await readIncident(reader, ports.registryDir, id),
+            change: (incident) => acknowledgeIncident(incident, ports.now, ports.actor),
+        },
+    ], 'acknowledged', () => ({ message: `Acknowledge incident ${id}`, event: 'incident-acknowledged' }), options.dryRun);
+    return { ...result, reasons: [] };
+}
+/** `tollgate incident escalate ID [--to SEVERITY]`: raise it (one level up by default) and call that level. */
+async function escalateFlow(id, input, ports, options) {
+    const result = await changeIncidents(ports, async (reader) => [
+        {
+            incident: await readIncident(reader, ports.registryDir, id),
+            change: (incident, policy) => escalateIncident(incident, {
+                to: escalationTarget(incident, input.to),
+                now: ports.now,
+                by: ports.actor,
+                policy,
+                ...(input.reason ? { reason: input.reason } : {}),
+            }),
+        },
+    ], 'escalated', (changed) => ({
+        message: `Escalate incident ${id} to ${changed[0].severity}`,
+        event: 'incident-escalated',
+    }), options.dryRun);
+    return { ...result, reasons: [] };
+}
+/** A retrain failure streak that reached the policy's limit, as an incident at the policy's severity. */
+function streakIncident(schedule, policy, now, id) {
+    const severity = policy.schedule.escalateSeverity;
+    const opened = openIncident({
+        models: [schedule.model],
+        metrics: { failure_streak: schedule.failure_streak },
+        alert: `retrain failure streak of ${schedule.failure_streak}`,
+        ...(schedule.last_failure_reason ? { description: `last failure: ${schedule.last_failure_reason}` } : {}),
+        title: `${severity} on ${schedule.model}: ${schedule.failure_streak} consecutive retrain failures`,
+        now,
+        id,
+        policy,
+    });
+    const why = `${severity}: the retrain failure streak reached ${schedule.failure_streak} (schedule.escalate_after_failures ${policy.schedule.escalateAfterFailures})${schedule.cooldown_until ? `, cooling down until ${schedule.cooldown_until}` : ''}`;
+    return {
+        ...opened,
+        severity,
+        timeline: opened.timeline.map((e) => (e.event === 'classified' ? { ...e, detail: why } : e)),
+    };
+}
+/**
+ * The sweep's decision on `reader`: every open incident not acknowledged within its severity's response time,
+ * escalated at its level (once per level), and an incident per retrain failure streak at the policy's limit (once
+ * per streak). `ids` keeps one incident id per model across calls, so a rebuilt commit keeps the same incident.
+ */
+async function dueChanges(reader, policy, ports, ids = new Map()) {
+    const suffix = ports.suffix ?? (() => (0,external_node_crypto_.randomBytes)(2).toString('hex'));
+    const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const reasons = [];
+    const incidents = [];
+    const schedules = [];
+    const all = await allIncidents(reader);
+    for (const d of dueEscalations(all, policy, ports.now)) {
+        reasons.push(`${d.incident.id}: ${d.reason}`);
+        const incident = response_escalateIncident(d.incident, {
+            to: d.severity,
+            now: ports.now,
+            by: ports.actor,
+            reason: d.reason,
+            policy,
+        });
+        incidents.push({ incident, notice: 'escalated' });
+    }
+    const escalated = new Set(incidents.map((i) => i.incident.id));
+    for (const incident of all) {
+        const news = !ports.issueFollowUps || escalated.has(incident.id) ? [] : issueFollowUps(incident, policy);
+        if (news.length === 0)
+            continue;
+        // One comment for everything it missed: the entry itself when one, else each entry on its own.
+        const summary = news.length === 1
+            ? { ...news[0], at: date }
+            : { at: date, event: 'note', detail: news.map((e) => `${e.event}: ${e.detail ?? ''}`).join('; ') };
+        reasons.push(`${incident.id}: ${news.map((e) => e.event).join(', ')} to its GitHub issue`);
+        incidents.push({
+            incident,
+            notice: 'updated',
+            announce: { ...incident, timeline: [...incident.timeline, summary] },
+        });
+    }
+    for (const schedule of await readSchedules(reader)) {
+        if (!streakNeedsEscalation(schedule, policy))
+            continue;
+        if (!ids.has(schedule.model))
+            ids.set(schedule.model, incidentId(ports.now, suffix()));
+        const incident = streakIncident(schedule, policy, ports.now, ids.get(schedule.model));
+        reasons.push(`${schedule.model}: ${incident.timeline[1].detail} -> ${incident.id}`);
+        incidents.push({ incident, notice: 'opened' });
+        schedules.push({ ...schedule, streak_escalated_at: date, updated_at: date });
+    }
+    return { reasons, incidents, schedules };
+}
+/** The sweep's commit message and trailers for what it changed. */
+function sweepCommit(changed, schedules, actor) {
+    const streaks = schedules.length;
+    const count = (notice) => changed.filter((c) => c.notice === notice).length;
+    const [overdue, updated] = [count('escalated'), count('updated')];
+    const plural = (n) => `${n} incident${n === 1 ? '' : 's'}`;
+    const parts = [
+        ...(overdue ? [`escalate ${overdue} unacknowledged incident${overdue === 1 ? '' : 's'}`] : []),
+        ...(streaks ? [`open ${plural(streaks)} for retrain failure streaks`] : []),
+        ...(updated ? [`tell the GitHub issues of ${plural(updated)} what followed`] : []),
+    ];
+    const message = parts.join(', ');
+    return {
+        message: message.charAt(0).toUpperCase() + message.slice(1),
+        trailers: {
+            'Tollgate-Event': overdue ? 'incident-escalated' : streaks ? 'incident-opened' : 'incident-notified',
+            Incident: changed.map((c) => c.incident.id),
+            ...(streaks ? { Model: schedules.map((x) => x.model) } : {}),
+            'Requested-By': actor,
+        },
+    };
+}
+/**
+ * The scheduled job's sweep: every open incident not acknowledged within its severity's response time is escalated
+ * at its level, once per level (dueEscalations); every retrain failure streak at the policy's limit opens an
+ * incident through the severity matrix, once per streak (streakNeedsEscalation). One commit for all, none when
+ * nothing is due.
+ */
+async function escalateDueFlow(ports, options) {
+    const policy = await readPolicy(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
+    const notifier = options.dryRun ? undefined : ports.notifier?.(policy);
+    const sent = new Map();
+    const ids = new Map();
+    const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const decide = (reader) => dueChanges(reader, policy, ports, ids);
+    if (options.dryRun) {
+        const d = await decide(fileSystemReader(join(ports.repoRoot, ports.registryDir)));
+        return { incidents: d.incidents.map((i) => i.incident), reasons: d.reasons, dryRun: true };
+    }
+    const result = await commitRegistryChange(ports.repoRoot, {
+        registryDir: ports.registryDir,
+        ...(ports.gitEnv ? { env: ports.gitEnv } : {}),
+        build: async (reader, stage) => {
+            const d = await decide(reader);
+            const told = [];
+            for (const { incident, notice, announce } of d.incidents) {
+                let next = incident;
+                if (notifier) {
+                    if (!sent.has(next.id))
+                        sent.set(next.id, notifier.notify(announce ?? next, notice));
+                    for (const entry of await sent.get(next.id))
+                        next = appendTimeline(next, entry);
+                }
+                // A follow-up nobody could be told about (no issue channel here) changes nothing.
+                if (notice !== 'updated' || next !== incident)
+                    told.push({ incident: next, notice });
+            }
+            const changed = told.map((t) => t.incident);
+            if (changed.length === 0)
+                return { value: { incidents: [], reasons: d.reasons } };
+            stage.writeRegistry([
+                ...changed.map((incident) => ({ path: incidentPath(incident.id), document: incident })),
+                ...d.schedules.map((schedule) => ({ path: schedulePath(schedule.model), document: schedule })),
+            ]);
+            const { message, trailers } = sweepCommit(told, d.schedules, ports.actor);
+            return {
+                value: { incidents: changed, reasons: d.reasons },
+                commit: {
+                    message,
+                    trailers,
+                    env: { ...ports.gitEnv, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+                },
+            };
+        },
+    });
+    return {
+        incidents: result.value.incidents,
+        reasons: result.value.reasons,
+        dryRun: false,
+        checkout: result.checkout,
+        ...(result.commit ? { commit: result.commit } : {}),
+    };
+}
+/** Every model's schedule.yaml in the registry (models without one have no schedule state yet). */
+async function readSchedules(reader) {
+    const files = (await reader.list('models')).filter((f) => /^models\/[^/]+\/(schedule|model)\.yaml$/.test(f));
+    const { registry } = await load_loadFiles(reader, files);
+    return [...registry.models.values()].flatMap((entry) => (entry.schedule ? [entry.schedule] : []));
+}
+
+;// CONCATENATED MODULE: ./src/incident/sweep-flow.ts
+// The escalation sweep as the scheduled workflow runs it: the same decision as `tollgate incident escalate --due`
+// (dueChanges), its channels told once, and the changed records published as ONE state change (a state-only pull
+// request the action merges, or a push where the policy says `state_writes: push`) instead of a local commit.
+
+
+
+
+
+
+
+/** Label of the sweep's state pull request (as the other state pull requests). */
+const SWEEP_STATE_LABEL = 'tollgate:state';
+/**
+ * Decides on the checkout (the default branch as the job checked it out), tells each changed incident's channels,
+ * and publishes the records and schedules through the state path. Nothing due: nothing sent, nothing written.
+ */
+async function publishedSweepFlow(ports, options) {
+    const at = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const reader = load_fileSystemReader((0,external_node_path_.join)(ports.repoRoot, ports.registryDir));
+    const policy = await read_readPolicy(reader);
+    const due = await dueChanges(reader, policy, ports);
+    if (options.dryRun || due.incidents.length === 0)
+        return {
+            incidents: due.incidents.map((i) => i.incident),
+            reasons: due.reasons,
+            dryRun: options.dryRun,
+            at,
+        };
+    const notifier = ports.notifier?.(policy);
+    const told = [];
+    for (const { incident, notice, announce } of due.incidents) {
+        let next = incident;
+        for (const entry of notifier ? await notifier.notify(announce ?? incident, notice) : [])
+            next = record_appendTimeline(next, entry);
+        // A follow-up nobody could be told about (no issue token) changes nothing.
+        if (notice !== 'updated' || next !== incident)
+            told.push({ incident: next, notice });
+    }
+    const changed = told.map((t) => t.incident);
+    if (changed.length === 0)
+        return { incidents: [], reasons: due.reasons, dryRun: false, at };
+    const { message, trailers } = sweepCommit(told, due.schedules, ports.actor);
+    const stamp = ports.now.toISOString().replace(/[-:]/g, '').slice(0, 15).toLowerCase();
+    const date = ports.now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const recorded = await state_publishStateChange({
+        repoRoot: ports.repoRoot,
+        registryDir: ports.registryDir,
+        writes: [
+            ...changed.map((incident) => ({ path: paths_incidentPath(incident.id), document: incident })),
+            ...due.schedules.map((schedule) => ({ path: paths_schedulePath(schedule.model), document: schedule })),
+        ],
+        message,
+        trailers,
+        baseBranch: ports.baseBranch ?? policy.defaultBranch,
+        stateWrites: policy.stateWrites,
+        branch: `tollgate/state/escalate/${stamp}`,
+        env: { ...ports.gitEnv, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date },
+        pullRequest: {
+            title: message,
+            body: ['The scheduled escalation sweep:', '', ...due.reasons.map((r) => `- ${r}`), ''].join('\n'),
+            labels: [SWEEP_STATE_LABEL],
+        },
+    }, ports.github);
+    return { incidents: changed, reasons: due.reasons, recorded, dryRun: false, at };
+}
+/** The job summary: why each incident was escalated or opened, where the change went, which channel failed. */
+function sweepSummary(result) {
+    const { recorded } = result;
+    const where = recorded
+        ? recorded.pullRequest
+            ? ` in pull request #${recorded.pullRequest.number} (${recorded.pullRequest.merge.status})`
+            : ` in commit ${recorded.commit.slice(0, 12)} (${recorded.mode})`
+        : '';
+    return [
+        '## Escalation sweep',
+        '',
+        result.reasons.length === 0
+            ? 'Nothing is due: every open incident was acknowledged in time, no failure streak is at its limit.'
+            : `${result.dryRun ? 'Would change' : 'Changed'} ${result.incidents.length} incident(s)${where}:`,
+        '',
+        ...result.reasons.map((r) => `- ${r}`),
+        ...result.incidents.flatMap((i) => i.timeline
+            .filter((e) => e.event === 'notification-failed' && e.at >= result.at)
+            .map((e) => `- ${i.id}: ${e.detail ?? ''}`)),
+        '',
+    ].join('\n');
+}
+
+;// CONCATENATED MODULE: ./src/github/dispatch.ts
+async function dispatchWorkflow(client, repo, dispatch) {
+    const response = await client.octokit.request('POST /repos/{owner}/{repo}/actions/workflows/{workflow_id}/dispatches', {
+        ...repo,
+        workflow_id: dispatch.workflow,
+        ref: dispatch.ref,
+        inputs: dispatch.inputs ?? {},
+        return_run_details: true,
+    });
+    const data = (response.status === 200 ? response.data : undefined);
+    if (!data || typeof data !== 'object')
+        return {};
+    return {
+        ...(data.workflow_run_id !== undefined ? { runId: data.workflow_run_id } : {}),
+        ...(data.run_url ? { runUrl: data.run_url } : {}),
+        ...(data.html_url ? { htmlUrl: data.html_url } : {}),
+    };
+}
+async function repositoryDispatch(client, repo, eventType, clientPayload = {}) {
+    await client.octokit.rest.repos.createDispatchEvent({
+        ...repo,
+        event_type: eventType,
+        client_payload: clientPayload,
+    });
 }
 
 ;// CONCATENATED MODULE: ./src/retrain/training.ts
@@ -51851,7 +56986,7 @@ const METRICS_FILE = 'metrics.json';
 const ARTIFACT_MANIFEST = 'artifact.json';
 const DEFAULT_ARTIFACT = 'model.bin';
 /** Metric names end up in YAML keys, markdown tables and charts. */
-const METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
+const training_METRIC_NAME = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const MAX_JSON_BYTES = (/* unused pure expression or super */ null && (1 << 20));
 const TAIL_LINES = 20;
 const MAX_LINE = (/* unused pure expression or super */ null && (64 * 1024));
@@ -51867,9 +57002,10 @@ const training_TRAINING_FAILURES = (/* unused pure expression or super */ null &
     'metrics',
     'artifact',
     'artifact-schema',
+    'artifact-validation',
 ]));
 /** A failed training run: what went wrong, with the run details a failed RetrainRequest records. */
-class training_TrainingError extends errors/* TollgateError */.x {
+class training_TrainingError extends src_errors/* TollgateError */.x {
     reason;
     exitCode;
     durationMs;
@@ -51896,10 +57032,24 @@ function training_trainingEnv(input) {
         ...(input.data?.sha256 ? { TOLLGATE_DATA_SHA256: input.data.sha256 } : {}),
     };
 }
-function baseEnv(inherit) {
+/**
+ * What a JavaScript action's process holds that a `run:` step does not: the Actions runtime token (artifacts and the
+ * cache: a command holding it could poison a cache the default branch's workflows restore) and the OIDC request
+ * token when id-token is granted. Repository code never gets them.
+ */
+const ACTIONS_RUNTIME_CREDENTIALS = (/* unused pure expression or super */ null && ([
+    'ACTIONS_RUNTIME_TOKEN',
+    'ACTIONS_ID_TOKEN_REQUEST_TOKEN',
+    'ACTIONS_ID_TOKEN_REQUEST_URL',
+]));
+/**
+ * The environment a user command starts from: this process's, minus action inputs (INPUT_*, which can hold tokens)
+ * and the Actions runtime's credentials.
+ */
+function training_baseEnv(inherit) {
     if (!inherit)
         return { PATH: process.env.PATH };
-    return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_')));
+    return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('INPUT_') && !ACTIONS_RUNTIME_CREDENTIALS.includes(name)));
 }
 async function training_runTraining(options) {
     const { command, cwd, timeoutSeconds } = options;
@@ -51934,11 +57084,11 @@ async function training_runTraining(options) {
             options.onOutput?.(`tollgate: a training command of an earlier run is still running (process group ${orphan.pgid}, started ${orphan.started}: ${orphan.command.join(' ')}); the Tollgate process that started it was killed. Stop it with \`kill -- -${orphan.pgid}\` if it is not wanted.`, 'stderr');
         }
     }
-    const run = await runProcess(command, {
+    const run = await training_runProcess(command, {
         stateDir,
         cwd,
         env: {
-            ...baseEnv(options.inheritEnv ?? true),
+            ...training_baseEnv(options.inheritEnv ?? true),
             ...options.env,
             TOLLGATE_OUTPUT_DIR: outputDir,
         },
@@ -52071,7 +57221,7 @@ function processAlive(pid) {
         return error.code === 'EPERM';
     }
 }
-function runProcess(command, options) {
+function training_runProcess(command, options) {
     const started = performance.now();
     const tail = [];
     const emit = (line, stream) => {
@@ -52223,7 +57373,7 @@ function parseMetrics(raw) {
     }
     const metrics = {};
     for (const [name, value] of Object.entries(raw)) {
-        if (!METRIC_NAME.test(name)) {
+        if (!training_METRIC_NAME.test(name)) {
             throw metricsError(`${METRICS_FILE}: metric name ${JSON.stringify(name)} may hold only letters, digits, "_", "." and "-", starting with a letter`, name);
         }
         if (typeof value !== 'number' || !Number.isFinite(value)) {
@@ -52334,6 +57484,7 @@ function training_startFailureLine(command, error) {
 // schema, and the retrain must be repeated"): a model may name a JSON Schema for its artifact's content in
 // model.yaml `training.artifact_schema` (a repository path). After training, a JSON artifact is checked against
 // it; a failure is a TrainingError, so the retrain fails with the validator's message and is recorded as failed.
+// Or (and) a validation command, `training.artifact_validator`, run on the artifact like the trainer is run.
 
 
 
@@ -52390,6 +57541,53 @@ async function artifact_content_validateArtifactContent(repoRoot, model, artifac
         .map((e) => `${e.instancePath || '(root)'} ${e.message ?? 'is invalid'}`)
         .join('; ');
     throw artifact_content_fail(`the artifact does not meet its schema ${path}: ${problems}${(validate.errors?.length ?? 0) > 5 ? ` (and ${validate.errors.length - 5} more)` : ''}`, 'fix the training so the artifact meets the schema, then run the retrain again');
+}
+/** How long an artifact validator may run when the training timeout is longer: a check, not a second training. */
+const MAX_VALIDATOR_SECONDS = 600;
+const validatorFail = (message, fix) => new TrainingError(message, { reason: 'artifact-validation', field: 'training.artifact_validator', fix });
+/**
+ * Runs the model's `training.artifact_validator` (argv, no shell) on the artifact, with the training command's
+ * contract: the inherited environment minus INPUT_*, TOLLGATE_ARTIFACT (absolute path) and TOLLGATE_OUTPUT_DIR,
+ * cwd the repository root. Exit 0 accepts the artifact; anything else is a TrainingError whose message is the
+ * validator's own output (its last lines). It runs in the job that ran the trainer: user code, no write token.
+ */
+async function artifact_content_runArtifactValidator(model, options) {
+    const command = model.training?.artifact_validator;
+    if (command === undefined)
+        return;
+    if (!Array.isArray(command) || command.length === 0 || command.some((a) => typeof a !== 'string' || !a))
+        throw validatorFail('training.artifact_validator is empty or not a list of strings', 'set training.artifact_validator in model.yaml to an argv list, e.g. [python, check_model.py]');
+    const timeoutSeconds = Math.min(options.timeoutSeconds, MAX_VALIDATOR_SECONDS);
+    const run = await runProcess(command, {
+        stateDir: undefined,
+        cwd: options.cwd,
+        env: {
+            ...baseEnv(true),
+            ...options.env,
+            TOLLGATE_ARTIFACT: options.artifactPath,
+            TOLLGATE_OUTPUT_DIR: options.outputDir,
+        },
+        timeoutMs: timeoutSeconds * 1000,
+        killGraceMs: options.killGraceMs ?? 5000,
+        onOutput: options.onOutput,
+        signal: options.signal,
+    });
+    const shown = command.map((a) => (/[\s"'\\]/.test(a) ? JSON.stringify(a) : a)).join(' ');
+    const said = run.tail.length > 0 ? `: ${run.tail.join('\n')}` : ' (it printed nothing)';
+    if (run.spawnError) {
+        const code = run.spawnError.code;
+        throw validatorFail(code === 'ENOENT'
+            ? `artifact validator not found: ${command[0]} (in ${options.cwd})`
+            : `artifact validator ${command[0]} could not start: ${run.spawnError.message}`, `install ${command[0]} on the runner, or fix training.artifact_validator in model.yaml`);
+    }
+    if (run.cancelled)
+        throw validatorFail(`the artifact validator was cancelled: ${shown}`, 'start the retrain again when ready');
+    if (run.timedOut)
+        throw validatorFail(`the artifact validator timed out after ${timeoutSeconds}s and was stopped: ${shown}`, `make the check finish within ${MAX_VALIDATOR_SECONDS}s (or training.timeout, if shorter)`);
+    if (run.exitCode === 0)
+        return;
+    const how = run.exitCode === null ? `was killed by ${run.signal ?? 'a signal'}` : `exited with code ${run.exitCode}`;
+    throw validatorFail(`the artifact validator rejected the artifact (${shown} ${how})${said}`, 'fix the training so the artifact passes its validator, then run the retrain again');
 }
 
 ;// CONCATENATED MODULE: ./src/retrain/record.ts
@@ -52483,7 +57681,7 @@ function record_retrainAuditEvent(input) {
         },
     };
 }
-const cell = (text) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+const retrain_record_cell = (text) => text.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 /** Up to 4 decimals, no trailing zeros: metric tables should be read, not decoded. */
 function formatMetric(value) {
     if (value === undefined || value === null || !Number.isFinite(value))
@@ -52521,7 +57719,7 @@ function metricOrder(candidate, production, model) {
     const rest = [...all].filter((k) => !keys.includes(k)).sort();
     return [...keys, ...rest];
 }
-const gateText = (g) => `\`${cell(g.metric)} ${g.op} ${g.threshold}\``;
+const gateText = (g) => `\`${retrain_record_cell(g.metric)} ${g.op} ${g.threshold}\``;
 /** The retrain pull request's body: where the candidate came from, its metrics against production, its gates. */
 function record_renderRetrainBody(input) {
     const { candidate, production, model, request } = input;
@@ -52529,12 +57727,12 @@ function record_renderRetrainBody(input) {
     const failedGates = gates.filter((g) => !g.pass).length;
     const lines = [`## Retrain of \`${candidate.model}\`: candidate \`${candidate.id}\``, ''];
     if (request) {
-        lines.push(`Requested by @${request.trigger.actor} (${request.trigger.kind}): ${cell(request.reason)}. Request \`${request.id}\`.`);
+        lines.push(`Requested by @${request.trigger.actor} (${request.trigger.kind}): ${retrain_record_cell(request.reason)}. Request \`${request.id}\`.`);
     }
     const run = candidate.source.run_url ? ` in [this workflow run](${candidate.source.run_url})` : '';
     lines.push(`Trained from commit \`${candidate.source.commit.slice(0, 12)}\`${run}` +
-        (candidate.data ? ` on \`${cell(candidate.data.uri)}\`` : '') +
-        `. Artifact \`${cell(candidate.artifact.uri)}\` (${formatBytes(candidate.artifact.size)}, sha256 \`${candidate.artifact.sha256.slice(0, 12)}…\`).`, '');
+        (candidate.data ? ` on \`${retrain_record_cell(candidate.data.uri)}\`` : '') +
+        `. Artifact \`${retrain_record_cell(candidate.artifact.uri)}\` (${formatBytes(candidate.artifact.size)}, sha256 \`${candidate.artifact.sha256.slice(0, 12)}…\`).`, '');
     lines.push(gates.length === 0
         ? '**Validation:** no gates are configured for this model.'
         : candidate.validation.passed
@@ -52546,13 +57744,13 @@ function record_renderRetrainBody(input) {
         for (const name of metricOrder(candidate, production, model)) {
             const c = candidate.metrics[name];
             const p = production.metrics[name];
-            lines.push(`| ${cell(name)} | ${formatMetric(c)} | ${formatMetric(p)} | ${formatDelta(c, p)} |`);
+            lines.push(`| ${retrain_record_cell(name)} | ${formatMetric(c)} | ${formatMetric(p)} | ${formatDelta(c, p)} |`);
         }
     }
     else {
         lines.push(`| metric | candidate \`${candidate.id}\` |`, '| --- | ---: |');
         for (const name of metricOrder(candidate, undefined, model)) {
-            lines.push(`| ${cell(name)} | ${formatMetric(candidate.metrics[name])} |`);
+            lines.push(`| ${retrain_record_cell(name)} | ${formatMetric(candidate.metrics[name])} |`);
         }
         lines.push('', '_No version serves production yet: nothing to compare with._');
     }
@@ -52987,6 +58185,7 @@ function retrainModeOf(text) {
 
 
 
+
 /** Default training timeout when model.yaml names none: one hour. */
 const DEFAULT_TRAINING_TIMEOUT = 3600;
 const RETRAIN_LABEL = 'tollgate:retrain';
@@ -53175,6 +58374,15 @@ async function trainPrepared(input, prepared) {
         });
         try {
             await validateArtifactContent(input.repoRoot, prepared.entry.model, training.artifact.path);
+            await runArtifactValidator(prepared.entry.model, {
+                cwd: input.repoRoot,
+                env: prepared.env,
+                artifactPath: training.artifact.path,
+                outputDir,
+                timeoutSeconds: prepared.timeout,
+                ...(input.onOutput ? { onOutput: input.onOutput } : {}),
+                ...(input.signal ? { signal: input.signal } : {}),
+            });
         }
         catch (error) {
             if (!(error instanceof TrainingError))
@@ -53492,6 +58700,7 @@ async function claimRetrain(input, github, model, requestId, timeout) {
         ...(input.author ? { author: input.author } : {}),
         env,
     });
+    // Raw: exit 1 (the lease refused: another run holds the branch) is the answer, which simple-git makes an error.
     const push = (expect) => runGit(input.repoRoot, [
         'push',
         '--quiet',
@@ -53501,18 +58710,20 @@ async function claimRetrain(input, github, model, requestId, timeout) {
     ], { env, okCodes: [1] });
     let claimed = (await push('')).code === 0;
     if (!claimed) {
+        // Raw: a fetch that fails (the holder deleted the branch meanwhile) is an answer here, not an error.
         const held = await runGit(input.repoRoot, ['fetch', '--quiet', remote, `refs/heads/${branch}`], {
             env,
             okCodes: [1, 128],
         });
-        const holder = held.code === 0 ? await git(input.repoRoot, ['rev-parse', 'FETCH_HEAD']) : '';
-        const since = holder ? Number(await git(input.repoRoot, ['log', '-1', '--format=%ct', holder])) : NaN;
+        const holder = held.code === 0 ? await resolveRef(input.repoRoot, 'FETCH_HEAD') : '';
+        const since = holder ? Number((await commitFields(input.repoRoot, holder, { at: '%ct' })).at) : NaN;
         // A holder that could not be read (NaN) is not stale: this run is refused.
         if (isStaleClaim(new Date(since * 1000), input.now(), timeout))
             claimed = (await push(holder)).code === 0;
     }
     const refuse = (message, fix) => new TollgateError(message, { fix: `${fix}; one retrain of a model is in flight at a time` });
     if (!claimed) {
+        // Raw: exit 1 (no such local branch) is an answer; simple-git's deleteLocalBranch would throw.
         await runGit(input.repoRoot, ['branch', '-D', branch], { okCodes: [1] });
         return refuse(`another run is starting a retrain of ${model}: it holds the branch ${branch}`, `wait for its pull request; if that run died, delete the branch ${branch}`);
     }
@@ -53526,11 +58737,11 @@ async function claimRetrain(input, github, model, requestId, timeout) {
 /** Deletes the lock branch, only while it is still this run's; best effort (a stale lock is taken over). */
 async function releaseClaim(input, github, claim) {
     const lease = `--force-with-lease=refs/heads/${claim.branch}:${claim.commit}`;
-    await runGit(input.repoRoot, ['push', '--quiet', lease, github.remote ?? 'origin', `:refs/heads/${claim.branch}`], {
-        env: input.gitEnv,
-        okCodes: [1, 128],
-    }).catch(() => undefined);
-    await runGit(input.repoRoot, ['branch', '-D', claim.branch], { okCodes: [1] }).catch(() => undefined);
+    const client = gitClient(input.repoRoot, input.gitEnv);
+    await client
+        .push(github.remote ?? 'origin', `:refs/heads/${claim.branch}`, ['--quiet', lease])
+        .catch(() => undefined);
+    await client.deleteLocalBranch(claim.branch, true).catch(() => undefined);
 }
 /** Commits carry the flow's clock, so a run with a pinned clock (TOLLGATE_NOW, tests) gives the same commit. */
 function gitDates(now) {
@@ -53713,6 +58924,7 @@ function renderSchedulerSummary(plan) {
 
 
 
+
 const RETRAIN_BRANCH_PREFIX = 'tollgate/retrain/';
 /** The inputs a tick dispatches the retrain workflow with; the workflow template must declare each of them. */
 const scheduledRetrainInputs = (model) => ({
@@ -53740,17 +58952,17 @@ const CLAIMS = 'refs/tollgate/claims/';
  * Undefined when the remote cannot be read (the tick goes on without this look).
  */
 async function claimedRetrains(workspace, registry, now) {
-    const fetched = await run_runGit(workspace, [
-        'fetch',
+    const fetched = await client_gitClient(workspace)
+        .fetch('origin', `+refs/heads/${RETRAIN_LOCK_PREFIX}*:${CLAIMS}*`, [
         '--quiet',
         '--no-tags',
         '--prune',
         '--depth=1',
-        'origin',
-        `+refs/heads/${RETRAIN_LOCK_PREFIX}*:${CLAIMS}*`,
-    ], { okCodes: [1, 128] }).catch(() => undefined);
-    if (fetched?.code !== 0)
+    ])
+        .then(() => true, () => false);
+    if (!fetched)
         return undefined;
+    // Raw: simple-git has no for-each-ref call.
     const refs = await run_runGit(workspace, [
         'for-each-ref',
         '--format=%(objectname) %(committerdate:unix) %(refname)',
@@ -53764,6 +58976,7 @@ async function claimedRetrains(workspace, registry, now) {
         const timeout = entry?.model.training?.timeout ?? DEFAULT_TRAINING_TIMEOUT;
         if (!entry || isStaleClaim(new Date(Number(seconds) * 1000), now, timeout))
             continue;
+        // Raw: exit 128 (the claim's commit holds no lock file) is an answer, not an error.
         const held = await run_runGit(workspace, ['show', `${sha}:${retrainLockFile(model)}`], { okCodes: [128] });
         const [request = '', runUrl = ''] = held.stdout.split('\n');
         const what = [request && `${request} running`, runUrl].filter(Boolean).join(': ');
@@ -53794,7 +59007,7 @@ async function scheduleTick(inputs, ports) {
     const deps = { client: ports.github.client, now: ports.now };
     const env = { workspace: ports.repoRoot };
     const workflow = inputs.workflow.trim() || 'tollgate-retrain.yml';
-    const { registry } = await load_loadRegistry(fileSystemReader((0,external_node_path_.join)(env.workspace, inputs.registry || 'registry')));
+    const { registry } = await load_loadRegistry(load_fileSystemReader((0,external_node_path_.join)(env.workspace, inputs.registry || 'registry')));
     const policy = effective_effectivePolicy(registry.policy);
     const { repo } = ports.github;
     const pulls = await pulls_listOpenPullRequests(deps.client, repo, { headPrefix: RETRAIN_BRANCH_PREFIX });
@@ -53843,6 +59056,107 @@ async function scheduleTick(inputs, ports) {
         }
     }
     return { plan, ref, dryRun: inputs.dryRun, dispatched, failures, summary: lines.join('\n') };
+}
+
+;// CONCATENATED MODULE: ./src/scheduler/job-flow.ts
+// One job of the scheduled workflow, by mode (the scheduler action's whole use case):
+//   tick      the scheduler flow (./flow.ts): dispatch the retrain workflow for each due model
+//   escalate  the escalation sweep (src/incident/sweep-flow.ts): overdue incidents and failure streaks, published,
+//             with the policy's notification channels and, given an issues client, the incident issue as one
+//   digest    the reviewers' digest (src/gate/digest-flow.ts), posted to the policy's digest channels
+// It returns what to render (outputs, summary, warnings) and, for a tick that could not dispatch, the failure to
+// raise after rendering; none runs repository-defined commands.
+
+
+
+
+
+
+const SCHEDULER_MODES = ['tick', 'escalate', 'digest'];
+/** The mode input as a mode ('' is tick); anything else is a usage error. */
+function schedulerMode(input) {
+    const mode = (input || 'tick');
+    if (!SCHEDULER_MODES.includes(mode))
+        throw new src_errors/* TollgateError */.x(`mode ${mode} is not one of ${SCHEDULER_MODES.join(', ')}`, {
+            kind: 'usage',
+            fix: 'mode: tick (default), escalate or digest',
+        });
+    return mode;
+}
+async function schedulerJobFlow(input, ports) {
+    if (input.mode === 'escalate')
+        return escalate(input, ports);
+    if (input.mode === 'digest')
+        return digest(input, ports);
+    return tick(input, ports);
+}
+async function tick(input, ports) {
+    const result = await scheduleTick({
+        workflow: input.workflow,
+        ref: input.ref,
+        dryRun: input.dryRun,
+        registry: input.registry,
+        ...(input.defaultBranch ? { defaultBranch: input.defaultBranch } : {}),
+    }, { repoRoot: input.workspace, github: { client: ports.client, repo: input.repo }, now: ports.clock() });
+    const failed = result.failures.map((f) => f.model);
+    return {
+        outputs: {
+            due: JSON.stringify(result.plan.due),
+            dispatched: JSON.stringify(result.dispatched.map((d) => d.model)),
+            skipped: JSON.stringify(result.plan.skipped),
+        },
+        summary: result.summary,
+        warnings: [],
+        ...(result.failures.length > 0
+            ? {
+                failure: new src_errors/* TollgateError */.x(`could not dispatch ${failed.join(', ')}: ${result.failures[0].error}`, {
+                    fix: `check that ${input.workflow || 'tollgate-retrain.yml'} exists on ${result.ref} and the token has actions: write`,
+                }),
+            }
+            : {}),
+    };
+}
+async function escalate(input, ports) {
+    const { clock, issuesClient } = ports;
+    const result = await publishedSweepFlow({
+        repoRoot: input.workspace,
+        registryDir: input.registry,
+        now: clock(),
+        actor: 'tollgate-bot',
+        issueFollowUps: issuesClient !== undefined,
+        gitEnv: ports.gitEnv,
+        github: { client: ports.client, repo: input.repo },
+        ...(input.defaultBranch ? { baseBranch: input.defaultBranch } : {}),
+        notifier: (policy) => channelNotifier(policy, {
+            env: ports.env,
+            now: clock,
+            ...(input.runUrl ? { link: input.runUrl } : {}),
+            ...(issuesClient ? { issues: githubIssueChannel(issuesClient, input.repo, clock) } : {}),
+        }),
+    }, { dryRun: input.dryRun });
+    const merge = result.recorded?.pullRequest?.merge;
+    return {
+        outputs: { incidents: JSON.stringify(result.incidents.map((i) => i.id)) },
+        summary: sweepSummary(result),
+        warnings: merge?.status === 'open' ? [`the sweep's pull request stays open: ${merge.reason}`] : [],
+    };
+}
+async function digest(input, ports) {
+    const result = await signoffDigestFlow({
+        client: ports.client,
+        repo: input.repo,
+        repoRoot: input.workspace,
+        registry: input.registry,
+        now: ports.clock(),
+        env: ports.env,
+    }, { post: !input.dryRun });
+    return {
+        outputs: { overdue: JSON.stringify(result.digest.overdue.map((r) => r.number)) },
+        summary: digestSummary(result),
+        warnings: result.posts
+            .filter((p) => p.outcome === 'failed')
+            .map((post) => `the digest was not posted to ${post.channel}: ${post.detail}`),
+    };
 }
 
 
@@ -55892,10 +61206,11 @@ __nccwpck_require__.d(__webpack_exports__, {
   V4: () => (/* binding */ getInput),
   C1: () => (/* binding */ setFailed),
   uH: () => (/* binding */ setOutput),
-  z: () => (/* reexport */ summary)
+  z: () => (/* reexport */ summary),
+  $e: () => (/* binding */ warning)
 });
 
-// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, info, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path, warning
+// UNUSED EXPORTS: ExitCode, addPath, debug, endGroup, exportVariable, getBooleanInput, getIDToken, getMultilineInput, getState, group, info, isDebug, markdownSummary, notice, platform, saveState, setCommandEcho, setSecret, startGroup, toPlatformPath, toPosixPath, toWin32Path
 
 // EXTERNAL MODULE: external "os"
 var external_os_ = __nccwpck_require__(857);
@@ -58740,7 +64055,7 @@ function error(message, properties = {}) {
  * @param properties optional properties to add to the annotation.
  */
 function warning(message, properties = {}) {
-    issueCommand('warning', toCommandProperties(properties), message instanceof Error ? message.toString() : message);
+    command_issueCommand('warning', utils_toCommandProperties(properties), message instanceof Error ? message.toString() : message);
 }
 /**
  * Adds a notice issue

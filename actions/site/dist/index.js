@@ -38783,8 +38783,8 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var _gate_types_js__WEBPACK_IMPORTED_MODULE_10__ = __nccwpck_require__(9014);
 /* harmony import */ var _github_client_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(2490);
 /* harmony import */ var _site_flow_js__WEBPACK_IMPORTED_MODULE_4__ = __nccwpck_require__(6475);
-/* harmony import */ var _site_git_source_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(3221);
-/* harmony import */ var _site_github_source_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1165);
+/* harmony import */ var _site_git_source_js__WEBPACK_IMPORTED_MODULE_5__ = __nccwpck_require__(1501);
+/* harmony import */ var _site_github_source_js__WEBPACK_IMPORTED_MODULE_6__ = __nccwpck_require__(1676);
 /* harmony import */ var _site_html_js__WEBPACK_IMPORTED_MODULE_7__ = __nccwpck_require__(8750);
 /* harmony import */ var _site_summary_js__WEBPACK_IMPORTED_MODULE_11__ = __nccwpck_require__(7663);
 /* harmony import */ var _site_write_js__WEBPACK_IMPORTED_MODULE_8__ = __nccwpck_require__(4300);
@@ -38811,6 +38811,8 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_9__/* .githubC
         const out = (0,node_path__WEBPACK_IMPORTED_MODULE_0__.resolve)(run.workspace, input('out') || '_site');
         const repo = run.repo.owner ? run.repo : undefined;
         const token = input('token');
+        const payloadRepository = context.payload.repository;
+        const defaultBranch = typeof payloadRepository?.default_branch === 'string' ? payloadRepository.default_branch : undefined;
         const client = token && repo ? (0,_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .githubClientFromEnv */ .CY)(process.env, { token }) : undefined;
         try {
             const github = client && repo
@@ -38819,6 +38821,7 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_9__/* .githubC
                     repo,
                     server: run.serverUrl,
                     checkName: input('check-name') || _gate_types_js__WEBPACK_IMPORTED_MODULE_10__/* .GATE_CHECK_NAME */ .$,
+                    ...(defaultBranch ? { defaultBranch } : {}),
                 })
                 : undefined;
             const build = await (0,_site_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .buildSite */ .Sk)({ git: (0,_site_git_source_js__WEBPACK_IMPORTED_MODULE_5__/* .gitSiteSource */ .B)(run.workspace, prefix), ...(github ? { github } : {}), clock: () => new Date() }, {
@@ -39035,6 +39038,7 @@ function signoffFromRecord(a) {
         ...(Object.keys(checkRun).length ? { checkRun } : {}),
         at: a.at,
         mergedBy: a.actor,
+        ...(str(details.body_sha256) ? { bodySha256: str(details.body_sha256) } : {}),
     };
 }
 /** versionAt, read from git, with the pull request and its approvals from `reviews` when given. */
@@ -39123,10 +39127,12 @@ async function readTrail(repoRoot, options = {}) {
     const onCommit = options.onCommit;
     if (!onCommit) {
         // The shallow check runs alongside the walk: it only decides whether the answer may be used.
+        // Raw: simple-git's log has no --raw file lists and parses NUL-delimited records its own way (benchmarked path).
         const [output] = await Promise.all([(0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(repoRoot, args), shallowCheck]);
         return parseLog(output);
     }
     const commits = [];
+    // Raw: records are handed on while git still prints; simple-git returns the output only once git exits.
     const walk = (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .streamGit */ .t1)(repoRoot, args, '\x1e', (record) => {
         const commit = parseLogRecord(record);
         if (!commit)
@@ -39319,26 +39325,23 @@ function parseYaml(text) {
         return undefined;
     }
 }
-/** Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. */
-async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/') {
-    const listing = await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(repoRoot, [
-        'ls-tree',
-        '-r',
-        '-z',
-        '--end-of-options',
-        ref,
-        '--',
-        `${registryPrefix}audit/`,
-    ]);
-    const entries = listing
-        .split('\0')
-        .filter((line) => line !== '')
-        .map((line) => {
-        const [meta, path] = line.split('\t');
-        return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
-    })
-        .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
-    const blobs = await readBlobs(repoRoot, entries.map((e) => e.oid));
+/**
+ * Every audit-event file under `<registry>/audit/` at `ref`, parsed, oldest first. Through a caller's `objects`
+ * reader, when given, the files are listed and read without starting another git process.
+ */
+async function readAuditEvents(repoRoot, ref = 'HEAD', registryPrefix = 'registry/', objects) {
+    const entries = objects
+        ? (await (0,_git_reader_js__WEBPACK_IMPORTED_MODULE_2__/* .listFiles */ .CS)(objects, ref, [`${registryPrefix}audit/`])).filter((e) => e.path.endsWith('.yaml'))
+        : // Raw: simple-git has no ls-tree call; -z keeps any path exact.
+            (await (0,_git_run_js__WEBPACK_IMPORTED_MODULE_3__/* .git */ .$Y)(repoRoot, ['ls-tree', '-r', '-z', '--end-of-options', ref, '--', `${registryPrefix}audit/`]))
+                .split('\0')
+                .filter((line) => line !== '')
+                .map((line) => {
+                const [meta, path] = line.split('\t');
+                return { oid: meta.split(' ')[2], path, type: meta.split(' ')[1] };
+            })
+                .filter((e) => e.type === 'blob' && e.path.endsWith('.yaml'));
+    const blobs = await readBlobs(objects ?? repoRoot, entries.map((e) => e.oid));
     const events = [];
     for (const e of entries) {
         const doc = parseYaml(blobs.get(e.oid));
@@ -39468,10 +39471,13 @@ const GATE_CHECK_NAME = 'tollgate/signoff';
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
   gU: () => (/* binding */ assertFullHistory),
+  D3: () => (/* binding */ commitOf),
+  QX: () => (/* binding */ isAncestor),
+  wu: () => (/* binding */ mergeBase),
   o7: () => (/* binding */ parseCommitMessage)
 });
 
-// UNUSED EXPORTS: WORKTREE, changedPaths, commitsTouching, isAncestor, isShallow, mergeBase, parseLog, parseNameStatus, resolveRef
+// UNUSED EXPORTS: WORKTREE, changedPaths, checkedOutBranch, commitFields, commitsTouching, isShallow, parseLog, parseNameStatus, resolveRef
 
 // EXTERNAL MODULE: external "node:fs"
 var external_node_fs_ = __nccwpck_require__(3024);
@@ -39488,7 +39494,7 @@ function dist_c(...n) {
 function dist_r(n) {
   return n instanceof String && t.has(n);
 }
-function o(n) {
+function dist_o(n) {
   return t.get(n) ?? [];
 }
 
@@ -39496,7 +39502,7 @@ function o(n) {
 
 ;// CONCATENATED MODULE: ./node_modules/@simple-git/argv-parser/dist/index.mjs
 
-function* dist_L(e, t) {
+function* L(e, t) {
   const n = t === "global";
   for (const o of e)
     o.isGlobal === n && (yield o);
@@ -39527,7 +39533,7 @@ const K = /* @__PURE__ */ new Set([
   "unset"
 ]), D = /* @__PURE__ */ new Set(["get", "get-color", "get-colorbool", "list"]);
 function B(e, t) {
-  for (const { name: o } of dist_L(e, "task")) {
+  for (const { name: o } of L(e, "task")) {
     if (K.has(o))
       return w(!0, t, o === "--rename-section");
     if (I.has(o))
@@ -39562,7 +39568,7 @@ function q(e) {
   };
 }
 function z(e) {
-  for (const { name: t } of dist_L(e, "task"))
+  for (const { name: t } of L(e, "task"))
     switch (t) {
       case "--global":
         return "global";
@@ -39792,15 +39798,15 @@ function oe(e, t, n = []) {
   let r = 0;
   for (; r < e.length; ) {
     const f = e[r];
-    if (b(f)) {
-      s.push(..._(f)), r++;
+    if (dist_r(f)) {
+      s.push(...dist_o(f)), r++;
       continue;
     }
     const p = String(f);
     if (p === "--") {
       for (let i = r + 1; i < e.length; i++) {
         const d = e[i];
-        b(d) ? s.push(..._(d)) : s.push(String(d));
+        dist_r(d) ? s.push(...dist_o(d)) : s.push(String(d));
       }
       break;
     }
@@ -39817,7 +39823,7 @@ function oe(e, t, n = []) {
         absorbedNext: !1,
         isGlobal: !1
       };
-      i.needsNext && d.value === void 0 && h < e.length && !b(e[h]) && (d.value = String(e[h]), d.absorbedNext = !0, h++), n.push(d);
+      i.needsNext && d.value === void 0 && h < e.length && !dist_r(e[h]) && (d.value = String(e[h]), d.absorbedNext = !0, h++), n.push(d);
     }
     r = h;
   }
@@ -39967,7 +39973,7 @@ const y = { globalOnly: !0, withValue: !0 }, de = [
 function G(e, t, n) {
   return [...ue(e, t), ...ae(n)];
 }
-function dist_Ae(...e) {
+function Ae(...e) {
   const { flags: t, taskIndex: n } = ne(e), o = n < e.length ? String(e[n]).toLowerCase() : null, a = o !== null ? e.slice(n + 1) : [], { positionals: s, pathspecs: r } = oe(a, o, t), f = J(o, t, s);
   return {
     task: o,
@@ -40144,7 +40150,7 @@ function* ve(e, t) {
 }
 function* be(e) {
   for (const t of Object.keys(e))
-    if (dist_M(t)) {
+    if (M(t)) {
       const n = N[t];
       yield {
         category: n,
@@ -40154,12 +40160,12 @@ function* be(e) {
       };
     }
 }
-function dist_M(e) {
+function M(e) {
   return Object.hasOwn(N, e);
 }
 function Ue(e) {
   const t = String(e).toLowerCase().trim();
-  return t.startsWith("git_") || dist_M(t);
+  return t.startsWith("git_") || M(t);
 }
 function $(e) {
   const t = {};
@@ -40204,11 +40210,11 @@ const ye = [
   "file",
   "scp",
   "local"
-], dist_xe = new Set(ye), dist_Ce = /^([a-z][a-z0-9+.-]*):\/\//i, Se = /^(?:([^@/]+)@)?([^/:]+):(?!\/\/)/;
+], xe = new Set(ye), Ce = /^([a-z][a-z0-9+.-]*):\/\//i, Se = /^(?:([^@/]+)@)?([^/:]+):(?!\/\/)/;
 function Ge(e, { protocols: t } = {}) {
-  const n = t ? new Set(t) : dist_xe;
+  const n = t ? new Set(t) : xe;
   return new k(String(e), (o) => {
-    const a = dist_Ce.exec(o)?.[1]?.toLowerCase();
+    const a = Ce.exec(o)?.[1]?.toLowerCase();
     if (a !== void 0) {
       if (!n.has(a))
         return `protocol "${a}" is not permitted`;
@@ -40233,7 +40239,7 @@ const Ee = /[\u0000-\u001f\u007f]/, _e = /^[a-z][a-z0-9+.-]*::/i, P = /* @__PURE
 function m(e) {
   throw new ke(e);
 }
-function dist_$e(e) {
+function $e(e) {
   return Array.isArray(e) && Array.isArray(e.raw) && Object.isFrozen(e);
 }
 function U(e) {
@@ -40263,7 +40269,7 @@ function Pe(e, t) {
   }), a(), n;
 }
 function Ne(e, t) {
-  dist_$e(e) || m("must be used as a tagged template literal");
+  $e(e) || m("must be used as a tagged template literal");
   const n = [];
   let o, a = !1, s;
   for (const r of Pe(e, t)) {
@@ -40416,14 +40422,14 @@ function ft(t, e) {
   return e;
 }
 const lt = Object.prototype.toString.call.bind(Object.prototype.toString);
-function dist_(t) {
+function _(t) {
   return Array.isArray(t) ? t : [t];
 }
 function Ut(t) {
   return t.replace(/[\s-]+(.)/g, (e, n) => n.toUpperCase());
 }
 function dist_j(t) {
-  return dist_(t).map((e) => e instanceof String ? e : String(e));
+  return _(t).map((e) => e instanceof String ? e : String(e));
 }
 function d(t, e = 0) {
   if (t == null)
@@ -40560,7 +40566,7 @@ function kt(t, e) {
   return t(e.stdOut, e.stdErr);
 }
 function dist_S(t, e, n, r = !0) {
-  return dist_(n).forEach((s) => {
+  return _(n).forEach((s) => {
     for (let o = dist_H(s, r), i = 0, a = o.length; i < a; i++) {
       const c = (h = 0) => {
         if (!(i + h >= a))
@@ -40632,7 +40638,7 @@ function fn(t) {
     parser: t
   };
 }
-function dist_b(t) {
+function b(t) {
   return {
     commands: qt,
     format: "empty",
@@ -40673,7 +40679,7 @@ const Ht = /* @__PURE__ */ new Set([
 ]);
 function dn(t, e) {
   const { cleanMode: n, options: r, valid: s } = wn(t);
-  return n ? s.options ? (r.push(...e), r.some(kn) ? dist_b(hn) : gn(n, r)) : dist_b(pn + JSON.stringify(t)) : dist_b(mn);
+  return n ? s.options ? (r.push(...e), r.some(kn) ? b(hn) : gn(n, r)) : b(pn + JSON.stringify(t)) : b(mn);
 }
 function gn(t, e) {
   return {
@@ -40872,7 +40878,7 @@ function Ln() {
       for (const s of Nn)
         if (n.includes(s))
           return this._runTask(
-            dist_b(`git.grep: use of "${s}" is not supported.`),
+            b(`git.grep: use of "${s}" is not supported.`),
             e
           );
       typeof t == "string" && (t = Mn().param(t));
@@ -41216,7 +41222,7 @@ const Zt = (t, e, n) => {
   return p(t) && r.push(dist_c(t)), p(e) && r.push(dist_c(e)), dist_g(r);
 }, Hn = (t, e, n) => (dist_O(n, "--mirror"), Zt(t, e, n));
 function Ot(t, e, n, ...r) {
-  return p(n) ? e(n, dist_y(r[0], p), dist_m(arguments)) : dist_b(`git.${t}() requires a string 'repoPath'`);
+  return p(n) ? e(n, dist_y(r[0], p), dist_m(arguments)) : b(`git.${t}() requires a string 'repoPath'`);
 }
 function Vn() {
   return {
@@ -41235,15 +41241,15 @@ function Vn() {
   };
 }
 function Yn(t, e, n = !1) {
-  if (!dist_$e(t))
-    return dist_b(
+  if (!$e(t))
+    return b(
       "git.cmd must be used as a tagged template literal, for example git.cmd`status`, use git.raw to supply an array of arguments"
     );
   try {
     return dist_g(Ne(t, e), n);
   } catch (r) {
     if (r instanceof ke)
-      return dist_b(`git.cmd: ${r.message}`);
+      return b(`git.cmd: ${r.message}`);
     throw r;
   }
 }
@@ -41304,8 +41310,8 @@ function Zn() {
   return {
     commit(e, ...n) {
       const r = dist_u(arguments), s = t(e) || Jn(
-        dist_(e),
-        dist_(dist_y(n[0], dist_z, [])),
+        _(e),
+        _(dist_y(n[0], dist_z, [])),
         [
           ...dist_j(dist_y(n[1], dist_V, [])),
           ...dist_m(arguments, 0, !0)
@@ -41315,7 +41321,7 @@ function Zn() {
     }
   };
   function t(e) {
-    return !dist_z(e) && dist_b(
+    return !dist_z(e) && b(
       "git.commit: requires the commit message to be supplied as a string/string[]"
     );
   }
@@ -41403,7 +41409,7 @@ function cr(t = !1, e, n) {
   };
 }
 function fr(t) {
-  return t === void 0 ? dist_b("interpretTrailers called without input content") : {
+  return t === void 0 ? b("interpretTrailers called without input content") : {
     format: "utf-8",
     parser(e) {
       return Object.fromEntries(
@@ -41583,11 +41589,11 @@ function Tr(t) {
 function gt(t) {
   const e = t.filter(hr);
   if (e.length > 1)
-    return dist_b(
+    return b(
       `Summary flags are mutually exclusive - pick one of ${e.join(",")}`
     );
   if (e.length && t.includes("-z"))
-    return dist_b(
+    return b(
       `Summary flag ${e} parsing is not compatible with null termination option '-z'`
     );
 }
@@ -41646,7 +41652,7 @@ function Er() {
     return vr(n.splitter, n.fields, n.commands);
   }
   function e(n, r) {
-    return p(n) && p(r) && dist_b(
+    return p(n) && p(r) && b(
       "git.log(string, string) should be replaced with git.log({ from: string, to: string })"
     );
   }
@@ -41825,7 +41831,7 @@ function xt(t) {
         throw new ut(r);
       return r;
     }
-  } : dist_b("Git.merge requires at least one option");
+  } : b("Git.merge requires at least one option");
 }
 function Ur(t, e, n) {
   const r = n.includes("deleted"), s = n.includes("tag") || /^refs\/tags/.test(t), o = !n.includes("new");
@@ -42127,7 +42133,7 @@ class dist_pe {
   }
   add(e) {
     return this._runTask(
-      dist_g(["add", ...dist_(e)]),
+      dist_g(["add", ..._(e)]),
       dist_u(arguments)
     );
   }
@@ -42143,7 +42149,7 @@ class dist_pe {
       ),
       n
     ) : this._runTask(
-      dist_b("Git.cwd: workingDirectory must be supplied as a string"),
+      b("Git.cwd: workingDirectory must be supplied as a string"),
       n
     );
   }
@@ -42170,7 +42176,7 @@ class dist_pe {
       xt([e, n, ...dist_m(arguments)]),
       dist_u(arguments, !1)
     ) : this._runTask(
-      dist_b(
+      b(
         "Git.mergeFromTo requires that the 'remote' and 'branch' arguments are supplied as strings"
       )
     );
@@ -42447,7 +42453,7 @@ function Ss(t) {
 }
 function Rs(t, e, n) {
   const r = ["fetch", ...n];
-  return t && e && r.push(t, e), r.find(Ss) ? dist_b("git.fetch: potential exploit argument blocked.") : {
+  return t && e && r.push(t, e), r.find(Ss) ? b("git.fetch: potential exploit argument blocked.") : {
     commands: r,
     format: "utf-8",
     parser: Es
@@ -42463,7 +42469,7 @@ function Cs(t) {
 }
 function As(t, e) {
   return {
-    commands: ["mv", "-v", ...dist_(t), e],
+    commands: ["mv", "-v", ..._(t), e],
     format: "utf-8",
     parser: Cs
   };
@@ -42687,13 +42693,13 @@ f.prototype.reset = function(t) {
 };
 f.prototype.revert = function(t) {
   const e = dist_u(arguments);
-  return typeof t != "string" ? this._runTask(dist_b("Commit must be a string"), e) : this._runTask(
+  return typeof t != "string" ? this._runTask(b("Commit must be a string"), e) : this._runTask(
     dist_g(["revert", ...dist_m(arguments, 0, !0), t]),
     e
   );
 };
 f.prototype.addTag = function(t) {
-  const e = typeof t == "string" ? Hs(t) : dist_b("Git.addTag requires a tag name");
+  const e = typeof t == "string" ? Hs(t) : b("Git.addTag requires a tag name");
   return this._runTask(e, dist_u(arguments));
 };
 f.prototype.addAnnotatedTag = function(t, e) {
@@ -42733,7 +42739,7 @@ f.prototype.raw = function(t) {
   n.push(...dist_m(arguments, 0, !0));
   var r = dist_u(arguments);
   return n.length ? this._runTask(dist_g(n, this._trimmed), r) : this._runTask(
-    dist_b("Raw: must supply one or more command to execute"),
+    b("Raw: must supply one or more command to execute"),
     r
   );
 };
@@ -42801,13 +42807,13 @@ f.prototype.pushTags = function(t, e) {
 };
 f.prototype.rm = function(t) {
   return this._runTask(
-    dist_g(["rm", "-f", ...dist_(t)]),
+    dist_g(["rm", "-f", ..._(t)]),
     dist_u(arguments)
   );
 };
 f.prototype.rmKeepLocal = function(t) {
   return this._runTask(
-    dist_g(["rm", "--cached", ...dist_(t)]),
+    dist_g(["rm", "--cached", ..._(t)]),
     dist_u(arguments)
   );
 };
@@ -42821,7 +42827,7 @@ f.prototype._catFile = function(t, e) {
   var n = dist_u(e), r = ["cat-file"], s = e[0];
   if (typeof s == "string")
     return this._runTask(
-      dist_b("Git.catFile: options must be supplied as an array of strings"),
+      b("Git.catFile: options must be supplied as an array of strings"),
       n
     );
   Array.isArray(s) && r.push.apply(r, s);
@@ -42829,7 +42835,7 @@ f.prototype._catFile = function(t, e) {
   return this._runTask(o, n);
 };
 f.prototype.diff = function(t, e) {
-  const n = p(t) ? dist_b(
+  const n = p(t) ? b(
     "git.diff: supplying options as a single string is no longer supported, switch to an array of strings"
   ) : dist_g(["diff", ...dist_m(arguments)]);
   return this._runTask(n, dist_u(arguments));
@@ -42841,7 +42847,7 @@ f.prototype.diffSummary = function() {
   );
 };
 f.prototype.applyPatch = function(t) {
-  const e = dist_z(t) ? is(dist_(t), dist_m([].slice.call(arguments, 1))) : dist_b(
+  const e = dist_z(t) ? is(_(t), dist_m([].slice.call(arguments, 1))) : b(
     "git.applyPatch requires one or more string patches as the first argument"
   );
   return this._runTask(e, dist_u(arguments));
@@ -42872,7 +42878,7 @@ f.prototype.exec = function(t) {
 };
 f.prototype.checkIgnore = function(t, e) {
   return this._runTask(
-    Ts(dist_(dist_y(t, dist_z, []))),
+    Ts(_(dist_y(t, dist_z, []))),
     dist_u(arguments)
   );
 };
@@ -42909,7 +42915,7 @@ function Xs(t, e = !1) {
       );
       for (const a of Object.keys(o)) {
         const c = a.toLowerCase().trim();
-        if (!(!Oe(c) || n.has(c))) {
+        if (!(!Ue(c) || n.has(c))) {
           if (i.has(c))
             throw new x(
               void 0,
@@ -42936,7 +42942,7 @@ function Zs({
   allowEnvironment: n = [],
   strict: r
 }) {
-  const s = Ce(Mt(e)), o = new Set(Mt(n, (h) => h.toLowerCase())), i = t.recommended === !0 || r;
+  const s = he(Mt(e)), o = new Set(Mt(n, (h) => h.toLowerCase())), i = t.recommended === !0 || r;
   function a(h) {
     return h.level !== "recommended" || i;
   }
@@ -42946,7 +42952,7 @@ function Zs({
   return {
     type: "spawn.args",
     action(h, { env: w }) {
-      const T = Ae(...h), k = xe(w ?? {}, process.env), R = /* @__PURE__ */ new Set();
+      const T = Ae(...h), k = Re(w ?? {}, process.env), R = /* @__PURE__ */ new Set();
       for (const v of [...T.vulnerabilities, ...k.vulnerabilities]) {
         if (!c(v)) {
           if (!a(v))
@@ -42956,7 +42962,7 @@ function Zs({
         v.configKey !== void 0 && R.add(v.configKey);
       }
       for (const { key: v } of [...T.config.write, ...k.config.write])
-        if (!(R.has(v) || $e(v) || s(v))) {
+        if (!(R.has(v) || Le(v) || s(v))) {
           if (r)
             throw new x(
               void 0,
@@ -42970,7 +42976,7 @@ function Zs({
   };
 }
 function Mt(t, e = (n) => n) {
-  return dist_(t ?? []).flatMap((n) => e(String(n ?? "").trim()) || []);
+  return _(t ?? []).flatMap((n) => e(String(n ?? "").trim()) || []);
 }
 function to({ message: t, configKey: e, envKey: n }) {
   return e !== void 0 ? `${t} or adding "${e}" to the allowConfig option` : n !== void 0 && !dist_ke.has(n) ? `${t} or adding "${n.toUpperCase()}" to the allowEnvironment option` : t;
@@ -42998,10 +43004,10 @@ function ro({
   function n() {
     let s = -1;
     const o = {
-      close: M(),
-      closeTimeout: M(),
-      exit: M(),
-      exitTimeout: M()
+      close: (0,promise_deferred_dist/* deferred */.yX)(),
+      closeTimeout: (0,promise_deferred_dist/* deferred */.yX)(),
+      exit: (0,promise_deferred_dist/* deferred */.yX)(),
+      exitTimeout: (0,promise_deferred_dist/* deferred */.yX)()
     }, i = Promise.race([
       t === !1 ? Dt : o.closeTimeout.promise,
       e === !1 ? Dt : o.exitTimeout.promise
@@ -43057,9 +43063,9 @@ function Lt(t, e) {
   };
 }
 function co(t, e = ["git"], n = !1) {
-  let r = Lt(dist_(e), n);
+  let r = Lt(_(e), n);
   t.on("binary", (s) => {
-    r = Lt(dist_(s), n), dist_e.info("reconfiguring %o", r);
+    r = Lt(_(s), n), dist_e.info("reconfiguring %o", r);
   }), t.append("spawn.binary", () => r.binary), t.append("spawn.args", (s) => r.prefix ? [r.prefix, ...s] : s);
 }
 const dist_ve = {
@@ -43133,7 +43139,7 @@ function yo(t) {
 }
 class wo {
   constructor() {
-    this.plugins = /* @__PURE__ */ new Set(), this.events = new je();
+    this.plugins = /* @__PURE__ */ new Set(), this.events = new external_node_events_.EventEmitter();
   }
   on(e, n) {
     this.events.on(e, n);
@@ -43147,7 +43153,7 @@ class wo {
   }
   add(e) {
     const n = [];
-    return dist_(e).forEach(
+    return _(e).forEach(
       (r) => {
         r && this.plugins.add(dist_O(n, r));
       }
@@ -43211,13 +43217,13 @@ function _o() {
       }
       for (let s = 0; s < t.length; s++) {
         const o = t[s];
-        if (L(o)) {
-          r(wt(o));
+        if (dist_r(o)) {
+          r(dist_o(o));
           continue;
         }
         if (o === "--") {
           r(
-            t.slice(s + 1).flatMap((i) => L(i) && wt(i) || i)
+            t.slice(s + 1).flatMap((i) => dist_r(i) && dist_o(i) || i)
           );
           break;
         }
@@ -43287,7 +43293,7 @@ function client_gitClient(repoRoot, env = {}) {
     // The environment is the user's or the runner's own, as for every git Tollgate starts, not one an attacker
     // chose: simple-git's guard against git-steering variables (GIT_*, EDITOR, PAGER...) is told so by name.
     const names = Object.keys(full).filter((name) => full[name] !== undefined);
-    return simpleGit({
+    return No({
         baseDir: repoRoot,
         maxConcurrentProcesses: 16,
         trimmed: true,
@@ -43296,13 +43302,23 @@ function client_gitClient(repoRoot, env = {}) {
     }).env(full);
 }
 /** simple-git's error as Tollgate's: what failed, where, and git's own words. */
-function fromGitError(error, what, repoRoot) {
+function client_fromGitError(error, what, repoRoot) {
     if (!(error instanceof GitError))
         return error;
     return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
         cause: error,
         kind: 'environment',
     });
+}
+/**
+ * The origin remote's fetch URL as git resolves it (`url.<base>.insteadOf` applied), from simple-git's typed
+ * remotes; undefined when there is no origin or `repoRoot` is not a repository.
+ */
+async function originUrl(repoRoot) {
+    const remotes = await client_gitClient(repoRoot)
+        .getRemotes(true)
+        .catch(() => []);
+    return remotes.find((remote) => remote.name === 'origin')?.refs.fetch || undefined;
 }
 
 // EXTERNAL MODULE: ./src/git/run.ts + 1 modules
@@ -43349,17 +43365,49 @@ async function assertFullHistory(repoRoot) {
         fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
     });
 }
-/** The commit a ref names, as a full sha. */
-async function resolveRef(repoRoot, ref) {
-    let sha = '';
+/** The commit a ref names, as a full sha; undefined when it names none (or `repoRoot` is no repository). */
+async function commitOf(repoRoot, ref) {
     try {
-        sha = await gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+        // --quiet: a ref that names no commit exits 1 with no output, which simple-git hands back as ''.
+        const sha = await client_gitClient(repoRoot).revparse([
+            '--verify',
+            '--quiet',
+            '--end-of-options',
+            `${ref}^{commit}`,
+        ]);
+        return sha === '' ? undefined : sha;
     }
     catch (error) {
-        if (!(error instanceof GitError))
-            throw error;
+        if (error instanceof dist_A)
+            return undefined;
+        throw error;
     }
-    if (sha === '') {
+}
+/**
+ * The short name of the checked-out branch, also an unborn one (a repository with no commit yet); '' for a
+ * detached HEAD or no repository. Raw: simple-git has no symbolic-ref call, and its branch list omits an unborn one.
+ */
+async function checkedOutBranch(repoRoot) {
+    return git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+/**
+ * Fields of the one commit `rev` names, each a pretty-format placeholder (`{ at: '%cI', title: '%s' }`), from
+ * simple-git's typed log.
+ */
+async function commitFields(repoRoot, rev, format) {
+    const { latest } = await gitClient(repoRoot)
+        .log({ format, maxCount: 1, [rev]: null })
+        .catch((error) => {
+        throw fromGitError(error, `git log ${rev}`, repoRoot);
+    });
+    if (!latest)
+        throw new TollgateError(`no commit named "${rev}" in ${repoRoot}`);
+    return latest;
+}
+/** The commit a ref names, as a full sha. */
+async function resolveRef(repoRoot, ref) {
+    const sha = await commitOf(repoRoot, ref);
+    if (sha === undefined) {
         throw new TollgateError(`no commit named "${ref}" in ${repoRoot}`, {
             fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
         });
@@ -43368,12 +43416,14 @@ async function resolveRef(repoRoot, ref) {
 }
 /** The best common ancestor of two refs, or undefined when they share no history. */
 async function mergeBase(repoRoot, a, b) {
-    const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
+    // Raw: exit 1 (no common ancestor) is an answer, which simple-git would make an error.
+    const result = await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
     return result.code === 0 ? result.stdout.trim() : undefined;
 }
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 async function isAncestor(repoRoot, ancestor, descendant) {
-    const result = await runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
+    // Raw: the exit code is the answer (0 yes, 1 no), which simple-git would make an error.
+    const result = await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
         okCodes: [1],
     });
     return result.code === 0;
@@ -43511,9 +43561,11 @@ function parseTrailerBlock(paragraph) {
 
 /* harmony export */ __nccwpck_require__.d(__webpack_exports__, {
 /* harmony export */   $I: () => (/* binding */ readObjects),
-/* harmony export */   Cs: () => (/* binding */ gitTreeReader)
+/* harmony export */   CS: () => (/* binding */ listFiles),
+/* harmony export */   Cs: () => (/* binding */ gitTreeReader),
+/* harmony export */   nR: () => (/* binding */ ObjectReader)
 /* harmony export */ });
-/* unused harmony exports parseLsTree, ObjectReader, workingTreeReader, parseTreeObject, listFiles */
+/* unused harmony exports parseLsTree, workingTreeReader, parseTreeObject */
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1455);
 /* harmony import */ var node_fs_promises__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_fs_promises__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var node_path__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6760);
@@ -43688,13 +43740,16 @@ async function readObjects(from, specs) {
 }
 /**
  * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early. Given a
+ * caller's reader, the list comes from the tree objects read through it and no other git process starts.
  */
-function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
+function gitTreeReader(repoRoot, ref, registryPrefix = 'registry', shared) {
     const prefix = normalizePrefix(registryPrefix);
     let tree;
-    const objects = new ObjectReader(repoRoot);
+    const objects = shared ?? new ObjectReader(repoRoot);
     const entries = () => (tree ??= (async () => {
+        if (shared)
+            return treeEntriesThrough(shared, ref, prefix);
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
@@ -43713,7 +43768,8 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
     })());
     return {
         label: ref,
-        close: () => objects.close(),
+        // A caller's reader outlives this one: the caller closes it.
+        close: () => (shared ? undefined : objects.close()),
         async list(dir) {
             const d = normalizePrefix(dir);
             return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
@@ -43828,6 +43884,44 @@ async function listFiles(reader, rev, paths) {
         await walk(await reader.lookup(`${rev}:${path}`), path);
     }));
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/**
+ * What `git ls-tree -r --full-tree <ref> -- <prefix>` lists below `prefix` (paths relative to it), read as tree
+ * objects through `reader`: blobs and links as blobs, submodules as commits. A prefix that is a link is refused as
+ * ls-tree's caller refuses it; a prefix that is missing, or not a folder, lists nothing.
+ */
+async function treeEntriesThrough(reader, ref, prefix) {
+    const entries = new Map();
+    let tree = await reader.lookup(`${ref}^{tree}`);
+    if (tree?.type !== 'tree')
+        throw new _errors_js__WEBPACK_IMPORTED_MODULE_2__/* .TollgateError */ .x(`${ref} is not a commit or tree in this repository`);
+    const oidBytes = tree.oid.length / 2;
+    const parts = prefix === '' ? [] : prefix.split('/');
+    for (const [i, name] of parts.entries()) {
+        const entry = parseTreeObject(tree.content, oidBytes).find((e) => e.name === name);
+        if (!entry)
+            return entries;
+        if (entry.mode === SYMLINK_MODE && i === parts.length - 1)
+            throw linkError(ref, prefix);
+        if (entry.mode !== '40000')
+            return entries;
+        tree = await reader.lookup(entry.oid);
+        if (tree?.type !== 'tree')
+            return entries;
+    }
+    const walk = async (content, dir) => {
+        const subtrees = [];
+        for (const e of parseTreeObject(content, oidBytes)) {
+            const path = dir === '' ? e.name : `${dir}/${e.name}`;
+            if (e.mode === '40000')
+                subtrees.push(reader.lookup(e.oid).then((sub) => (sub?.type === 'tree' ? walk(sub.content, path) : undefined)));
+            else
+                entries.set(path, { mode: e.mode, type: e.mode === '160000' ? 'commit' : 'blob', oid: e.oid });
+        }
+        await Promise.all(subtrees);
+    };
+    await walk(tree.content, '');
+    return entries;
 }
 
 
@@ -44731,6 +44825,7 @@ function effectivePolicy(policy) {
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
             digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
+            digestChannels: p.signoff?.digest_channels ?? ['slack'],
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -46158,8 +46253,10 @@ function evidenceSection(data) {
         ? (0,html/* markup */.PT) `<p class="muted">No evidence bundle has been exported yet.</p>`
         : (0,html/* markup */.PT) `<div class="table-wrap"><table><thead><tr><th scope="col">bundle (workflow run)</th><th scope="col">exported</th><th scope="col">at commit</th><th scope="col">digest</th><th scope="col">size</th></tr></thead>
 <tbody>${gh.evidence.map(row)}</tbody></table></div>`;
+    const slug = data.repo ? `${data.repo.owner}/${data.repo.name}` : 'OWNER/NAME';
+    const branch = gh.evidence[0]?.headBranch ?? 'DEFAULT_BRANCH';
     return (0,html/* markup */.PT) `<h2 id="evidence">Evidence bundles</h2>
-<p class="muted">Bundles the evidence workflow exported, each with the digest GitHub recorded when it was uploaded. To check one, download it from its run and compare; docs/site.md shows how, and docs/audit.md how to verify its attestation.</p>
+<p class="muted">Bundles the evidence workflow exported from the default branch, each with the digest GitHub recorded when it was uploaded. The workflow attests each bundle by that digest: download it from its run and <code>gh attestation verify tollgate-evidence.zip --repo ${slug} --signer-workflow ${slug}/.github/workflows/tollgate-evidence.yml --source-ref refs/heads/${branch}</code> checks it is the one listed here, made by the evidence workflow on the default branch (with <code>--repo</code> alone, a bundle a writer made and attested with a workflow of their own on another branch also verifies; bundles exported before the workflow had its attest job carry no attestation). docs/site.md shows how, and docs/audit.md how to verify the bundle inside.</p>
 ${table}`;
 }
 function openIncidents(data) {
@@ -46293,6 +46390,14 @@ async function githubFacts(github) {
 }
 /** The site: every page rendered from one reading of the registry, its history and (optionally) GitHub. */
 async function buildSite(ports, options) {
+    try {
+        return await readAndRender(ports, options);
+    }
+    finally {
+        ports.git.close?.();
+    }
+}
+async function readAndRender(ports, options) {
     const prefix = options.registryPrefix;
     const head = await ports.git.branchHead(options.ref);
     const { shown, at } = await shownCommit(ports.git, head, options.at);
@@ -46370,7 +46475,7 @@ async function buildSite(ports, options) {
 
 /***/ }),
 
-/***/ 3221:
+/***/ 1501:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46378,6 +46483,8 @@ async function buildSite(ports, options) {
 __nccwpck_require__.d(__webpack_exports__, {
   B: () => (/* binding */ gitSiteSource)
 });
+
+// UNUSED EXPORTS: committerTimeAsGitPrints
 
 // EXTERNAL MODULE: ./src/evidence/history.ts
 var evidence_history = __nccwpck_require__(5685);
@@ -46512,6 +46619,21 @@ function namesAreSafe(match) {
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/**
+ * model.yaml fields that say what Tollgate runs or reads on its own, with no person in the loop: `monitoring` (the
+ * metrics source: a command it runs, a URL it sends the Prometheus token to; and the rules that start retrains and
+ * incidents) and every command a retrain runs (`training.command`, `training.artifact_validator`). Whoever sets them
+ * decides what automation does after the merge, so setting or changing them needs the policy owners, as a policy
+ * change does.
+ */
+const GUARDED_MODEL_FIELDS = (/* unused pure expression or super */ null && (['monitoring', 'training.command', 'training.artifact_validator']));
+const fieldAt = (doc, path) => path.split('.').reduce((v, key) => (isPlainObject(v) ? v[key] : undefined), doc);
+/** The guarded fields that differ between two model.yaml documents (undefined: no file). */
+function guardedModelFields(before, after) {
+    if (after === undefined)
+        return [];
+    return GUARDED_MODEL_FIELDS.filter((f) => !deepEqual(fieldAt(before, f), fieldAt(after, f)));
+}
 /** A traffic share as a percentage; no weight means all of the stage's traffic. */
 const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
@@ -46549,9 +46671,16 @@ function diffDocuments(path, before, after) {
         case 'Policy':
             changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
             break;
-        case 'Model':
-            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+        case 'Model': {
+            const guarded = guardedModelFields(was, now);
+            changes.push({
+                kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed',
+                path,
+                model: match.model,
+                ...(guarded.length > 0 ? { guarded } : {}),
+            });
             break;
+        }
         case 'Stages': {
             const from = pointers(was);
             const to = pointers(now);
@@ -46702,9 +46831,9 @@ function describeChange(change) {
         case 'version-unheld':
             return `${change.model}: version ${change.version} released from hold`;
         case 'model-added':
-            return `model ${change.model} added`;
+            return `model ${change.model} added${change.guarded ? ` (sets ${change.guarded.join(', ')})` : ''}`;
         case 'model-changed':
-            return `model ${change.model} changed`;
+            return `model ${change.model} changed${change.guarded ? ` (${change.guarded.join(', ')})` : ''}`;
         case 'model-removed':
             return `model ${change.model} removed`;
         case 'policy-changed':
@@ -46787,6 +46916,19 @@ var dist = __nccwpck_require__(2815);
 var dist_default = /*#__PURE__*/__nccwpck_require__.n(dist);
 // EXTERNAL MODULE: ./src/registry/types.ts
 var types = __nccwpck_require__(234);
+;// CONCATENATED MODULE: ./src/registry/env-names.ts
+// Registry fields that name the environment variable holding a secret (a Prometheus bearer token, a notification
+// URL, a PagerDuty routing key) are read in jobs that also hold the runner's own variables: an action's inputs
+// (INPUT_TOKEN is the App token in the monitor, scheduler and incident jobs), the Actions runtime's credentials,
+// GitHub's and the runner's. Naming one of those would send it, with a URL the registry also names, to whoever
+// runs that URL. So they are refused, by the schema and again where the variable is read. Pure.
+/** The prefixes of the variables the runner and the action itself set. */
+const RESERVED_ENV_PREFIXES = ['INPUT_', 'ACTIONS_', 'GITHUB_', 'RUNNER_'];
+/** The JSON Schema pattern of a secret's variable name. */
+const SECRET_ENV_PATTERN = `^(?!${RESERVED_ENV_PREFIXES.join('|')})[A-Z_][A-Z0-9_]{0,127}$`;
+/** Whether `name` is one of the runner's or the action's own variables, never a secret the registry may name. */
+const isReservedEnvName = (name) => RESERVED_ENV_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix));
+
 ;// CONCATENATED MODULE: ./src/registry/limits.ts
 // The largest numbers the runtime turns into dates and timers. The schemas carry them as maxima, so a value
 // that validates is one the scheduler, the retrain runner and the rollback planner can compute with.
@@ -46805,6 +46947,7 @@ const MAX_FAILURE_COUNT = 1_000_000;
 // The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
 // here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
 // published files share one source. Property order here is the order the writer emits.
+
 
 
 const KINDS = [
@@ -46918,9 +47061,7 @@ const DEFS = {
             propertyNames: { pattern: METRIC_NAME_PATTERN },
             additionalProperties: str('A PromQL query.'),
         },
-        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
-            pattern: '^[A-Z_][A-Z0-9_]*$',
-        }),
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token); not one the runner sets (INPUT_, ACTIONS_, GITHUB_, RUNNER_).', { pattern: SECRET_ENV_PATTERN }),
         command: schemas_list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
             minItems: 1,
         }),
@@ -46974,7 +47115,7 @@ const signoffRule = obj('A sign-off rule: which roles must approve a kind of reg
     require: schemas_list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => schemas_list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const ENV_NAME = { pattern: SECRET_ENV_PATTERN };
 const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
     respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
         minimum: 1,
@@ -47022,6 +47163,7 @@ const SCHEMAS = {
                 minLength: 1,
             }), { uniqueItems: true }),
             digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+            digest_channels: schemas_list('Where the scheduled workflow posts the daily digest: names of incident.channels of type slack or webhook (built in: slack, webhook). Default [slack]; a channel whose secret is not set is skipped.', schemas_name('A channel name.'), { uniqueItems: true }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: schemas_list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
@@ -47134,6 +47276,7 @@ const SCHEMAS = {
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
             artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
+            artifact_validator: schemas_list("argv of a command that checks the artifact's content, run without a shell after training (TOLLGATE_ARTIFACT names the file); a non-zero exit fails the retrain with its output.", str('One argument.'), { minItems: 1 }),
         }, ['command']),
         gates: schemas_list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: schemas_list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
@@ -48013,9 +48156,12 @@ function fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await open(full, flags);
+    // Synchronous calls: a registry file is small and, when validated, usually in the page cache, where the four
+    // thread-pool round trips of the promise API cost more than the read (bench/validate.bench.ts). O_NONBLOCK keeps
+    // a FIFO from blocking the open; it is then refused as not a regular file.
+    const fd = openSync(full, flags | constants.O_NONBLOCK);
     try {
-        const info = await handle.stat();
+        const info = fstatSync(fd);
         if (!info.isFile())
             return undefined;
         const tooBig = (size) => new TollgateError(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
@@ -48024,20 +48170,24 @@ async function readBounded(full, path, flags) {
         });
         if (info.size > MAX_FILE_BYTES)
             throw tooBig(info.size);
-        const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
+        const buffer = Buffer.allocUnsafe(Math.min(info.size, MAX_FILE_BYTES) + 1);
         let length = 0;
+        // Up to the size stat gave (one read for a registry file): a file that grows meanwhile is read as it was, and
+        // the buffer's one spare byte still catches one that grows past the limit within that read.
         while (length < buffer.length) {
-            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+            const bytesRead = readSync(fd, buffer, length, buffer.length - length, length);
             if (bytesRead === 0)
                 break;
             length += bytesRead;
+            if (length >= info.size)
+                break;
         }
         if (length > MAX_FILE_BYTES)
             throw tooBig(`more than ${MAX_FILE_BYTES}`);
         return buffer.subarray(0, length);
     }
     finally {
-        await handle.close();
+        closeSync(fd);
     }
 }
 /** A reader over files in memory, for tests and dry runs. */
@@ -48605,8 +48755,7 @@ function collect_loginFromEmail(email) {
     return m && LOGIN.test(m[1]) ? m[1] : undefined;
 }
 async function assertCommit(repoRoot, sha, what) {
-    const result = await runGit(repoRoot, ['cat-file', '-e', `${sha}^{commit}`], { okCodes: [1, 128] });
-    if (result.code !== 0)
+    if ((await commitOf(repoRoot, sha)) === undefined)
         throw new TollgateError(`the ${what} commit ${sha} is not in this clone`, {
             fix: 'check out with `fetch-depth: 0` and fetch the pull request head (`git fetch origin <sha>`)',
         });
@@ -48647,8 +48796,7 @@ const modelIn = (reader, model) => validDocument(reader, `models/${model}/model.
 async function sourceOnBase(repoRoot, commit, baseSha) {
     if (!/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit))
         return false;
-    const present = await runGit(repoRoot, ['cat-file', '-e', `${commit}^{commit}`], { okCodes: [1, 128] });
-    if (present.code !== 0)
+    if ((await commitOf(repoRoot, commit)) === undefined)
         return undefined;
     return isAncestor(repoRoot, commit, baseSha);
 }
@@ -48752,6 +48900,7 @@ async function historyOfModels(repoRoot, names, baseSha, prefix) {
  */
 async function transientPointersOf(repoRoot, range, prefix) {
     const registry = prefix === '' ? '' : `${prefix}/`;
+    // Raw: only shas and paths are wanted; simple-git's log formats every field of every commit.
     const log = await runGit(repoRoot, [
         'log',
         '--no-merges',
@@ -48839,6 +48988,7 @@ async function invalidChangedFiles(base, head, paths, prefix) {
 async function commitsWithRegistryOf(repoRoot, headSha, shas, prefix) {
     const candidates = [...new Set(shas.filter((sha) => SHA.test(sha)))];
     const specs = [headSha, ...candidates].map((sha) => (prefix === '' ? `${sha}^{tree}` : `${sha}:${prefix}`));
+    // Raw: the specs go to git's stdin, which simple-git has no way to pass.
     const out = await runGit(repoRoot, ['cat-file', '--batch-check'], { input: `${specs.join('\n')}\n` });
     const lines = out.stdout.split('\n');
     // "<spec> missing" (no such commit, or no registry in it) never counts as equal.
@@ -48945,6 +49095,7 @@ function collect_gateInputOf(facts, context, pull) {
             baseRef: context.baseRef,
             headRef: context.headRef,
             authorIsBot: context.authorIsBot,
+            ...(pull.recordWriter ? { recordWriter: pull.recordWriter } : {}),
             requestedBy: pull.requestedBy
                 ? [...new Set([...facts.requestedBy, ...pull.requestedBy])]
                 : facts.requestedBy,
@@ -49053,6 +49204,8 @@ function eligibility_ineligibleMoves(input) {
  * them that is not registry state: otherwise Tollgate would merge it.
  */
 const STATE_BRANCH_PREFIXES = (/* unused pure expression or super */ null && (['tollgate/state/', 'tollgate/incident/']));
+/** Whether `login` is the bot of the App `slug` (REST says `slug[bot]`, GraphQL says `slug`). */
+const isAppBot = (login, slug) => login.replace(/\[bot\]$/i, '').toLowerCase() === slug.replace(/\[bot\]$/i, '').toLowerCase();
 const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
@@ -49124,12 +49277,17 @@ function requirements_requiredSignoffs(input) {
                 'fix: restore the file from the base branch and record a new event instead');
         }
     }
-    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
-    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    // Merge records name who signed off; readers without a token take them at their word. A person or another bot
+    // (rather than Tollgate's App, which writes them after a merge) adding one is forging the trail.
     const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
-    if (forged.length > 0 && input.authorIsBot !== true)
-        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
-            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    const byTollgate = input.authorIsBot === true &&
+        (input.recordWriter === undefined || isAppBot(input.author ?? '', input.recordWriter));
+    if (forged.length > 0 && !byTollgate)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request ` +
+            (input.authorIsBot === true
+                ? `another bot (${input.author ?? 'unknown'}) opened`
+                : 'a person opened') +
+            ": only the sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
     if (input.headRef !== undefined && isStateBranch(input.headRef)) {
         const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
         if (more.length > 0)
@@ -49226,6 +49384,15 @@ function requirements_requiredSignoffs(input) {
                 addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
         }
     }
+    // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, the
+    // commands a retrain runs) is acted on after the merge with nobody in the loop: the policy owners' business too.
+    const automation = reviewed.filter((c) => (c.kind === 'model-added' || c.kind === 'model-changed') && (c.guarded?.length ?? 0) > 0);
+    if (automation.length > 0)
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, 'model automation (monitoring, retrain commands)', undefined, 'signoff.policy_owners');
+    if (automation.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push('signoff.policy_owners is empty, so nobody may approve a change to what a model makes Tollgate run ' +
+            `(${automation.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
     // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
     for (const change of guarded) {
         lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
@@ -49402,6 +49569,8 @@ function requirementsInput(input) {
         baseRef: input.pullRequest.baseRef,
         ...(input.pullRequest.headRef !== undefined ? { headRef: input.pullRequest.headRef } : {}),
         authorIsBot: input.pullRequest.authorIsBot === true,
+        author: input.pullRequest.author,
+        ...(input.pullRequest.recordWriter ? { recordWriter: input.pullRequest.recordWriter } : {}),
         stageHistory: input.stageHistory,
         versions: input.versions,
         ...(input.transientPointers ? { transientPointers: input.transientPointers } : {}),
@@ -49861,12 +50030,12 @@ function recheckShortfall(recheck, firstParent) {
 
 
 const MERGE_SUBJECT = /^Merge pull request #(\d+) from /;
-async function resolveCommit(repoRoot, rev) {
-    // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
-    const r = await (0,run/* runGit */.EO)(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], {
-        okCodes: [1, 128],
-    });
-    return r.code === 0 ? r.stdout.trim() : undefined;
+async function resolveCommit(repoRoot, rev, objects) {
+    if (objects) {
+        const commit = await objects.lookup(`${rev}^{commit}`);
+        return commit?.type === 'commit' ? commit.oid : undefined;
+    }
+    return (0,git_history/* commitOf */.D3)(repoRoot, rev);
 }
 /** The branch whose stage pointers are live, as a ref this clone has. */
 async function defaultBranchRef(repoRoot, registryPrefix = 'registry/') {
@@ -49892,6 +50061,7 @@ async function resolveBranchHead(repoRoot, ref, registryPrefix = 'registry/', re
         }
         ref = 'HEAD';
     }
+    // Raw: --end-of-options keeps a --ref that looks like an option a revision; exit 128 (no such commit) is an answer.
     const r = await (0,run/* runGit */.EO)(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', ref, '--'], {
         okCodes: [128],
     });
@@ -50085,7 +50255,7 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
     await (0,git_history/* assertFullHistory */.gU)(repoRoot);
     const prefix = options.registryPrefix ?? 'registry/';
     const ref = options.ref ?? (await defaultBranchRef(repoRoot, prefix));
-    const head = await resolveCommit(repoRoot, ref);
+    const head = await resolveCommit(repoRoot, ref, options.objects);
     if (!head)
         throw new errors/* TollgateError */.x(`audit verify: ${ref} is not a commit in this clone`, {
             fix: 'fetch the default branch (`git fetch origin`) or name it with --ref',
@@ -50094,8 +50264,12 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
     const allowed = [];
     let range = head;
     let baseline;
+    // What of the caller's registry trail the audit covers, where that is known without asking git: all of it, or
+    // the part above a baseline that lies on it.
+    let fromTrail = options.since === undefined ? options.registryTrail : undefined;
     if (options.since !== undefined) {
-        baseline = await resolveCommit(repoRoot, options.since);
+        baseline = await resolveCommit(repoRoot, options.since, options.objects);
+        const onTrail = options.registryTrail?.findIndex((c) => c.sha === baseline) ?? -1;
         if (!baseline) {
             findings.push({
                 sha: options.since,
@@ -50103,28 +50277,37 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
                 kind: 'baseline-missing',
                 missing: `the trusted baseline ${options.since}: it is not in this clone's history (rewritten, or not fetched)`,
             });
+            fromTrail = options.registryTrail;
+        }
+        else if (onTrail >= 0) {
+            // On the head's first-parent trail, the baseline is an ancestor of the head.
+            range = `${baseline}..${head}`;
+            fromTrail = options.registryTrail.slice(0, onTrail);
         }
         else {
-            const ancestor = await (0,run/* runGit */.EO)(repoRoot, ['merge-base', '--is-ancestor', baseline, head], {
-                okCodes: [1],
-            });
-            if (ancestor.code !== 0) {
+            if (!(await (0,git_history/* isAncestor */.QX)(repoRoot, baseline, head))) {
                 findings.push({
                     sha: baseline,
                     subject: '',
                     kind: 'history-rewritten',
                     missing: `the trusted baseline ${options.since} in the history of ${ref}: the branch was force-pushed`,
                 });
-                const base = await (0,run/* runGit */.EO)(repoRoot, ['merge-base', baseline, head], { okCodes: [1] });
-                range = base.code === 0 ? `${base.stdout.trim()}..${head}` : head;
+                const base = await (0,git_history/* mergeBase */.wu)(repoRoot, baseline, head);
+                range = base !== undefined ? `${base}..${head}` : head;
             }
             else
                 range = `${baseline}..${head}`;
         }
     }
-    const commits = (await (0,evidence_history/* readTrail */.hd)(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${paths/* POLICY_PATH */.l$}`] })).reverse();
+    const audited = (path) => path.startsWith(`${prefix}models/`) || path === `${prefix}${paths/* POLICY_PATH */.l$}`;
+    const commits = (fromTrail
+        ? // The same commits and files as a walk limited to those paths.
+            fromTrail
+                .map((c) => ({ ...c, files: c.files.filter((f) => audited(f.path)) }))
+                .filter((c) => c.files.length > 0)
+        : await (0,evidence_history/* readTrail */.hd)(repoRoot, { ref: range, paths: [`${prefix}models/`, `${prefix}${paths/* POLICY_PATH */.l$}`] })).reverse();
     // Every stages/policy blob before and after, in one batch.
-    const blobs = await (0,evidence_history/* readBlobs */.b4)(repoRoot, commits.flatMap((c) => guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b) => !!b))));
+    const blobs = await (0,evidence_history/* readBlobs */.b4)(options.objects ?? repoRoot, commits.flatMap((c) => guardedFiles(c, prefix).flatMap((f) => [f.blob, f.previousBlob].filter((b) => !!b))));
     const guarded = commits
         .map((c) => ({ c, changes: integrity_guardedChanges(c, prefix, blobs), moves: pointerMoves(c, prefix, blobs) }))
         .filter((g) => g.changes.length > 0);
@@ -50139,7 +50322,7 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
     // From git alone, the gate's merge records (at the head) say how each merge's check and sign-offs stood.
     const recordsByCommit = new Map();
     if (!options.reviews)
-        for (const { event } of await (0,evidence_history/* readAuditEvents */.Vk)(repoRoot, head, prefix))
+        for (const { event } of await (0,evidence_history/* readAuditEvents */.Vk)(repoRoot, head, prefix, options.objects))
             if ((0,history_at/* isMergeRecord */._r)(event) && event.commit)
                 recordsByCommit.set(event.commit, [...(recordsByCommit.get(event.commit) ?? []), event]);
     let guardedCommits = 0;
@@ -50258,15 +50441,18 @@ async function verifyGateIntegrity(repoRoot, options = {}) {
 }
 
 ;// CONCATENATED MODULE: ./src/site/git-source.ts
-// The site's git port over a local clone: the registry at a commit through one ls-tree and one cat-file stream,
-// the registry's first-parent history in one `git log`, and the gate-integrity audit as `tollgate audit verify`
-// runs it.
+// The site's git port over a local clone. One build reads everything it can through one `git cat-file --batch`
+// (branch head, registry tree and files, stage blobs, audit events, the integrity audit's blobs) and walks the
+// registry's first-parent history once: the integrity audit takes its commits from that walk unless `--since`
+// narrows it. An object read twice (a stages blob the pages and the audit both need) is read once.
 
 
 
 
 
-async function commitOf(repoRoot, args) {
+
+async function git_source_commitOf(repoRoot, args) {
+    // Raw: exit 128 (no such commit) is an answer, and --end-of-options (in args) keeps the head a revision.
     const r = await (0,run/* runGit */.EO)(repoRoot, [...args, '--'], { okCodes: [128] });
     const out = r.code === 0 ? r.stdout.trim() : '';
     if (out === '')
@@ -50274,12 +50460,71 @@ async function commitOf(repoRoot, args) {
     const [sha, date] = out.split('\0');
     return { sha, date };
 }
+/** A full object id: what names the same bytes for ever, so its answer may be kept. */
+const OBJECT_ID = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+/** An object reader that keeps what it read by object id, for one build. */
+class BuildObjectReader extends git_reader/* ObjectReader */.nR {
+    #read = new Map();
+    lookup(spec) {
+        if (!OBJECT_ID.test(spec))
+            return super.lookup(spec);
+        let object = this.#read.get(spec);
+        if (!object) {
+            object = super.lookup(spec);
+            this.#read.set(spec, object);
+            object.catch(() => this.#read.delete(spec));
+        }
+        return object;
+    }
+    close() {
+        this.#read.clear();
+        super.close();
+    }
+}
+/**
+ * The committer time of a raw commit object as `git log --format=%cI` prints it (strict ISO 8601 in the
+ * committer's own offset), so a commit read through cat-file reads as one git log printed.
+ */
+function committerTimeAsGitPrints(commitObject) {
+    const m = /^committer .* (\d+) ([+-])(\d\d)(\d\d)$/m.exec(commitObject);
+    if (!m)
+        return undefined;
+    const offset = (m[2] === '-' ? -1 : 1) * (Number(m[3]) * 60 + Number(m[4]));
+    const local = new Date((Number(m[1]) + offset * 60) * 1000).toISOString().slice(0, 19);
+    return `${local}${m[2]}${m[3]}:${m[4]}`;
+}
 function gitSiteSource(repoRoot, registryPrefix) {
+    const objects = new BuildObjectReader(repoRoot);
+    const guarded = (path) => path.startsWith(registryPrefix) &&
+        (path === `${registryPrefix}${paths/* POLICY_PATH */.l$}` ||
+            (0,paths/* classifyRegistryPath */.tF)(path.slice(registryPrefix.length))?.kind === 'Stages');
+    const trails = new Map();
+    const trail = (sha) => {
+        let commits = trails.get(sha);
+        if (!commits) {
+            // The stage pointers and the policy at each change are what the pages and the audit read next: asked for
+            // while git still walks the history, they are there when the walk ends.
+            const prefetch = (c) => {
+                for (const f of c.files)
+                    if (guarded(f.path))
+                        for (const oid of [f.blob, f.previousBlob])
+                            if (oid !== undefined)
+                                objects.lookup(oid).catch(() => undefined);
+            };
+            commits = (0,evidence_history/* readTrail */.hd)(repoRoot, { ref: sha, paths: [registryPrefix], onCommit: prefetch });
+            trails.set(sha, commits);
+            commits.catch(() => trails.delete(sha));
+        }
+        return commits;
+    };
     return {
-        branchHead: (ref) => resolveBranchHead(repoRoot, ref, registryPrefix),
-        // After --end-of-options a revision that looks like an option is only ever a (missing) revision.
-        commit: (rev) => commitOf(repoRoot, ['log', '-1', '--format=%H%x00%cI', '--end-of-options', `${rev}^{commit}`]),
-        commitAt: (head, time) => commitOf(repoRoot, [
+        branchHead: (ref) => resolveBranchHead(repoRoot, ref, registryPrefix, objects),
+        async commit(rev) {
+            const object = await objects.lookup(`${rev}^{commit}`);
+            const date = object?.type === 'commit' ? committerTimeAsGitPrints(object.content.toString('utf8')) : undefined;
+            return object && date ? { sha: object.oid, date } : undefined;
+        },
+        commitAt: (head, time) => git_source_commitOf(repoRoot, [
             'log',
             '-1',
             '--first-parent',
@@ -50288,26 +50533,32 @@ function gitSiteSource(repoRoot, registryPrefix) {
             '--end-of-options',
             head,
         ]),
-        async registryAt(sha) {
-            const reader = (0,git_reader/* gitTreeReader */.Cs)(repoRoot, sha, registryPrefix);
-            try {
-                return await loadRegistry(reader);
-            }
-            finally {
-                reader.close();
-            }
+        registryAt: (sha) => loadRegistry((0,git_reader/* gitTreeReader */.Cs)(repoRoot, sha, registryPrefix, objects)),
+        trail,
+        blobs: (oids) => (0,evidence_history/* readBlobs */.b4)(objects, oids),
+        auditEvents: async (sha) => (await (0,evidence_history/* readAuditEvents */.Vk)(repoRoot, sha, registryPrefix, objects)).map((e) => e.event),
+        async integrity(sha, since) {
+            // The audit checks that the history is complete before it uses any of it, as it does walking on its own.
+            const commits = await trail(sha).catch(() => undefined);
+            return verifyGateIntegrity(repoRoot, {
+                ref: sha,
+                registryPrefix,
+                objects,
+                ...(since === undefined ? {} : { since }),
+                ...(commits ? { registryTrail: commits } : {}),
+            });
         },
-        trail: (sha) => (0,evidence_history/* readTrail */.hd)(repoRoot, { ref: sha, paths: [registryPrefix] }),
-        blobs: (oids) => (0,evidence_history/* readBlobs */.b4)(repoRoot, oids),
-        auditEvents: async (sha) => (await (0,evidence_history/* readAuditEvents */.Vk)(repoRoot, sha, registryPrefix)).map((e) => e.event),
-        integrity: (sha, since) => verifyGateIntegrity(repoRoot, { ref: sha, registryPrefix, ...(since === undefined ? {} : { since }) }),
+        close: () => {
+            objects.close();
+            trails.clear();
+        },
     };
 }
 
 
 /***/ }),
 
-/***/ 1165:
+/***/ 1676:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -50577,11 +50828,99 @@ async function listOpenPullRequests(client, repo, options = {}) {
         .filter((pull) => !options.headPrefix || pull.headRef.startsWith(options.headPrefix));
 }
 
+;// CONCATENATED MODULE: ./src/github/repository-settings.ts
+async function repositoryDefaultBranch(client, repo) {
+    const { data } = await client.octokit.request('GET /repos/{owner}/{repo}', { ...repo });
+    return data.default_branch;
+}
+/** The rulesets that apply to the repository, its organization's included; each read in full (rules, bypass). */
+async function listRulesets(client, repo) {
+    const { data } = await client.octokit.request('GET /repos/{owner}/{repo}/rulesets', {
+        ...repo,
+        includes_parents: true,
+        per_page: 100,
+    });
+    const full = [];
+    for (const summary of data) {
+        const { data: ruleset } = await client.octokit.request('GET /repos/{owner}/{repo}/rulesets/{ruleset_id}', {
+            ...repo,
+            ruleset_id: summary.id,
+        });
+        full.push(ruleset);
+    }
+    return full;
+}
+async function branchProtection(client, repo, branch) {
+    const { data } = await client.octokit.request('GET /repos/{owner}/{repo}/branches/{branch}/protection', {
+        ...repo,
+        branch,
+    });
+    return data;
+}
+async function listEnvironments(client, repo) {
+    const { data } = await client.octokit.request('GET /repos/{owner}/{repo}/environments', {
+        ...repo,
+        per_page: 100,
+    });
+    return (data.environments ?? []);
+}
+async function deploymentBranchPolicies(client, repo, environment) {
+    const { data } = await client.octokit.request('GET /repos/{owner}/{repo}/environments/{environment_name}/deployment-branch-policies', { ...repo, environment_name: environment, per_page: 100 });
+    return data.branch_policies.map((p) => ({ name: p.name ?? '', type: p.type ?? 'branch' }));
+}
+/** The names of the secrets at one level (their values are never readable). */
+async function secretNames(client, repo, level) {
+    const { data } = level === 'repository'
+        ? await client.octokit.request('GET /repos/{owner}/{repo}/actions/secrets', { ...repo, per_page: 100 })
+        : level === 'organization'
+            ? await client.octokit.request('GET /repos/{owner}/{repo}/actions/organization-secrets', {
+                ...repo,
+                per_page: 100,
+            })
+            : await client.octokit.request('GET /repos/{owner}/{repo}/environments/{environment_name}/secrets', {
+                ...repo,
+                environment_name: level.environment,
+                per_page: 100,
+            });
+    return data.secrets.map((s) => s.name);
+}
+async function workflowPermissions(client, repo) {
+    const { data } = await client.octokit.request('GET /repos/{owner}/{repo}/actions/permissions/workflow', {
+        ...repo,
+    });
+    return {
+        defaultWorkflowPermissions: data.default_workflow_permissions,
+        canApprovePullRequestReviews: data.can_approve_pull_request_reviews,
+    };
+}
+async function repositoryVariable(client, repo, name) {
+    const { data } = await client.octokit.request('GET /repos/{owner}/{repo}/actions/variables/{name}', {
+        ...repo,
+        name,
+    });
+    return data.value;
+}
+/** A file's text on `ref`; a folder's file paths when `path` is a folder. */
+async function readContents(client, repo, path, ref) {
+    const { data } = await client.octokit.request('GET /repos/{owner}/{repo}/contents/{path}', {
+        ...repo,
+        path,
+        ref,
+    });
+    if (Array.isArray(data))
+        return { folder: data.filter((e) => e.type === 'file').map((e) => e.path) };
+    const file = data;
+    return {
+        file: Buffer.from(file.content ?? '', file.encoding === 'base64' ? 'base64' : 'utf8').toString('utf8'),
+    };
+}
+
 // EXTERNAL MODULE: ./src/gate/types.ts
 var types = __nccwpck_require__(9014);
 ;// CONCATENATED MODULE: ./src/site/github-source.ts
 // The site's GitHub port: promotion pull requests still open with the sign-off gate's latest verdict on each, and
 // the evidence bundles the evidence workflow uploaded, with the digest GitHub recorded. A few calls per build.
+
 
 
 
@@ -50624,6 +50963,9 @@ function githubSiteSource(options) {
         },
         async evidenceBundles() {
             const found = [];
+            // Only bundles from runs on the default branch of this repository: any writer can run a workflow of their own
+            // on a branch that uploads (and attests) a bundle of this name, and the site must not list it as evidence.
+            const branch = options.defaultBranch ?? (await repositoryDefaultBranch(client, repo));
             for (let page = 1; page <= ARTIFACT_PAGES; page++) {
                 const { data } = await client.octokit.rest.actions.listArtifactsForRepo({
                     ...repo,
@@ -50634,6 +50976,8 @@ function githubSiteSource(options) {
                     if (!EVIDENCE_ARTIFACT.test(a.name))
                         continue;
                     const run = a.workflow_run ?? undefined;
+                    if (!run || run.head_branch !== branch || run.head_repository_id !== run.repository_id)
+                        continue;
                     found.push({
                         id: a.id,
                         name: a.name,
@@ -50648,6 +50992,7 @@ function githubSiteSource(options) {
                             }
                             : {}),
                         ...(run?.head_sha ? { headSha: run.head_sha } : {}),
+                        headBranch: branch,
                     });
                 }
                 if (data.artifacts.length < 100)
@@ -50699,9 +51044,11 @@ const ESCAPES = {
     '"': '&quot;',
     "'": '&#39;',
 };
+const SPECIAL = /[&<>"']/;
 /** Text made safe for element content and quoted attribute values. */
 function escapeText(text) {
-    return text.replace(/[&<>"']/g, (c) => ESCAPES[c]);
+    // Most text (versions, times, metric values) has nothing to escape: a test is cheaper than a replace.
+    return SPECIAL.test(text) ? text.replace(/[&<>"']/g, (c) => ESCAPES[c]) : text;
 }
 function insert(value) {
     if (value === null || value === undefined || value === false)

@@ -30865,12 +30865,18 @@ async function run(context = _runtime_js__WEBPACK_IMPORTED_MODULE_6__/* .githubC
                 field: 'app-id',
                 fix: 'pass app-id: ${{ vars.TOLLGATE_APP_ID }}',
             });
+        const appSlug = _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('app-slug').trim();
+        if (!appSlug)
+            throw new _errors_js__WEBPACK_IMPORTED_MODULE_5__/* .TollgateError */ .x('app-slug is empty: without it any App could open a pull request this job merges', {
+                field: 'app-slug',
+                fix: 'pass app-slug: ${{ steps.app.outputs.app-slug }} (templates/workflows/tollgate-state-merge.yml)',
+            });
         const { repo } = (0,_runtime_js__WEBPACK_IMPORTED_MODULE_6__/* .workflowRunOf */ .ol)(context);
         const client = (0,_github_client_js__WEBPACK_IMPORTED_MODULE_3__/* .githubClientFromEnv */ .CY)(process.env, { token: _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .getInput */ .V4('token') });
         try {
             const defaultBranch = context.payload.repository?.default_branch ??
                 (await (0,_github_repository_settings_js__WEBPACK_IMPORTED_MODULE_7__/* .repositoryDefaultBranch */ .c8)(client, repo));
-            const outcomes = await (0,_publish_state_merge_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .mergePassedStatePullRequests */ .f)(client, repo, { appId, defaultBranch });
+            const outcomes = await (0,_publish_state_merge_flow_js__WEBPACK_IMPORTED_MODULE_4__/* .mergePassedStatePullRequests */ .f)(client, repo, { appId, appSlug, defaultBranch });
             _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .setOutput */ .uH('merged', JSON.stringify(outcomes.filter((o) => o.status === 'merged').map((o) => o.number)));
             _actions_core__WEBPACK_IMPORTED_MODULE_1__/* .summary */ .z.addRaw(outcomes.length === 0
                 ? 'No Tollgate state pull request is open.\n'
@@ -32185,6 +32191,7 @@ function effectivePolicy(policy) {
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
             digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
+            digestChannels: p.signoff?.digest_channels ?? ['slack'],
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -36212,6 +36219,21 @@ function namesAreSafe(match) {
             return AUDIT_ID.test(match.id) && match.id.startsWith(`${match.year}${match.month}`);
     }
 }
+/**
+ * model.yaml fields that say what Tollgate runs or reads on its own, with no person in the loop: `monitoring` (the
+ * metrics source: a command it runs, a URL it sends the Prometheus token to; and the rules that start retrains and
+ * incidents) and every command a retrain runs (`training.command`, `training.artifact_validator`). Whoever sets them
+ * decides what automation does after the merge, so setting or changing them needs the policy owners, as a policy
+ * change does.
+ */
+const GUARDED_MODEL_FIELDS = (/* unused pure expression or super */ null && (['monitoring', 'training.command', 'training.artifact_validator']));
+const fieldAt = (doc, path) => path.split('.').reduce((v, key) => (diff_isPlainObject(v) ? v[key] : undefined), doc);
+/** The guarded fields that differ between two model.yaml documents (undefined: no file). */
+function guardedModelFields(before, after) {
+    if (after === undefined)
+        return [];
+    return GUARDED_MODEL_FIELDS.filter((f) => !deepEqual(fieldAt(before, f), fieldAt(after, f)));
+}
 /** A traffic share as a percentage; no weight means all of the stage's traffic. */
 const formatWeight = (weight) => weight === undefined ? '(none)' : `${Math.round(weight * 10_000) / 100}%`;
 const versionOf = (p) => p === undefined ? undefined : typeof p.version === 'string' ? p.version : String(p.version);
@@ -36249,9 +36271,16 @@ function diffDocuments(path, before, after) {
         case 'Policy':
             changes.push({ kind: 'policy-changed', path, fields: was && now ? changedFields(was, now) : topFields((now ?? was)) });
             break;
-        case 'Model':
-            changes.push({ kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed', path, model: match.model });
+        case 'Model': {
+            const guarded = guardedModelFields(was, now);
+            changes.push({
+                kind: !was ? 'model-added' : !now ? 'model-removed' : 'model-changed',
+                path,
+                model: match.model,
+                ...(guarded.length > 0 ? { guarded } : {}),
+            });
             break;
+        }
         case 'Stages': {
             const from = pointers(was);
             const to = pointers(now);
@@ -36402,9 +36431,9 @@ function describeChange(change) {
         case 'version-unheld':
             return `${change.model}: version ${change.version} released from hold`;
         case 'model-added':
-            return `model ${change.model} added`;
+            return `model ${change.model} added${change.guarded ? ` (sets ${change.guarded.join(', ')})` : ''}`;
         case 'model-changed':
-            return `model ${change.model} changed`;
+            return `model ${change.model} changed${change.guarded ? ` (${change.guarded.join(', ')})` : ''}`;
         case 'model-removed':
             return `model ${change.model} removed`;
         case 'policy-changed':
@@ -36517,6 +36546,8 @@ function self_guard_guardedChanges(changes, guardedPaths) {
  * them that is not registry state: otherwise Tollgate would merge it.
  */
 const STATE_BRANCH_PREFIXES = ['tollgate/state/', 'tollgate/incident/'];
+/** Whether `login` is the bot of the App `slug` (REST says `slug[bot]`, GraphQL says `slug`). */
+const isAppBot = (login, slug) => login.replace(/\[bot\]$/i, '').toLowerCase() === slug.replace(/\[bot\]$/i, '').toLowerCase();
 const isStateBranch = (ref) => STATE_BRANCH_PREFIXES.some((prefix) => ref.replace(/^refs\/heads\//, '').startsWith(prefix));
 /** Paths outside the registry whose change, next to a promotion or a policy change, could subvert the gate. */
 const SENSITIVE_PREFIXES = (/* unused pure expression or super */ null && (['.github/', 'actions/', 'src/', 'dist/']));
@@ -36588,12 +36619,17 @@ function requiredSignoffs(input) {
                 'fix: restore the file from the base branch and record a new event instead');
         }
     }
-    // Merge records name who signed off; readers without a token take them at their word. A person (rather than
-    // Tollgate's App, which writes them after a merge) adding one is forging the trail.
+    // Merge records name who signed off; readers without a token take them at their word. A person or another bot
+    // (rather than Tollgate's App, which writes them after a merge) adding one is forging the trail.
     const forged = changes.flatMap((c) => c.kind === 'audit-appended' && MERGE_RECORD_ID.test(c.id) ? [c] : []);
-    if (forged.length > 0 && input.authorIsBot !== true)
-        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request a person opened: only the ` +
-            "sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
+    const byTollgate = input.authorIsBot === true &&
+        (input.recordWriter === undefined || isAppBot(input.author ?? '', input.recordWriter));
+    if (forged.length > 0 && !byTollgate)
+        blocking.push(`merge record ${forged.map((c) => c.id).join(', ')} added by a pull request ` +
+            (input.authorIsBot === true
+                ? `another bot (${input.author ?? 'unknown'}) opened`
+                : 'a person opened') +
+            ": only the sign-off gate writes merge records (through Tollgate's App) after a merge; fix: remove the file");
     if (input.headRef !== undefined && isStateBranch(input.headRef)) {
         const more = changes.filter((c) => !STATE_CHANGE_KINDS.has(c.kind));
         if (more.length > 0)
@@ -36690,6 +36726,15 @@ function requiredSignoffs(input) {
                 addSlot(role, rule.name, model, `sign-off rule "${rule.name}"`);
         }
     }
+    // What a model makes Tollgate run or read on its own (GUARDED_MODEL_FIELDS: its metrics source and rules, the
+    // commands a retrain runs) is acted on after the merge with nobody in the loop: the policy owners' business too.
+    const automation = reviewed.filter((c) => (c.kind === 'model-added' || c.kind === 'model-changed') && (c.guarded?.length ?? 0) > 0);
+    if (automation.length > 0)
+        for (const role of policy.signoff.policyOwners)
+            addSlot(role, 'model automation (monitoring, retrain commands)', undefined, 'signoff.policy_owners');
+    if (automation.length > 0 && policy.signoff.policyOwners.length === 0)
+        blocking.push('signoff.policy_owners is empty, so nobody may approve a change to what a model makes Tollgate run ' +
+            `(${automation.map((c) => c.path).join(', ')}); fix: name at least one role in signoff.policy_owners`);
     // The gate's own set-up is the policy's business: whoever could loosen the rules could loosen what runs them.
     for (const change of guarded) {
         lines.push(`${requirements_describeChange(change)}: guards the gate (${change.guard})`);
@@ -36883,9 +36928,12 @@ function judgeStatePullRequest(facts, context) {
         return skip(`it targets ${facts.baseRef}, not ${context.defaultBranch}`);
     if (!facts.labels.includes(STATE_PULL_LABEL))
         return skip(`it is not labelled ${STATE_PULL_LABEL}`);
-    // A login cannot contain `[`: `…[bot]` is an App's bot account, never a person's.
-    if (!facts.author?.endsWith('[bot]'))
-        return skip(`it was opened by ${facts.author ?? 'nobody known'}, not an App`);
+    // Only the Tollgate App's own bot (`<slug>[bot]`; a login cannot contain `[`, and an App's slug is unique). Any
+    // other App will not do: a writer's branch workflow opens a pull request as github-actions[bot] with its own
+    // GITHUB_TOKEN, from a state branch, labelled, and this merge would land it with no review at all.
+    const bot = `${context.appSlug}[bot]`;
+    if (facts.author !== bot)
+        return skip(`it was opened by ${facts.author ?? 'nobody known'}, not the Tollgate App (${bot})`);
     if (facts.draft)
         return skip('it is a draft');
     for (const [name, appId] of [

@@ -42258,7 +42258,7 @@ __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __we
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3136);
 /* harmony import */ var node_url__WEBPACK_IMPORTED_MODULE_0___default = /*#__PURE__*/__nccwpck_require__.n(node_url__WEBPACK_IMPORTED_MODULE_0__);
 /* harmony import */ var _actions_core__WEBPACK_IMPORTED_MODULE_1__ = __nccwpck_require__(6257);
-/* harmony import */ var _registry_validate_flow_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(1747);
+/* harmony import */ var _registry_validate_flow_js__WEBPACK_IMPORTED_MODULE_2__ = __nccwpck_require__(4632);
 /* harmony import */ var _runtime_js__WEBPACK_IMPORTED_MODULE_3__ = __nccwpck_require__(5591);
 // The validate action: the scope from the inputs and the event (changed files on pull requests and merge groups,
 // all otherwise), the validate flow, and its problems as annotations on file:line, outputs and a job summary.
@@ -42331,7 +42331,7 @@ function describeError(error) {
 
 /***/ }),
 
-/***/ 1747:
+/***/ 4632:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -46167,13 +46167,23 @@ function client_gitClient(repoRoot, env = {}) {
     }).env(full);
 }
 /** simple-git's error as Tollgate's: what failed, where, and git's own words. */
-function fromGitError(error, what, repoRoot) {
+function client_fromGitError(error, what, repoRoot) {
     if (!(error instanceof GitError))
         return error;
     return new TollgateError(`${what} failed in ${repoRoot}: ${error.message.trim()}`, {
         cause: error,
         kind: 'environment',
     });
+}
+/**
+ * The origin remote's fetch URL as git resolves it (`url.<base>.insteadOf` applied), from simple-git's typed
+ * remotes; undefined when there is no origin or `repoRoot` is not a repository.
+ */
+async function originUrl(repoRoot) {
+    const remotes = await client_gitClient(repoRoot)
+        .getRemotes(true)
+        .catch(() => []);
+    return remotes.find((remote) => remote.name === 'origin')?.refs.fetch || undefined;
 }
 
 ;// CONCATENATED MODULE: external "node:string_decoder"
@@ -46342,17 +46352,49 @@ async function assertFullHistory(repoRoot) {
         fix: 'check out with `actions/checkout` and `fetch-depth: 0`, or run `git fetch --unshallow`',
     });
 }
-/** The commit a ref names, as a full sha. */
-async function resolveRef(repoRoot, ref) {
-    let sha = '';
+/** The commit a ref names, as a full sha; undefined when it names none (or `repoRoot` is no repository). */
+async function commitOf(repoRoot, ref) {
     try {
-        sha = await gitClient(repoRoot).revparse(['--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
+        // --quiet: a ref that names no commit exits 1 with no output, which simple-git hands back as ''.
+        const sha = await gitClient(repoRoot).revparse([
+            '--verify',
+            '--quiet',
+            '--end-of-options',
+            `${ref}^{commit}`,
+        ]);
+        return sha === '' ? undefined : sha;
     }
     catch (error) {
-        if (!(error instanceof GitError))
-            throw error;
+        if (error instanceof GitError)
+            return undefined;
+        throw error;
     }
-    if (sha === '') {
+}
+/**
+ * The short name of the checked-out branch, also an unborn one (a repository with no commit yet); '' for a
+ * detached HEAD or no repository. Raw: simple-git has no symbolic-ref call, and its branch list omits an unborn one.
+ */
+async function checkedOutBranch(repoRoot) {
+    return git(repoRoot, ['symbolic-ref', '--quiet', '--short', 'HEAD']).catch(() => '');
+}
+/**
+ * Fields of the one commit `rev` names, each a pretty-format placeholder (`{ at: '%cI', title: '%s' }`), from
+ * simple-git's typed log.
+ */
+async function commitFields(repoRoot, rev, format) {
+    const { latest } = await gitClient(repoRoot)
+        .log({ format, maxCount: 1, [rev]: null })
+        .catch((error) => {
+        throw fromGitError(error, `git log ${rev}`, repoRoot);
+    });
+    if (!latest)
+        throw new TollgateError(`no commit named "${rev}" in ${repoRoot}`);
+    return latest;
+}
+/** The commit a ref names, as a full sha. */
+async function resolveRef(repoRoot, ref) {
+    const sha = await commitOf(repoRoot, ref);
+    if (sha === undefined) {
         throw new TollgateError(`no commit named "${ref}" in ${repoRoot}`, {
             fix: 'check the spelling, or fetch it first (`git fetch origin <ref>`)',
         });
@@ -46361,11 +46403,13 @@ async function resolveRef(repoRoot, ref) {
 }
 /** The best common ancestor of two refs, or undefined when they share no history. */
 async function mergeBase(repoRoot, a, b) {
+    // Raw: exit 1 (no common ancestor) is an answer, which simple-git would make an error.
     const result = await runGit(repoRoot, ['merge-base', '--end-of-options', a, b], { okCodes: [1] });
     return result.code === 0 ? result.stdout.trim() : undefined;
 }
 /** Whether `ancestor` is reachable from `descendant` (a commit is its own ancestor). */
 async function isAncestor(repoRoot, ancestor, descendant) {
+    // Raw: the exit code is the answer (0 yes, 1 no), which simple-git would make an error.
     const result = await runGit(repoRoot, ['merge-base', '--is-ancestor', ancestor, descendant], {
         okCodes: [1],
     });
@@ -46667,13 +46711,16 @@ async function readObjects(from, specs) {
 }
 /**
  * The registry as committed at `ref`. The file list comes from one `git ls-tree -r -z` (cached); contents
- * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early.
+ * are read through one long-lived `git cat-file --batch` (see ObjectReader); close() ends it early. Given a
+ * caller's reader, the list comes from the tree objects read through it and no other git process starts.
  */
-function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
+function gitTreeReader(repoRoot, ref, registryPrefix = 'registry', shared) {
     const prefix = normalizePrefix(registryPrefix);
     let tree;
-    const objects = new ObjectReader(repoRoot);
+    const objects = shared ?? new ObjectReader(repoRoot);
     const entries = () => (tree ??= (async () => {
+        if (shared)
+            return treeEntriesThrough(shared, ref, prefix);
         const args = ['ls-tree', '-r', '-z', '--full-tree', '--end-of-options', ref];
         if (prefix !== '')
             args.push('--', prefix);
@@ -46692,7 +46739,8 @@ function gitTreeReader(repoRoot, ref, registryPrefix = 'registry') {
     })());
     return {
         label: ref,
-        close: () => objects.close(),
+        // A caller's reader outlives this one: the caller closes it.
+        close: () => (shared ? undefined : objects.close()),
         async list(dir) {
             const d = normalizePrefix(dir);
             return [...(await entries()).keys()].filter((p) => underDir(p, d)).sort();
@@ -46807,6 +46855,44 @@ async function listFiles(reader, rev, paths) {
         await walk(await reader.lookup(`${rev}:${path}`), path);
     }));
     return files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+}
+/**
+ * What `git ls-tree -r --full-tree <ref> -- <prefix>` lists below `prefix` (paths relative to it), read as tree
+ * objects through `reader`: blobs and links as blobs, submodules as commits. A prefix that is a link is refused as
+ * ls-tree's caller refuses it; a prefix that is missing, or not a folder, lists nothing.
+ */
+async function treeEntriesThrough(reader, ref, prefix) {
+    const entries = new Map();
+    let tree = await reader.lookup(`${ref}^{tree}`);
+    if (tree?.type !== 'tree')
+        throw new errors/* TollgateError */.x(`${ref} is not a commit or tree in this repository`);
+    const oidBytes = tree.oid.length / 2;
+    const parts = prefix === '' ? [] : prefix.split('/');
+    for (const [i, name] of parts.entries()) {
+        const entry = parseTreeObject(tree.content, oidBytes).find((e) => e.name === name);
+        if (!entry)
+            return entries;
+        if (entry.mode === SYMLINK_MODE && i === parts.length - 1)
+            throw linkError(ref, prefix);
+        if (entry.mode !== '40000')
+            return entries;
+        tree = await reader.lookup(entry.oid);
+        if (tree?.type !== 'tree')
+            return entries;
+    }
+    const walk = async (content, dir) => {
+        const subtrees = [];
+        for (const e of parseTreeObject(content, oidBytes)) {
+            const path = dir === '' ? e.name : `${dir}/${e.name}`;
+            if (e.mode === '40000')
+                subtrees.push(reader.lookup(e.oid).then((sub) => (sub?.type === 'tree' ? walk(sub.content, path) : undefined)));
+            else
+                entries.set(path, { mode: e.mode, type: e.mode === '160000' ? 'commit' : 'blob', oid: e.oid });
+        }
+        await Promise.all(subtrees);
+    };
+    await walk(tree.content, '');
+    return entries;
 }
 
 ;// CONCATENATED MODULE: ./src/policy/effective.ts
@@ -46931,6 +47017,7 @@ function effectivePolicy(policy) {
             nonDefaultBranch: p.signoff?.non_default_branch ?? 'block',
             guardedPaths: [...new Set([...DEFAULT_GUARDED_PATHS, ...(p.signoff?.guarded_paths ?? [])])],
             digestAfter: p.signoff?.digest_after ?? DEFAULT_DIGEST_AFTER,
+            digestChannels: p.signoff?.digest_channels ?? ['slack'],
         },
         stages: {
             order: p.stages?.order ?? ['staging', 'production'],
@@ -50825,6 +50912,19 @@ const STATE_CHANGE_KINDS = new Set([
     'audit-appended',
 ]);
 
+;// CONCATENATED MODULE: ./src/registry/env-names.ts
+// Registry fields that name the environment variable holding a secret (a Prometheus bearer token, a notification
+// URL, a PagerDuty routing key) are read in jobs that also hold the runner's own variables: an action's inputs
+// (INPUT_TOKEN is the App token in the monitor, scheduler and incident jobs), the Actions runtime's credentials,
+// GitHub's and the runner's. Naming one of those would send it, with a URL the registry also names, to whoever
+// runs that URL. So they are refused, by the schema and again where the variable is read. Pure.
+/** The prefixes of the variables the runner and the action itself set. */
+const RESERVED_ENV_PREFIXES = ['INPUT_', 'ACTIONS_', 'GITHUB_', 'RUNNER_'];
+/** The JSON Schema pattern of a secret's variable name. */
+const SECRET_ENV_PATTERN = `^(?!${RESERVED_ENV_PREFIXES.join('|')})[A-Z_][A-Z0-9_]{0,127}$`;
+/** Whether `name` is one of the runner's or the action's own variables, never a secret the registry may name. */
+const isReservedEnvName = (name) => RESERVED_ENV_PREFIXES.some((prefix) => name.toUpperCase().startsWith(prefix));
+
 ;// CONCATENATED MODULE: ./src/registry/limits.ts
 // The largest numbers the runtime turns into dates and timers. The schemas carry them as maxima, so a value
 // that validates is one the scheduler, the retrain runner and the rollback planner can compute with.
@@ -50843,6 +50943,7 @@ const MAX_FAILURE_COUNT = 1_000_000;
 // The JSON Schemas (draft 2020-12) of every registry kind, as data. schemas/<kind>.schema.json are generated from
 // here by scripts/write-schemas.ts (a test fails when they drift), so validation, the writer's key order and the
 // published files share one source. Property order here is the order the writer emits.
+
 
 
 const KINDS = [
@@ -50956,9 +51057,7 @@ const DEFS = {
             propertyNames: { pattern: METRIC_NAME_PATTERN },
             additionalProperties: str('A PromQL query.'),
         },
-        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token).', {
-            pattern: '^[A-Z_][A-Z0-9_]*$',
-        }),
+        bearer_token_env: str('prometheus: the environment variable that holds a bearer token (never the token); not one the runner sets (INPUT_, ACTIONS_, GITHUB_, RUNNER_).', { pattern: SECRET_ENV_PATTERN }),
         command: list('command: argv printing the metrics JSON, run without a shell.', str('One argument.'), {
             minItems: 1,
         }),
@@ -51012,7 +51111,7 @@ const signoffRule = obj('A sign-off rule: which roles must approve a kind of reg
     require: list('Role names from `roles`; `model-owner` means the owners in the model.yaml.', schemas_name('A role name.'), { uniqueItems: true }),
 }, ['name', 'change', 'require']);
 const severityList = (severity) => list(`Conditions that make an incident ${severity}; any one matching is enough.`, ref('metricCondition', 'A condition.'));
-const ENV_NAME = { pattern: '^[A-Z_][A-Z0-9_]{0,127}$' };
+const ENV_NAME = { pattern: SECRET_ENV_PATTERN };
 const responseLevel = (severity) => obj(`How a ${severity} incident is answered.`, {
     respond_within: schemas_int('Seconds within which someone must acknowledge it; past that it is escalated.', {
         minimum: 1,
@@ -51060,6 +51159,7 @@ const SCHEMAS = {
                 minLength: 1,
             }), { uniqueItems: true }),
             digest_after: schemas_int('Seconds a promotion pull request may wait for a sign-off before the daily digest (`tollgate signoffs pending --digest`) names it. Default 86400 (24 h).', { minimum: 1, maximum: MAX_DURATION_SECONDS }),
+            digest_channels: list('Where the scheduled workflow posts the daily digest: names of incident.channels of type slack or webhook (built in: slack, webhook). Default [slack]; a channel whose secret is not set is skipped.', schemas_name('A channel name.'), { uniqueItems: true }),
         }),
         stages: obj('Stage order and promotion paths.', {
             order: list('Stages from lowest to highest.', schemas_name('A stage name.'), { uniqueItems: true }),
@@ -51172,6 +51272,7 @@ const SCHEMAS = {
             }),
             data: ref('dataRef', 'Training data reference recorded as lineage.'),
             artifact_schema: str("Repository path of a JSON Schema the artifact's content must meet (JSON artifacts); a failure fails the retrain."),
+            artifact_validator: list("argv of a command that checks the artifact's content, run without a shell after training (TOLLGATE_ARTIFACT names the file); a non-zero exit fails the retrain with its output.", str('One argument.'), { minItems: 1 }),
         }, ['command']),
         gates: list('Gates a version must pass.', ref('gateSpec', 'A gate.')),
         key_metrics: list('Metrics shown first in tables and charts.', str('A metric name.'), { uniqueItems: true }),
@@ -51991,9 +52092,12 @@ function fileSystemReader(registryDir) {
  * bounded: a file of gigabytes (or one growing while read) costs one stat and at most MAX_FILE_BYTES + 1 bytes.
  */
 async function readBounded(full, path, flags) {
-    const handle = await (0,promises_namespaceObject.open)(full, flags);
+    // Synchronous calls: a registry file is small and, when validated, usually in the page cache, where the four
+    // thread-pool round trips of the promise API cost more than the read (bench/validate.bench.ts). O_NONBLOCK keeps
+    // a FIFO from blocking the open; it is then refused as not a regular file.
+    const fd = (0,external_node_fs_namespaceObject.openSync)(full, flags | external_node_fs_namespaceObject.constants.O_NONBLOCK);
     try {
-        const info = await handle.stat();
+        const info = (0,external_node_fs_namespaceObject.fstatSync)(fd);
         if (!info.isFile())
             return undefined;
         const tooBig = (size) => new errors/* TollgateError */.x(`file is ${size} bytes; registry files are at most ${MAX_FILE_BYTES}`, {
@@ -52002,20 +52106,24 @@ async function readBounded(full, path, flags) {
         });
         if (info.size > MAX_FILE_BYTES)
             throw tooBig(info.size);
-        const buffer = Buffer.alloc(Math.min(info.size, MAX_FILE_BYTES) + 1);
+        const buffer = Buffer.allocUnsafe(Math.min(info.size, MAX_FILE_BYTES) + 1);
         let length = 0;
+        // Up to the size stat gave (one read for a registry file): a file that grows meanwhile is read as it was, and
+        // the buffer's one spare byte still catches one that grows past the limit within that read.
         while (length < buffer.length) {
-            const { bytesRead } = await handle.read(buffer, length, buffer.length - length, length);
+            const bytesRead = (0,external_node_fs_namespaceObject.readSync)(fd, buffer, length, buffer.length - length, length);
             if (bytesRead === 0)
                 break;
             length += bytesRead;
+            if (length >= info.size)
+                break;
         }
         if (length > MAX_FILE_BYTES)
             throw tooBig(`more than ${MAX_FILE_BYTES}`);
         return buffer.subarray(0, length);
     }
     finally {
-        await handle.close();
+        (0,external_node_fs_namespaceObject.closeSync)(fd);
     }
 }
 /** A reader over files in memory, for tests and dry runs. */
@@ -52595,6 +52703,7 @@ async function validateFlow(request, ports) {
         }
     };
     if (scope.kind === 'changed') {
+        // Raw: only the names; simple-git's diffSummary counts the changed lines of every file too.
         const diff = await run_git(repoRoot, ['diff', '--name-only', '--no-renames', `${scope.base}...HEAD`]).catch((error) => {
             throw new errors/* TollgateError */.x(`cannot compare with ${scope.base}: ${error.message}`, {
                 fix: 'check out with `fetch-depth: 0` (actions/checkout) so the base commit is present',
