@@ -398,15 +398,6 @@ try {
   ]);
   if (strict.code !== 1) throw new Error('evidence export --strict did not report the direct push');
 
-  // 10. The registry as a website: outside the temporary folder, so it is still there to open after the demo.
-  const site = join(root, '.artifacts', 'demo-site');
-  rmSync(site, { recursive: true, force: true });
-  const built = must(0, 'site', '--out', site, '--since', baseline);
-  step('tollgate site: the registry as a static website (overview, models, incidents, audit log)', [
-    ...indent(built.replace(/^(open|built in) .*\n?/gm, ''), 4),
-    `Open ${pathToFileURL(join(site, 'index.html')).href}`,
-  ]);
-
   // 11. The operating loop from the runbooks, on local metrics (a JSON file per model): drift fires, an urgent
   // retrain, a 10 % canary, the analysis promotes it (and aborts another model's), a bad production version is
   // rolled back and the rollback verified.
@@ -520,6 +511,16 @@ try {
   step('tollgate rollback penguin-sex, then tollgate verify-rollback penguin-sex', [
     ...indent(rolledBack, 2),
     ...indent(verifiedRollback, 2),
+  ]);
+
+  // 12. Last, the registry as a website, with everything above on it: outside the temporary folder, so it is still
+  // there to open after the demo.
+  const site = join(root, '.artifacts', 'demo-site');
+  rmSync(site, { recursive: true, force: true });
+  const built = must(0, 'site', '--out', site, '--since', baseline);
+  step('tollgate site: the registry as a static website (overview, models, incidents, audit log)', [
+    ...indent(built.replace(/^(open|built in) .*\n?/gm, ''), 4),
+    `Open ${pathToFileURL(join(site, 'index.html')).href}`,
   ]);
 
   process.stdout.write(
