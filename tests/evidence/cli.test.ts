@@ -5,10 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commands } from '../../src/cli/commands/index.ts';
-import type { CliContext } from '../../src/cli/context.ts';
 import { readUstar, tarGz } from '../../src/evidence/tar.ts';
-import { buildScenario, P0, removeRepo, type Scenario } from './repo.ts';
+import { buildScenario, P0, removeRepo, runCli, type Scenario } from './repo.ts';
 
 let s: Scenario;
 const work = mkdtempSync(join(tmpdir(), 'tollgate-cli-'));
@@ -24,25 +22,8 @@ function tollgate(...args: string[]): Promise<{ code: number; out: string; err: 
   return tollgateIn(s.repo.dir, ...args);
 }
 
-async function tollgateIn(
-  repoRoot: string,
-  ...args: string[]
-): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const context: CliContext = {
-    cwd: work,
-    repoRoot,
-    registryDir: join(repoRoot, 'registry'),
-    env: {},
-    now: () => new Date('2026-02-01T00:00:00Z'),
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-  };
-  const [name, ...rest] = args;
-  const code = await commands.find((c) => c.name === name)!.run(rest, context);
-  return { code, out, err };
-}
+const tollgateIn = (repoRoot: string, ...args: string[]) =>
+  runCli(repoRoot, { cwd: work, now: '2026-02-01T00:00:00Z' }, ...args);
 
 describe('tollgate audit', () => {
   it('log lists events, filtered by model and time, as text or JSON', async () => {

@@ -6,12 +6,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { dump } from 'js-yaml';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commands } from '../../src/cli/commands/index.ts';
-import type { CliContext } from '../../src/cli/context.ts';
 import { auditPath } from '../../src/registry/paths.ts';
 import type { PromotionControl, PullRequestEvidence } from '../../src/evidence/types.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
 import { buildGitHubScenario, FULL, promotionBody, type GitHubScenario } from './github-fixture.ts';
+import { runCli } from './repo.ts';
 
 const gh = useGitHubDouble();
 let s: GitHubScenario | undefined;
@@ -19,22 +18,8 @@ afterEach(() => s?.cleanup());
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
 
-async function tollgate(dir: string, env: NodeJS.ProcessEnv, ...args: string[]) {
-  let out = '';
-  let err = '';
-  const context: CliContext = {
-    cwd: dir,
-    repoRoot: dir,
-    registryDir: join(dir, 'registry'),
-    env,
-    now: () => new Date('2026-02-01T00:00:00Z'),
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-  };
-  const [name, ...rest] = args;
-  const code = await commands.find((c) => c.name === name)!.run(rest, context);
-  return { code, out, err };
-}
+const tollgate = (dir: string, env: NodeJS.ProcessEnv, ...args: string[]) =>
+  runCli(dir, { env, now: '2026-02-01T00:00:00Z' }, ...args);
 
 describe('evidence export with a token', () => {
   it("merges GitHub's reviews with the merge record, names a disagreement, and notices a body edited after the merge", async () => {

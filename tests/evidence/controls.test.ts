@@ -6,8 +6,6 @@ import { createHash, generateKeyPairSync } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commands } from '../../src/cli/commands/index.ts';
-import type { CliContext } from '../../src/cli/context.ts';
 import { controlFile, membershipsOf, pullRequestBody, rolesIn } from '../../src/evidence/controls.ts';
 import type { AuditEvent } from '../../src/registry/types.ts';
 import type { PullRequestEvidence } from '../../src/evidence/types.ts';
@@ -20,6 +18,7 @@ import {
   stagesYaml,
   versionYaml,
   type TestRepo,
+  runCli,
 } from './repo.ts';
 
 const sha = (text: string) => createHash('sha256').update(text, 'utf8').digest('hex');
@@ -31,22 +30,8 @@ const MODEL = 'apiVersion: tollgate/v1\nkind: Model\nname: fraud\nowners:\n  use
 const BODY =
   '## Promote fraud v2 to staging\n\n| metric | v1 | v2 |\n| --- | --- | --- |\n| auc | 0.90 | 0.92 |\n\n```js\nx`\n```\n';
 
-async function tollgate(dir: string, env: NodeJS.ProcessEnv, ...args: string[]) {
-  let out = '';
-  let err = '';
-  const context: CliContext = {
-    cwd: dir,
-    repoRoot: dir,
-    registryDir: join(dir, 'registry'),
-    env,
-    now: () => new Date('2026-01-02T00:00:00Z'),
-    out: (t) => (out += `${t}\n`),
-    err: (t) => (err += `${t}\n`),
-  };
-  const [name, ...rest] = args;
-  const code = await commands.find((c) => c.name === name)!.run(rest, context);
-  return { code, out, err };
-}
+const tollgate = (dir: string, env: NodeJS.ProcessEnv, ...args: string[]) =>
+  runCli(dir, { env, now: '2026-01-02T00:00:00Z' }, ...args);
 
 describe('the controls of every stage move, from git alone', () => {
   let repo: TestRepo;

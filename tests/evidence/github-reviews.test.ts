@@ -2,15 +2,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commands } from '../../src/cli/commands/index.ts';
 import { parseRepoOption, repoFromRemoteUrl } from '../../src/cli/commands/review-source.ts';
-import type { CliContext } from '../../src/cli/context.ts';
 import { collectEvidence } from '../../src/evidence/bundle.ts';
 import { concurrencyLimit, gateCheckOf, githubReviews } from '../../src/evidence/github-reviews.ts';
 import { verifyGateIntegrity, type IntegrityFinding } from '../../src/evidence/integrity.ts';
 import { useGitHubDouble } from '../github-double/harness.ts';
 import { GITHUB_ACTIONS_APP, TOLLGATE_APP } from '../github-double/state.ts';
 import { buildGitHubScenario, CHECK, promotionBody, REPO, type GitHubScenario } from './github-fixture.ts';
+import { runCli } from './repo.ts';
 
 const gh = useGitHubDouble();
 let s: GitHubScenario | undefined;
@@ -224,22 +223,8 @@ describe('pure parts', () => {
 });
 
 describe('the CLI in GitHub mode', () => {
-  async function tollgate(dir: string, env: NodeJS.ProcessEnv, ...args: string[]) {
-    let out = '';
-    let err = '';
-    const context: CliContext = {
-      cwd: dir,
-      repoRoot: dir,
-      registryDir: join(dir, 'registry'),
-      env,
-      now: () => new Date('2026-02-01T00:00:00Z'),
-      out: (t) => (out += `${t}\n`),
-      err: (t) => (err += `${t}\n`),
-    };
-    const [name, ...rest] = args;
-    const code = await commands.find((c) => c.name === name)!.run(rest, context);
-    return { code, out, err };
-  }
+  const tollgate = (dir: string, env: NodeJS.ProcessEnv, ...args: string[]) =>
+    runCli(dir, { env, now: '2026-02-01T00:00:00Z' }, ...args);
 
   it('audit verify reads GitHub when a token and the repository are known, and says so', async () => {
     s = await buildGitHubScenario(gh);

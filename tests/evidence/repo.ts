@@ -3,6 +3,8 @@ import type { ReviewSource } from '../../src/evidence/reviews.ts';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { commands } from '../../src/cli/commands/index.ts';
+import type { CliContext } from '../../src/cli/context.ts';
 import { git } from '../../src/git/run.ts';
 
 export interface TestRepo {
@@ -301,3 +303,25 @@ export const pullRequestThreeReviews: ReviewSource = {
         : undefined,
     ),
 };
+
+/** Runs a `tollgate` command in-process against the repository at `repoRoot`, as from `cwd`, at the clock `now`. */
+export async function runCli(
+  repoRoot: string,
+  options: { env?: NodeJS.ProcessEnv; now: string; cwd?: string },
+  ...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const context: CliContext = {
+    cwd: options.cwd ?? repoRoot,
+    repoRoot,
+    registryDir: join(repoRoot, 'registry'),
+    env: options.env ?? {},
+    now: () => new Date(options.now),
+    out: (t) => (out += `${t}\n`),
+    err: (t) => (err += `${t}\n`),
+  };
+  const [name, ...rest] = args;
+  const code = await commands.find((c) => c.name === name)!.run(rest, context);
+  return { code, out, err };
+}
